@@ -1,0 +1,121 @@
+"""Analytic view of the world: one pandas DataFrame per table, for indicators and the GNN.
+
+Frames are for vectorised analytics only (money as float64); business records stay in the ORM
+with Decimal money. Column names follow docs/world.md and the world format.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import pandas as pd
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "enterprises": (
+        "uscc", "name", "founded_on", "registered_capital", "industry", "region",
+        "employees", "high_tech", "srdi", "status",
+    ),
+    "persons": ("id", "name"),
+    "relations": ("kind", "src", "dst", "amount", "ratio", "role", "since"),
+    "patents": (
+        "number", "owner", "title", "ipc", "kind", "filed_on", "granted_on", "status",
+        "claims", "independent_claims", "inventors", "family_size", "transfers", "licenses",
+        "pledged", "annuity_paid_through", "transaction_price",
+    ),
+    "citations": ("citing", "cited"),
+    "litigations": (
+        "case_no", "court", "filed_on", "closed_on", "cause", "amount", "status", "outcome",
+    ),
+    "litigation_parties": ("case_no", "uscc", "role"),
+    "litigation_patents": ("case_no", "number"),
+    "tax": ("uscc", "year", "rating", "revenue", "tax_paid", "arrears"),
+    "financials": (
+        "uscc", "period", "period_end", "revenue", "net_profit", "total_assets",
+        "total_liabilities", "current_assets", "current_liabilities", "cash", "rd_expense",
+        "operating_cash_flow",
+    ),
+    "events": ("id", "uscc", "occurred_at", "type", "payload"),
+    "outcomes": ("uscc", "defaulted", "as_of", "default_date"),
+}  # fmt: skip
+
+DATE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "enterprises": ("founded_on",),
+    "relations": ("since",),
+    "patents": ("filed_on", "granted_on", "annuity_paid_through"),
+    "litigations": ("filed_on", "closed_on"),
+    "financials": ("period_end",),
+    "events": ("occurred_at",),
+    "outcomes": ("as_of", "default_date"),
+}
+
+FLOAT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "enterprises": ("registered_capital",),
+    "relations": ("amount", "ratio"),
+    "patents": ("transaction_price",),
+    "litigations": ("amount",),
+    "tax": ("revenue", "tax_paid", "arrears"),
+    "financials": (
+        "revenue", "net_profit", "total_assets", "total_liabilities", "current_assets",
+        "current_liabilities", "cash", "rd_expense", "operating_cash_flow",
+    ),
+}  # fmt: skip
+
+
+@dataclass
+class WorldFrames:
+    """The whole world as DataFrames; every frame exists with its columns, possibly empty."""
+
+    enterprises: pd.DataFrame
+    persons: pd.DataFrame
+    relations: pd.DataFrame
+    patents: pd.DataFrame
+    citations: pd.DataFrame
+    litigations: pd.DataFrame
+    litigation_parties: pd.DataFrame
+    litigation_patents: pd.DataFrame
+    tax: pd.DataFrame
+    financials: pd.DataFrame
+    events: pd.DataFrame
+    outcomes: pd.DataFrame
+
+    @classmethod
+    def from_tables(cls, tables: dict[str, pd.DataFrame]) -> WorldFrames:
+        """Build frames from raw tables, adding missing frames/columns and fixing dtypes."""
+        built: dict[str, pd.DataFrame] = {}
+        for f in fields(cls):
+            name = f.name
+            df = tables.get(name)
+            built[name] = normalise(name, df if df is not None else pd.DataFrame())
+        return cls(**built)
+
+    def names(self) -> list[str]:
+        """The frame names, in declaration order."""
+        return [f.name for f in fields(self)]
+
+
+def normalise(name: str, df: pd.DataFrame) -> pd.DataFrame:
+    """Give a raw frame its canonical columns (in order) and dtypes."""
+    cols = COLUMNS[name]
+    df = df.copy()
+    for col in cols:
+        if col not in df.columns:
+            df[col] = pd.Series(dtype="object")
+    df = df.loc[:, list(cols)].reset_index(drop=True)
+    for col in DATE_COLUMNS.get(name, ()):
+        df[col] = pd.to_datetime(df[col], errors="coerce", utc=True).dt.tz_localize(None)
+    for col in FLOAT_COLUMNS.get(name, ()):
+        df[col] = pd.to_numeric(df[col], errors="coerce").astype("float64")
+    if name == "enterprises":
+        df["employees"] = pd.to_numeric(df["employees"], errors="coerce").astype("Int64")
+        df["high_tech"] = df["high_tech"].fillna(False).astype(bool)
+        df["srdi"] = df["srdi"].fillna(False).astype(bool)
+    if name == "patents":
+        for col in ("claims", "independent_claims", "inventors", "family_size", "transfers",
+                    "licenses"):  # fmt: skip
+            df[col] = pd.to_numeric(df[col], errors="coerce").fillna(0).astype("int64")
+        df["pledged"] = df["pledged"].fillna(False).astype(bool)
+    if name == "tax":
+        df["year"] = pd.to_numeric(df["year"], errors="coerce").astype("Int64")
+    if name == "outcomes":
+        df["defaulted"] = df["defaulted"].fillna(False).astype(bool)
+    return df
