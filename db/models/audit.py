@@ -1,0 +1,41 @@
+"""The append-only, hash-chained audit log and idempotency records."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class AuditEntry(Model):
+    """Who did what to which record; each hash covers the previous hash and the entry."""
+
+    id = fields.IntField(primary_key=True)
+    seq = fields.IntField(unique=True)
+    at = fields.DatetimeField()
+    actor = fields.CharField(max_length=254)
+    action = fields.CharField(max_length=64)
+    entity_type = fields.CharField(max_length=32)
+    entity_id = fields.CharField(max_length=64)
+    data = fields.JSONField(default=dict)
+    request_id = fields.CharField(max_length=64, null=True)
+    prev_hash = fields.CharField(max_length=64)
+    hash = fields.CharField(max_length=64)
+
+    class Meta:
+        table = "audit_entry"
+
+
+class IdempotencyRecord(Model):
+    """The first response given under an idempotency key, replayed for the same request."""
+
+    id = fields.IntField(primary_key=True)
+    key = fields.CharField(max_length=128)
+    user_id = fields.IntField()
+    operation = fields.CharField(max_length=64)
+    request_hash = fields.CharField(max_length=64)
+    response = fields.JSONField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "idempotency_record"
+        unique_together = (("key", "user_id"),)

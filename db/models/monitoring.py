@@ -1,0 +1,84 @@
+"""Warnings, their delivery outbox, and messages that exhausted their retries."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+from db.models.lending import Loan
+from db.models.world import Enterprise
+
+
+class WarningLevel(StrEnum):
+    """Severity, in increasing order."""
+
+    YELLOW = "YELLOW"
+    ORANGE = "ORANGE"
+    RED = "RED"
+
+
+class WarningStatus(StrEnum):
+    """Where staff are with a warning."""
+
+    OPEN = "OPEN"
+    ACKNOWLEDGED = "ACKNOWLEDGED"
+    RESOLVED = "RESOLVED"
+
+
+class RiskWarning(Model):
+    """A graded post-loan warning with its evidence (one open per enterprise, kind, source)."""
+
+    id = fields.IntField(primary_key=True)
+    enterprise: fields.ForeignKeyRelation[Enterprise] = fields.ForeignKeyField(
+        "models.Enterprise", related_name="warnings", on_delete=fields.CASCADE
+    )
+    loan: fields.ForeignKeyNullableRelation[Loan] = fields.ForeignKeyField(
+        "models.Loan", related_name="warnings", null=True, on_delete=fields.SET_NULL
+    )
+    level = fields.CharEnumField(WarningLevel, max_length=8)
+    kind = fields.CharField(max_length=48)
+    message = fields.TextField()
+    evidence = fields.JSONField(default=dict)
+    contagion_source: fields.ForeignKeyNullableRelation[Enterprise] = fields.ForeignKeyField(
+        "models.Enterprise", related_name="caused_warnings", null=True, on_delete=fields.SET_NULL
+    )
+    contagion_path = fields.JSONField(default=list)
+    status = fields.CharEnumField(WarningStatus, max_length=16, default="OPEN")
+    # enterprise|kind|source while open, NULL once resolved: a unique index allows one open each
+    open_key = fields.CharField(max_length=128, null=True, unique=True)
+    note = fields.TextField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "risk_warning"
+
+
+class OutboxMessage(Model):
+    """A message written in the same transaction as its cause, published afterwards."""
+
+    id = fields.IntField(primary_key=True)
+    topic = fields.CharField(max_length=32, db_index=True)
+    key = fields.CharField(max_length=64)
+    payload = fields.JSONField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+    published_at = fields.DatetimeField(null=True, db_index=True)
+
+    class Meta:
+        table = "outbox_message"
+
+
+class DeadLetter(Model):
+    """An actor message that exhausted its retries, for staff to see."""
+
+    id = fields.IntField(primary_key=True)
+    actor = fields.CharField(max_length=64)
+    message_id = fields.CharField(max_length=64, unique=True)
+    args = fields.JSONField(default=list)
+    error = fields.TextField()
+    failed_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "dead_letter"

@@ -1,0 +1,86 @@
+"""Indicator snapshots, valuations, risk scores and model cards."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+from db.models.world import Enterprise, Patent
+
+MONEY = {"max_digits": 20, "decimal_places": 2}
+
+
+class IndicatorSnapshot(Model):
+    """All indicator values of one enterprise as of one moment."""
+
+    id = fields.IntField(primary_key=True)
+    enterprise: fields.ForeignKeyRelation[Enterprise] = fields.ForeignKeyField(
+        "models.Enterprise", related_name="indicator_snapshots", on_delete=fields.CASCADE
+    )
+    as_of = fields.DatetimeField()
+    values = fields.JSONField()
+    registry_version = fields.CharField(max_length=64)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "indicator_snapshot"
+        unique_together = (("enterprise", "as_of"),)
+
+
+class Valuation(Model):
+    """A patent's value with interval, pledge value and drivers, by one model version."""
+
+    id = fields.IntField(primary_key=True)
+    patent: fields.ForeignKeyRelation[Patent] = fields.ForeignKeyField(
+        "models.Patent", related_name="valuations", on_delete=fields.CASCADE
+    )
+    value = fields.DecimalField(**MONEY)
+    low = fields.DecimalField(**MONEY)
+    high = fields.DecimalField(**MONEY)
+    pledge_value = fields.DecimalField(**MONEY)
+    method = fields.CharField(max_length=64)
+    model_version = fields.CharField(max_length=64)
+    drivers = fields.JSONField(default=list)
+    inputs_hash = fields.CharField(max_length=64, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "valuation"
+
+
+class RiskScore(Model):
+    """A credit score with probability of default, graph risk and reasons."""
+
+    id = fields.IntField(primary_key=True)
+    enterprise: fields.ForeignKeyRelation[Enterprise] = fields.ForeignKeyField(
+        "models.Enterprise", related_name="risk_scores", on_delete=fields.CASCADE
+    )
+    score = fields.IntField()
+    grade = fields.CharField(max_length=8)
+    probability_of_default = fields.FloatField()
+    graph_risk = fields.FloatField(null=True)
+    reasons = fields.JSONField(default=list)
+    model_versions = fields.JSONField(default=dict)
+    as_of = fields.DatetimeField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "risk_score"
+
+
+class ModelCard(Model):
+    """A trained model: version, metrics, data hash, where its file lives."""
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=64)
+    version = fields.CharField(max_length=64)
+    trained_at = fields.DatetimeField(null=True)
+    metrics = fields.JSONField(default=dict)
+    description = fields.TextField(default="")
+    data_hash = fields.CharField(max_length=64, default="")
+    path = fields.CharField(max_length=300, default="")
+    active = fields.BooleanField(default=False)
+
+    class Meta:
+        table = "model_card"
+        unique_together = (("name", "version"),)
