@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from db.frames import WorldFrames
+from db.frames import WorldFrames, _period_end
 
 WorldRows = dict[str, list[dict[str, Any]]]
 
@@ -33,10 +33,7 @@ def read_rows(directory: Path) -> WorldRows:
 
 def period_end(period: str) -> pd.Timestamp:
     """The last day of a financial period such as `2024` or `2024Q3`."""
-    if "Q" in period:
-        year, quarter = period.split("Q")
-        return pd.Timestamp(year=int(year), month=3 * int(quarter), day=1) + pd.offsets.MonthEnd(0)
-    return pd.Timestamp(year=int(period), month=12, day=31)
+    return _period_end(period)
 
 
 def frames_from_rows(rows: WorldRows) -> WorldFrames:

@@ -1,0 +1,163 @@
+"""The Starlette application: GraphQL over HTTP and websockets, health, metrics, contracts."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
+from strawberry.asgi import GraphQL
+
+from config import Settings, configure_logging, settings
+from db.connection import close_db, init_db
+from domain.accounts.principal import Principal
+from domain.accounts.tokens import InvalidToken, decode_token
+from domain.context import set_request_id
+from db.models import Role
+from schema import build_schema
+from schema.context import Context
+
+log = logging.getLogger("ipcredit.http")
+
+
+def principal_from_header(value: str | None, s: Settings) -> Principal | None:
+    """The principal of a `Bearer` token; None when absent. Raises InvalidToken when bad."""
+    if not value:
+        return None
+    scheme, _, token = value.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise InvalidToken("expected a Bearer token")
+    claims = decode_token(
+        token.strip(), secret=s.jwt_secret, issuer=s.jwt_issuer, audience=s.jwt_audience
+    )
+    ent = claims.get("ent")
+    return Principal(
+        user_id=int(str(claims["sub"])),
+        email=str(claims.get("email", "")),
+        role=Role(str(claims["role"])),
+        enterprise_id=int(str(ent)) if ent is not None else None,
+    )
+
+
+class IpcreditGraphQL(GraphQL[Context, None]):
+    """GraphQL with our context: the caller's principal and per-request loaders."""
+
+    async def get_context(self, request: Any, response: Any = None) -> Context:
+        s = settings()
+        header: str | None = None
+        if isinstance(request, HTTPConnection):
+            header = request.headers.get("authorization")
+        try:
+            principal = principal_from_header(header, s)
+        except InvalidToken:
+            principal = None
+            if isinstance(request, Request):
+                request.state.token_invalid = True
+        return Context(
+            principal=principal,
+            request=request,
+            request_id=getattr(getattr(request, "state", None), "request_id", None),
+            idempotency_key=(
+                request.headers.get("idempotency-key") if isinstance(request, Request) else None
+            ),
+        )
+
+
+class RequestLogMiddleware:
+    """One JSON log line per request with its id, duration and status; sets the request id."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode()[:64]
+        rid = set_request_id(incoming if incoming.isalnum() else uuid.uuid4().hex)
+        scope.setdefault("state", {})["request_id"] = rid
+        started = time.perf_counter()
+        status = {"code": 0}
+
+        async def send_wrapper(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+                headers = list(message.get("headers") or [])
+                headers.append((b"x-request-id", rid.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            log.info(
+                "request",
+                extra={
+                    "path": scope.get("path"),
+                    "method": scope.get("method", "WS"),
+                    "status": status["code"],
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "request_id": rid,
+                },
+            )
+
+
+async def healthz(request: Request) -> Response:
+    """Liveness: the process answers."""
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    """Readiness: the database answers."""
+    from tortoise import connections
+
+    try:
+        await connections.get("default").execute_query("SELECT 1")
+    except Exception as exc:  # noqa: BLE001 - any failure means not ready
+        return JSONResponse({"status": "unavailable", "database": str(type(exc).__name__)}, status_code=503)
+    return JSONResponse({"status": "ok", "database": "ok"})
+
+
+def create_app(*, database_url: str | None = None, init_database: bool = True) -> Starlette:
+    """The ASGI application (the database is opened in the lifespan)."""
+    s = settings()
+    schema = build_schema()
+    graphql = IpcreditGraphQL(schema, graphql_ide="graphiql" if not s.production else None)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if init_database:
+            await init_db(database_url or s.database_url)
+        try:
+            yield
+        finally:
+            if init_database:
+                await close_db()
+
+    app = Starlette(
+        routes=[
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+        ],
+        lifespan=lifespan,
+    )
+    app.add_middleware(RequestLogMiddleware)
+    return app
+
+
+def main() -> None:
+    """Run with uvicorn on the embedded defaults."""
+    import uvicorn
+
+    configure_logging(settings().log_level)
+    uvicorn.run(create_app(), host="127.0.0.1", port=8000, log_config=None)

@@ -1,0 +1,39 @@
+"""Opaque ids and cursors: clients never see database keys."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+
+def encode_id(type_name: str, pk: int) -> str:
+    """The opaque id of a record, e.g. for `Enterprise` 12."""
+    return base64.urlsafe_b64encode(f"{type_name}:{pk}".encode()).decode().rstrip("=")
+
+
+def decode_id(value: str, type_name: str) -> int | None:
+    """The primary key inside an opaque id of the expected type, or None when it is not one."""
+    try:
+        padded = value + "=" * (-len(value) % 4)
+        raw = base64.urlsafe_b64decode(padded.encode()).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    kind, _, pk = raw.partition(":")
+    if kind != type_name or not pk.isdigit() or len(pk) > 18:
+        return None
+    return int(pk)
+
+
+def encode_cursor(pk: int) -> str:
+    """A page cursor after the record with this key."""
+    return encode_id("cursor", pk)
+
+
+def decode_cursor(value: str | None) -> int | None:
+    """The key inside a cursor; None for no cursor. Raises ValueError when malformed."""
+    if value is None:
+        return None
+    pk = decode_id(value, "cursor")
+    if pk is None:
+        raise ValueError("malformed cursor")
+    return pk
