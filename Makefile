@@ -1,0 +1,48 @@
+# ipcredit: `make run` serves the demo, `make test` runs the whole suite (SQLite, then PostgreSQL).
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PACKAGES := app.py config.py cli.py schema resolvers actors gnn db domain
+TEST_PG ?= postgres://postgres@127.0.0.1:5432/test
+TEST_REDIS ?= redis://127.0.0.1:6379/15
+
+.PHONY: run test test-sqlite test-postgres lint bench install schema clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# torch first and on its own: a range elsewhere must never pull a CUDA build
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/ipcredit demo
+	$(BIN)/ipcredit serve --host 127.0.0.1 --port 8000
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy $(PACKAGES)
+
+schema: $(STAMP)
+	$(BIN)/python -m schema.export schema.graphql
+
+test: $(STAMP) lint test-sqlite test-postgres
+
+test-sqlite: $(STAMP)
+	$(BIN)/pytest -q -m "not slow" tests
+
+test-postgres: $(STAMP)
+	TEST_DATABASE_URL=$(TEST_PG) REDIS_URL=$(TEST_REDIS) $(BIN)/pytest -q -m "not slow" tests
+
+bench: $(STAMP)
+	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) data .mypy_cache .ruff_cache
