@@ -1,0 +1,35 @@
+"""Running operations against the schema without HTTP, as a given user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from db.models import Role, User
+from domain.accounts.passwords import hash_password
+from domain.accounts.principal import Principal
+from schema import build_schema
+from schema.context import Context
+
+SCHEMA = build_schema()
+
+
+async def make_user(email: str, role: Role, enterprise_id: int | None = None) -> Principal:
+    """A stored user and its principal (passwords are 'correct horse battery')."""
+    user = await User.create(
+        email=email, password_hash=hash_password("correct horse battery"), role=role,
+        enterprise_id=enterprise_id,
+    )  # fmt: skip
+    return Principal(user_id=user.id, email=email, role=role, enterprise_id=enterprise_id)
+
+
+async def run(query: str, principal: Principal | None, **variables: Any) -> dict[str, Any]:
+    """Execute and return data, failing on top-level errors."""
+    result = await SCHEMA.execute(query, variable_values=variables, context_value=Context(principal))
+    assert result.errors is None, result.errors
+    assert result.data is not None
+    return result.data
+
+
+async def run_raw(query: str, principal: Principal | None, **variables: Any) -> Any:
+    """Execute and return the whole result (data and errors)."""
+    return await SCHEMA.execute(query, variable_values=variables, context_value=Context(principal))
