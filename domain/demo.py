@@ -1,0 +1,45 @@
+"""The demo: a generated world in the data directory, imported, with products and staff."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from db.models import Role, User
+from domain.accounts.service import create_staff_user
+
+DEMO_PASSWORD = "demo-password-1"
+DEMO_STAFF = (
+    ("officer@ipcredit.local", Role.LOAN_OFFICER),
+    ("risk@ipcredit.local", Role.RISK_MANAGER),
+    ("admin@ipcredit.local", Role.ADMIN),
+    ("feed@ipcredit.local", Role.SERVICE),
+)
+
+
+async def load_demo(*, data_dir: Path, enterprises: int, seed: int) -> dict[str, Any]:
+    """Generate the world once, import it (idempotent), seed products and demo staff."""
+    from domain.products.service import seed_products
+    from domain.world.generator import generate_to_dir
+    from domain.world.importer import import_world_dir
+
+    world_dir = data_dir / "world"
+    if not (world_dir / "enterprises.jsonl").exists():
+        print(f"generating a demo world of {enterprises} enterprises...", file=sys.stderr)
+        generate_to_dir(out=world_dir, enterprises=enterprises, seed=seed)
+    print("importing the demo world...", file=sys.stderr)
+    report = await import_world_dir(world_dir)
+    products = await seed_products()
+    created = []
+    for email, role in DEMO_STAFF:
+        if not await User.filter(email=email).exists():
+            await create_staff_user(email=email, password=DEMO_PASSWORD, role=role)
+            created.append(email)
+    return {
+        "world": str(world_dir),
+        "records_added": report.total_added,
+        "products": len(products),
+        "staff_created": created,
+        "staff_password": DEMO_PASSWORD,
+    }
