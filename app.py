@@ -18,10 +18,10 @@ from strawberry.asgi import GraphQL
 
 from config import Settings, configure_logging, settings
 from db.connection import close_db, init_db
+from db.models import Role
 from domain.accounts.principal import Principal
 from domain.accounts.tokens import InvalidToken, decode_token
 from domain.context import set_request_id
-from db.models import Role
 from schema import build_schema
 from schema.context import Context
 
@@ -122,7 +122,9 @@ async def readyz(request: Request) -> Response:
     try:
         await connections.get("default").execute_query("SELECT 1")
     except Exception as exc:  # noqa: BLE001 - any failure means not ready
-        return JSONResponse({"status": "unavailable", "database": str(type(exc).__name__)}, status_code=503)
+        return JSONResponse(
+            {"status": "unavailable", "database": str(type(exc).__name__)}, status_code=503
+        )
     return JSONResponse({"status": "ok", "database": "ok"})
 
 

@@ -63,7 +63,9 @@ def cmd_world_import(args: argparse.Namespace) -> int:
         took = time.perf_counter() - started
         print(file=sys.stderr)
         if args.json:
-            print(json.dumps({"added": report.added, "unchanged": report.unchanged, "seconds": took}))
+            print(
+                json.dumps({"added": report.added, "unchanged": report.unchanged, "seconds": took})
+            )
         print(
             f"imported {report.total_added} records "
             f"({sum(report.unchanged.values())} already present) in {took:.1f} s",
@@ -133,7 +135,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         summary: dict[str, Any] = await load_demo(
             data_dir=settings().data_dir, enterprises=args.enterprises, seed=args.seed
         )
-        print(json.dumps(summary) if args.json else summary, file=sys.stdout if args.json else sys.stderr)
+        print(
+            json.dumps(summary) if args.json else summary,
+            file=sys.stdout if args.json else sys.stderr,
+        )
         return 0
 
     return run_with_db(go)
@@ -156,7 +161,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     world = sub.add_parser("world", help="generate, import, export or replay a world")
     world_sub = world.add_subparsers(dest="world_command", required=True, metavar="ACTION")
-    imp = world_sub.add_parser("import", help="validate and import a world directory (all or nothing)")
+    imp = world_sub.add_parser(
+        "import", help="validate and import a world directory (all or nothing)"
+    )
     imp.add_argument("dir", help="directory of JSON Lines files")
     imp.add_argument("--json", action="store_true", help="print counts as JSON on stdout")
     imp.set_defaults(func=cmd_world_import)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass
+from collections.abc import MutableMapping
 from functools import lru_cache
+from typing import Any
 from pathlib import Path
 
 
@@ -86,7 +88,9 @@ def configure_logging(level: str = "INFO") -> None:
 
     from domain.context import current_request_id
 
-    def add_request_id(_: object, __: str, event: dict[str, object]) -> dict[str, object]:
+    def add_request_id(
+        _: Any, __: str, event: MutableMapping[str, Any]
+    ) -> MutableMapping[str, Any]:
         rid = current_request_id()
         if rid is not None:
             event.setdefault("request_id", rid)

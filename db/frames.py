@@ -183,7 +183,7 @@ async def load_frames() -> WorldFrames:
         fin["period_end"] = [_period_end(str(p)) for p in fin["period"]]
     ev = tables["events"]
     if not ev.empty:
-        ev["payload"] = [_json(p) for p in ev["payload"]]
+        ev["payload"] = pd.Series([_json(p) for p in ev["payload"]], dtype="object")
     for name in ("enterprises", "patents", "outcomes"):
         df = tables[name]
         for col in ("high_tech", "srdi", "pledged", "defaulted"):

@@ -38,6 +38,8 @@ def slice_page(rows: Sequence[T], first: int, key: Callable[[T], int]) -> tuple[
     return page, PageInfo(has_next_page=len(rows) > first, end_cursor=end)
 
 
-def edges(page: Sequence[Any], wrap: Callable[[Any], Any], edge_type: type, key: Callable[[Any], int]) -> list[Any]:
+def edges(
+    page: Sequence[Any], wrap: Callable[[Any], Any], edge_type: type, key: Callable[[Any], int]
+) -> list[Any]:
     """Edges with cursors for a page of records."""
     return [edge_type(cursor=encode_cursor(key(r)), node=wrap(r)) for r in page]

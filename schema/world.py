@@ -55,7 +55,9 @@ class WorldQuery:
             total_count=total,
         )
 
-    @strawberry.field(description="A patent by publication number (null when unknown or not yours).")
+    @strawberry.field(
+        description="A patent by publication number (null when unknown or not yours)."
+    )
     async def patent(self, info: Info, number: str) -> Patent | None:
         principal = ctx(info).require()
         r = await m.Patent.get_or_none(number=number.strip())

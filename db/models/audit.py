@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -16,7 +18,7 @@ class AuditEntry(Model):
     action = fields.CharField(max_length=64)
     entity_type = fields.CharField(max_length=32)
     entity_id = fields.CharField(max_length=64)
-    data = fields.JSONField(default=dict)
+    data: Any = fields.JSONField(default=dict)
     request_id = fields.CharField(max_length=64, null=True)
     prev_hash = fields.CharField(max_length=64)
     hash = fields.CharField(max_length=64)
@@ -33,7 +35,7 @@ class IdempotencyRecord(Model):
     user_id = fields.IntField()
     operation = fields.CharField(max_length=64)
     request_hash = fields.CharField(max_length=64)
-    response = fields.JSONField(null=True)
+    response: Any = fields.JSONField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

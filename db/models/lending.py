@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
 
 from db.models.user import User
 from db.models.world import Enterprise, Patent
-
-MONEY = {"max_digits": 20, "decimal_places": 2}
 
 
 class ApplicationStatus(StrEnum):
@@ -34,9 +33,9 @@ class LoanProduct(Model):
     id = fields.IntField(primary_key=True)
     code = fields.CharField(max_length=32, unique=True)
     name = fields.CharField(max_length=100)
-    min_amount = fields.DecimalField(**MONEY)
-    max_amount = fields.DecimalField(**MONEY)
-    terms_months = fields.JSONField()
+    min_amount = fields.DecimalField(max_digits=20, decimal_places=2)
+    max_amount = fields.DecimalField(max_digits=20, decimal_places=2)
+    terms_months: Any = fields.JSONField()
     annual_rate = fields.DecimalField(max_digits=8, decimal_places=6)
     repayment_method = fields.CharField(max_length=32)
     guarantee_on_approval = fields.BooleanField(default=False)
@@ -53,22 +52,25 @@ class LoanApplication(Model):
     """An enterprise's request for a loan, and the decision on it."""
 
     id = fields.IntField(primary_key=True)
+    enterprise_id: int
     enterprise: fields.ForeignKeyRelation[Enterprise] = fields.ForeignKeyField(
         "models.Enterprise", related_name="applications", on_delete=fields.RESTRICT
     )
+    product_id: int
     product: fields.ForeignKeyRelation[LoanProduct] = fields.ForeignKeyField(
         "models.LoanProduct", related_name="applications", on_delete=fields.RESTRICT
     )
+    created_by_id: int
     created_by: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="applications", on_delete=fields.RESTRICT
     )
-    amount = fields.DecimalField(**MONEY)
+    amount = fields.DecimalField(max_digits=20, decimal_places=2)
     term_months = fields.IntField()
     purpose = fields.TextField(null=True)
     status = fields.CharEnumField(ApplicationStatus, max_length=20, default="DRAFT")
     submitted_at = fields.DatetimeField(null=True)
     decided_at = fields.DatetimeField(null=True)
-    decision = fields.JSONField(null=True)
+    decision: Any = fields.JSONField(null=True)
     version = fields.IntField(default=0)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
@@ -81,9 +83,11 @@ class ApplicationPatent(Model):
     """A patent offered as pledge in an application."""
 
     id = fields.IntField(primary_key=True)
+    application_id: int
     application: fields.ForeignKeyRelation[LoanApplication] = fields.ForeignKeyField(
         "models.LoanApplication", related_name="patent_links", on_delete=fields.CASCADE
     )
+    patent_id: int
     patent: fields.ForeignKeyRelation[Patent] = fields.ForeignKeyField(
         "models.Patent", related_name="application_links", on_delete=fields.RESTRICT
     )
@@ -97,6 +101,7 @@ class StatusChange(Model):
     """One row per status change: who, when, from, to."""
 
     id = fields.IntField(primary_key=True)
+    application_id: int
     application: fields.ForeignKeyRelation[LoanApplication] = fields.ForeignKeyField(
         "models.LoanApplication", related_name="history", on_delete=fields.CASCADE
     )
@@ -114,9 +119,11 @@ class Review(Model):
     """A staff review of an application in manual review (four eyes above a threshold)."""
 
     id = fields.IntField(primary_key=True)
+    application_id: int
     application: fields.ForeignKeyRelation[LoanApplication] = fields.ForeignKeyField(
         "models.LoanApplication", related_name="reviews", on_delete=fields.CASCADE
     )
+    reviewer_id: int
     reviewer: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="reviews", on_delete=fields.RESTRICT
     )
@@ -134,13 +141,14 @@ class Contract(Model):
     """The loan contract PDF and its signatures."""
 
     id = fields.IntField(primary_key=True)
+    application_id: int
     application: fields.OneToOneRelation[LoanApplication] = fields.OneToOneField(
         "models.LoanApplication", related_name="contract", on_delete=fields.RESTRICT
     )
     status = fields.CharField(max_length=24, default="GENERATED")
     path = fields.CharField(max_length=300)
     sha256 = fields.CharField(max_length=64)
-    signatures = fields.JSONField(default=list)
+    signatures: Any = fields.JSONField(default=list)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -151,17 +159,20 @@ class Loan(Model):
     """Money lent: principal, rate, outstanding balance and classification."""
 
     id = fields.IntField(primary_key=True)
+    enterprise_id: int
     enterprise: fields.ForeignKeyRelation[Enterprise] = fields.ForeignKeyField(
         "models.Enterprise", related_name="loans", on_delete=fields.RESTRICT
     )
+    application_id: int
     application: fields.OneToOneRelation[LoanApplication] = fields.OneToOneField(
         "models.LoanApplication", related_name="loan", on_delete=fields.RESTRICT
     )
+    contract_id: int
     contract: fields.OneToOneRelation[Contract] = fields.OneToOneField(
         "models.Contract", related_name="loan", on_delete=fields.RESTRICT
     )
-    principal = fields.DecimalField(**MONEY)
-    outstanding = fields.DecimalField(**MONEY)
+    principal = fields.DecimalField(max_digits=20, decimal_places=2)
+    outstanding = fields.DecimalField(max_digits=20, decimal_places=2)
     annual_rate = fields.DecimalField(max_digits=8, decimal_places=6)
     repayment_method = fields.CharField(max_length=32)
     status = fields.CharField(max_length=16, default="ACTIVE")
@@ -177,15 +188,16 @@ class Installment(Model):
     """One scheduled repayment."""
 
     id = fields.IntField(primary_key=True)
+    loan_id: int
     loan: fields.ForeignKeyRelation[Loan] = fields.ForeignKeyField(
         "models.Loan", related_name="installments", on_delete=fields.CASCADE
     )
     number = fields.IntField()
     due_on = fields.DateField()
-    principal = fields.DecimalField(**MONEY)
-    interest = fields.DecimalField(**MONEY)
-    paid_principal = fields.DecimalField(**MONEY, default=0)
-    paid_interest = fields.DecimalField(**MONEY, default=0)
+    principal = fields.DecimalField(max_digits=20, decimal_places=2)
+    interest = fields.DecimalField(max_digits=20, decimal_places=2)
+    paid_principal = fields.DecimalField(max_digits=20, decimal_places=2, default=0)
+    paid_interest = fields.DecimalField(max_digits=20, decimal_places=2, default=0)
     paid_at = fields.DatetimeField(null=True)
 
     class Meta:
@@ -197,10 +209,11 @@ class Repayment(Model):
     """Money received against a loan."""
 
     id = fields.IntField(primary_key=True)
+    loan_id: int
     loan: fields.ForeignKeyRelation[Loan] = fields.ForeignKeyField(
         "models.Loan", related_name="repayments", on_delete=fields.CASCADE
     )
-    amount = fields.DecimalField(**MONEY)
+    amount = fields.DecimalField(max_digits=20, decimal_places=2)
     received_at = fields.DatetimeField()
     recorded_by = fields.CharField(max_length=254)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
@@ -31,20 +32,23 @@ class RiskWarning(Model):
     """A graded post-loan warning with its evidence (one open per enterprise, kind, source)."""
 
     id = fields.IntField(primary_key=True)
+    enterprise_id: int
     enterprise: fields.ForeignKeyRelation[Enterprise] = fields.ForeignKeyField(
         "models.Enterprise", related_name="warnings", on_delete=fields.CASCADE
     )
+    loan_id: int | None
     loan: fields.ForeignKeyNullableRelation[Loan] = fields.ForeignKeyField(
         "models.Loan", related_name="warnings", null=True, on_delete=fields.SET_NULL
     )
     level = fields.CharEnumField(WarningLevel, max_length=8)
     kind = fields.CharField(max_length=48)
     message = fields.TextField()
-    evidence = fields.JSONField(default=dict)
+    evidence: Any = fields.JSONField(default=dict)
+    contagion_source_id: int | None
     contagion_source: fields.ForeignKeyNullableRelation[Enterprise] = fields.ForeignKeyField(
         "models.Enterprise", related_name="caused_warnings", null=True, on_delete=fields.SET_NULL
     )
-    contagion_path = fields.JSONField(default=list)
+    contagion_path: Any = fields.JSONField(default=list)
     status = fields.CharEnumField(WarningStatus, max_length=16, default="OPEN")
     # enterprise|kind|source while open, NULL once resolved: a unique index allows one open each
     open_key = fields.CharField(max_length=128, null=True, unique=True)
@@ -62,7 +66,7 @@ class OutboxMessage(Model):
     id = fields.IntField(primary_key=True)
     topic = fields.CharField(max_length=32, db_index=True)
     key = fields.CharField(max_length=64)
-    payload = fields.JSONField()
+    payload: Any = fields.JSONField()
     created_at = fields.DatetimeField(auto_now_add=True)
     published_at = fields.DatetimeField(null=True, db_index=True)
 
@@ -76,7 +80,7 @@ class DeadLetter(Model):
     id = fields.IntField(primary_key=True)
     actor = fields.CharField(max_length=64)
     message_id = fields.CharField(max_length=64, unique=True)
-    args = fields.JSONField(default=list)
+    args: Any = fields.JSONField(default=list)
     error = fields.TextField()
     failed_at = fields.DatetimeField(auto_now_add=True)
 

@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
 from db.models.world import Enterprise, Patent
-
-MONEY = {"max_digits": 20, "decimal_places": 2}
 
 
 class IndicatorSnapshot(Model):
     """All indicator values of one enterprise as of one moment."""
 
     id = fields.IntField(primary_key=True)
+    enterprise_id: int
     enterprise: fields.ForeignKeyRelation[Enterprise] = fields.ForeignKeyField(
         "models.Enterprise", related_name="indicator_snapshots", on_delete=fields.CASCADE
     )
     as_of = fields.DatetimeField()
-    values = fields.JSONField()
+    values: Any = fields.JSONField()
     registry_version = fields.CharField(max_length=64)
     created_at = fields.DatetimeField(auto_now_add=True)
 
@@ -31,16 +32,17 @@ class Valuation(Model):
     """A patent's value with interval, pledge value and drivers, by one model version."""
 
     id = fields.IntField(primary_key=True)
+    patent_id: int
     patent: fields.ForeignKeyRelation[Patent] = fields.ForeignKeyField(
         "models.Patent", related_name="valuations", on_delete=fields.CASCADE
     )
-    value = fields.DecimalField(**MONEY)
-    low = fields.DecimalField(**MONEY)
-    high = fields.DecimalField(**MONEY)
-    pledge_value = fields.DecimalField(**MONEY)
+    value = fields.DecimalField(max_digits=20, decimal_places=2)
+    low = fields.DecimalField(max_digits=20, decimal_places=2)
+    high = fields.DecimalField(max_digits=20, decimal_places=2)
+    pledge_value = fields.DecimalField(max_digits=20, decimal_places=2)
     method = fields.CharField(max_length=64)
     model_version = fields.CharField(max_length=64)
-    drivers = fields.JSONField(default=list)
+    drivers: Any = fields.JSONField(default=list)
     inputs_hash = fields.CharField(max_length=64, default="")
     created_at = fields.DatetimeField(auto_now_add=True)
 
@@ -52,6 +54,7 @@ class RiskScore(Model):
     """A credit score with probability of default, graph risk and reasons."""
 
     id = fields.IntField(primary_key=True)
+    enterprise_id: int
     enterprise: fields.ForeignKeyRelation[Enterprise] = fields.ForeignKeyField(
         "models.Enterprise", related_name="risk_scores", on_delete=fields.CASCADE
     )
@@ -59,8 +62,8 @@ class RiskScore(Model):
     grade = fields.CharField(max_length=8)
     probability_of_default = fields.FloatField()
     graph_risk = fields.FloatField(null=True)
-    reasons = fields.JSONField(default=list)
-    model_versions = fields.JSONField(default=dict)
+    reasons: Any = fields.JSONField(default=list)
+    model_versions: Any = fields.JSONField(default=dict)
     as_of = fields.DatetimeField()
     created_at = fields.DatetimeField(auto_now_add=True)
 
@@ -75,7 +78,7 @@ class ModelCard(Model):
     name = fields.CharField(max_length=64)
     version = fields.CharField(max_length=64)
     trained_at = fields.DatetimeField(null=True)
-    metrics = fields.JSONField(default=dict)
+    metrics: Any = fields.JSONField(default=dict)
     description = fields.TextField(default="")
     data_hash = fields.CharField(max_length=64, default="")
     path = fields.CharField(max_length=300, default="")

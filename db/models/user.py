@@ -27,6 +27,7 @@ class User(Model):
     email = fields.CharField(max_length=254, unique=True)
     password_hash = fields.CharField(max_length=256)
     role = fields.CharEnumField(Role, max_length=16)
+    enterprise_id: int | None
     enterprise: fields.ForeignKeyNullableRelation[Enterprise] = fields.ForeignKeyField(
         "models.Enterprise", related_name="users", null=True, on_delete=fields.RESTRICT
     )

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
-
-MONEY = {"max_digits": 20, "decimal_places": 2}
 
 
 class Enterprise(Model):
@@ -15,14 +15,14 @@ class Enterprise(Model):
     uscc = fields.CharField(max_length=18, unique=True)
     name = fields.CharField(max_length=200, db_index=True)
     founded_on = fields.DateField(null=True)
-    registered_capital = fields.DecimalField(**MONEY, null=True)
+    registered_capital = fields.DecimalField(max_digits=20, decimal_places=2, null=True)
     industry = fields.CharField(max_length=16, null=True)
     region = fields.CharField(max_length=6, null=True)
     employees = fields.IntField(null=True)
     high_tech = fields.BooleanField(default=False)
     srdi = fields.BooleanField(default=False)
     status = fields.CharField(max_length=16, default="active")
-    extra = fields.JSONField(default=dict)
+    extra: Any = fields.JSONField(default=dict)
     registered = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
 
@@ -36,7 +36,7 @@ class Person(Model):
     id = fields.IntField(primary_key=True)
     person_id = fields.CharField(max_length=64, unique=True)
     name = fields.CharField(max_length=100)
-    extra = fields.JSONField(default=dict)
+    extra: Any = fields.JSONField(default=dict)
 
     class Meta:
         table = "person"
@@ -49,11 +49,11 @@ class Relation(Model):
     kind = fields.CharField(max_length=16, db_index=True)
     src = fields.CharField(max_length=64, db_index=True)
     dst = fields.CharField(max_length=64, db_index=True)
-    amount = fields.DecimalField(**MONEY, null=True)
+    amount = fields.DecimalField(max_digits=20, decimal_places=2, null=True)
     ratio = fields.FloatField(null=True)
     role = fields.CharField(max_length=32, null=True)
     since = fields.DateField(null=True)
-    extra = fields.JSONField(default=dict)
+    extra: Any = fields.JSONField(default=dict)
 
     class Meta:
         table = "relation"
@@ -65,6 +65,7 @@ class Patent(Model):
 
     id = fields.IntField(primary_key=True)
     number = fields.CharField(max_length=32, unique=True)
+    owner_id: int | None
     owner: fields.ForeignKeyNullableRelation[Enterprise] = fields.ForeignKeyField(
         "models.Enterprise", related_name="patents", null=True, on_delete=fields.SET_NULL
     )
@@ -82,9 +83,9 @@ class Patent(Model):
     licenses = fields.IntField(default=0)
     pledged = fields.BooleanField(default=False)
     annuity_paid_through = fields.DateField(null=True)
-    transaction_price = fields.DecimalField(**MONEY, null=True)
+    transaction_price = fields.DecimalField(max_digits=20, decimal_places=2, null=True)
     forward_citations = fields.IntField(default=0)
-    extra = fields.JSONField(default=dict)
+    extra: Any = fields.JSONField(default=dict)
 
     class Meta:
         table = "patent"
@@ -111,10 +112,10 @@ class Litigation(Model):
     filed_on = fields.DateField(null=True)
     closed_on = fields.DateField(null=True)
     cause = fields.CharField(max_length=32)
-    amount = fields.DecimalField(**MONEY, null=True)
+    amount = fields.DecimalField(max_digits=20, decimal_places=2, null=True)
     status = fields.CharField(max_length=16)
     outcome = fields.CharField(max_length=16, null=True)
-    extra = fields.JSONField(default=dict)
+    extra: Any = fields.JSONField(default=dict)
 
     class Meta:
         table = "litigation"
@@ -124,9 +125,11 @@ class LitigationParty(Model):
     """An enterprise's role in a case, kept in the order given."""
 
     id = fields.IntField(primary_key=True)
+    litigation_id: int
     litigation: fields.ForeignKeyRelation[Litigation] = fields.ForeignKeyField(
         "models.Litigation", related_name="parties", on_delete=fields.CASCADE
     )
+    enterprise_id: int
     enterprise: fields.ForeignKeyRelation[Enterprise] = fields.ForeignKeyField(
         "models.Enterprise", related_name="litigation_parties", on_delete=fields.CASCADE
     )
@@ -141,9 +144,11 @@ class LitigationPatent(Model):
     """A patent a case is about."""
 
     id = fields.IntField(primary_key=True)
+    litigation_id: int
     litigation: fields.ForeignKeyRelation[Litigation] = fields.ForeignKeyField(
         "models.Litigation", related_name="patent_links", on_delete=fields.CASCADE
     )
+    patent_id: int
     patent: fields.ForeignKeyRelation[Patent] = fields.ForeignKeyField(
         "models.Patent", related_name="litigation_links", on_delete=fields.CASCADE
     )
@@ -157,14 +162,15 @@ class TaxRecord(Model):
     """A tax year: credit rating, revenue, tax paid and arrears."""
 
     id = fields.IntField(primary_key=True)
+    enterprise_id: int
     enterprise: fields.ForeignKeyRelation[Enterprise] = fields.ForeignKeyField(
         "models.Enterprise", related_name="tax_records", on_delete=fields.CASCADE
     )
     year = fields.IntField()
     rating = fields.CharField(max_length=2)
-    revenue = fields.DecimalField(**MONEY, null=True)
-    tax_paid = fields.DecimalField(**MONEY, null=True)
-    arrears = fields.DecimalField(**MONEY, null=True)
+    revenue = fields.DecimalField(max_digits=20, decimal_places=2, null=True)
+    tax_paid = fields.DecimalField(max_digits=20, decimal_places=2, null=True)
+    arrears = fields.DecimalField(max_digits=20, decimal_places=2, null=True)
 
     class Meta:
         table = "tax_record"
@@ -175,19 +181,20 @@ class Financial(Model):
     """A financial statement summary for a year (`2024`) or quarter (`2024Q3`)."""
 
     id = fields.IntField(primary_key=True)
+    enterprise_id: int
     enterprise: fields.ForeignKeyRelation[Enterprise] = fields.ForeignKeyField(
         "models.Enterprise", related_name="financials", on_delete=fields.CASCADE
     )
     period = fields.CharField(max_length=8)
-    revenue = fields.DecimalField(**MONEY, null=True)
-    net_profit = fields.DecimalField(**MONEY, null=True)
-    total_assets = fields.DecimalField(**MONEY, null=True)
-    total_liabilities = fields.DecimalField(**MONEY, null=True)
-    current_assets = fields.DecimalField(**MONEY, null=True)
-    current_liabilities = fields.DecimalField(**MONEY, null=True)
-    cash = fields.DecimalField(**MONEY, null=True)
-    rd_expense = fields.DecimalField(**MONEY, null=True)
-    operating_cash_flow = fields.DecimalField(**MONEY, null=True)
+    revenue = fields.DecimalField(max_digits=20, decimal_places=2, null=True)
+    net_profit = fields.DecimalField(max_digits=20, decimal_places=2, null=True)
+    total_assets = fields.DecimalField(max_digits=20, decimal_places=2, null=True)
+    total_liabilities = fields.DecimalField(max_digits=20, decimal_places=2, null=True)
+    current_assets = fields.DecimalField(max_digits=20, decimal_places=2, null=True)
+    current_liabilities = fields.DecimalField(max_digits=20, decimal_places=2, null=True)
+    cash = fields.DecimalField(max_digits=20, decimal_places=2, null=True)
+    rd_expense = fields.DecimalField(max_digits=20, decimal_places=2, null=True)
+    operating_cash_flow = fields.DecimalField(max_digits=20, decimal_places=2, null=True)
 
     class Meta:
         table = "financial"
@@ -202,7 +209,7 @@ class Event(Model):
     uscc = fields.CharField(max_length=18, db_index=True)
     occurred_at = fields.DatetimeField(db_index=True)
     type = fields.CharField(max_length=32)
-    payload = fields.JSONField(default=dict)
+    payload: Any = fields.JSONField(default=dict)
     received_at = fields.DatetimeField(auto_now_add=True)
     processed_at = fields.DatetimeField(null=True)
     source = fields.CharField(max_length=16, default="import")

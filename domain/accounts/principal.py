@@ -26,7 +26,9 @@ class Principal:
 
     def can_see_enterprise(self, enterprise_id: int) -> bool:
         """Staff see all; an applicant only its own enterprise."""
-        return self.is_staff or (self.enterprise_id is not None and self.enterprise_id == enterprise_id)
+        return self.is_staff or (
+            self.enterprise_id is not None and self.enterprise_id == enterprise_id
+        )
 
     def require_enterprise(self, enterprise_id: int) -> None:
         """Raise FORBIDDEN unless the caller may act for this enterprise."""

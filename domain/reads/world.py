@@ -80,7 +80,8 @@ async def patent_ids_by_litigation(ids: Sequence[int]) -> list[list[int]]:
 async def litigations_by_patent(ids: Sequence[int]) -> list[list[Litigation]]:
     """Cases about each patent."""
     links = await LitigationPatent.filter(patent_id__in=list(set(ids))).order_by("litigation_id")
-    lits = {r.id: r for r in await Litigation.filter(id__in=list({l.litigation_id for l in links}))}  # type: ignore[attr-defined]
+    wanted = list({link.litigation_id for link in links})
+    lits = {r.id: r for r in await Litigation.filter(id__in=wanted)}
     out: dict[int, list[Litigation]] = {}
     for link in links:
         out.setdefault(link.patent_id, []).append(lits[link.litigation_id])  # type: ignore[attr-defined]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -58,9 +58,9 @@ class WorldInvalid(InvalidInput):
 async def known_keys() -> KnownKeys:
     """Natural keys already stored, so references to them resolve."""
     return KnownKeys(
-        usccs=set(await Enterprise.all().values_list("uscc", flat=True)),
-        persons=set(await Person.all().values_list("person_id", flat=True)),
-        patents=set(await Patent.all().values_list("number", flat=True)),
+        usccs={str(u) for u in await Enterprise.all().values_list("uscc", flat=True)},
+        persons={str(p) for p in await Person.all().values_list("person_id", flat=True)},
+        patents={str(n) for n in await Patent.all().values_list("number", flat=True)},
     )
 
 
@@ -109,9 +109,11 @@ class _Writer:
         self.report = report
         self.progress = progress
 
-    async def _bulk(self, name: str, model: type[Model], objs: list[Model], skipped: int) -> None:
+    async def _bulk(
+        self, name: str, model: type[Model], objs: Sequence[Model], skipped: int
+    ) -> None:
         for start in range(0, len(objs), BATCH):
-            await model.bulk_create(objs[start : start + BATCH], using_db=self.conn)
+            await model.bulk_create(list(objs[start : start + BATCH]), using_db=self.conn)
             if self.progress:
                 self.progress(name, min(start + BATCH, len(objs)))
         self.report.added[name] = len(objs)
@@ -120,6 +122,7 @@ class _Writer:
     async def run(self) -> None:
         c = self.conn
         recs = self.records
+        new: list[Any]
         # enterprises
         have = set(await Enterprise.all().using_db(c).values_list("uscc", flat=True))
         new = [Enterprise(**_clean(r)) for r in recs["enterprises"] if r["uscc"] not in have]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import partial
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -252,7 +253,7 @@ def validate_lines(
         parser, key = PARSERS[name]
         world.records.setdefault(name, [])
         if name in sources:
-            v.parse_file(world, name, sources[name], lambda r, p=parser: p(r, today), key)
+            v.parse_file(world, name, sources[name], partial(_call, parser, today), key)
     check_references(world, known)
     return world
 
@@ -269,6 +270,12 @@ def validate_dir(directory: Path, *, known: KnownKeys, today: date) -> Validated
         if (directory / f"{name}.jsonl").exists()
     }
     return validate_lines(sources, known=known, today=today)
+
+
+def _call(
+    parser: Callable[[dict[str, Any], date], dict[str, Any]], today: date, row: dict[str, Any]
+) -> dict[str, Any]:
+    return parser(row, today)
 
 
 def check_references(world: ValidatedWorld, known: KnownKeys) -> None:

@@ -16,7 +16,7 @@ from schema.ids import encode_cursor, encode_id
 from schema.pagination import PageInfo, page_args, slice_page
 
 if TYPE_CHECKING:
-    from schema.types.risk import IndicatorValue, RiskScore, Valuation
+    from schema.types.risk import Valuation
 
 
 def ctx(info: Info) -> Context:
@@ -83,7 +83,9 @@ class Enterprise:
             (n, after_key),
             lambda ids: _as_list(reads.litigation_pages(ids, first=n, after=after_key), ids),
         )
-        total = c.loader("litigation_counts", lambda ids: _counts(reads.litigation_counts(ids), ids))
+        total = c.loader(
+            "litigation_counts", lambda ids: _counts(reads.litigation_counts(ids), ids)
+        )
         rows = await pages.load(self._m.id)
         page, info_ = slice_page(rows, n, lambda r: r.id)
         return LitigationConnection(
@@ -157,7 +159,9 @@ class Patent:
 
     @strawberry.field(description="Court cases about this patent.")
     async def litigations(self, info: Info) -> list[Litigation]:
-        rows = await ctx(info).loader("lits_by_patent", reads.litigations_by_patent).load(self._m.id)
+        rows = (
+            await ctx(info).loader("lits_by_patent", reads.litigations_by_patent).load(self._m.id)
+        )
         return [Litigation.of(r) for r in rows]
 
     @strawberry.field(description="The most recent valuation, if any.")
@@ -174,7 +178,9 @@ class Litigation:
     _m: strawberry.Private[m.Litigation]
     id: strawberry.ID = strawberry.field(description="Opaque id.")
     case_no: str = strawberry.field(description="Case number, e.g. (2024)皖01民初123号.")
-    cause: str = strawberry.field(description="contract_dispute, loan_dispute, ip_infringement, ...")
+    cause: str = strawberry.field(
+        description="contract_dispute, loan_dispute, ip_infringement, ..."
+    )
     status: str = strawberry.field(description="pending, judged, settled, enforcing or closed.")
     amount: Decimal | None = strawberry.field(description="Money at stake, CNY.")
     filed_on: date | None = strawberry.field(description="Filing date.")

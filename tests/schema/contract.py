@@ -7,15 +7,15 @@ from dataclasses import dataclass, field
 from graphql import (
     GraphQLArgument,
     GraphQLEnumType,
-    GraphQLScalarType,
-    Undefined,
-    ast_from_value,
-    print_ast,
     GraphQLInputObjectType,
     GraphQLInterfaceType,
     GraphQLObjectType,
+    GraphQLScalarType,
     GraphQLSchema,
     GraphQLUnionType,
+    Undefined,
+    ast_from_value,
+    print_ast,
 )
 
 
@@ -82,7 +82,9 @@ def _fields(name: str, ctype: GraphQLObjectType, stype: GraphQLObjectType, out: 
             out.missing.append(f"field {name}.{fname}")
             continue
         if str(sfield.type) != str(cfield.type):
-            out.mismatches.append(f"{name}.{fname}: type {sfield.type}, contract says {cfield.type}")
+            out.mismatches.append(
+                f"{name}.{fname}: type {sfield.type}, contract says {cfield.type}"
+            )
         cargs = getattr(cfield, "args", {}) or {}
         sargs = getattr(sfield, "args", {}) or {}
         for aname, carg in cargs.items():
@@ -91,7 +93,9 @@ def _fields(name: str, ctype: GraphQLObjectType, stype: GraphQLObjectType, out: 
                 out.mismatches.append(f"{name}.{fname}({aname}): argument missing")
                 continue
             if str(sarg.type) != str(carg.type):
-                out.mismatches.append(f"{name}.{fname}({aname}): type {sarg.type}, contract says {carg.type}")
+                out.mismatches.append(
+                    f"{name}.{fname}({aname}): type {sarg.type}, contract says {carg.type}"
+                )
             if _default(carg) != _default(sarg):
                 out.mismatches.append(
                     f"{name}.{fname}({aname}): default {_default(sarg)}, contract says {_default(carg)}"

@@ -24,7 +24,9 @@ async def make_user(email: str, role: Role, enterprise_id: int | None = None) ->
 
 async def run(query: str, principal: Principal | None, **variables: Any) -> dict[str, Any]:
     """Execute and return data, failing on top-level errors."""
-    result = await SCHEMA.execute(query, variable_values=variables, context_value=Context(principal))
+    result = await SCHEMA.execute(
+        query, variable_values=variables, context_value=Context(principal)
+    )
     assert result.errors is None, result.errors
     assert result.data is not None
     return result.data

@@ -72,7 +72,9 @@ async def test_applicant_sees_only_its_own_enterprise(world: dict[str, int]) -> 
 
     own = await run(ENTERPRISE, applicant, uscc=A)
     other = await run(ENTERPRISE, applicant, uscc=B)
-    listing = await run("{ enterprises(first: 50) { totalCount edges { node { uscc } } } }", applicant)
+    listing = await run(
+        "{ enterprises(first: 50) { totalCount edges { node { uscc } } } }", applicant
+    )
     patent_b = await run('{ patent(number: "CN110000003A") { number } }', applicant)
 
     assert own["enterpriseByUscc"]["uscc"] == A
@@ -103,7 +105,9 @@ async def test_anonymous_reads_are_refused(world: dict[str, int]) -> None:
 @pytest.mark.parametrize("cursor", ["garbage", "RW50ZXJwcmlzZTox", "a" * 500])
 async def test_bad_cursor_is_a_client_error(world: dict[str, int], cursor: str) -> None:
     officer = await make_user("officer@bank.cn", Role.LOAN_OFFICER)
-    result = await run_raw("query($c: String) { enterprises(after: $c) { totalCount } }", officer, c=cursor)
+    result = await run_raw(
+        "query($c: String) { enterprises(after: $c) { totalCount } }", officer, c=cursor
+    )
     assert result.errors[0].extensions["code"] == "BAD_USER_INPUT"
 
 

@@ -71,7 +71,10 @@ async def test_bad_line_is_reported_and_nothing_written(
     with pytest.raises(WorldInvalid) as err:
         await import_world_dir(tmp_path / "w")
 
-    assert any(line.startswith(f"{file}.jsonl:{index + 1}: ") and reason in line for line in err.value.lines), err.value.lines
+    assert any(
+        line.startswith(f"{file}.jsonl:{index + 1}: ") and reason in line
+        for line in err.value.lines
+    ), err.value.lines
     assert await Enterprise.all().count() == 0
 
 
@@ -83,7 +86,9 @@ async def test_malformed_json_is_reported_with_line(db: str, tmp_path: Path) -> 
     with pytest.raises(WorldInvalid) as err:
         await import_world_dir(tmp_path / "w")
 
-    assert err.value.lines == ["patents.jsonl:4: malformed JSON: Expecting property name enclosed in double quotes at column 2"]
+    assert err.value.lines == [
+        "patents.jsonl:4: malformed JSON: Expecting property name enclosed in double quotes at column 2"
+    ]
     assert await Patent.all().count() == 0
 
 
