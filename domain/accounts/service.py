@@ -128,7 +128,7 @@ async def register(
 
 def _enterprise_certificate(uscc: str, name: str, data_dir: Path | None) -> tuple[str, str]:
     """A signing certificate for the enterprise from the platform CA."""
-    from domain.contracts import ensure_ca, issue_enterprise_certificate
+    from domain.contracts.pki import ensure_ca, issue_enterprise_certificate
 
     ca = ensure_ca(data_dir or settings().data_dir)
     key_pem, cert_pem = issue_enterprise_certificate(ca, uscc=uscc, name=name)
