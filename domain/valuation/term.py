@@ -15,9 +15,7 @@ IN_FORCE = "granted"
 
 def term_years(kind: pd.Series, filed_on: pd.Series) -> npt.NDArray[np.float64]:
     """Protection term in years per patent (NaN for an unknown kind)."""
-    years = np.asarray(
-        kind.map(TERM_YEARS).to_numpy(dtype=float, na_value=np.nan), dtype=np.float64
-    )
+    years = np.array(kind.map(TERM_YEARS).to_numpy(dtype=float, na_value=np.nan), dtype=float)
     old_design = (kind == "design").to_numpy() & (
         pd.to_datetime(filed_on) < DESIGN_OLD_TERM_BEFORE
     ).to_numpy()
