@@ -1,0 +1,177 @@
+"""What the lending workflow calls: create, sign (borrower, then bank), verify, store contracts.
+
+All functions are synchronous and CPU-bound for a few tens of milliseconds; call them from async
+code through `asyncio.to_thread`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Protocol
+
+from cryptography import x509
+
+from domain.contracts.document import render_contract_pdf
+from domain.contracts.pki import LocalCA, SigningCredential, enterprise_credential
+from domain.contracts.signing import VerificationResult, sign_pdf, verify_pdf
+from domain.contracts.terms import ContractTerms
+from domain.errors import InvalidInput, InvalidState, NotFound
+
+_CONTRACT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
+
+
+class SignerRole(StrEnum):
+    """Who signs; the borrower signs first, the bank (lender) countersigns."""
+
+    BORROWER = "BORROWER"
+    LENDER = "LENDER"
+
+
+FIELD_NAMES = {SignerRole.BORROWER: "BorrowerSignature", SignerRole.LENDER: "LenderSignature"}
+REASONS = {
+    SignerRole.BORROWER: "借款人签署借款合同 Borrower signs the loan contract",
+    SignerRole.LENDER: "贷款人签署借款合同 Lender signs the loan contract",
+}
+
+
+class ContractSigner(Protocol):
+    """Applies and checks contract signatures; the local CA is one implementation."""
+
+    def sign(
+        self, pdf: bytes, *, role: SignerRole, credential: SigningCredential | None = None
+    ) -> bytes:
+        """Sign `pdf` as `role` (the lender's credential may come from the signer itself)."""
+        ...
+
+    def verify(self, pdf: bytes, *, expected_sha256: str | None = None) -> VerificationResult:
+        """Verify every signature of `pdf`."""
+        ...
+
+
+@dataclass(frozen=True)
+class LocalCASigner:
+    """Signs with the platform CA's credentials and trusts the platform CA (plus extra roots)."""
+
+    ca: LocalCA
+    location: str = "中国 China"
+
+    def sign(
+        self, pdf: bytes, *, role: SignerRole, credential: SigningCredential | None = None
+    ) -> bytes:
+        """Sign `pdf` as `role`, enforcing the order: borrower first, then the bank once."""
+        if credential is None:
+            if role is not SignerRole.LENDER:
+                raise InvalidInput("the borrower signs with its own certificate")
+            credential = self.ca.bank
+        check_signing_order(self.verify(pdf), role)
+        _check_credential(credential, datetime.now(UTC))
+        return sign_pdf(
+            pdf,
+            key_pem=credential.key_pem,
+            cert_pem=credential.cert_pem,
+            chain=credential.chain_pem,
+            field_name=FIELD_NAMES[role],
+            signer_name=credential.subject_name,
+            reason=REASONS[role],
+            location=self.location,
+        )
+
+    def verify(self, pdf: bytes, *, expected_sha256: str | None = None) -> VerificationResult:
+        """Verify `pdf` against the platform CA and the configured extra roots."""
+        return verify_pdf(pdf, trust_roots=self.ca.trust_roots, expected_sha256=expected_sha256)
+
+
+def check_signing_order(current: VerificationResult, role: SignerRole) -> None:
+    """Raise InvalidState unless `role` may sign a document whose verdict is `current`."""
+    fields = [s.field_name for s in current.signatures]
+    if role is SignerRole.BORROWER:
+        if fields:
+            raise InvalidState("the contract is already signed; the borrower signs first")
+        return
+    if fields != [FIELD_NAMES[SignerRole.BORROWER]]:
+        raise InvalidState("the bank signs only after the borrower, and only once")
+    if not current.accepted:
+        raise InvalidState(f"the borrower's signature does not hold: {current.detail}")
+
+
+def create_contract_document(terms: ContractTerms) -> tuple[bytes, str]:
+    """Render the unsigned contract; return its bytes and their sha256 (hex)."""
+    pdf = render_contract_pdf(terms)
+    return pdf, sha256_hex(pdf)
+
+
+def sign_as_borrower(
+    pdf: bytes, *, enterprise_key_pem: bytes, enterprise_cert_pem: bytes, ca: LocalCA
+) -> bytes:
+    """Add the borrower's signature, made with the certificate the platform CA issued to it."""
+    credential = enterprise_credential(ca, key_pem=enterprise_key_pem, cert_pem=enterprise_cert_pem)
+    return LocalCASigner(ca).sign(pdf, role=SignerRole.BORROWER, credential=credential)
+
+
+def sign_as_bank(pdf: bytes, *, ca: LocalCA) -> bytes:
+    """Add the bank's countersignature after a valid, trusted borrower signature."""
+    return LocalCASigner(ca).sign(pdf, role=SignerRole.LENDER)
+
+
+def verify(pdf: bytes, *, ca: LocalCA, expected_sha256: str | None = None) -> VerificationResult:
+    """Verify a contract against the platform's trust roots (and its recorded hash, if given)."""
+    return LocalCASigner(ca).verify(pdf, expected_sha256=expected_sha256)
+
+
+def sha256_hex(data: bytes) -> str:
+    """Hex sha256 of `data`, as recorded for a stored contract."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def contract_path(data_dir: Path, contract_id: str) -> Path:
+    """Where the contract `contract_id` is kept: `<data_dir>/contracts/<id>.pdf`."""
+    if not _CONTRACT_ID.fullmatch(contract_id):
+        raise InvalidInput("contract id may hold only letters, digits, '-' and '_'", field="id")
+    return data_dir / "contracts" / f"{contract_id}.pdf"
+
+
+def store_contract(data_dir: Path, contract_id: str, pdf: bytes) -> Path:
+    """Write the contract file atomically (a reader sees the old file or the new one)."""
+    path = contract_path(data_dir, contract_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(pdf)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def load_contract(data_dir: Path, contract_id: str) -> bytes:
+    """Read a stored contract file; NotFound if there is none."""
+    path = contract_path(data_dir, contract_id)
+    try:
+        return path.read_bytes()
+    except FileNotFoundError as exc:
+        raise NotFound(f"no contract file for {contract_id}", field="id") from exc
+
+
+def _check_credential(credential: SigningCredential, now: datetime) -> None:
+    # A signature made with an expired certificate would verify as untrusted forever after.
+    try:
+        cert = x509.load_pem_x509_certificate(credential.cert_pem)
+    except ValueError as exc:
+        raise InvalidInput(f"unreadable signing certificate: {exc}") from exc
+    if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
+        raise InvalidState(
+            f"the certificate of {credential.subject_name} is not valid now "
+            f"(valid {cert.not_valid_before_utc:%Y-%m-%d} to {cert.not_valid_after_utc:%Y-%m-%d});"
+            " issue a new one"
+        )
