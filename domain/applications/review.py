@@ -1,0 +1,186 @@
+"""Manual review of referred applications, with four eyes above a configurable amount."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from config import settings
+from db.models import ApplicationStatus, LoanApplication, LoanProduct, Review, Role
+from domain import audit
+from domain.accounts.principal import Principal
+from domain.applications.service import get_application_or_raise
+from domain.decision.policy import load_policy
+from domain.decision.service import product_terms, record_guarantee
+from domain.errors import Duplicate, InvalidInput, InvalidState
+from domain.workflow import Event, apply_transition, guarded_update, publish_update
+
+REVIEWER_ROLES = (Role.LOAN_OFFICER, Role.RISK_MANAGER)
+# above the four-eyes amount both of these must approve, as two different people
+FOUR_EYES_ROLES = frozenset({Role.LOAN_OFFICER.value, Role.RISK_MANAGER.value})
+MAX_COMMENT = 2000
+
+
+class ReviewDecision(StrEnum):
+    """A reviewer's verdict."""
+
+    APPROVE = "APPROVE"
+    REJECT = "REJECT"
+
+
+def four_eyes_amount() -> Decimal:
+    """Offers above this need a risk manager's approval besides a loan officer's."""
+    return Decimal(settings().four_eyes_amount)
+
+
+def approvals_complete(amount: Decimal, approver_roles: list[str], threshold: Decimal) -> bool:
+    """True once the approvals so far suffice for an offer of `amount` (pure)."""
+    if not approver_roles:
+        return False
+    if amount <= threshold:
+        return True
+    return FOUR_EYES_ROLES <= set(approver_roles)
+
+
+async def review_application(
+    *,
+    principal: Principal,
+    application_id: int,
+    decision: ReviewDecision | str,
+    comment: str,
+) -> LoanApplication:
+    """Record a staff review; reject at once, approve when enough distinct people agree."""
+    principal.require_role(*REVIEWER_ROLES)
+    verdict = ReviewDecision(decision)
+    comment = comment.strip()
+    if not comment:
+        raise InvalidInput("a review needs a comment", field="comment")
+    if len(comment) > MAX_COMMENT:
+        raise InvalidInput(f"comment is longer than {MAX_COMMENT} characters", field="comment")
+    application = await get_application_or_raise(principal=principal, application_id=application_id)
+    if application.status != ApplicationStatus.MANUAL_REVIEW:
+        raise InvalidState(f"the application is {application.status}, not in manual review")
+    record: dict[str, Any] = dict(application.decision or {})
+    amount = Decimal(record.get("approved_amount") or application.amount)
+    now = datetime.now(UTC)
+    try:
+        async with in_transaction() as conn:
+            prior = (
+                await Review.filter(application_id=application.id)
+                .using_db(conn)
+                .select_related("reviewer")
+                .order_by("id")
+            )
+            if any(r.reviewer_id == principal.user_id for r in prior):  # type: ignore[attr-defined]
+                raise Duplicate("you have already reviewed this application")
+            await Review.create(
+                application_id=application.id,
+                reviewer_id=principal.user_id,
+                role=principal.role.value,
+                decision=verdict.value,
+                comment=comment,
+                at=now,
+                using_db=conn,
+            )
+            reviews = [*prior, Review(role=principal.role.value, decision=verdict.value)]
+            approvers = [r.role for r in reviews if r.decision == ReviewDecision.APPROVE]
+            if verdict is ReviewDecision.REJECT:
+                event: Event | None = Event.REJECT
+            elif approvals_complete(amount, approvers, four_eyes_amount()):
+                event = Event.APPROVE
+            else:
+                event = None
+            if event is None:
+                await guarded_update(application, conn=conn)
+                await audit.record(
+                    actor=f"user:{principal.email}",
+                    action="application.review",
+                    entity_type="loan_application",
+                    entity_id=application.id,
+                    data={
+                        "decision": verdict.value,
+                        "comment": comment,
+                        "awaiting": sorted(FOUR_EYES_ROLES - set(approvers)),
+                    },
+                    connection=conn,
+                )
+                await publish_update(application, conn=conn)
+                return application
+            final = _final_record(record, prior, principal, verdict, comment, now)
+            if event is Event.APPROVE:
+                product = await LoanProduct.get(id=application.product_id).using_db(conn)  # type: ignore[attr-defined]
+                snapshot = product_terms(product)
+                if snapshot.guarantee_on_approval:
+                    final["guarantee"] = await record_guarantee(
+                        application,
+                        snapshot,
+                        load_policy(record.get("policy_version") or "v1"),
+                        amount,
+                        conn=conn,
+                    )
+            await apply_transition(
+                application,
+                event,
+                by=principal,
+                conn=conn,
+                comment=comment,
+                changes={"decision": final, "decided_at": now},
+            )
+    except IntegrityError:
+        # the unique (application, reviewer) index caught a concurrent second review
+        raise Duplicate("you have already reviewed this application") from None
+    return application
+
+
+def _final_record(
+    record: dict[str, Any],
+    prior: list[Review],
+    principal: Principal,
+    verdict: ReviewDecision,
+    comment: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """The decision record after a final manual verdict, keeping the model's proposal."""
+    approved = verdict is ReviewDecision.APPROVE
+    deciders = [f"user:{r.reviewer.email}" for r in prior if approved and r.decision == verdict]
+    deciders.append(f"user:{principal.email}")
+    final = dict(record)
+    final["model"] = {
+        key: record.get(key)
+        for key in ("outcome", "approved_amount", "annual_rate", "decided_by", "decided_at")
+    }
+    final["outcome"] = "APPROVED" if approved else "REJECTED"
+    if not approved:
+        final["approved_amount"] = None
+        final["annual_rate"] = None
+    code = "MANUAL_APPROVED" if approved else "MANUAL_REJECTED"
+    final["reasons"] = [
+        {"code": code, "description": comment, "weight": 1.0},
+        *record.get("reasons", []),
+    ]
+    final["reviews"] = [
+        {
+            "by": f"user:{r.reviewer.email}",
+            "role": r.role,
+            "decision": r.decision,
+            "comment": r.comment,
+            "at": r.at.isoformat(),
+        }
+        for r in prior
+    ] + [
+        {
+            "by": f"user:{principal.email}",
+            "role": principal.role.value,
+            "decision": verdict.value,
+            "comment": comment,
+            "at": now.isoformat(),
+        }
+    ]
+    final["decided_by"] = ",".join(deciders)[:254]
+    final["decided_at"] = now.isoformat()
+    return final

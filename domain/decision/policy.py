@@ -1,0 +1,130 @@
+"""Versioned credit policy files: admission thresholds, decision matrix, limit and pricing."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+POLICY_DIR = Path(__file__).with_name("policy")
+CURRENT_VERSION = "v1"
+ACTIONS = ("APPROVE", "REVIEW", "REJECT")
+_VERSION = re.compile(r"^v\d+$")
+
+
+@dataclass(frozen=True)
+class AmountBand:
+    """Amounts up to `up_to` (inclusive; None: no upper bound) fall in `band`."""
+
+    band: str
+    up_to: Decimal | None
+
+
+@dataclass(frozen=True)
+class Policy:
+    """One version of the credit policy, with the SHA-256 of its file."""
+
+    version: str
+    sha256: str
+    grades: tuple[str, ...]
+    max_pd: float
+    reject_grades: frozenset[str]
+    graph_risk_review: float
+    graph_risk_reject: float
+    rules_needing_pledge: frozenset[str]
+    unscored_grade: str
+    amount_bands: tuple[AmountBand, ...]
+    matrix: dict[str, dict[str, str]]
+    pledge_share: dict[str, Decimal]
+    credit_share: dict[str, Decimal]
+    revenue_cap_share: Decimal
+    revenue_unknown_cap: Decimal
+    round_down_to: Decimal
+    review_below_share: Decimal
+    grade_spread: dict[str, Decimal]
+    floor_rate: Decimal
+    min_borrower_rate: Decimal
+    guarantee_coverage: Decimal
+
+    def band_of(self, amount: Decimal) -> str:
+        """The amount band an amount falls in."""
+        for band in self.amount_bands:
+            if band.up_to is None or amount <= band.up_to:
+                return band.band
+        return self.amount_bands[-1].band
+
+
+def parse_policy(raw: bytes) -> Policy:
+    """A policy from a file's bytes, checked for completeness."""
+    data: dict[str, Any] = json.loads(raw)
+    grades = tuple(data["grades"])
+    adm, lim, pri = data["admission"], data["limit"], data["pricing"]
+    bands = tuple(
+        AmountBand(b["band"], None if b["up_to"] is None else Decimal(b["up_to"]))
+        for b in data["amount_bands"]
+    )
+    policy = Policy(
+        version=data["version"],
+        sha256=hashlib.sha256(raw).hexdigest(),
+        grades=grades,
+        max_pd=float(adm["max_probability_of_default"]),
+        reject_grades=frozenset(adm["reject_grades"]),
+        graph_risk_review=float(adm["graph_risk_review"]),
+        graph_risk_reject=float(adm["graph_risk_reject"]),
+        rules_needing_pledge=frozenset(adm.get("rules_needing_pledge", [])),
+        unscored_grade=adm["unscored_grade"],
+        amount_bands=bands,
+        matrix={g: dict(row) for g, row in data["matrix"].items()},
+        pledge_share=_decimals(lim["pledge_share"]),
+        credit_share=_decimals(lim["credit_share_of_revenue"]),
+        revenue_cap_share=Decimal(lim["revenue_cap_share"]),
+        revenue_unknown_cap=Decimal(lim["revenue_unknown_cap"]),
+        round_down_to=Decimal(lim["round_down_to"]),
+        review_below_share=Decimal(lim["review_below_share_of_request"]),
+        grade_spread=_decimals(pri["grade_spread"]),
+        floor_rate=Decimal(pri["floor_rate"]),
+        min_borrower_rate=Decimal(pri["min_borrower_rate"]),
+        guarantee_coverage=Decimal(data["guarantee"]["coverage"]),
+    )
+    _validate(policy)
+    return policy
+
+
+@lru_cache(maxsize=8)
+def load_policy(version: str = CURRENT_VERSION) -> Policy:
+    """The policy of a version (`v1`, ...), read once per process."""
+    if not _VERSION.match(version):
+        raise ValueError(f"bad policy version {version!r}")
+    path = POLICY_DIR / f"{version}.json"
+    policy = parse_policy(path.read_bytes())
+    if policy.version != version:
+        raise ValueError(f"{path.name} declares version {policy.version}")
+    return policy
+
+
+def _decimals(table: dict[str, str]) -> dict[str, Decimal]:
+    return {k: Decimal(v) for k, v in table.items()}
+
+
+def _validate(policy: Policy) -> None:
+    band_names = [b.band for b in policy.amount_bands]
+    if not band_names or policy.amount_bands[-1].up_to is not None:
+        raise ValueError("the last amount band must be open-ended")
+    for grade in policy.grades:
+        row = policy.matrix.get(grade)
+        if row is None or set(row) != set(band_names):
+            raise ValueError(f"matrix row for grade {grade} must cover bands {band_names}")
+        if any(action not in ACTIONS for action in row.values()):
+            raise ValueError(f"matrix row for grade {grade} has an unknown action")
+        for table in (policy.pledge_share, policy.credit_share, policy.grade_spread):
+            if grade not in table:
+                raise ValueError(f"grade {grade} is missing from a limit or pricing table")
+    if policy.unscored_grade not in policy.grades:
+        raise ValueError("unscored_grade must be one of the grades")
+    if not policy.graph_risk_review <= policy.graph_risk_reject:
+        raise ValueError("graph risk review threshold must not exceed the reject threshold")

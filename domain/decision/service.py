@@ -1,0 +1,224 @@
+"""Assessing a submitted application: gather inputs, decide, store the decision, move it on."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from db.models import ApplicationStatus, LoanApplication, LoanProduct
+from domain import audit
+from domain.decision.engine import DecisionResult, Outcome, decide, price
+from domain.decision.inputs import ApplicationTerms, ProductTerms, Reason, RiskInputs
+from domain.decision.policy import CURRENT_VERSION, Policy, load_policy
+from domain.errors import Conflict, DomainError, InvalidState, NotFound
+from domain.workflow import Event, apply_transition
+
+Gatherer = Callable[[LoanApplication], Awaitable[RiskInputs]]
+
+_EVENT = {
+    Outcome.APPROVED: Event.AUTO_APPROVE,
+    Outcome.REJECTED: Event.AUTO_REJECT,
+    Outcome.MANUAL_REVIEW: Event.REFER,
+}
+
+
+def product_terms(product: LoanProduct) -> ProductTerms:
+    """The decision-relevant snapshot of a product row."""
+    return ProductTerms(
+        code=product.code,
+        min_amount=Decimal(product.min_amount),
+        max_amount=Decimal(product.max_amount),
+        annual_rate=Decimal(product.annual_rate),
+        subsidy_rate=Decimal(product.subsidy_rate),
+        requires_pledge=product.requires_pledge,
+        guarantee_on_approval=product.guarantee_on_approval,
+        guarantor_name=product.guarantor_name,
+    )
+
+
+def decided_by(policy: Policy, model_versions: dict[str, str]) -> str:
+    """`model:` followed by the policy and every model version used."""
+    parts = [f"policy={policy.version}"] + [f"{k}={v}" for k, v in sorted(model_versions.items())]
+    return ("model:" + ",".join(parts))[:254]
+
+
+async def assess_application(
+    *,
+    application_id: int,
+    gather: Gatherer | None = None,
+    policy_version: str = CURRENT_VERSION,
+) -> LoanApplication | None:
+    """Decide a SUBMITTED application (safe to call twice: otherwise it does nothing)."""
+    application = await LoanApplication.get_or_none(id=application_id)
+    if application is None:
+        return None
+    if application.status == ApplicationStatus.SUBMITTED:
+        try:
+            async with in_transaction() as conn:
+                await apply_transition(
+                    application, Event.START_ASSESSMENT, by="model:assessment", conn=conn
+                )
+        except (Conflict, InvalidState):
+            return None  # another worker took it, or the applicant withdrew
+    elif application.status != ApplicationStatus.ASSESSING:
+        return None
+    # an application left ASSESSING by a crashed worker is picked up again here; the guarded
+    # final transition lets only one of two concurrent assessments through
+    product = await LoanProduct.get(id=application.product_id)  # type: ignore[attr-defined]
+    from domain.applications.service import pledged_numbers
+
+    terms = ApplicationTerms(
+        Decimal(application.amount),
+        application.term_months,
+        tuple(await pledged_numbers(application_id=application.id)),
+    )
+    policy = load_policy(policy_version)
+    snapshot = product_terms(product)
+    now = datetime.now(UTC)
+    if gather is None:
+        from domain.decision.gather import gather_risk_inputs
+
+        gather = gather_risk_inputs
+    try:
+        inputs = await gather(application)
+    except DomainError as exc:
+        record = referral_record(terms, snapshot, policy, now, reason=exc.message)
+    else:
+        result = decide(inputs, terms, snapshot, policy)
+        record = decision_record(result, inputs, terms, snapshot, policy, now)
+    outcome = Outcome(record["outcome"])
+    changes: dict[str, Any] = {"decision": record}
+    if outcome is not Outcome.MANUAL_REVIEW:
+        changes["decided_at"] = now
+    try:
+        async with in_transaction() as conn:
+            if outcome is Outcome.APPROVED and snapshot.guarantee_on_approval:
+                record["guarantee"] = await record_guarantee(
+                    application, snapshot, policy, Decimal(record["approved_amount"]), conn=conn
+                )
+            await apply_transition(
+                application,
+                _EVENT[outcome],
+                by=record["decided_by"],
+                conn=conn,
+                changes=changes,
+                audit_data={
+                    "outcome": outcome.value,
+                    "reasons": [r["code"] for r in record["reasons"]],
+                    "inputs_hash": record["inputs_hash"],
+                    "policy_version": record["policy_version"],
+                },
+            )
+    except (Conflict, InvalidState):
+        return None
+    return application
+
+
+def decision_record(
+    result: DecisionResult,
+    inputs: RiskInputs,
+    terms: ApplicationTerms,
+    product: ProductTerms,
+    policy: Policy,
+    now: datetime,
+) -> dict[str, Any]:
+    """The JSON stored on the application: outcome, offer, reasons, versions and all inputs."""
+    versions = {**inputs.model_versions, "policy": policy.version}
+    versions.setdefault("gnn", "not-used")
+    record = result.to_dict()
+    record.update(
+        decided_by=decided_by(policy, dict(versions)),
+        decided_at=now.isoformat(),
+        model_versions=dict(sorted(versions.items())),
+        policy_sha256=policy.sha256,
+        inputs=inputs.to_dict(),
+        terms=terms.to_dict(),
+        product=product.to_dict(),
+    )
+    return record
+
+
+def referral_record(
+    terms: ApplicationTerms, product: ProductTerms, policy: Policy, now: datetime, *, reason: str
+) -> dict[str, Any]:
+    """A MANUAL_REVIEW decision when the model inputs could not be gathered."""
+    pricing = price(policy.unscored_grade, product, policy)
+    amount = min(terms.amount, product.max_amount)
+    return {
+        "outcome": Outcome.MANUAL_REVIEW.value,
+        "approved_amount": str(amount),
+        "annual_rate": str(pricing.annual_rate),
+        "reasons": [
+            Reason("DATA_UNAVAILABLE", f"the model could not assess: {reason}", 1.0).to_dict()
+        ],
+        "pricing": pricing.to_dict(),
+        "graph_risk_used": False,
+        "policy_version": policy.version,
+        "policy_sha256": policy.sha256,
+        "inputs_hash": "",
+        "decided_by": decided_by(policy, {}),
+        "decided_at": now.isoformat(),
+        "model_versions": {"policy": policy.version},
+        "inputs": None,
+        "terms": terms.to_dict(),
+        "product": product.to_dict(),
+    }
+
+
+async def record_guarantee(
+    application: LoanApplication,
+    product: ProductTerms,
+    policy: Policy,
+    amount: Decimal,
+    *,
+    conn: BaseDBAsyncClient,
+) -> dict[str, Any]:
+    """Record the partner's guarantee of an approved loan (见贷即保) with an audit entry."""
+    covered = (amount * policy.guarantee_coverage).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    guarantee = {
+        "guarantor": product.guarantor_name,
+        "amount": str(covered),
+        "coverage": str(policy.guarantee_coverage),
+        "recorded_at": datetime.now(UTC).isoformat(),
+    }
+    await audit.record(
+        actor=f"guarantor:{product.guarantor_name}",
+        action="guarantee.recorded",
+        entity_type="loan_application",
+        entity_id=application.id,
+        data=guarantee,
+        connection=conn,
+    )
+    return guarantee
+
+
+async def replay_decision(*, application_id: int) -> tuple[DecisionResult, bool]:
+    """Re-run the stored model decision from its recorded inputs; True if it comes out the same."""
+    application = await LoanApplication.get_or_none(id=application_id)
+    record = None if application is None else application.decision
+    if not record or record.get("inputs") is None:
+        raise NotFound("no model decision with recorded inputs for this application")
+    model = record.get("model", record)
+    inputs = RiskInputs.from_dict(record["inputs"])
+    result = decide(
+        inputs,
+        ApplicationTerms.from_dict(record["terms"]),
+        ProductTerms.from_dict(record["product"]),
+        load_policy(record["policy_version"]),
+    )
+    same = (
+        result.inputs_hash == record["inputs_hash"]
+        and result.outcome.value == model["outcome"]
+        and _text(result.approved_amount) == model["approved_amount"]
+        and _text(result.annual_rate) == model["annual_rate"]
+    )
+    return result, same
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)

@@ -1,0 +1,191 @@
+"""A small lending world shared by the products, workflow, applications, decision and lending tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from db.models import Enterprise, Financial, LoanApplication, Patent, Role, TaxRecord, User
+from domain.accounts.principal import Principal
+from domain.applications import create_application, submit_application
+from domain.decision import Reason, RiskInputs, RuleHit, assess_application
+from domain.products import seed_products
+from tests.factories import uscc
+
+OWN_PATENTS = ("CN300000001B", "CN300000002B", "CN300000003B")
+PENDING_PATENT = "CN300000009A"
+PLEDGED_PATENT = "CN300000008B"
+OTHER_PATENT = "CN400000001B"
+
+
+@dataclass
+class LendingWorld:
+    """Two enterprises with patents, their applicants, and bank staff."""
+
+    enterprise: Enterprise
+    other_enterprise: Enterprise
+    applicant: Principal
+    other_applicant: Principal
+    officer: Principal
+    officer2: Principal
+    risk_manager: Principal
+    admin: Principal
+    users: dict[str, User] = field(default_factory=dict)
+
+
+async def _user(email: str, role: Role, enterprise: Enterprise | None = None) -> Principal:
+    user = await User.create(
+        email=email,
+        password_hash="not-a-real-hash",
+        role=role,
+        enterprise_id=None if enterprise is None else enterprise.id,
+    )
+    return Principal(
+        user_id=user.id,
+        email=email,
+        role=role,
+        enterprise_id=None if enterprise is None else enterprise.id,
+    )
+
+
+async def make_lending_world() -> LendingWorld:
+    """Seed products and a tiny world into the current database."""
+    await seed_products()
+    own = await Enterprise.create(
+        uscc=uscc(101),
+        name="合肥光子科技有限公司",
+        founded_on=date(2015, 3, 1),
+        status="active",
+        high_tech=True,
+        registered=True,
+    )
+    other = await Enterprise.create(
+        uscc=uscc(102),
+        name="芜湖机器人有限公司",
+        founded_on=date(2012, 6, 1),
+        status="active",
+        registered=True,
+    )
+    for number in OWN_PATENTS:
+        await Patent.create(
+            number=number,
+            owner_id=own.id,
+            title="光子芯片",
+            kind="invention",
+            filed_on=date(2018, 1, 1),
+            granted_on=date(2020, 1, 1),
+            status="granted",
+        )
+    await Patent.create(
+        number=PENDING_PATENT,
+        owner_id=own.id,
+        title="待审",
+        kind="invention",
+        filed_on=date(2023, 1, 1),
+        status="pending",
+    )
+    await Patent.create(
+        number=PLEDGED_PATENT,
+        owner_id=own.id,
+        title="已质押",
+        kind="invention",
+        filed_on=date(2017, 1, 1),
+        granted_on=date(2019, 1, 1),
+        status="granted",
+        pledged=True,
+    )
+    await Patent.create(
+        number=OTHER_PATENT,
+        owner_id=other.id,
+        title="机械臂",
+        kind="invention",
+        filed_on=date(2017, 1, 1),
+        granted_on=date(2019, 1, 1),
+        status="granted",
+    )
+    await TaxRecord.create(enterprise_id=own.id, year=2024, rating="A", revenue=Decimal("20000000"))
+    await Financial.create(enterprise_id=own.id, period="2024", revenue=Decimal("24000000"))
+    return LendingWorld(
+        enterprise=own,
+        other_enterprise=other,
+        applicant=await _user("cfo@photon.example", Role.APPLICANT, own),
+        other_applicant=await _user("cfo@robot.example", Role.APPLICANT, other),
+        officer=await _user("officer1@bank.example", Role.LOAN_OFFICER),
+        officer2=await _user("officer2@bank.example", Role.LOAN_OFFICER),
+        risk_manager=await _user("risk@bank.example", Role.RISK_MANAGER),
+        admin=await _user("admin@bank.example", Role.ADMIN),
+    )  # fmt: skip
+
+
+def inputs(
+    *,
+    grade: str = "A",
+    pd: float = 0.015,
+    pledge: str = "3000000",
+    revenue: str | None = "20000000",
+    graph_risk: float | None = None,
+    hits: tuple[RuleHit, ...] = (),
+    patents: tuple[str, ...] = OWN_PATENTS[:1],
+) -> RiskInputs:
+    """Hand-made risk inputs (pledge value split over `patents`)."""
+    share = Decimal(pledge) / max(len(patents), 1)
+    return RiskInputs(
+        probability_of_default=pd,
+        grade=grade,
+        score=650,
+        reasons=(Reason("SC_R_AND_D", "R&D intensity above peers", 0.2),),
+        graph_risk=graph_risk,
+        pledge_values={n: share for n in patents},
+        annual_revenue=None if revenue is None else Decimal(revenue),
+        rule_hits=hits,
+        model_versions={"scorecard": "sc-test", "valuation": "val-test"},
+        as_of=datetime(2025, 1, 1, tzinfo=UTC),
+    )
+
+
+def fixed_gather(risk: RiskInputs):  # type: ignore[no-untyped-def]
+    """A gatherer that always returns `risk` (stands in for the scoring and valuation services)."""
+
+    async def gather(_application: LoanApplication) -> RiskInputs:
+        return risk
+
+    return gather
+
+
+async def submitted(
+    world: LendingWorld,
+    *,
+    product: str = "IPCREDIT_IP_PLEDGE",
+    amount: str = "1000000",
+    term: int = 12,
+    patents: tuple[str, ...] = OWN_PATENTS[:1],
+) -> LoanApplication:
+    """An application created and submitted by the world's applicant."""
+    app = await create_application(
+        principal=world.applicant,
+        product_code=product,
+        amount=Decimal(amount),
+        term_months=term,
+        pledged_patent_numbers=list(patents),
+        purpose="研发投入",
+    )
+    return await submit_application(principal=world.applicant, application_id=app.id)
+
+
+async def decided(
+    world: LendingWorld, risk: RiskInputs | None = None, **kwargs: object
+) -> LoanApplication:
+    """An application submitted and assessed with hand-made inputs."""
+    app = await submitted(world, **kwargs)  # type: ignore[arg-type]
+    await assess_application(application_id=app.id, gather=fixed_gather(risk or inputs()))
+    return await LoanApplication.get(id=app.id)
+
+
+@pytest.fixture
+async def world(db: str, data_dir: Path) -> LendingWorld:
+    """A fresh database holding the lending world."""
+    return await make_lending_world()
