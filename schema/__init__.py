@@ -10,16 +10,17 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 
 from schema.accounts import AccountMutation, AccountQuery
+from schema.lending import LendingMutation, LendingQuery
 from schema.world import WorldQuery
 
 
 @strawberry.type(description="Everything a client can read.")
-class Query(AccountQuery, WorldQuery):
+class Query(AccountQuery, WorldQuery, LendingQuery):
     pass
 
 
 @strawberry.type(description="Everything a client can change.")
-class Mutation(AccountMutation):
+class Mutation(AccountMutation, LendingMutation):
     pass
 
 

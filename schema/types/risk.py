@@ -5,14 +5,58 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import strawberry
+from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from db import models as m
 from domain.reads.risk import latest_valuations
 from schema.ids import encode_id
 from schema.types.world import Patent, ctx
+
+
+@strawberry.type(description="A reason behind a score or decision.")
+class ReasonCode:
+    code: str = strawberry.field(description="Stable code.")
+    description: str = strawberry.field(description="In words, for a loan officer.")
+    weight: float = strawberry.field(description="How much it weighed (points or share).")
+
+    @classmethod
+    def of(cls, r: dict[str, Any]) -> ReasonCode:
+        """The API view of a stored reason."""
+        return cls(
+            code=str(r.get("code")),
+            description=str(r.get("description", "")),
+            weight=float(r.get("weight") or 0.0),
+        )
+
+
+@strawberry.type(description="A credit score with probability of default and graph risk.")
+class RiskScore:
+    score: int = strawberry.field(description="Scorecard points (higher is safer).")
+    grade: str = strawberry.field(description="Grade band.")
+    probability_of_default: float = strawberry.field(description="12-month probability of default.")
+    graph_risk: float = strawberry.field(
+        description="The GNN's probability of default; 0 when no graph model was available."
+    )
+    reasons: list[ReasonCode] = strawberry.field(description="What pushed the score down most.")
+    model_versions: JSON = strawberry.field(description="Versions of every model used.")
+    as_of: datetime = strawberry.field(description="As of when.")
+
+    @classmethod
+    def of(cls, r: m.RiskScore) -> RiskScore:
+        """The API view of a record."""
+        return cls(
+            score=r.score,
+            grade=r.grade,
+            probability_of_default=r.probability_of_default,
+            graph_risk=r.graph_risk if r.graph_risk is not None else 0.0,
+            reasons=[ReasonCode.of(x) for x in r.reasons or []],
+            model_versions=r.model_versions,
+            as_of=r.as_of,
+        )
 
 
 @strawberry.type(description="One input's contribution to a patent's value.")

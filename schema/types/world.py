@@ -94,6 +94,32 @@ class Enterprise:
             total_count=await total.load(self._m.id),
         )
 
+    @strawberry.field(description="The enterprise's loan applications, newest first.")
+    async def applications(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Annotated[LoanApplicationConnection, strawberry.lazy("schema.types.lending")]:
+        from schema.types.lending_links import enterprise_applications
+
+        return await enterprise_applications(info, self._m.id, first, after)
+
+    @strawberry.field(description="The enterprise's loans.")
+    async def loans(
+        self, info: Info
+    ) -> list[Annotated[Loan, strawberry.lazy("schema.types.lending")]]:
+        from schema.types.lending_links import enterprise_loans
+
+        return await enterprise_loans(info, self._m.id)
+
+    @strawberry.field(description="The latest credit score, if one was computed.")
+    async def risk_score(
+        self, info: Info
+    ) -> Annotated[RiskScore, strawberry.lazy("schema.types.risk")] | None:
+        from domain.reads.lending import latest_risk_scores
+        from schema.types.risk import RiskScore as RiskScoreType
+
+        r = await ctx(info).loader("risk_score", latest_risk_scores).load(self._m.id)
+        return RiskScoreType.of(r) if r is not None else None
+
     @strawberry.field(description="Tax years, oldest first.")
     async def tax_records(self, info: Info) -> list[TaxRecord]:
         rows = await ctx(info).loader("tax", reads.tax_by_enterprise).load(self._m.id)

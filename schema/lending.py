@@ -1,0 +1,162 @@
+"""Lending operations: applications, review, contracts, disbursement, portfolio figures."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from decimal import Decimal, InvalidOperation
+from typing import Any, TypeVar
+
+import strawberry
+from strawberry.types import Info
+
+from db import models as m
+from domain.applications import service as apps
+from domain.applications.review import review_application
+from domain.errors import DomainError, InvalidInput, NotFound
+from schema.errors import UserError, user_errors
+from schema.ids import decode_id, encode_cursor
+from schema.pagination import page_args, slice_page
+from schema.types.lending import (
+    ApplicationPayload,
+    ApplicationStatus,
+    LoanApplication,
+    LoanApplicationConnection,
+    LoanApplicationEdge,
+    ReviewDecision,
+)
+from schema.types.world import ctx
+
+T = TypeVar("T")
+
+
+@strawberry.input(description="What an applicant asks for.")
+class CreateApplicationInput:
+    product_code: str = strawberry.field(description="Product code, e.g. IP_PLEDGE.")
+    amount: Decimal = strawberry.field(description="Amount, CNY.")
+    term_months: int = strawberry.field(description="Term, months (one the product offers).")
+    purpose: str | None = strawberry.field(description="What the money is for.")
+    pledged_patent_numbers: list[str] = strawberry.field(
+        description="Patents to pledge: owned, granted and not pledged elsewhere."
+    )
+
+
+def decode_or_raise(value: strawberry.ID, type_name: str, field: str = "id") -> int:
+    """The key inside an opaque id, or NOT_FOUND (a foreign id reads as unknown)."""
+    pk = decode_id(str(value), type_name)
+    if pk is None:
+        raise NotFound(f"no such {type_name}", field=field)
+    return pk
+
+
+async def application_payload(
+    call: Callable[[], Awaitable[m.LoanApplication]],
+) -> ApplicationPayload:
+    """Run a domain call; expected failures become payload errors."""
+    try:
+        app = await call()
+    except DomainError as exc:
+        return ApplicationPayload(application=None, errors=user_errors(exc))
+    return ApplicationPayload(application=LoanApplication.of(app), errors=[])
+
+
+@strawberry.type
+class LendingQuery:
+    @strawberry.field(description="An application by id (null when unknown or not yours).")
+    async def application(self, info: Info, id: strawberry.ID) -> LoanApplication | None:
+        principal = ctx(info).require()
+        pk = decode_id(str(id), "LoanApplication")
+        if pk is None:
+            return None
+        try:
+            return LoanApplication.of(
+                await apps.get_application_or_raise(principal=principal, application_id=pk)
+            )
+        except DomainError:
+            return None
+
+    @strawberry.field(description="Applications the caller may see, newest first.")
+    async def applications(
+        self,
+        info: Info,
+        first: int | None = 20,
+        after: str | None = None,
+        status: ApplicationStatus | None = None,  # type: ignore[valid-type]
+    ) -> LoanApplicationConnection:
+        principal = ctx(info).require()
+        n, after_key = page_args(first, after)
+        qs = apps.visible_applications(principal=principal, status=status)
+        total = await qs.count()
+        if after_key is not None:
+            qs = qs.filter(id__lt=after_key)
+        rows = await qs.limit(n + 1)
+        page, page_info = slice_page(rows, n, lambda r: r.id)
+        return LoanApplicationConnection(
+            edges=[
+                LoanApplicationEdge(cursor=encode_cursor(r.id), node=LoanApplication.of(r))
+                for r in page
+            ],
+            page_info=page_info,
+            total_count=total,
+        )
+
+
+@strawberry.type
+class LendingMutation:
+    @strawberry.mutation(description="Create a draft application for your enterprise.")
+    async def create_application(
+        self, info: Info, input: CreateApplicationInput
+    ) -> ApplicationPayload:
+        principal = ctx(info).require()
+        return await application_payload(
+            lambda: apps.create_application(
+                principal=principal,
+                product_code=input.product_code,
+                amount=input.amount,
+                term_months=input.term_months,
+                purpose=input.purpose,
+                pledged_patent_numbers=input.pledged_patent_numbers,
+            )
+        )
+
+    @strawberry.mutation(description="Submit a draft; the automated decision follows.")
+    async def submit_application(self, info: Info, id: strawberry.ID) -> ApplicationPayload:
+        principal = ctx(info).require()
+        return await application_payload(
+            lambda: apps.submit_application(
+                principal=principal, application_id=decode_or_raise(id, "LoanApplication")
+            )
+        )
+
+    @strawberry.mutation(description="Withdraw an application before the contract is signed.")
+    async def withdraw_application(self, info: Info, id: strawberry.ID) -> ApplicationPayload:
+        principal = ctx(info).require()
+        return await application_payload(
+            lambda: apps.withdraw_application(
+                principal=principal, application_id=decode_or_raise(id, "LoanApplication")
+            )
+        )
+
+    @strawberry.mutation(description="Staff review of an application in manual review.")
+    async def review_application(
+        self, info: Info, id: strawberry.ID, decision: ReviewDecision, comment: str
+    ) -> ApplicationPayload:
+        principal = ctx(info).require()
+        return await application_payload(
+            lambda: review_application(
+                principal=principal,
+                application_id=decode_or_raise(id, "LoanApplication"),
+                decision=decision.value,
+                comment=comment,
+            )
+        )
+
+
+def parse_amount(value: Any) -> Decimal:
+    """A Decimal from client input, or INVALID_INPUT."""
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        raise InvalidInput("not a decimal amount", field="amount") from None
+
+
+__all__ = ["LendingMutation", "LendingQuery", "UserError"]
