@@ -16,7 +16,8 @@ from schema.ids import encode_cursor, encode_id
 from schema.pagination import PageInfo, page_args, slice_page
 
 if TYPE_CHECKING:
-    from schema.types.risk import Valuation
+    from schema.types.lending import Loan, LoanApplicationConnection
+    from schema.types.risk import RiskScore, Valuation
 
 
 def ctx(info: Info) -> Context:
