@@ -1,0 +1,1 @@
+"""Graph risk: heterogeneous graph building, GNN scoring, contagion and explanations."""

@@ -1,0 +1,100 @@
+"""A trained graph model (network, scalers, calibration) and scoring of a bundle with it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from gnn.errors import InvalidGraphInput
+from gnn.graph import GraphBundle
+from gnn.model import Adjacency, HeteroSAGE, mean_adjacency
+from gnn.relations import ENTERPRISE, FORWARD_RELATIONS, NODE_TYPES, reverse
+from gnn.scaling import FeatureScaler
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Platt scaling of logits: p = sigmoid(a * logit + b)."""
+
+    a: float = 1.0
+    b: float = 0.0
+
+    def apply(self, logits: np.ndarray) -> np.ndarray:
+        """Calibrated probabilities."""
+        z = self.a * logits.astype(np.float64) + self.b
+        return 1.0 / (1.0 + np.exp(-z))
+
+
+def adjacency(bundle: GraphBundle, device: torch.device, drop: Iterable[str] = ()) -> Adjacency:
+    """Mean adjacencies of every relation and its reverse; `drop` names forward relations."""
+    dropped = set(drop)
+    cache_key = f"adj:{device}"
+    cached = bundle.cache.get(cache_key) if not dropped else None
+    if cached is not None:
+        out: Adjacency = cached
+        return out
+    adj: Adjacency = {}
+    for et in FORWARD_RELATIONS:
+        if et[1] in dropped:
+            continue
+        s, d = bundle.edges[et]
+        n_s, n_d = bundle.num_nodes(et[0]), bundle.num_nodes(et[2])
+        adj[et] = mean_adjacency(s, d, n_s, n_d, device)
+        adj[reverse(et)] = mean_adjacency(d, s, n_d, n_s, device)
+    if not dropped:
+        bundle.cache[cache_key] = adj
+    return adj
+
+
+def node_inputs(
+    bundle: GraphBundle, scaler: FeatureScaler, device: torch.device
+) -> dict[str, Tensor]:
+    """Scaled feature tensors per node type."""
+    wrong = scaler.check_names(bundle.feature_names)
+    if wrong:
+        raise InvalidGraphInput(
+            "node features differ from the ones the model was trained on: " + ", ".join(wrong)
+        )
+    scaled = scaler.transform(bundle.x)
+    return {nt: torch.from_numpy(scaled[nt]).to(device) for nt in NODE_TYPES}
+
+
+@dataclass
+class GraphModel:
+    """Everything needed to score: the network, its scalers, calibration and metadata."""
+
+    network: HeteroSAGE
+    scaler: FeatureScaler
+    calibration: Calibration
+    meta: dict[str, Any] = field(default_factory=dict)
+    device: torch.device = field(default_factory=lambda: torch.device("cpu"))
+
+    @property
+    def version(self) -> str:
+        """The model version ("" before it is saved)."""
+        return str(self.meta.get("version", ""))
+
+    def to(self, device: torch.device) -> GraphModel:
+        """Move the network to a device."""
+        self.network.to(device)
+        self.device = device
+        return self
+
+    def logits(self, bundle: GraphBundle, drop: Iterable[str] = ()) -> np.ndarray:
+        """Raw logits of every enterprise of the bundle."""
+        if bundle.num_nodes(ENTERPRISE) == 0:
+            return np.zeros(0)
+        self.network.eval()
+        with torch.inference_mode():
+            x = node_inputs(bundle, self.scaler, self.device)
+            out = self.network(x, adjacency(bundle, self.device, drop))
+        return np.asarray(out.float().cpu().numpy(), dtype=np.float64)
+
+    def predict(self, bundle: GraphBundle, drop: Iterable[str] = ()) -> np.ndarray:
+        """Calibrated default probabilities of every enterprise of the bundle."""
+        return self.calibration.apply(self.logits(bundle, drop))

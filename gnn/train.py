@@ -1,0 +1,203 @@
+"""Full-graph training of the heterogeneous GNN with early stopping and Platt calibration."""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+
+from gnn.errors import InvalidGraphInput, TrainingFailed
+from gnn.graph import GraphBundle
+from gnn.model import Adjacency, HeteroSAGE
+from gnn.relations import ALL_EDGE_TYPES, ENTERPRISE, NODE_TYPES
+from gnn.scaling import FeatureScaler
+from gnn.scoring import Calibration, GraphModel, adjacency, node_inputs
+
+MAX_POS_WEIGHT = 50.0
+
+
+@dataclass(frozen=True)
+class TrainOptions:
+    """Network size and optimisation settings."""
+
+    hidden: int = 32
+    layers: int = 2
+    dropout: float = 0.2
+    lr: float = 0.01
+    weight_decay: float = 1e-4
+    epochs: int = 200
+    patience: int = 30
+    val_fraction: float = 0.2
+    seed: int = 0
+
+
+@dataclass
+class LabelledGraph:
+    """A graph with labelled enterprise rows (row numbers into the bundle's enterprises)."""
+
+    bundle: GraphBundle
+    rows: np.ndarray
+    y: np.ndarray
+
+
+@dataclass
+class TrainResult:
+    """The calibrated model and how training went."""
+
+    model: GraphModel
+    epochs_run: int
+    best_epoch: int
+    val_auc: float | None
+    train_rows: list[np.ndarray] = field(default_factory=list)
+    val_rows: list[np.ndarray] = field(default_factory=list)
+
+
+def auc(y: np.ndarray, p: np.ndarray) -> float | None:
+    """ROC AUC, or None when only one class is present."""
+    if len(y) == 0 or y.min() == y.max():
+        return None
+    return float(roc_auc_score(y, p))
+
+
+def validation_mask(
+    n: int, rows: np.ndarray, y: np.ndarray, fraction: float, seed: int
+) -> np.ndarray:
+    """Enterprises held out for validation, stratified by label (boolean over all n)."""
+    rng = np.random.default_rng(seed)
+    mask = np.zeros(n, dtype=bool)
+    for cls in (0.0, 1.0):
+        members = rows[y == cls]
+        k = int(round(len(members) * fraction))
+        if cls == 1.0 and len(members) >= 2:
+            k = max(k, 1)
+        if k:
+            mask[rng.choice(members, size=k, replace=False)] = True
+    return mask
+
+
+def _prepared(
+    sets: Sequence[LabelledGraph], scaler: FeatureScaler, device: torch.device
+) -> list[tuple[dict[str, torch.Tensor], Adjacency]]:
+    return [(node_inputs(s.bundle, scaler, device), adjacency(s.bundle, device)) for s in sets]
+
+
+def _platt(logits: np.ndarray, y: np.ndarray, pos_weight: float) -> Calibration:
+    if len(y) < 10 or y.min() == y.max():
+        # undo the class weighting only: the weighted loss shifts logits by log(pos_weight)
+        return Calibration(1.0, -math.log(pos_weight))
+    lr = LogisticRegression(C=1e4, max_iter=1000)
+    lr.fit(logits.reshape(-1, 1), y.astype(int))
+    return Calibration(float(lr.coef_[0, 0]), float(lr.intercept_[0]))
+
+
+def train_graph_model(
+    sets: Sequence[LabelledGraph],
+    options: TrainOptions | None = None,
+    *,
+    device: torch.device | None = None,
+    log: Any = None,
+) -> TrainResult:
+    """Train on labelled graphs (the first is the primary one); TrainingFailed when impossible."""
+    opts = options or TrainOptions()
+    dev = device or torch.device("cpu")
+    if not sets:
+        raise InvalidGraphInput("no labelled graph to train on")
+    primary = sets[0]
+    n_ent = primary.bundle.num_nodes(ENTERPRISE)
+    for s in sets:
+        if not s.bundle.ids[ENTERPRISE].equals(primary.bundle.ids[ENTERPRISE]):
+            raise InvalidGraphInput("training graphs must share the same enterprises")
+    y_all = np.concatenate([s.y for s in sets])
+    if y_all.size == 0 or y_all.max() == y_all.min():
+        raise TrainingFailed("training labels need both defaulted and sound enterprises")
+
+    torch.manual_seed(opts.seed)
+    val = validation_mask(n_ent, primary.rows, primary.y, opts.val_fraction, opts.seed)
+    train_rows = [s.rows[~val[s.rows]] for s in sets]
+    val_rows = [s.rows[val[s.rows]] for s in sets]
+    train_y = [torch.from_numpy(s.y[~val[s.rows]]).to(dev) for s in sets]
+    val_y = np.concatenate([s.y[val[s.rows]] for s in sets])
+    ty = torch.cat(train_y)
+    n_pos = float(ty.sum())
+    if n_pos == 0 or n_pos == len(ty):
+        raise TrainingFailed("the training rows need both defaulted and sound enterprises")
+    pos_weight = min((len(ty) - n_pos) / n_pos, MAX_POS_WEIGHT)
+
+    scaler = FeatureScaler.fit(primary.bundle.x, primary.bundle.feature_names)
+    inputs = _prepared(sets, scaler, dev)
+    in_dims = {nt: primary.bundle.x[nt].shape[1] for nt in NODE_TYPES}
+    net = HeteroSAGE(
+        in_dims, ALL_EDGE_TYPES, hidden=opts.hidden, layers=opts.layers, dropout=opts.dropout
+    ).to(dev)
+    optim = torch.optim.Adam(net.parameters(), lr=opts.lr, weight_decay=opts.weight_decay)
+    loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor(pos_weight, device=dev))
+    t_rows = [torch.from_numpy(r).to(dev) for r in train_rows]
+
+    best_state = copy.deepcopy(net.state_dict())
+    best_score = -math.inf
+    best_epoch = 0
+    epoch = 0
+    for epoch in range(1, opts.epochs + 1):
+        net.train()
+        optim.zero_grad()
+        out = torch.cat([net(x, a)[r] for (x, a), r in zip(inputs, t_rows, strict=True)])
+        loss = loss_fn(out, ty)
+        loss_value = float(loss.detach())
+        if not math.isfinite(loss_value):
+            raise TrainingFailed(f"training diverged at epoch {epoch} (loss {loss_value})")
+        loss.backward()
+        optim.step()
+        val_logits = _val_logits(net, inputs, val_rows)
+        score = auc(val_y, val_logits)
+        # without validation defaults, fall back to the (negated) training loss
+        metric = score if score is not None else -loss_value
+        if metric > best_score + 1e-4:
+            best_score, best_epoch = metric, epoch
+            best_state = copy.deepcopy(net.state_dict())
+        elif epoch - best_epoch >= opts.patience:
+            break
+        if log is not None and epoch % 20 == 0:
+            log(f"epoch {epoch}: loss {loss_value:.4f} val auc {score}")
+    net.load_state_dict(best_state)
+    net.eval()
+    val_logits = _val_logits(net, inputs, val_rows)
+    n_primary_val = len(val_rows[0])
+    calibration = _platt(val_logits[:n_primary_val], val_y[:n_primary_val], pos_weight)
+    meta = {
+        "in_dims": in_dims,
+        "feature_names": primary.bundle.feature_names,
+        "options": asdict(opts),
+        "best_epoch": best_epoch,
+        "epochs_run": epoch,
+        "pos_weight": pos_weight,
+    }
+    model = GraphModel(net, scaler, calibration, meta, dev)
+    return TrainResult(
+        model=model,
+        epochs_run=epoch,
+        best_epoch=best_epoch,
+        val_auc=auc(val_y, val_logits),
+        train_rows=train_rows,
+        val_rows=val_rows,
+    )
+
+
+def _val_logits(
+    net: HeteroSAGE,
+    inputs: list[tuple[dict[str, torch.Tensor], Adjacency]],
+    val_rows: list[np.ndarray],
+) -> np.ndarray:
+    net.eval()
+    with torch.no_grad():
+        parts = [
+            net(x, a)[torch.from_numpy(r)].cpu().numpy()
+            for (x, a), r in zip(inputs, val_rows, strict=True)
+        ]
+    return np.concatenate(parts).astype(np.float64)
