@@ -44,7 +44,7 @@ def _count_since(events: pd.DataFrame, kind: str, since: pd.Timestamp) -> int:
     return int(((events["type"] == kind) & (events["occurred_at"] >= since)).sum())
 
 
-def _payload_number(payload: object) -> str | None:
+def payload_number(payload: object) -> str | None:
     if isinstance(payload, dict):
         for key in ("number", "patent", "patent_number"):
             if payload.get(key):
@@ -100,14 +100,14 @@ def _patent_facts(
     lost = frames.events[
         frames.events["type"].isin(LOST_FORCE_EVENTS) & (frames.events["occurred_at"] <= t)
     ]
-    lost_numbers = {_payload_number(p) for p in lost["payload"]}
+    lost_numbers = {payload_number(p) for p in lost["payload"]}
     not_in_force = (pats["status"] != IN_FORCE) | pats["number"].isin(lost_numbers)
     transfers = frames.events[
         (frames.events["type"] == "patent_transferred")
         & (frames.events["occurred_at"] <= t)
         & (frames.events["occurred_at"] >= recent)
     ]
-    moved = {_payload_number(p) for p in transfers["payload"]}
+    moved = {payload_number(p) for p in transfers["payload"]}
     lit = frames.litigations
     open_cases = lit[(lit["filed_on"] <= t) & (lit["closed_on"].isna() | (lit["closed_on"] > t))][
         "case_no"

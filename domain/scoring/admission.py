@@ -1,0 +1,77 @@
+"""Running the admission and anti-fraud rules for one application against the database."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pandas as pd
+
+from db.frames import WorldFrames
+from db.models import Enterprise, Event, TaxRecord
+from domain.errors import NotFound
+from domain.scoring.facts import application_facts, payload_number
+from domain.scoring.rules import RuleHit, RuleSet, evaluate_rules, load_rules
+from domain.valuation.service import patent_frames
+
+ENTERPRISE_FIELDS = ("uscc", "name", "founded_on", "registered_capital", "industry", "region",
+                     "employees", "high_tech", "srdi", "status")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class RuleCheck:
+    """The facts read, the rules that fired and the rule set's version."""
+
+    facts: dict[str, object]
+    hits: list[RuleHit]
+    rules_version: str
+
+
+async def application_frames(*, uscc: str, patent_numbers: Sequence[str]) -> WorldFrames:
+    """The world slice the rule facts read: the enterprise, its events and tax records, and the
+    pledged patents with their court cases."""
+    base = await patent_frames(list(patent_numbers))
+    ent = pd.DataFrame(await Enterprise.filter(uscc=uscc).values(*ENTERPRISE_FIELDS))
+    events = pd.DataFrame(
+        await Event.filter(uscc=uscc).values(
+            "uscc", "occurred_at", "type", "payload", id="event_id"
+        )
+    )
+    numbers = set(patent_numbers)
+    patent_events = [
+        e for e in await Event.filter(
+            type__in=["patent_lapsed", "patent_invalidated", "patent_transferred"]
+        ).values("uscc", "occurred_at", "type", "payload", id="event_id")
+        if payload_number(e["payload"]) in numbers
+    ]  # fmt: skip
+    if patent_events:
+        events = pd.concat([events, pd.DataFrame(patent_events)]).drop_duplicates(subset=["id"])
+    tax = pd.DataFrame(
+        await TaxRecord.filter(enterprise__uscc=uscc).values(
+            "year", "rating", "revenue", "tax_paid", "arrears", uscc="enterprise__uscc"
+        )
+    )
+    return WorldFrames.from_tables(
+        {"enterprises": ent, "events": events, "tax": tax, "patents": base.patents,
+         "citations": base.citations, "litigations": base.litigations,
+         "litigation_patents": base.litigation_patents}
+    )  # fmt: skip
+
+
+async def check_application(
+    *,
+    uscc: str,
+    patent_numbers: Sequence[str],
+    as_of: datetime | None = None,
+    rules: RuleSet | None = None,
+) -> RuleCheck:
+    """Evaluate the admission and anti-fraud rules for an applicant and its pledged patents."""
+    if len(uscc) != 18 or not await Enterprise.exists(uscc=uscc):
+        raise NotFound(f"no enterprise {uscc}", field="uscc")
+    rule_set = rules or load_rules()
+    frames = await application_frames(uscc=uscc, patent_numbers=patent_numbers)
+    facts = application_facts(
+        frames, uscc=uscc, patent_numbers=list(patent_numbers), as_of=as_of or datetime.now(UTC)
+    )
+    return RuleCheck(facts, evaluate_rules(facts, rule_set), rule_set.version)
