@@ -1,0 +1,50 @@
+"""Keys, certificates and signed contracts made once per test module (key generation is slow)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from domain.contracts import (
+    LocalCA,
+    ensure_ca,
+    issue_enterprise_certificate,
+    render_contract_pdf,
+    sign_as_bank,
+    sign_as_borrower,
+)
+from tests.domain.contracts.helpers import BANK, BORROWER, USCC, make_terms
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("data")
+
+
+@pytest.fixture(scope="module")
+def ca(data_dir: Path) -> LocalCA:
+    return ensure_ca(data_dir, bank_name=BANK)
+
+
+@pytest.fixture(scope="module")
+def enterprise(ca: LocalCA) -> tuple[bytes, bytes]:
+    return issue_enterprise_certificate(ca, uscc=USCC, name=BORROWER)
+
+
+@pytest.fixture(scope="module")
+def unsigned_pdf() -> bytes:
+    return render_contract_pdf(make_terms())
+
+
+@pytest.fixture(scope="module")
+def borrower_signed(unsigned_pdf: bytes, ca: LocalCA, enterprise: tuple[bytes, bytes]) -> bytes:
+    key_pem, cert_pem = enterprise
+    return sign_as_borrower(
+        unsigned_pdf, enterprise_key_pem=key_pem, enterprise_cert_pem=cert_pem, ca=ca
+    )
+
+
+@pytest.fixture(scope="module")
+def fully_signed(borrower_signed: bytes, ca: LocalCA) -> bytes:
+    return sign_as_bank(borrower_signed, ca=ca)
