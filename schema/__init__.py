@@ -10,17 +10,17 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 
 from schema.accounts import AccountMutation, AccountQuery
-from schema.lending import LendingMutation, LendingQuery
+from schema.lending import ContractMutation, ContractQuery, LendingMutation, LendingQuery
 from schema.world import WorldQuery
 
 
 @strawberry.type(description="Everything a client can read.")
-class Query(AccountQuery, WorldQuery, LendingQuery):
+class Query(AccountQuery, WorldQuery, LendingQuery, ContractQuery):
     pass
 
 
 @strawberry.type(description="Everything a client can change.")
-class Mutation(AccountMutation, LendingMutation):
+class Mutation(AccountMutation, LendingMutation, ContractMutation):
     pass
 
 

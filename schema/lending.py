@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar
+from decimal import Decimal
+from typing import TypeVar
 
 import strawberry
 from strawberry.types import Info
@@ -12,17 +12,24 @@ from strawberry.types import Info
 from db import models as m
 from domain.applications import service as apps
 from domain.applications.review import review_application
-from domain.errors import DomainError, InvalidInput, NotFound
-from schema.errors import UserError, user_errors
+from domain.errors import DomainError, NotFound
+from schema.errors import forbidden, user_errors
 from schema.ids import decode_id, encode_cursor
 from schema.pagination import page_args, slice_page
 from schema.types.lending import (
     ApplicationPayload,
     ApplicationStatus,
+    Contract,
+    ContractPayload,
+    ContractVerification,
+    Loan,
     LoanApplication,
     LoanApplicationConnection,
     LoanApplicationEdge,
+    LoanPayload,
+    PortfolioStats,
     ReviewDecision,
+    Signature,
 )
 from schema.types.world import ctx
 
@@ -151,12 +158,106 @@ class LendingMutation:
         )
 
 
-def parse_amount(value: Any) -> Decimal:
-    """A Decimal from client input, or INVALID_INPUT."""
+async def contract_payload(call: Callable[[], Awaitable[m.Contract]]) -> ContractPayload:
+    """Run a contract operation; expected failures become payload errors."""
     try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        raise InvalidInput("not a decimal amount", field="amount") from None
+        contract = await call()
+    except DomainError as exc:
+        return ContractPayload(contract=None, errors=user_errors(exc))
+    return ContractPayload(contract=Contract.of(contract), errors=[])
 
 
-__all__ = ["LendingMutation", "LendingQuery", "UserError"]
+@strawberry.type
+class ContractQuery:
+    @strawberry.field(description="A loan by id (null when unknown or not yours).")
+    async def loan(self, info: Info, id: strawberry.ID) -> Loan | None:
+        from domain.lending.service import get_loan_or_raise
+
+        principal = ctx(info).require()
+        pk = decode_id(str(id), "Loan")
+        if pk is None:
+            return None
+        try:
+            return Loan.of(await get_loan_or_raise(principal=principal, loan_id=pk))
+        except DomainError:
+            return None
+
+    @strawberry.field(description="Check a contract PDF: untouched, and each signature valid.")
+    async def verify_contract(self, info: Info, id: strawberry.ID) -> ContractVerification:
+        from domain.lending.contract import verify_contract
+
+        principal = ctx(info).require()
+        pk = decode_id(str(id), "Contract")
+        try:
+            if pk is None:
+                raise NotFound("no such contract", field="id")
+            result = await verify_contract(principal=principal, contract_id=pk)
+        except DomainError as exc:
+            return ContractVerification(intact=False, signatures=[], detail=exc.message)
+        return ContractVerification(
+            intact=result.intact,
+            signatures=[
+                Signature(signer=s.signer, signed_at=s.signed_at, valid=s.valid and s.trusted)
+                for s in result.signatures
+            ],
+            detail=result.detail,
+        )
+
+    @strawberry.field(description="Figures for the bank's dashboard (staff).")
+    async def portfolio_stats(self, info: Info) -> PortfolioStats:
+        from domain.lending.stats import portfolio_stats
+
+        principal = ctx(info).require()
+        if not principal.is_staff:
+            raise forbidden("portfolio figures are for bank staff")
+        s = await portfolio_stats(principal=principal)
+        return PortfolioStats(
+            registered_enterprises=s.registered_enterprises,
+            applications=s.applications,
+            approved=s.approved,
+            disbursed_loans=s.disbursed_loans,
+            outstanding=s.outstanding,
+            open_warnings=s.open_warnings,
+            median_decision_seconds=s.median_decision_seconds,
+        )
+
+
+@strawberry.type
+class ContractMutation:
+    @strawberry.mutation(description="Accept an approved offer; the contract PDF is generated.")
+    async def accept_offer(self, info: Info, application_id: strawberry.ID) -> ContractPayload:
+        from domain.lending.contract import accept_offer
+
+        principal = ctx(info).require()
+        return await contract_payload(
+            lambda: accept_offer(
+                principal=principal,
+                application_id=decode_or_raise(application_id, "LoanApplication", "applicationId"),
+            )
+        )
+
+    @strawberry.mutation(description="Sign: the borrower first, then the bank (PAdES).")
+    async def sign_contract(self, info: Info, contract_id: strawberry.ID) -> ContractPayload:
+        from domain.lending.contract import sign_contract
+
+        principal = ctx(info).require()
+        return await contract_payload(
+            lambda: sign_contract(
+                principal=principal,
+                contract_id=decode_or_raise(contract_id, "Contract", "contractId"),
+            )
+        )
+
+    @strawberry.mutation(description="Pay out a signed contract (staff; once only).")
+    async def disburse(self, info: Info, contract_id: strawberry.ID) -> LoanPayload:
+        from domain.lending.service import disburse
+
+        principal = ctx(info).require()
+        try:
+            loan = await disburse(
+                principal=principal,
+                contract_id=decode_or_raise(contract_id, "Contract", "contractId"),
+            )
+        except DomainError as exc:
+            return LoanPayload(loan=None, errors=user_errors(exc))
+        return LoanPayload(loan=Loan.of(loan), errors=[])
