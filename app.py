@@ -128,6 +128,35 @@ async def readyz(request: Request) -> Response:
     return JSONResponse({"status": "ok", "database": "ok"})
 
 
+async def contract_download(request: Request) -> Response:
+    """The contract PDF, for the borrower's users and bank staff only."""
+    from domain.errors import DomainError, ErrorCode
+    from domain.lending.contract import contract_pdf
+    from schema.ids import decode_id
+
+    try:
+        principal = principal_from_header(request.headers.get("authorization"), settings())
+    except InvalidToken:
+        principal = None
+    if principal is None:
+        return JSONResponse({"error": "authentication required"}, status_code=401)
+    pk = decode_id(request.path_params["contract_id"], "Contract")
+    if pk is None:
+        return JSONResponse({"error": "no such contract"}, status_code=404)
+    try:
+        pdf = await contract_pdf(principal=principal, contract_id=pk)
+    except DomainError as exc:
+        status = {ErrorCode.NOT_FOUND: 404, ErrorCode.FORBIDDEN: 404}.get(exc.code, 400)
+        return JSONResponse(
+            {"error": exc.message if status != 404 else "no such contract"}, status_code=status
+        )
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="contract-{pk}.pdf"'},
+    )
+
+
 def create_app(*, database_url: str | None = None, init_database: bool = True) -> Starlette:
     """The ASGI application (the database is opened in the lifespan)."""
     s = settings()
@@ -148,6 +177,7 @@ def create_app(*, database_url: str | None = None, init_database: bool = True) -
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/contracts/{contract_id}.pdf", contract_download),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
         ],
