@@ -1,0 +1,1 @@
+"""Risk indicators: per-patent quality, the indicator registry, computation and snapshots."""
