@@ -1,7 +1,8 @@
 """What the lending workflow calls: create, sign (borrower, then bank), verify, store contracts.
 
-All functions are synchronous and CPU-bound for a few tens of milliseconds; call them from async
-code through `asyncio.to_thread`.
+All functions are synchronous and CPU-bound for a few tens of milliseconds. They work inside a
+running event loop too, but block it meanwhile: async services call them through
+`asyncio.to_thread`.
 """
 
 from __future__ import annotations

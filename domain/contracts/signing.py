@@ -7,11 +7,14 @@ nothing but later signatures was appended after a signature, and nothing at all 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -31,6 +34,8 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from domain.errors import InvalidInput, InvalidState
+
+T = TypeVar("T")
 
 # Changes pyHanko's diff analysis accepts after a signature when another signature is added.
 _ALLOWED_LATER_CHANGES = (ModificationLevel.NONE, ModificationLevel.LTA_UPDATES,
@@ -121,7 +126,7 @@ def sign_pdf(
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
         if _has_field(writer.prev, field_name):
             raise InvalidState(f"the document already has a signature field {field_name!r}")
-        output = signers.sign_pdf(writer, meta, signer=signer)
+        output = _outside_event_loop(lambda: signers.sign_pdf(writer, meta, signer=signer))
     except (PdfError, SigningError) as exc:
         raise InvalidInput(f"cannot sign this document: {exc}") from exc
     result: bytes = output.getvalue()
@@ -179,7 +184,9 @@ def _check(
     signer = _signer_name(sig)
     signed_at = _signed_at(sig)
     try:
-        status: PdfSignatureStatus = validate_pdf_signature(sig, context)
+        status: PdfSignatureStatus = _outside_event_loop(
+            lambda: validate_pdf_signature(sig, context)
+        )
     except Exception as exc:  # corrupt CMS data or byte ranges surface as assorted errors
         return SignatureCheck(
             field_name, signer, signed_at, valid=False, intact=False, trusted=False,
@@ -219,6 +226,20 @@ def _check(
         covers_whole_document=covers_file,
         problem=problem,
     )
+
+
+def _outside_event_loop(call: Callable[[], T]) -> T:
+    """Run a pyHanko entry point where it can start its own event loop.
+
+    pyHanko's synchronous API calls asyncio.run, which fails inside a running loop: there,
+    the call moves to a worker thread (and the caller still waits for it).
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return call()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(call).result()
 
 
 def _container_ok(sig: EmbeddedPdfSignature, pdf: bytes, roots: Sequence[x509.Certificate]) -> bool:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 from collections.abc import Iterator
@@ -385,3 +386,19 @@ def test_contract_ids_cannot_leave_the_directory(tmp_path: Path, contract_id: st
 def test_missing_contract_is_not_found(tmp_path: Path) -> None:
     with pytest.raises(NotFound):
         load_contract(tmp_path, "nope")
+
+
+async def test_usable_from_async_code(
+    unsigned_pdf: bytes, ca: LocalCA, enterprise: tuple[bytes, bytes]
+) -> None:
+    key_pem, cert_pem = enterprise
+    # Directly inside the running loop (pyHanko itself calls asyncio.run)...
+    signed = sign_as_borrower(
+        unsigned_pdf, enterprise_key_pem=key_pem, enterprise_cert_pem=cert_pem, ca=ca
+    )
+    assert verify(signed, ca=ca).accepted
+    # ...and the way services should call it, off the loop.
+    countersigned = await asyncio.to_thread(sign_as_bank, signed, ca=ca)
+    result = await asyncio.to_thread(verify, countersigned, ca=ca)
+    assert result.accepted
+    assert len(result.signatures) == 2
