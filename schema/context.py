@@ -9,7 +9,7 @@ from typing import Any
 from strawberry.dataloader import DataLoader
 
 from domain.accounts.principal import Principal
-from schema.errors import unauthenticated
+from schema.errors import forbidden, unauthenticated
 
 
 @dataclass
@@ -27,6 +27,13 @@ class Context:
         if self.principal is None:
             raise unauthenticated()
         return self.principal
+
+    def require_staff(self) -> Principal:
+        """The principal if it is bank staff; a top-level FORBIDDEN error otherwise."""
+        principal = self.require()
+        if not principal.is_staff:
+            raise forbidden("this operation is for bank staff")
+        return principal
 
     def loader(
         self, name: str, load: Callable[[list[Any]], Awaitable[list[Any]]]

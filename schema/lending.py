@@ -13,7 +13,7 @@ from db import models as m
 from domain.applications import service as apps
 from domain.applications.review import review_application
 from domain.errors import DomainError, NotFound
-from schema.errors import forbidden, user_errors
+from schema.errors import user_errors
 from schema.ids import decode_id, encode_cursor
 from schema.pagination import page_args, slice_page
 from schema.types.lending import (
@@ -147,7 +147,7 @@ class LendingMutation:
     async def review_application(
         self, info: Info, id: strawberry.ID, decision: ReviewDecision, comment: str
     ) -> ApplicationPayload:
-        principal = ctx(info).require()
+        principal = ctx(info).require_staff()
         return await application_payload(
             lambda: review_application(
                 principal=principal,
@@ -207,9 +207,7 @@ class ContractQuery:
     async def portfolio_stats(self, info: Info) -> PortfolioStats:
         from domain.lending.stats import portfolio_stats
 
-        principal = ctx(info).require()
-        if not principal.is_staff:
-            raise forbidden("portfolio figures are for bank staff")
+        principal = ctx(info).require_staff()
         s = await portfolio_stats(principal=principal)
         return PortfolioStats(
             registered_enterprises=s.registered_enterprises,
@@ -252,7 +250,7 @@ class ContractMutation:
     async def disburse(self, info: Info, contract_id: strawberry.ID) -> LoanPayload:
         from domain.lending.service import disburse
 
-        principal = ctx(info).require()
+        principal = ctx(info).require_staff()
         try:
             loan = await disburse(
                 principal=principal,

@@ -1,0 +1,124 @@
+"""Who may read or call each field: an explicit policy for every field of the schema.
+
+Root fields (Query, Mutation, Subscription) each have their own entry; an object type's fields
+follow its type's policy unless a field has its own. A test walks the served schema and fails on
+any field without a policy, and calls every root field anonymously and as an applicant to prove
+the policy holds.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Policy(StrEnum):
+    """Access policies, from most to least open."""
+
+    PUBLIC = "public"  # anyone, logged in or not
+    AUTHENTICATED = "authenticated"  # any logged-in user; results limited to what they may see
+    OWNER = "owner"  # reachable only through a record of an enterprise the caller may see
+    STAFF = "staff"  # bank staff only (loan officer, risk manager, admin)
+    SERVICE = "service"  # bank staff or a data feed's service account
+
+
+ROOT_POLICIES: dict[str, Policy] = {
+    "Query.me": Policy.PUBLIC,
+    "Query.loanProducts": Policy.PUBLIC,
+    "Query.indicatorDefinitions": Policy.PUBLIC,
+    "Query.enterprise": Policy.AUTHENTICATED,
+    "Query.enterpriseByUscc": Policy.AUTHENTICATED,
+    "Query.enterprises": Policy.AUTHENTICATED,
+    "Query.patent": Policy.AUTHENTICATED,
+    "Query.application": Policy.AUTHENTICATED,
+    "Query.applications": Policy.AUTHENTICATED,
+    "Query.loan": Policy.AUTHENTICATED,
+    "Query.verifyContract": Policy.AUTHENTICATED,
+    "Query.warnings": Policy.AUTHENTICATED,
+    "Query.contagion": Policy.STAFF,
+    "Query.models": Policy.STAFF,
+    "Query.portfolioStats": Policy.STAFF,
+    "Query.deadLetters": Policy.STAFF,
+    "Mutation.register": Policy.PUBLIC,
+    "Mutation.login": Policy.PUBLIC,
+    "Mutation.createApplication": Policy.AUTHENTICATED,
+    "Mutation.submitApplication": Policy.AUTHENTICATED,
+    "Mutation.withdrawApplication": Policy.AUTHENTICATED,
+    "Mutation.reviewApplication": Policy.STAFF,
+    "Mutation.acceptOffer": Policy.AUTHENTICATED,
+    "Mutation.signContract": Policy.AUTHENTICATED,
+    "Mutation.disburse": Policy.STAFF,
+    "Mutation.valuePatent": Policy.AUTHENTICATED,
+    "Mutation.ingestEvent": Policy.SERVICE,
+    "Mutation.acknowledgeWarning": Policy.STAFF,
+    "Mutation.resolveWarning": Policy.STAFF,
+    "Mutation.simulateShock": Policy.STAFF,
+    "Subscription.warnings": Policy.AUTHENTICATED,
+    "Subscription.applicationUpdated": Policy.AUTHENTICATED,
+}
+
+TYPE_POLICIES: dict[str, Policy] = {
+    # reachable by anyone
+    "AuthPayload": Policy.PUBLIC,
+    "User": Policy.OWNER,
+    "UserError": Policy.PUBLIC,
+    "PageInfo": Policy.PUBLIC,
+    "LoanProduct": Policy.PUBLIC,
+    "IndicatorDefinition": Policy.PUBLIC,
+    # records of one enterprise: only through a parent the caller may see
+    "Enterprise": Policy.OWNER,
+    "EnterpriseConnection": Policy.OWNER,
+    "EnterpriseEdge": Policy.OWNER,
+    "Patent": Policy.OWNER,
+    "PatentConnection": Policy.OWNER,
+    "PatentEdge": Policy.OWNER,
+    "Litigation": Policy.OWNER,
+    "LitigationConnection": Policy.OWNER,
+    "LitigationEdge": Policy.OWNER,
+    "LitigationParty": Policy.OWNER,
+    "TaxRecord": Policy.OWNER,
+    "IndicatorValue": Policy.OWNER,
+    "Valuation": Policy.OWNER,
+    "ValuationPayload": Policy.OWNER,
+    "ValueDriver": Policy.OWNER,
+    "RiskScore": Policy.OWNER,
+    "ReasonCode": Policy.OWNER,
+    "LoanApplication": Policy.OWNER,
+    "LoanApplicationConnection": Policy.OWNER,
+    "LoanApplicationEdge": Policy.OWNER,
+    "ApplicationPayload": Policy.OWNER,
+    "Decision": Policy.OWNER,
+    "StatusChange": Policy.OWNER,
+    "Contract": Policy.OWNER,
+    "ContractPayload": Policy.OWNER,
+    "ContractVerification": Policy.OWNER,
+    "Signature": Policy.OWNER,
+    "Loan": Policy.OWNER,
+    "LoanPayload": Policy.OWNER,
+    "Installment": Policy.OWNER,
+    "Warning": Policy.OWNER,
+    "WarningConnection": Policy.OWNER,
+    "WarningEdge": Policy.OWNER,
+    "WarningPayload": Policy.OWNER,
+    "PathStep": Policy.OWNER,
+    "IngestPayload": Policy.SERVICE,
+    # bank-wide views
+    "PortfolioStats": Policy.STAFF,
+    "ContagionReport": Policy.STAFF,
+    "ExposedEnterprise": Policy.STAFF,
+    "ModelCard": Policy.STAFF,
+    "DeadLetter": Policy.STAFF,
+}
+
+# fields stricter than their type
+FIELD_POLICIES: dict[str, Policy] = {
+    "Enterprise.riskScore": Policy.OWNER,
+    "LoanApplication.riskScore": Policy.OWNER,
+}
+
+
+def policy_of(type_name: str, field_name: str) -> Policy | None:
+    """The policy of a field, or None when it has none (a test forbids that)."""
+    key = f"{type_name}.{field_name}"
+    if type_name in ("Query", "Mutation", "Subscription"):
+        return ROOT_POLICIES.get(key)
+    return FIELD_POLICIES.get(key) or TYPE_POLICIES.get(type_name)
