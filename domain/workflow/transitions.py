@@ -55,7 +55,8 @@ TRANSITIONS: dict[Event, Rule] = {
     Event.SUBMIT: _rule({S.DRAFT}, S.SUBMITTED),
     # the applicant may walk away until the contract is signed
     Event.WITHDRAW: _rule(
-        {S.DRAFT, S.SUBMITTED, S.MANUAL_REVIEW, S.APPROVED, S.OFFER_ACCEPTED}, S.WITHDRAWN
+        {S.DRAFT, S.SUBMITTED, S.ASSESSING, S.MANUAL_REVIEW, S.APPROVED, S.OFFER_ACCEPTED},
+        S.WITHDRAWN,
     ),
     Event.START_ASSESSMENT: _rule({S.SUBMITTED}, S.ASSESSING),
     Event.AUTO_APPROVE: _rule({S.ASSESSING}, S.APPROVED),

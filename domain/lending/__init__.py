@@ -1,0 +1,1 @@
+"""Contracts, disbursement, repayment, arrears and portfolio figures (API: domain.lending.service)."""

@@ -1,0 +1,294 @@
+"""The loan contract: generated on acceptance, signed by borrower then bank, verified, served."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from config import settings
+from db.models import (
+    ApplicationStatus,
+    Contract,
+    Enterprise,
+    LoanApplication,
+    LoanProduct,
+    Role,
+    User,
+)
+from domain import audit
+from domain.accounts.principal import Principal
+from domain.applications.service import get_application_or_raise, pledged_patents_by_application_ids
+from domain.contracts import (
+    ContractTerms,
+    LocalCA,
+    PledgedPatent,
+    ScheduleRow,
+    VerificationResult,
+    contract_path,
+    create_contract_document,
+    ensure_ca,
+    issue_enterprise_certificate,
+    load_contract,
+    sha256_hex,
+    sign_as_bank,
+    sign_as_borrower,
+    store_contract,
+    verify,
+)
+from domain.errors import Conflict, Forbidden, InvalidState, NotFound
+from domain.lending.schedule import build_schedule
+from domain.reads.risk import latest_valuations
+from domain.workflow import Event, apply_transition, target_of
+
+
+class ContractStatus:
+    """Where a contract is in its signing."""
+
+    GENERATED = "GENERATED"
+    BORROWER_SIGNED = "BORROWER_SIGNED"
+    SIGNED = "SIGNED"
+
+
+@lru_cache(maxsize=4)
+def _ca_for(data_dir: Path) -> LocalCA:
+    return ensure_ca(data_dir)
+
+
+def platform_ca() -> LocalCA:
+    """The platform CA and bank credential under the configured data directory."""
+    return _ca_for(settings().data_dir)
+
+
+@dataclass(frozen=True)
+class Offer:
+    """The approved amount and rate an application's decision offers."""
+
+    amount: Decimal
+    annual_rate: Decimal
+
+
+def offer_of(application: LoanApplication) -> Offer:
+    """The offer in an application's decision, or INVALID_STATE if it has none."""
+    record: dict[str, Any] = application.decision or {}
+    if record.get("outcome") != "APPROVED" or not record.get("approved_amount"):
+        raise InvalidState("the application has no approved offer")
+    return Offer(Decimal(record["approved_amount"]), Decimal(record["annual_rate"]))
+
+
+async def contract_terms(application: LoanApplication, *, issued: datetime) -> ContractTerms:
+    """The terms printed in the contract, with a schedule counted from the issue date."""
+    offer = offer_of(application)
+    product = await LoanProduct.get(id=application.product_id)  # type: ignore[attr-defined]
+    enterprise = await Enterprise.get(id=application.enterprise_id)  # type: ignore[attr-defined]
+    (patents,) = await pledged_patents_by_application_ids(ids=[application.id])
+    valuations = await latest_valuations([p.id for p in patents])
+    schedule = build_schedule(
+        product.repayment_method,
+        principal=offer.amount,
+        annual_rate=offer.annual_rate,
+        term_months=application.term_months,
+        start=issued.date(),
+    )
+    return ContractTerms(
+        contract_number=f"IPC-{issued:%Y%m%d}-{application.id:08d}",
+        issued_on=issued.date(),
+        lender_name=platform_ca().bank.subject_name,
+        borrower_name=enterprise.name,
+        borrower_uscc=enterprise.uscc,
+        product_name=product.name,
+        principal=offer.amount,
+        annual_rate=offer.annual_rate,
+        term_months=application.term_months,
+        repayment_method=product.repayment_method,
+        schedule=tuple(ScheduleRow(r.number, r.due_on, r.principal, r.interest) for r in schedule),
+        patents=tuple(
+            PledgedPatent(p.number, p.title, None if v is None else Decimal(v.value))
+            for p, v in zip(patents, valuations, strict=True)
+        ),
+        purpose=application.purpose or "企业日常生产经营周转",
+    )
+
+
+async def accept_offer(*, principal: Principal, application_id: int) -> Contract:
+    """The applicant accepts its offer: the contract PDF is generated and stored."""
+    application = await get_application_or_raise(principal=principal, application_id=application_id)
+    principal.require_role(Role.APPLICANT)
+    target_of(application.status, Event.ACCEPT_OFFER)
+    now = datetime.now(UTC)
+    terms = await contract_terms(application, issued=now)
+    pdf, digest = await asyncio.to_thread(create_contract_document, terms)
+    file_id = await _store(application.id, "unsigned", pdf)
+    try:
+        async with in_transaction() as conn:
+            await apply_transition(application, Event.ACCEPT_OFFER, by=principal, conn=conn)
+            contract = await Contract.create(
+                application_id=application.id,
+                status=ContractStatus.GENERATED,
+                path=_relative(file_id),
+                sha256=digest,
+                signatures=[],
+                using_db=conn,
+            )
+            await audit.record(
+                actor=f"user:{principal.email}",
+                action="contract.generate",
+                entity_type="contract",
+                entity_id=contract.id,
+                data={"application_id": application.id, "sha256": digest,
+                      "contract_number": terms.contract_number},
+                connection=conn,
+            )  # fmt: skip
+    except BaseException:
+        _discard(file_id)
+        raise
+    return contract
+
+
+async def sign_contract(*, principal: Principal, contract_id: int) -> Contract:
+    """The borrower signs a generated contract; then staff countersign for the bank."""
+    contract, application = await _contract_and_application(principal, contract_id)
+    if application.status != ApplicationStatus.OFFER_ACCEPTED:
+        raise InvalidState(f"the application is {application.status}: there is no offer to sign")
+    if principal.role == Role.APPLICANT:
+        expected, new_status, stage = ContractStatus.GENERATED, ContractStatus.BORROWER_SIGNED, "b"
+    elif principal.is_staff:
+        expected, new_status, stage = ContractStatus.BORROWER_SIGNED, ContractStatus.SIGNED, "s"
+    else:
+        raise Forbidden("only the borrower and bank staff sign contracts")
+    if contract.status != expected:
+        raise InvalidState(f"the contract is {contract.status}; it cannot be signed now")
+    data_dir = settings().data_dir
+    pdf = await asyncio.to_thread(load_contract, data_dir, _file_id(contract))
+    ca = platform_ca()
+    if principal.role == Role.APPLICANT:
+        key_pem, cert_pem = await _enterprise_credential(principal, ca)
+        signed = await asyncio.to_thread(
+            lambda: sign_as_borrower(
+                pdf, enterprise_key_pem=key_pem, enterprise_cert_pem=cert_pem, ca=ca
+            )
+        )
+        signer = (await Enterprise.get(id=application.enterprise_id)).name  # type: ignore[attr-defined]
+        role = "BORROWER"
+    else:
+        signed = await asyncio.to_thread(lambda: sign_as_bank(pdf, ca=ca))
+        signer, role = ca.bank.subject_name, "LENDER"
+    now = datetime.now(UTC)
+    digest = sha256_hex(signed)
+    file_id = await _store(application.id, stage, signed)
+    signature = {"signer": signer, "role": role, "by": f"user:{principal.email}",
+                 "signed_at": now.isoformat()}  # fmt: skip
+    try:
+        async with in_transaction() as conn:
+            count = (
+                await Contract.filter(id=contract.id, status=expected, sha256=contract.sha256)
+                .using_db(conn)
+                .update(
+                    status=new_status,
+                    path=_relative(file_id),
+                    sha256=digest,
+                    signatures=[*contract.signatures, signature],
+                )
+            )
+            if count != 1:
+                raise Conflict("the contract was signed by someone else meanwhile")
+            await audit.record(
+                actor=f"user:{principal.email}",
+                action="contract.sign",
+                entity_type="contract",
+                entity_id=contract.id,
+                data={"role": role, "sha256": digest, "previous_sha256": contract.sha256},
+                connection=conn,
+            )
+            if new_status == ContractStatus.SIGNED:
+                await apply_transition(application, Event.SIGN_CONTRACT, by=principal, conn=conn)
+    except BaseException:
+        _discard(file_id)
+        raise
+    await contract.refresh_from_db()
+    return contract
+
+
+async def verify_contract(*, principal: Principal, contract_id: int) -> VerificationResult:
+    """Whether the stored contract is intact and its signatures hold (parties and staff)."""
+    contract, _ = await _contract_and_application(principal, contract_id)
+    pdf = await asyncio.to_thread(load_contract, settings().data_dir, _file_id(contract))
+    ca = platform_ca()
+    return await asyncio.to_thread(lambda: verify(pdf, ca=ca, expected_sha256=contract.sha256))
+
+
+async def contract_pdf(*, principal: Principal, contract_id: int) -> bytes:
+    """The contract file as it stands (the borrower's enterprise and bank staff only)."""
+    contract, _ = await _contract_and_application(principal, contract_id)
+    return await asyncio.to_thread(load_contract, settings().data_dir, _file_id(contract))
+
+
+async def get_contract_or_raise(*, principal: Principal, contract_id: int) -> Contract:
+    """The contract if the caller is a party to it or staff, else NOT_FOUND / FORBIDDEN."""
+    contract, _ = await _contract_and_application(principal, contract_id)
+    return contract
+
+
+async def contracts_by_application_ids(*, ids: list[int]) -> list[Contract | None]:
+    """Each application's contract (or None), in the order of `ids`, in one query."""
+    found = {c.application_id: c for c in await Contract.filter(application_id__in=set(ids))}  # type: ignore[attr-defined]
+    return [found.get(i) for i in ids]
+
+
+async def _contract_and_application(
+    principal: Principal, contract_id: int
+) -> tuple[Contract, LoanApplication]:
+    contract = await Contract.get_or_none(id=contract_id)
+    if contract is None:
+        raise NotFound("no such contract", field="contractId")
+    if principal.role != Role.APPLICANT and not principal.is_staff:
+        raise Forbidden("only the parties and bank staff may see contracts")
+    application = await get_application_or_raise(
+        principal=principal,
+        application_id=contract.application_id,  # type: ignore[attr-defined]
+    )
+    return contract, application
+
+
+async def _enterprise_credential(principal: Principal, ca: LocalCA) -> tuple[bytes, bytes]:
+    """The applicant's key and certificate; issued and stored now if registration gave none."""
+    user = await User.get(id=principal.user_id)
+    if user.certificate_pem and user.private_key_pem:
+        return user.private_key_pem.encode(), user.certificate_pem.encode()
+    enterprise = await Enterprise.get(id=principal.enterprise_id)
+    key, cert = await asyncio.to_thread(
+        lambda: issue_enterprise_certificate(ca, uscc=enterprise.uscc, name=enterprise.name)
+    )
+    # only the first of two concurrent issuers stores its pair; both then use what is stored
+    await User.filter(id=user.id, certificate_pem__isnull=True).update(
+        certificate_pem=cert.decode(), private_key_pem=key.decode()
+    )
+    await user.refresh_from_db()
+    assert user.certificate_pem and user.private_key_pem
+    return user.private_key_pem.encode(), user.certificate_pem.encode()
+
+
+async def _store(application_id: int, stage: str, pdf: bytes) -> str:
+    # every version gets a new file, so a losing concurrent signer never overwrites the winner
+    file_id = f"a{application_id}-{stage}-{uuid.uuid4().hex[:12]}"
+    await asyncio.to_thread(store_contract, settings().data_dir, file_id, pdf)
+    return file_id
+
+
+def _discard(file_id: str) -> None:
+    contract_path(settings().data_dir, file_id).unlink(missing_ok=True)
+
+
+def _relative(file_id: str) -> str:
+    return f"contracts/{file_id}.pdf"
+
+
+def _file_id(contract: Contract) -> str:
+    return Path(contract.path).stem

@@ -1,0 +1,299 @@
+"""Contract, disbursement, repayment, classification and portfolio figures end to end."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from db.models import (
+    ApplicationStatus,
+    Contract,
+    Event,
+    Installment,
+    Loan,
+    LoanApplication,
+    OutboxMessage,
+    Patent,
+    Repayment,
+    User,
+)
+from domain.applications import withdraw_application
+from domain.errors import DomainError, ErrorCode
+from domain.lending.schedule import schedule_totals
+from domain.lending.service import (
+    Classification,
+    accept_offer,
+    classify,
+    classify_loans,
+    contract_pdf,
+    disburse,
+    installments_by_loan_ids,
+    portfolio_stats,
+    record_repayment,
+    sign_contract,
+    verify_contract,
+)
+from tests.domain.lending_fixtures import OWN_PATENTS, LendingWorld, decided, inputs
+
+S = ApplicationStatus
+D = Decimal
+
+
+async def _approved(world: LendingWorld, **kwargs: object) -> LoanApplication:
+    app = await decided(world, inputs(), **kwargs)
+    assert app.status == S.APPROVED
+    return app
+
+
+async def _signed(world: LendingWorld, **kwargs: object) -> Contract:
+    app = await _approved(world, **kwargs)
+    contract = await accept_offer(principal=world.applicant, application_id=app.id)
+    await sign_contract(principal=world.applicant, contract_id=contract.id)
+    return await sign_contract(principal=world.officer, contract_id=contract.id)
+
+
+async def _code(call: object) -> ErrorCode:
+    with pytest.raises(DomainError) as err:
+        await call  # type: ignore[misc]
+    return err.value.code
+
+
+async def test_contract_is_generated_signed_twice_and_verifies(world: LendingWorld) -> None:
+    app = await _approved(world)
+    contract = await accept_offer(principal=world.applicant, application_id=app.id)
+    assert contract.status == "GENERATED" and len(contract.sha256) == 64
+    assert (await LoanApplication.get(id=app.id)).status == S.OFFER_ACCEPTED
+    pdf = await contract_pdf(principal=world.applicant, contract_id=contract.id)
+    assert pdf.startswith(b"%PDF")
+    # the bank cannot sign first, nor can another enterprise sign
+    assert await _code(sign_contract(principal=world.officer, contract_id=contract.id)) is (
+        ErrorCode.INVALID_STATE
+    )
+    assert await _code(sign_contract(principal=world.other_applicant, contract_id=contract.id)) is (
+        ErrorCode.FORBIDDEN
+    )
+    contract = await sign_contract(principal=world.applicant, contract_id=contract.id)
+    assert contract.status == "BORROWER_SIGNED"
+    # the borrower's certificate was issued on first signing and kept
+    user = await User.get(id=world.applicant.user_id)
+    assert user.certificate_pem and user.private_key_pem
+    assert await _code(sign_contract(principal=world.applicant, contract_id=contract.id)) is (
+        ErrorCode.INVALID_STATE
+    )
+    contract = await sign_contract(principal=world.officer, contract_id=contract.id)
+    assert contract.status == "SIGNED"
+    assert [s["role"] for s in contract.signatures] == ["BORROWER", "LENDER"]
+    assert (await LoanApplication.get(id=app.id)).status == S.CONTRACT_SIGNED
+    check = await verify_contract(principal=world.officer, contract_id=contract.id)
+    assert check.intact and check.accepted and len(check.signatures) == 2
+    assert check.signatures[0].signer == world.enterprise.name
+
+
+async def test_contract_access_is_for_parties_and_staff(world: LendingWorld) -> None:
+    app = await _approved(world)
+    contract = await accept_offer(principal=world.applicant, application_id=app.id)
+    assert await _code(contract_pdf(principal=world.other_applicant, contract_id=contract.id)) is (
+        ErrorCode.FORBIDDEN
+    )
+    assert await _code(
+        verify_contract(principal=world.other_applicant, contract_id=contract.id)
+    ) is (ErrorCode.FORBIDDEN)
+    assert (await contract_pdf(principal=world.risk_manager, contract_id=contract.id))[
+        :4
+    ] == b"%PDF"
+    assert (
+        await _code(contract_pdf(principal=world.officer, contract_id=999)) is ErrorCode.NOT_FOUND
+    )
+
+
+async def test_tampered_contract_does_not_verify(world: LendingWorld) -> None:
+    contract = await _signed(world)
+    path = world_path(contract)
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+    check = await verify_contract(principal=world.officer, contract_id=contract.id)
+    assert not check.intact
+
+
+def world_path(contract: Contract):  # type: ignore[no-untyped-def]
+    from config import settings
+
+    return settings().data_dir / contract.path
+
+
+async def test_accepting_an_unapproved_offer_writes_nothing(world: LendingWorld) -> None:
+    app = await decided(world, inputs(graph_risk=0.6))
+    assert app.status == S.MANUAL_REVIEW
+    code = await _code(accept_offer(principal=world.applicant, application_id=app.id))
+    assert code is ErrorCode.INVALID_STATE
+    assert await Contract.all().count() == 0
+
+
+async def test_signing_after_withdrawal_is_refused(world: LendingWorld) -> None:
+    app = await _approved(world)
+    contract = await accept_offer(principal=world.applicant, application_id=app.id)
+    await withdraw_application(principal=world.applicant, application_id=app.id)
+    code = await _code(sign_contract(principal=world.applicant, contract_id=contract.id))
+    assert code is ErrorCode.INVALID_STATE
+    assert (await Contract.get(id=contract.id)).status == "GENERATED"
+
+
+async def test_disbursement_creates_the_loan_once(world: LendingWorld) -> None:
+    contract = await _signed(world, amount="1200000", term=12)
+    assert await _code(disburse(principal=world.applicant, contract_id=contract.id)) is (
+        ErrorCode.FORBIDDEN
+    )
+    loan = await disburse(principal=world.officer, contract_id=contract.id)
+    assert loan.principal == loan.outstanding == D("1200000.00")
+    (schedule,) = await installments_by_loan_ids(ids=[loan.id])
+    assert len(schedule) == 12
+    assert sum((i.principal for i in schedule), D(0)) == D("1200000.00")
+    # interest only (the pledge product): principal comes back with the last installment
+    assert schedule[-1].principal == D("1200000.00")
+    assert (await LoanApplication.get(id=loan.application_id)).status == S.DISBURSED  # type: ignore[attr-defined]
+    assert (await Patent.get(number=OWN_PATENTS[0])).pledged
+    assert await _code(disburse(principal=world.officer, contract_id=contract.id)) is (
+        ErrorCode.INVALID_STATE
+    )
+    assert await Loan.all().count() == 1
+
+
+async def test_concurrent_disbursements_make_one_loan(world: LendingWorld) -> None:
+    contract = await _signed(world)
+
+    async def attempt() -> ErrorCode | None:
+        try:
+            await disburse(principal=world.officer, contract_id=contract.id)
+        except DomainError as exc:
+            return exc.code
+        return None
+
+    results = await asyncio.gather(*(attempt() for _ in range(5)))
+    assert results.count(None) == 1
+    assert set(results) - {None} <= {ErrorCode.INVALID_STATE, ErrorCode.CONFLICT}
+    assert await Loan.all().count() == 1
+    assert await Installment.all().count() == 12
+
+
+async def test_disbursing_an_unsigned_contract_is_refused(world: LendingWorld) -> None:
+    app = await _approved(world)
+    contract = await accept_offer(principal=world.applicant, application_id=app.id)
+    assert await _code(disburse(principal=world.officer, contract_id=contract.id)) is (
+        ErrorCode.INVALID_STATE
+    )
+
+
+async def _loan(world: LendingWorld) -> Loan:
+    # TECH_CREDIT repays in equal installments, so every installment carries principal
+    contract = await _signed(world, product="TECH_CREDIT", amount="120000", term=6, patents=())
+    return await disburse(principal=world.officer, contract_id=contract.id)
+
+
+async def test_repayment_pays_interest_then_principal_oldest_first(world: LendingWorld) -> None:
+    loan = await _loan(world)
+    (schedule,) = await installments_by_loan_ids(ids=[loan.id])
+    first, second = schedule[0], schedule[1]
+    paid = first.principal + first.interest
+    amount = paid + second.interest + D("100.00")
+    now = datetime.now(UTC)
+    result = await record_repayment(
+        principal=world.officer, loan_id=loan.id, amount=amount, received_at=now
+    )
+    assert [(a.number, a.interest, a.principal) for a in result.allocations] == [
+        (1, first.interest, first.principal),
+        (2, second.interest, D("100.00")),
+    ]
+    (after,) = await installments_by_loan_ids(ids=[loan.id])
+    assert after[0].paid_at is not None and after[1].paid_at is None
+    assert after[1].paid_principal == D("100.00")
+    assert result.loan.outstanding == D("120000.00") - first.principal - D("100.00")
+
+
+async def test_repayment_bad_input_writes_nothing(world: LendingWorld) -> None:
+    loan = await _loan(world)
+    now = datetime.now(UTC)
+    for amount in ("0", "-5", "1.001", "999999999"):
+        code = await _code(
+            record_repayment(
+                principal=world.officer, loan_id=loan.id, amount=amount, received_at=now
+            )
+        )
+        assert code is ErrorCode.INVALID_INPUT
+    assert (
+        await _code(
+            record_repayment(
+                principal=world.applicant, loan_id=loan.id, amount="1", received_at=now
+            )
+        )
+        is ErrorCode.FORBIDDEN
+    )
+    assert await Repayment.all().count() == 0
+
+
+async def test_full_repayment_closes_the_loan_and_frees_pledges(world: LendingWorld) -> None:
+    contract = await _signed(world, amount="300000", term=6)
+    loan = await disburse(principal=world.officer, contract_id=contract.id)
+    (schedule,) = await installments_by_loan_ids(ids=[loan.id])
+    total = sum(schedule_totals(schedule))  # type: ignore[arg-type]
+    result = await record_repayment(
+        principal=world.officer, loan_id=loan.id, amount=total, received_at=datetime.now(UTC)
+    )
+    assert result.loan.status == "CLOSED" and result.loan.outstanding == 0
+    assert not (await Patent.get(number=OWN_PATENTS[0])).pledged
+
+
+@pytest.mark.parametrize(
+    ("days", "category"),
+    [
+        (0, Classification.NORMAL),
+        (1, Classification.SPECIAL_MENTION),
+        (90, Classification.SPECIAL_MENTION),
+        (91, Classification.SUBSTANDARD),
+        (180, Classification.SUBSTANDARD),
+        (181, Classification.DOUBTFUL),
+        (360, Classification.DOUBTFUL),
+        (361, Classification.LOSS),
+    ],
+)
+def test_five_tier_bands(days: int, category: Classification) -> None:
+    assert classify(days) is category
+
+
+async def test_overdue_loans_are_classified_with_events_raised_once(world: LendingWorld) -> None:
+    loan = await _loan(world)
+    (schedule,) = await installments_by_loan_ids(ids=[loan.id])
+    first_due: date = schedule[0].due_on
+    (on_time,) = await classify_loans(as_of=first_due)
+    assert on_time.classification is Classification.NORMAL and on_time.new_events == ()
+    late = first_due + timedelta(days=45)
+    (result,) = await classify_loans(as_of=late)
+    assert result.classification is Classification.SPECIAL_MENTION
+    assert result.days_past_due == 45
+    # installment 1 is 45 days late (past the 30-day mark), installment 2 some days late
+    assert f"overdue:{loan.id}:1:30" in result.new_events
+    event = await Event.get(event_id=f"overdue:{loan.id}:1:30")
+    assert event.type == "overdue_payment" and event.source == "lending"
+    assert event.uscc == world.enterprise.uscc
+    assert await OutboxMessage.filter(topic="process_event", key=event.event_id).count() == 1
+    (again,) = await classify_loans(as_of=late)
+    assert again.new_events == ()
+    assert (await Loan.get(id=loan.id)).classification == "SPECIAL_MENTION"
+    (worse,) = await classify_loans(as_of=first_due + timedelta(days=200))
+    assert worse.classification is Classification.DOUBTFUL
+    assert f"overdue:{loan.id}:1:180" in worse.new_events
+
+
+async def test_portfolio_stats(world: LendingWorld) -> None:
+    await _loan(world)
+    await decided(world, inputs(hits=()), patents=(OWN_PATENTS[1],))
+    stats = await portfolio_stats(principal=world.officer)
+    assert stats.registered_enterprises == 2
+    assert stats.applications == 2 and stats.approved == 2
+    assert stats.disbursed_loans == 1 and stats.outstanding == D("120000.00")
+    assert stats.open_warnings == 0
+    assert stats.median_decision_seconds is not None and stats.median_decision_seconds >= 0
+    assert await _code(portfolio_stats(principal=world.applicant)) is ErrorCode.FORBIDDEN
