@@ -8,10 +8,11 @@ invalidations during the timeline are also dated events (`patent_lapsed`,
 `patent_invalidated`, payload `number`), so a patent whose lapse event comes after `as_of` is
 still in force at `as_of`, and a dead status without any event happened before the timeline
 (and so before `as_of`, provided the patent was granted by then). Recorded transfers are
-reduced by `patent_transferred` events dated after `as_of`. Undated facts count as old.
+reduced by `patent_transferred` events dated after `as_of`, and the owner at `as_of` is the
+assignor (`from`) of the first transfer after it. Undated facts count as old.
 
 Columns (all numeric columns float64; flags are 0/1):
-  owner, kind, ipc_section (first character of the IPC), ipc_subclass (first 4 characters)
+  owner (at as_of), kind, ipc_section (first character of the IPC), ipc_subclass (first 4 characters)
   forward_citations     citations received from patents filed by as_of
   backward_citations    citations the patent makes (fixed at filing)
   family_size, claims, independent_claims, inventors   as recorded
@@ -119,7 +120,12 @@ def patent_quality(frames: WorldFrames, as_of: Any) -> pd.DataFrame:
     for k in KINDS:
         out[f"kind_{k}"] = (pat["kind"] == k).to_numpy(np.float64)
 
-    later = _transfers_after(frames, t).reindex(numbers, fill_value=0).to_numpy(np.float64)
+    moves = _transfers_after(frames, t)
+    later = moves["number"].value_counts().reindex(numbers, fill_value=0).to_numpy(np.float64)
+    # the owner at as_of is the assignor of the first transfer after it
+    first = moves.drop_duplicates("number").set_index("number")["from"].dropna()
+    owner_then = first.reindex(numbers).to_numpy(dtype=object)
+    out["owner"] = np.where(pd.isna(owner_then), out["owner"].to_numpy(dtype=object), owner_then)
     out["transfers"] = np.clip(pat["transfers"].to_numpy(np.float64) - later, 0.0, None)
     out["pledged"] = pat["pledged"].astype(bool).to_numpy(np.float64)
     out["litigated"] = _litigated(frames, t).reindex(numbers, fill_value=0).to_numpy(np.float64)
@@ -238,12 +244,21 @@ def _lost_dates(frames: WorldFrames) -> dict[str, pd.Series]:
     return out
 
 
-def _transfers_after(frames: WorldFrames, t: pd.Timestamp) -> pd.Series:
-    """Number of dated transfer events after `t` per patent number."""
+def _transfers_after(frames: WorldFrames, t: pd.Timestamp) -> pd.DataFrame:
+    """Transfers dated after `t`: number, occurred_at, from (one row per transfer, earliest
+    first; the assignor's and the assignee's events of one transfer count once)."""
     ev = frames.events
     sel = ev[(ev["type"] == "patent_transferred") & (ev["occurred_at"] > t)]
-    num = _payload_numbers(sel["payload"]).dropna().astype(str)
-    return num.value_counts()
+    payloads = sel["payload"].to_numpy()
+    df = pd.DataFrame(
+        {
+            "number": _payload_numbers(sel["payload"]).to_numpy(),
+            "occurred_at": sel["occurred_at"].to_numpy(),
+            "from": [p.get("from") if isinstance(p, dict) else None for p in payloads],
+        }
+    )
+    df = df[df["number"].notna()].astype({"number": str})
+    return df.sort_values("occurred_at", kind="stable").drop_duplicates(["number", "occurred_at"])
 
 
 def _litigated(frames: WorldFrames, t: pd.Timestamp) -> pd.Series:

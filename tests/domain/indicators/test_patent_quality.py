@@ -49,8 +49,13 @@ def world() -> dict[str, pd.DataFrame]:
          "payload": {"number": "P2"}},
         {"id": "e2", "uscc": "A", "occurred_at": "2024-02-01T00:00:00Z", "type": "patent_lapsed",
          "payload": {"number": "P7"}},
+        # one transfer B -> A after as_of, reported to both sides
         {"id": "e3", "uscc": "A", "occurred_at": "2024-12-01T00:00:00Z",
-         "type": "patent_transferred", "payload": {"number": "P1"}},
+         "type": "patent_transferred",
+         "payload": {"number": "P1", "from": "B", "to": "A", "role": "assignee"}},
+        {"id": "e3b", "uscc": "B", "occurred_at": "2024-12-01T00:00:00Z",
+         "type": "patent_transferred",
+         "payload": {"number": "P1", "from": "B", "to": "A", "role": "assignor"}},
         {"id": "e4", "uscc": "A", "occurred_at": "2023-01-01T00:00:00Z",
          "type": "patent_transferred", "payload": {"number": "P1"}},
     ]  # fmt: skip
@@ -157,7 +162,8 @@ def test_remaining_life_and_kinds(quality: pd.DataFrame) -> None:
     assert list(kinds) == [0.0, 1.0, 0.0]
     assert quality.loc["P1", "ipc_section"] == "G"
     assert quality.loc["P1", "ipc_subclass"] == "G06N"
-    assert quality.loc["P1", "owner"] == "A"
+    assert quality.loc["P1", "owner"] == "B"  # bought by A after as_of
+    assert quality.loc["P2", "owner"] == "A"
 
 
 def test_value_scores_of_p1(quality: pd.DataFrame) -> None:
@@ -193,7 +199,7 @@ def test_facts_after_as_of_change_nothing(quality: pd.DataFrame) -> None:
             {"id": "e9", "uscc": "A", "occurred_at": "2024-07-02T00:00:00Z",
              "type": "patent_invalidated", "payload": {"number": "P1"}},
             {"id": "e10", "uscc": "A", "occurred_at": "2024-07-03T00:00:00Z",
-             "type": "patent_transferred", "payload": {"number": "P4"}},
+             "type": "patent_transferred", "payload": {"number": "P4", "from": "A", "to": "C"}},
         ])],
         ignore_index=True,
     )  # fmt: skip
