@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any
 
 import strawberry
 from strawberry.types import Info
@@ -12,8 +12,8 @@ from strawberry.types import Info
 from db import models as m
 from domain.applications import service as apps
 from domain.applications.review import review_application
-from domain.errors import DomainError, NotFound
-from schema.errors import user_errors
+from domain.errors import DomainError, ErrorCode, NotFound
+from schema.errors import UserError, user_errors
 from schema.ids import decode_id, encode_cursor
 from schema.pagination import page_args, slice_page
 from schema.types.lending import (
@@ -32,8 +32,6 @@ from schema.types.lending import (
     Signature,
 )
 from schema.types.world import ctx
-
-T = TypeVar("T")
 
 
 @strawberry.input(description="What an applicant asks for.")
@@ -64,6 +62,44 @@ async def application_payload(
     except DomainError as exc:
         return ApplicationPayload(application=None, errors=user_errors(exc))
     return ApplicationPayload(application=LoanApplication.of(app), errors=[])
+
+
+def error_dicts(exc: DomainError) -> list[dict[str, Any]]:
+    """A domain error as storable payload errors."""
+    return [{"field": exc.field, "message": exc.message, "code": exc.code.value}]
+
+
+def errors_of(result: dict[str, Any]) -> list[UserError]:
+    """Payload errors from a stored result."""
+    return [
+        UserError(field=e["field"], message=e["message"], code=ErrorCode(e["code"]))
+        for e in result["errors"]
+    ]
+
+
+async def once(
+    info: Info,
+    operation: str,
+    arguments: dict[str, Any],
+    call: Callable[[], Awaitable[dict[str, Any]]],
+) -> dict[str, Any]:
+    """Run a money-moving call, at most once per Idempotency-Key when the client sent one."""
+    from domain.idempotency import run_once
+
+    c = ctx(info)
+    principal = c.require()
+    if not c.idempotency_key:
+        return await call()
+    try:
+        return await run_once(
+            key=c.idempotency_key,
+            user_id=principal.user_id,
+            operation=operation,
+            arguments=arguments,
+            call=call,
+        )
+    except DomainError as exc:
+        return {"id": None, "errors": error_dicts(exc)}
 
 
 @strawberry.type
@@ -125,14 +161,27 @@ class LendingMutation:
             )
         )
 
-    @strawberry.mutation(description="Submit a draft; the automated decision follows.")
+    @strawberry.mutation(
+        description="Submit a draft; the automated decision follows. Honours Idempotency-Key."
+    )
     async def submit_application(self, info: Info, id: strawberry.ID) -> ApplicationPayload:
         principal = ctx(info).require()
-        return await application_payload(
-            lambda: apps.submit_application(
-                principal=principal, application_id=decode_or_raise(id, "LoanApplication")
-            )
-        )
+
+        async def call() -> dict[str, Any]:
+            try:
+                app = await apps.submit_application(
+                    principal=principal, application_id=decode_or_raise(id, "LoanApplication")
+                )
+            except DomainError as exc:
+                return {"id": None, "errors": error_dicts(exc)}
+            return {"id": app.id, "errors": []}
+
+        result = await once(info, "submitApplication", {"id": str(id)}, call)
+        if result["id"] is None:
+            return ApplicationPayload(application=None, errors=errors_of(result))
+        app = await apps.get_application(application_id=result["id"])
+        assert app is not None
+        return ApplicationPayload(application=LoanApplication.of(app), errors=[])
 
     @strawberry.mutation(description="Withdraw an application before the contract is signed.")
     async def withdraw_application(self, info: Info, id: strawberry.ID) -> ApplicationPayload:
@@ -248,14 +297,22 @@ class ContractMutation:
 
     @strawberry.mutation(description="Pay out a signed contract (staff; once only).")
     async def disburse(self, info: Info, contract_id: strawberry.ID) -> LoanPayload:
-        from domain.lending.service import disburse
+        from domain.lending.service import disburse, get_loan_or_raise
 
         principal = ctx(info).require_staff()
-        try:
-            loan = await disburse(
-                principal=principal,
-                contract_id=decode_or_raise(contract_id, "Contract", "contractId"),
-            )
-        except DomainError as exc:
-            return LoanPayload(loan=None, errors=user_errors(exc))
+
+        async def call() -> dict[str, Any]:
+            try:
+                loan = await disburse(
+                    principal=principal,
+                    contract_id=decode_or_raise(contract_id, "Contract", "contractId"),
+                )
+            except DomainError as exc:
+                return {"id": None, "errors": error_dicts(exc)}
+            return {"id": loan.id, "errors": []}
+
+        result = await once(info, "disburse", {"contractId": str(contract_id)}, call)
+        if result["id"] is None:
+            return LoanPayload(loan=None, errors=errors_of(result))
+        loan = await get_loan_or_raise(principal=principal, loan_id=result["id"])
         return LoanPayload(loan=Loan.of(loan), errors=[])
