@@ -115,6 +115,13 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
+async def metrics(request: Request) -> Response:
+    """Prometheus metrics of this process."""
+    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
 async def readyz(request: Request) -> Response:
     """Readiness: the database answers."""
     from tortoise import connections
@@ -177,6 +184,7 @@ def create_app(*, database_url: str | None = None, init_database: bool = True) -
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", metrics),
             Route("/contracts/{contract_id}.pdf", contract_download),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),

@@ -28,10 +28,12 @@ def build_schema(
     *, extensions: Sequence[Any] = (), config: StrawberryConfig | None = None
 ) -> strawberry.Schema:
     """The schema with the given extensions (limits, masking) installed."""
+    from schema.observability import OperationMetrics
+
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
-        extensions=list(extensions),
+        extensions=[OperationMetrics, *extensions],
         config=config or StrawberryConfig(),
     )
 
