@@ -15,6 +15,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.types.unset import UNSET, UnsetType
 
 from config import Settings, configure_logging, settings
 from db.connection import close_db, init_db
@@ -69,6 +71,18 @@ class IpcreditGraphQL(GraphQL[Context, None]):
                 request.headers.get("idempotency-key") if isinstance(request, Request) else None
             ),
         )
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """Authenticate a websocket from connection_init's {"authorization": "Bearer ..."}."""
+        params = context.connection_params or {}
+        header = params.get("authorization") or params.get("Authorization")
+        try:
+            context.principal = principal_from_header(
+                header if isinstance(header, str) else None, settings()
+            )
+        except InvalidToken:
+            raise ConnectionRejectionError({"reason": "invalid token"}) from None
+        return UNSET
 
 
 class RequestLogMiddleware:

@@ -20,6 +20,8 @@ class Context:
     request: Any = None
     request_id: str | None = None
     idempotency_key: str | None = None
+    # set by the websocket handler from connection_init's payload
+    connection_params: dict[str, Any] | None = None
     _loaders: dict[str, DataLoader[Any, Any]] = field(default_factory=dict)
 
     def require(self) -> Principal:
