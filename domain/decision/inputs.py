@@ -10,6 +10,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+_ROW_REFERENCES = ("risk_score_id", "valuation_ids")
+
 
 @dataclass(frozen=True)
 class Reason:
@@ -57,6 +59,9 @@ class RiskInputs:
     rule_hits: tuple[RuleHit, ...] = ()
     model_versions: Mapping[str, str] = field(default_factory=dict)
     as_of: datetime | None = None
+    # which stored rows the values came from (kept for explanation, left out of the hash)
+    risk_score_id: int | None = None
+    valuation_ids: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def pledge_total(self) -> Decimal:
@@ -76,6 +81,8 @@ class RiskInputs:
             "rule_hits": [h.to_dict() for h in self.rule_hits],
             "model_versions": dict(sorted(self.model_versions.items())),
             "as_of": None if self.as_of is None else self.as_of.isoformat(),
+            "risk_score_id": self.risk_score_id,
+            "valuation_ids": dict(sorted(self.valuation_ids.items())),
         }
 
     @classmethod
@@ -94,6 +101,8 @@ class RiskInputs:
             rule_hits=tuple(RuleHit(**h) for h in data.get("rule_hits", [])),
             model_versions=dict(data.get("model_versions", {})),
             as_of=None if as_of is None else datetime.fromisoformat(as_of),
+            risk_score_id=data.get("risk_score_id"),
+            valuation_ids=dict(data.get("valuation_ids", {})),
         )
 
 
@@ -168,7 +177,7 @@ def inputs_hash(
     """SHA-256 of everything a decision is a function of, in canonical JSON."""
     body = json.dumps(
         {
-            "inputs": inputs.to_dict(),
+            "inputs": {k: v for k, v in inputs.to_dict().items() if k not in _ROW_REFERENCES},
             "terms": terms.to_dict(),
             "product": product.to_dict(),
             "policy": policy_sha256,

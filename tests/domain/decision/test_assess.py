@@ -7,6 +7,7 @@ from decimal import Decimal
 from db.models import ApplicationStatus, AuditEntry, LoanApplication, OutboxMessage, StatusChange
 from domain.applications import withdraw_application
 from domain.decision import RiskInputs, assess_application, replay_decision
+from domain.decision.gather import annual_revenue, graph_risk_of
 from domain.errors import Unavailable
 from tests.domain.lending_fixtures import LendingWorld, fixed_gather, inputs, submitted
 
@@ -104,3 +105,27 @@ async def test_replay_reproduces_the_stored_decision(world: LendingWorld) -> Non
     await stored.save(update_fields=["decision"])
     _, same = await replay_decision(application_id=app.id)
     assert not same
+
+
+async def test_without_trained_models_the_default_gatherer_refers(world: LendingWorld) -> None:
+    app = await submitted(world)
+    await assess_application(application_id=app.id)
+    stored = await LoanApplication.get(id=app.id)
+    assert stored.status == S.MANUAL_REVIEW
+    assert stored.decision["reasons"][0]["code"] == "DATA_UNAVAILABLE"
+    assert "scorecard" in stored.decision["reasons"][0]["description"]
+
+
+async def test_revenue_prefers_full_year_statements(world: LendingWorld) -> None:
+    from db.models import Financial
+
+    assert await annual_revenue(enterprise_id=world.enterprise.id) == Decimal("24000000")
+    await Financial.create(enterprise_id=world.enterprise.id, period="2025Q1", revenue=1)
+    assert await annual_revenue(enterprise_id=world.enterprise.id) == Decimal("24000000")
+    await Financial.all().delete()
+    assert await annual_revenue(enterprise_id=world.enterprise.id) == Decimal("20000000")
+    assert await annual_revenue(enterprise_id=world.other_enterprise.id) is None
+
+
+async def test_graph_risk_is_absent_without_a_graph_model(world: LendingWorld) -> None:
+    assert await graph_risk_of(world.enterprise.uscc) == (None, None)

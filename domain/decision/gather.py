@@ -1,0 +1,88 @@
+"""Gathering a decision's inputs from the scoring, valuation, rule and graph services."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from db.models import Enterprise, Financial, LoanApplication, RiskScore, TaxRecord
+from domain.decision.inputs import Reason, RiskInputs, RuleHit
+from domain.scoring.admission import check_application
+from domain.scoring.service import score_enterprise
+from domain.valuation.service import value_patent
+
+
+async def gather_risk_inputs(application: LoanApplication) -> RiskInputs:
+    """Score the enterprise, value each pledged patent, run the rules, read graph risk."""
+    from domain.applications.service import pledged_numbers
+
+    now = datetime.now(UTC)
+    enterprise = await Enterprise.get(id=application.enterprise_id)  # type: ignore[attr-defined]
+    numbers = await pledged_numbers(application_id=application.id)
+    score = await score_enterprise(enterprise_id=enterprise.id)
+    valuations = {n: await value_patent(number=n, as_of=now) for n in numbers}
+    rules = await check_application(uscc=enterprise.uscc, patent_numbers=numbers, as_of=now)
+    graph_risk, gnn_version = await graph_risk_of(enterprise.uscc)
+    versions: dict[str, str] = {str(k): str(v) for k, v in (score.model_versions or {}).items()}
+    versions["rules"] = rules.rules_version
+    model_names = sorted({v.model_version for v in valuations.values()})
+    if model_names:
+        versions["valuation"] = "+".join(model_names)
+    if gnn_version is not None:
+        versions["gnn"] = gnn_version
+        await RiskScore.filter(id=score.id).update(
+            graph_risk=graph_risk,
+            model_versions={**(score.model_versions or {}), "gnn": gnn_version},
+        )
+    return RiskInputs(
+        probability_of_default=float(score.probability_of_default),
+        grade=score.grade,
+        score=score.score,
+        reasons=tuple(_reason(r) for r in score.reasons or []),
+        graph_risk=graph_risk,
+        pledge_values={n: Decimal(v.pledge_value) for n, v in valuations.items()},
+        annual_revenue=await annual_revenue(enterprise_id=enterprise.id),
+        rule_hits=tuple(RuleHit(h.code, h.kind, h.action, h.description) for h in rules.hits),
+        model_versions=versions,
+        as_of=now,
+        risk_score_id=score.id,
+        valuation_ids={n: v.id for n, v in valuations.items()},
+    )
+
+
+async def graph_risk_of(uscc: str) -> tuple[float | None, str | None]:
+    """The GNN's risk for an enterprise and the model version; (None, None) without a model."""
+    from gnn.errors import GraphRiskError
+    from gnn.service import loaded
+
+    try:
+        state = await loaded()
+    except GraphRiskError:
+        return None, None
+    risk = state.score_map().get(uscc)
+    return (None, None) if risk is None else (risk, state.version)
+
+
+async def annual_revenue(*, enterprise_id: int) -> Decimal | None:
+    """The latest full-year revenue: from financial statements, else from tax records."""
+    statements = await Financial.filter(
+        enterprise_id=enterprise_id, revenue__isnull=False
+    ).order_by("-period")
+    for statement in statements:
+        if statement.period.isdigit() and statement.revenue is not None:
+            return Decimal(statement.revenue)
+    tax = (
+        await TaxRecord.filter(enterprise_id=enterprise_id, revenue__isnull=False)
+        .order_by("-year")
+        .first()
+    )
+    return None if tax is None or tax.revenue is None else Decimal(tax.revenue)
+
+
+def _reason(raw: Any) -> Reason:
+    if not isinstance(raw, dict):
+        return Reason(str(raw), str(raw), 0.0)
+    code = str(raw.get("code", "SCORECARD"))
+    weight = raw.get("weight", raw.get("points", 0.0))
+    return Reason(code, str(raw.get("description", code)), float(weight or 0.0))
