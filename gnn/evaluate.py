@@ -36,8 +36,13 @@ def prepare(
     *,
     features: FeatureProvider | None = None,
     seed: int = 0,
+    hold_out: bool = True,
 ) -> tuple[list[LabelledGraph], LabelledGraph]:
-    """Labelled training graphs and the labelled test graph of a split plan."""
+    """Labelled training graphs and the labelled test graph of a split plan.
+
+    For a stratified plan, `hold_out` moves a stratified quarter of the enterprises from
+    training to test; without it, training keeps every labelled row.
+    """
     oc = outcomes_of(frames)
     built: dict[pd.Timestamp, GraphBundle] = {}
 
@@ -50,7 +55,7 @@ def prepare(
 
     train = [graph(s) for s in plan.train]
     test = graph(plan.test)
-    if plan.kind == "stratified":
+    if plan.kind == "stratified" and hold_out:
         rng = np.random.default_rng(seed + 1)
         held = np.zeros(test.bundle.num_nodes(ENTERPRISE), dtype=bool)
         for cls in (0.0, 1.0):

@@ -231,6 +231,8 @@ def with_enterprise_features(bundle: GraphBundle, x: np.ndarray) -> GraphBundle:
     """A shallow copy of the bundle with replaced raw enterprise features."""
     if x.shape != bundle.x[ENTERPRISE].shape:
         raise InvalidGraphInput("enterprise feature matrix has the wrong shape")
+    # adjacency and CSR depend on edges only, so the copy may share them
+    shared = {k: v for k, v in bundle.cache.items() if k != "data"}
     return GraphBundle(
         as_of=bundle.as_of,
         ids=bundle.ids,
@@ -238,4 +240,5 @@ def with_enterprise_features(bundle: GraphBundle, x: np.ndarray) -> GraphBundle:
         feature_names=bundle.feature_names,
         edges=bundle.edges,
         names=bundle.names,
+        cache=shared,
     )

@@ -16,9 +16,6 @@ from torch import Tensor, nn
 
 from gnn.relations import ENTERPRISE, EdgeType, key
 
-warnings.filterwarnings("ignore", message=".*Sparse CSR tensor support is in beta.*")
-warnings.filterwarnings("ignore", message=".*Sparse invariant checks are implicitly disabled.*")
-
 Adjacency = dict[EdgeType, Tensor]
 
 
@@ -33,12 +30,15 @@ def mean_adjacency(
     crow = np.zeros(n_dst + 1, dtype=np.int64)
     np.cumsum(deg, out=crow[1:])
     values = (1.0 / np.maximum(deg, 1))[d].astype(np.float32)
-    mat = torch.sparse_csr_tensor(
-        torch.from_numpy(crow),
-        torch.from_numpy(s.astype(np.int64, copy=False)),
-        torch.from_numpy(values),
-        size=(n_dst, n_src),
-    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "sparse CSR support is in beta"
+        mat = torch.sparse_csr_tensor(
+            torch.from_numpy(crow),
+            torch.from_numpy(s.astype(np.int64, copy=False)),
+            torch.from_numpy(values),
+            size=(n_dst, n_src),
+            check_invariants=False,
+        )
     return mat.to(device) if device is not None else mat
 
 
