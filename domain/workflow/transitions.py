@@ -70,8 +70,9 @@ TRANSITIONS: dict[Event, Rule] = {
 }
 
 FINAL_STATES = frozenset({S.REJECTED, S.WITHDRAWN, S.DISBURSED})
-# states in which an application still holds its pledged patents
-OPEN_STATES = frozenset(set(S) - {S.REJECTED, S.WITHDRAWN})
+# states in which an application holds its pledged patents; once disbursed, the patents'
+# `pledged` flag holds them until the loan is repaid
+OPEN_STATES = frozenset(set(S) - FINAL_STATES)
 
 
 def can_transition(status: ApplicationStatus | str, event: Event | str) -> bool:

@@ -244,6 +244,9 @@ async def test_full_repayment_closes_the_loan_and_frees_pledges(world: LendingWo
     )
     assert result.loan.status == "CLOSED" and result.loan.outstanding == 0
     assert not (await Patent.get(number=OWN_PATENTS[0])).pledged
+    # the freed patent may back a new application
+    again = await decided(world, inputs(), amount="300000", term=6)
+    assert again.status == S.APPROVED
 
 
 @pytest.mark.parametrize(
