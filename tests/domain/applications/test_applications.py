@@ -19,6 +19,7 @@ from domain.accounts.principal import Principal
 from domain.applications import (
     applications_by_enterprise_ids,
     applications_by_ids,
+    approvals_complete,
     create_application,
     get_application_or_raise,
     history_by_application_ids,
@@ -280,3 +281,18 @@ async def test_approving_twice_is_invalid_state(world: LendingWorld) -> None:
         )
     assert err.value.code is ErrorCode.INVALID_STATE
     assert await _counts() == before
+
+
+@pytest.mark.parametrize(
+    ("amount", "roles", "complete"),
+    [
+        ("1000000", [], False),
+        ("1000000", ["LOAN_OFFICER"], True),
+        ("3000000", ["RISK_MANAGER"], True),
+        ("3000000.01", ["LOAN_OFFICER"], False),
+        ("5000000", ["LOAN_OFFICER", "LOAN_OFFICER"], False),
+        ("5000000", ["RISK_MANAGER", "LOAN_OFFICER"], True),
+    ],
+)
+def test_approvals_complete(amount: str, roles: list[str], complete: bool) -> None:
+    assert approvals_complete(Decimal(amount), roles, Decimal("3000000")) is complete
