@@ -11,7 +11,7 @@ import pandas as pd
 from db.frames import WorldFrames
 from db.models import Enterprise, Event, TaxRecord
 from domain.errors import NotFound
-from domain.scoring.facts import application_facts, payload_number
+from domain.scoring.facts import application_facts
 from domain.scoring.rules import RuleHit, RuleSet, evaluate_rules, load_rules
 from domain.valuation.service import patent_frames
 
@@ -30,7 +30,7 @@ class RuleCheck:
 
 async def application_frames(*, uscc: str, patent_numbers: Sequence[str]) -> WorldFrames:
     """The world slice the rule facts read: the enterprise, its events and tax records, and the
-    pledged patents with their court cases."""
+    pledged patents with their citations, court cases and status events."""
     base = await patent_frames(list(patent_numbers))
     ent = pd.DataFrame(await Enterprise.filter(uscc=uscc).values(*ENTERPRISE_FIELDS))
     events = pd.DataFrame(
@@ -38,15 +38,8 @@ async def application_frames(*, uscc: str, patent_numbers: Sequence[str]) -> Wor
             "uscc", "occurred_at", "type", "payload", id="event_id"
         )
     )
-    numbers = set(patent_numbers)
-    patent_events = [
-        e for e in await Event.filter(
-            type__in=["patent_lapsed", "patent_invalidated", "patent_transferred"]
-        ).values("uscc", "occurred_at", "type", "payload", id="event_id")
-        if payload_number(e["payload"]) in numbers
-    ]  # fmt: skip
-    if patent_events:
-        events = pd.concat([events, pd.DataFrame(patent_events)]).drop_duplicates(subset=["id"])
+    if not base.events.empty:
+        events = pd.concat([events, base.events]).drop_duplicates(subset=["id"])
     tax = pd.DataFrame(
         await TaxRecord.filter(enterprise__uscc=uscc).values(
             "year", "rating", "revenue", "tax_paid", "arrears", uscc="enterprise__uscc"

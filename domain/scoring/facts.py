@@ -13,9 +13,10 @@ Fact names (rules.json refers to them):
   legal_rep_changed_recently  legal representative changed within `recent_days`
   pledged_patents             number of patents the application pledges
   patents_unknown             pledged numbers missing from the patent register
-  patents_not_owned           pledged patents owned by someone else
+  patents_not_owned           pledged patents owned by someone else at as_of
   patents_already_pledged     pledged patents already pledged elsewhere
-  patents_not_in_force        pledged patents not granted, or lapsed/invalidated by as_of
+  patents_not_in_force        pledged patents not granted and in force at as_of (pending,
+                              lapsed, invalidated, expired; see patent_quality)
   patents_transferred_in_recently  pledged patents transferred within `recent_days`
   patents_in_open_litigation  pledged patents in a case filed by as_of and not closed by then
   min_remaining_life_years    shortest remaining protection among the pledged patents
@@ -29,11 +30,12 @@ from typing import Any
 import pandas as pd
 
 from db.frames import WorldFrames
-from domain.valuation.term import IN_FORCE, as_naive_utc, remaining_life_years
+from domain.indicators.common import as_of_ts
+from domain.indicators.patent_quality import patent_quality
+from domain.valuation.events import payload_number
 
 RECENT_DAYS = 180
 YEAR_DAYS = 365
-LOST_FORCE_EVENTS = ("patent_lapsed", "patent_invalidated")
 
 
 def _flag(events: pd.DataFrame, kind: str) -> bool:
@@ -42,14 +44,6 @@ def _flag(events: pd.DataFrame, kind: str) -> bool:
 
 def _count_since(events: pd.DataFrame, kind: str, since: pd.Timestamp) -> int:
     return int(((events["type"] == kind) & (events["occurred_at"] >= since)).sum())
-
-
-def payload_number(payload: object) -> str | None:
-    if isinstance(payload, dict):
-        for key in ("number", "patent", "patent_number"):
-            if payload.get(key):
-                return str(payload[key])
-    return None
 
 
 def application_facts(
@@ -61,7 +55,7 @@ def application_facts(
     recent_days: int = RECENT_DAYS,
 ) -> dict[str, object]:
     """All rule facts for one applicant and the patents it offers as collateral."""
-    t = as_naive_utc(as_of)
+    t = as_of_ts(as_of)
     facts: dict[str, Any] = {}
     ent = frames.enterprises[frames.enterprises["uscc"] == uscc]
     if not ent.empty:
@@ -95,13 +89,10 @@ def application_facts(
 def _patent_facts(
     frames: WorldFrames, uscc: str, numbers: list[str], t: pd.Timestamp, recent: pd.Timestamp
 ) -> dict[str, object]:
-    pats = frames.patents[frames.patents["number"].isin(numbers)]
-    known = set(pats["number"])
-    lost = frames.events[
-        frames.events["type"].isin(LOST_FORCE_EVENTS) & (frames.events["occurred_at"] <= t)
-    ]
-    lost_numbers = {payload_number(p) for p in lost["payload"]}
-    not_in_force = (pats["status"] != IN_FORCE) | pats["number"].isin(lost_numbers)
+    registered = set(frames.patents["number"].astype(str))
+    # legal status, owner and remaining life as they stood at t
+    quality = patent_quality(frames, t)
+    q = quality[quality.index.isin(numbers)]
     transfers = frames.events[
         (frames.events["type"] == "patent_transferred")
         & (frames.events["occurred_at"] <= t)
@@ -114,14 +105,15 @@ def _patent_facts(
     ]
     lp = frames.litigation_patents
     disputed = set(lp[lp["case_no"].isin(set(open_cases))]["number"])
-    life = remaining_life_years(pats["kind"], pats["filed_on"], t)
+    known = [n for n in numbers if n in registered]
     return {
         "pledged_patents": len(numbers),
-        "patents_unknown": len([n for n in numbers if n not in known]),
-        "patents_not_owned": int((pats["owner"] != uscc).sum()),
-        "patents_already_pledged": int(pats["pledged"].astype(bool).sum()),
-        "patents_not_in_force": int(not_in_force.sum()),
-        "patents_transferred_in_recently": int(pats["number"].isin(moved).sum()),
-        "patents_in_open_litigation": int(pats["number"].isin(disputed).sum()),
-        "min_remaining_life_years": None if len(pats) == 0 else float(pd.Series(life).min()),
+        "patents_unknown": len(numbers) - len(known),
+        "patents_not_owned": int((q["owner"] != uscc).sum()),
+        "patents_already_pledged": int((q["pledged"] > 0).sum()),
+        # a registered patent not yet filed at t cannot be in force either
+        "patents_not_in_force": int((q["is_in_force"] <= 0).sum()) + len(known) - len(q),
+        "patents_transferred_in_recently": len([n for n in known if n in moved]),
+        "patents_in_open_litigation": len([n for n in known if n in disputed]),
+        "min_remaining_life_years": (None if q.empty else float(q["remaining_life_years"].min())),
     }

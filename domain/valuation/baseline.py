@@ -12,10 +12,10 @@ import pandas as pd
 MIN_CELL = 5
 
 
-def ipc_section(ipc: pd.Series) -> pd.Series:
-    """The IPC section letter (A-H) of each class, None when unknown."""
-    first = ipc.astype("string").str.strip().str[:1].str.upper()
-    return first.where(first.isin(list("ABCDEFGH"))).astype(object).where(first.notna(), None)
+def _keys(kind: pd.Series | None, section: pd.Series | None, n: int) -> tuple[list[str], list[str]]:
+    k = ["?"] * n if kind is None else [str(v) if isinstance(v, str) else "?" for v in kind]
+    s = ["?"] * n if section is None else [str(v) if isinstance(v, str) else "?" for v in section]
+    return k, s
 
 
 @dataclass
@@ -27,33 +27,33 @@ class Baseline:
     overall: float
 
     @classmethod
-    def fit(cls, priced: pd.DataFrame) -> Baseline:
-        """Medians from priced patents (columns kind, ipc, transaction_price)."""
-        df = pd.DataFrame(
-            {
-                "kind": priced["kind"].astype(str).to_numpy(),
-                "section": ipc_section(priced["ipc"]).fillna("?").to_numpy(),
-                "price": priced["transaction_price"].to_numpy(dtype=float),
-            }
-        )
+    def fit(cls, kind: pd.Series | None, section: pd.Series | None, price: pd.Series) -> Baseline:
+        """Medians of priced patents by kind and IPC section."""
+        k, s = _keys(kind, section, len(price))
+        df = pd.DataFrame({"kind": k, "section": s, "price": price.to_numpy(dtype=float)})
         cells = df.groupby(["kind", "section"])["price"].agg(["median", "size"])
         cells = cells[cells["size"] >= MIN_CELL]
         kinds = df.groupby("kind")["price"].agg(["median", "size"])
         kinds = kinds[kinds["size"] >= MIN_CELL]
         return cls(
-            by_cell={"|".join(map(str, key)): float(m) for key, m in cells["median"].items()},  # type: ignore[call-overload]
-            by_kind={str(k): float(m) for k, m in kinds["median"].items()},
+            by_cell={
+                f"{a}|{b}": float(m) for (a, b), m in zip(cells.index, cells["median"], strict=True)
+            },
+            by_kind={str(a): float(m) for a, m in zip(kinds.index, kinds["median"], strict=True)},
             overall=float(df["price"].median()),
         )
 
-    def predict(self, patents: pd.DataFrame) -> npt.NDArray[np.float64]:
+    def predict(self, kind: pd.Series | None, section: pd.Series | None) -> npt.NDArray[np.float64]:
         """The baseline price of each patent."""
-        kind = patents["kind"].astype(str).to_numpy()
-        section = ipc_section(patents["ipc"]).fillna("?").to_numpy()
-        out = np.empty(len(patents), dtype=float)
-        for i, (k, s) in enumerate(zip(kind, section, strict=True)):
-            out[i] = self.by_cell.get(f"{k}|{s}", self.by_kind.get(k, self.overall))
-        return out
+        n = len(kind) if kind is not None else len(section) if section is not None else 0
+        k, s = _keys(kind, section, n)
+        return np.asarray(
+            [
+                self.by_cell.get(f"{a}|{b}", self.by_kind.get(a, self.overall))
+                for a, b in zip(k, s, strict=True)
+            ],
+            dtype=float,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""

@@ -20,7 +20,7 @@ from sklearn.model_selection import KFold, train_test_split
 from threadpoolctl import threadpool_limits
 
 from domain.errors import InvalidInput
-from domain.valuation.baseline import Baseline, ipc_section
+from domain.valuation.baseline import Baseline
 
 KINDS = ("invention", "utility_model", "design")
 SECTIONS = tuple("ABCDEFGH")
@@ -33,32 +33,44 @@ SMALL = 50_000
 FloatArray = npt.NDArray[np.float64]
 
 
+# deterministic in kind (term) or duplicating the kind input: left out of the model
+EXCLUDED = frozenset({"term_years", "kind_invention", "kind_utility_model", "kind_design"})
+
+
 def numeric_features(quality: pd.DataFrame) -> list[str]:
-    """Numeric (float, int or bool) columns of a quality table, in order."""
+    """Numeric (float, int or bool) model inputs of a quality table, in order."""
     return [
         str(c)
         for c in quality.columns
-        if pd.api.types.is_numeric_dtype(quality[c]) or pd.api.types.is_bool_dtype(quality[c])
+        if str(c) not in EXCLUDED
+        and (pd.api.types.is_numeric_dtype(quality[c]) or pd.api.types.is_bool_dtype(quality[c]))
     ]
 
 
-def design_matrix(quality: pd.DataFrame, patents: pd.DataFrame, features: list[str]) -> FloatArray:
-    """Inputs in model order: `features` from the quality table, then kind and IPC section codes.
+def design_matrix(quality: pd.DataFrame, features: list[str]) -> FloatArray:
+    """Inputs in model order: `features`, then kind and IPC section codes (one row per patent).
 
-    `quality` is indexed by patent number; `patents` has number, kind, ipc (rows in the order
-    wanted). Absent features are NaN, which the model treats as missing.
+    `quality` is the patent-quality table (domain.indicators.patent_quality): numeric features
+    plus the text columns kind and ipc_section. Absent features are NaN, which the model treats
+    as missing.
     """
-    numbers = patents["number"].to_numpy()
-    q = quality.reindex(numbers)
+    n = len(quality)
     cols = [
-        q[f].to_numpy(dtype=float, na_value=np.nan) if f in q.columns else np.full(len(q), np.nan)
+        quality[f].to_numpy(dtype=float, na_value=np.nan) if f in quality.columns
+        else np.full(n, np.nan)
         for f in features
-    ]
-    kind = pd.Categorical(patents["kind"], categories=KINDS).codes.astype(float)
-    section = pd.Categorical(ipc_section(patents["ipc"]), categories=SECTIONS).codes.astype(float)
-    kind[kind < 0] = np.nan
-    section[section < 0] = np.nan
-    return np.column_stack([*cols, kind, section]) if cols else np.column_stack([kind, section])
+    ]  # fmt: skip
+    kind = _codes(quality, "kind", KINDS)
+    section = _codes(quality, "ipc_section", SECTIONS)
+    return np.column_stack([*cols, kind, section])
+
+
+def _codes(quality: pd.DataFrame, column: str, vocabulary: tuple[str, ...]) -> FloatArray:
+    if column not in quality.columns:
+        return np.full(len(quality), np.nan)
+    codes = pd.Categorical(quality[column], categories=vocabulary).codes.astype(float)
+    codes[codes < 0] = np.nan
+    return codes
 
 
 def _regressor(n_features: int, seed: int) -> HistGradientBoostingRegressor:
@@ -104,24 +116,22 @@ class ValuationModel:
         hi = kind.map(lambda k: self.residual_quantiles.get(k, (lo_all, hi_all))[1])
         return lo.to_numpy(dtype=float), hi.to_numpy(dtype=float)
 
-    def estimate(
-        self, quality: pd.DataFrame, patents: pd.DataFrame
-    ) -> tuple[FloatArray, FloatArray, FloatArray]:
-        """Value, low and high in CNY for each row of `patents` (vectorised)."""
-        centre = self.predict_log(design_matrix(quality, patents, self.features))
-        lo, hi = self.interval(patents["kind"].reset_index(drop=True))
+    def estimate(self, quality: pd.DataFrame) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Value, low and high in CNY for each row of the quality table (vectorised)."""
+        centre = self.predict_log(design_matrix(quality, self.features))
+        kind = quality["kind"] if "kind" in quality.columns else pd.Series([None] * len(quality))
+        lo, hi = self.interval(kind.reset_index(drop=True))
         return np.exp(centre), np.exp(centre + lo), np.exp(centre + hi)
 
-    def drivers(
-        self, quality: pd.DataFrame, patent: pd.DataFrame, *, permutations: int = 12
-    ) -> list[dict[str, Any]]:
-        """Each input's contribution in CNY for one patent; they sum to value - reference value.
+    def drivers(self, quality: pd.DataFrame, *, permutations: int = 12) -> list[dict[str, Any]]:
+        """Each input's contribution in CNY for the first patent of `quality`; they sum to its
+        value minus the reference value.
 
         Sampled Shapley values: over random orders of the inputs, switch them one by one from
         the reference patent (training medians) to this patent's values and credit each switch
         with the change in predicted value. Seeded, so the same patent gets the same drivers.
         """
-        x = design_matrix(quality, patent.iloc[:1], self.features)[0]
+        x = design_matrix(quality.iloc[:1], self.features)[0]
         ref = np.asarray(self.reference, dtype=float)
         p = x.size
         rng = np.random.default_rng(0)
@@ -148,11 +158,15 @@ class ValuationModel:
         return float(np.exp(self.predict_log(ref))[0])
 
 
-def priced(quality: pd.DataFrame, patents: pd.DataFrame) -> pd.DataFrame:
-    """Patents with a positive transaction price and a quality row."""
-    price = pd.to_numeric(patents["transaction_price"], errors="coerce")
-    keep = (price > 0) & patents["number"].isin(quality.index)
-    return patents[keep].reset_index(drop=True)
+def priced(quality: pd.DataFrame, prices: pd.Series) -> pd.DataFrame:
+    """Quality rows of the patents with a positive price, with the price as `price`."""
+    p = pd.to_numeric(prices, errors="coerce")
+    p = p[(p > 0) & p.index.isin(quality.index)]
+    p = p[~p.index.duplicated(keep="last")]
+    out = quality.loc[quality.index.isin(p.index)].copy()
+    out = out[~out.index.duplicated(keep="last")]
+    out["price"] = p.reindex(out.index).to_numpy(dtype=float)
+    return out
 
 
 def _residual_quantiles(
@@ -168,26 +182,27 @@ def _residual_quantiles(
 
 def fit_valuation(
     quality: pd.DataFrame,
-    patents: pd.DataFrame,
+    prices: pd.Series,
     *,
     test_share: float = 0.25,
     seed: int = 0,
 ) -> tuple[ValuationModel, dict[str, Any]]:
-    """Fit on priced patents, hold out `test_share` of them, compare with the naive baseline."""
-    data = priced(quality, patents)
+    """Fit on priced patents (prices indexed by number), hold out `test_share` of them, and
+    compare with the naive baseline on the held-out part."""
+    data = priced(quality, prices)
     if len(data) < MIN_PRICED:
         raise InvalidInput(
             f"too few patents with a transaction price to learn from ({len(data)}, "
             f"at least {MIN_PRICED} are needed)",
             field="transaction_price",
         )
-    features = [f for f in numeric_features(quality) if f != "transaction_price"]
-    y = np.log(data["transaction_price"].to_numpy(dtype=float))
-    x = design_matrix(quality, data, features)
+    features = [f for f in numeric_features(quality) if f != "price"]
+    y = np.log(data["price"].to_numpy(dtype=float))
+    x = design_matrix(data, features)
     idx = np.arange(len(data))
-    strat = data["kind"].to_numpy()
-    counts = pd.Series(strat).value_counts()
-    stratify = strat if counts.min() >= 2 and counts.size > 1 else None
+    strat = data["kind"].astype(str).to_numpy() if "kind" in data.columns else None
+    counts = pd.Series(strat).value_counts() if strat is not None else pd.Series(dtype=int)
+    stratify = strat if counts.size > 1 and counts.min() >= 2 else None
     tr, te = train_test_split(idx, test_size=test_share, random_state=seed, stratify=stratify)
     # on a few thousand rows, thread start-up costs far more than it saves
     with threadpool_limits(limits=1 if len(data) < SMALL else None):
@@ -196,12 +211,14 @@ def fit_valuation(
         for f_tr, f_va in KFold(5, shuffle=True, random_state=seed).split(tr):
             fold = _regressor(x.shape[1], seed).fit(x[tr][f_tr], y[tr][f_tr])
             oof[f_va] = fold.predict(x[tr][f_va])
-    resid_q = _residual_quantiles(y[tr] - oof, strat[tr])
-    reference = np.nanmedian(x[tr], axis=0)
+    kinds = strat if strat is not None else np.full(len(data), "", dtype=object)
+    resid_q = _residual_quantiles(y[tr] - oof, kinds[tr])
+    reference = np.nanmedian(np.where(np.isnan(x[tr]), np.nan, x[tr]), axis=0)
     for j in range(x.shape[1] - len(CATEGORICAL), x.shape[1]):
         vals = pd.Series(x[tr][:, j]).dropna()
         reference[j] = float(vals.mode().iloc[0]) if not vals.empty else np.nan
-    baseline = Baseline.fit(data.iloc[tr])
+    train = data.iloc[tr]
+    baseline = Baseline.fit(train.get("kind"), train.get("ipc_section"), train["price"])
     model = ValuationModel(
         features=features,
         estimator=est,
@@ -210,7 +227,7 @@ def fit_valuation(
         baseline=baseline,
         meta={"interval": list(INTERVAL), "target": "ln(transaction_price)"},
     )
-    metrics = evaluate(model, quality, data.iloc[te])
+    metrics = evaluate(model, data.iloc[te])
     metrics.update(
         {"n_train": int(tr.size), "n_test": int(te.size), "n_priced": int(len(data)),
          "test_share": test_share, "seed": seed, "features": model.input_names}
@@ -218,12 +235,12 @@ def fit_valuation(
     return model, metrics
 
 
-def evaluate(model: ValuationModel, quality: pd.DataFrame, test: pd.DataFrame) -> dict[str, Any]:
+def evaluate(model: ValuationModel, test: pd.DataFrame) -> dict[str, Any]:
     """Spearman rank correlation, median absolute percentage error and interval coverage of the
-    model and of the baseline on priced patents."""
-    price = test["transaction_price"].to_numpy(dtype=float)
-    value, low, high = model.estimate(quality, test)
-    base = model.baseline.predict(test)
+    model and of the baseline on priced patents (quality rows with a `price` column)."""
+    price = test["price"].to_numpy(dtype=float)
+    value, low, high = model.estimate(test)
+    base = model.baseline.predict(test.get("kind"), test.get("ipc_section"))
     return {
         "spearman": _spearman(value, price),
         "mdape": float(np.median(np.abs(value - price) / price)),

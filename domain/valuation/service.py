@@ -15,7 +15,8 @@ import pandas as pd
 
 from db.frames import WorldFrames
 from db.models import ModelCard, Patent, Valuation
-from domain.errors import NotFound, Unavailable
+from domain.errors import InvalidInput, NotFound, Unavailable
+from domain.valuation.events import PATENT_EVENTS, payload_number
 from domain.valuation.ltv import LtvTable, load_ltv
 from domain.valuation.model import ValuationModel, fit_valuation
 from domain.valuation.store import load_model
@@ -74,19 +75,22 @@ LITIGATION_FIELDS = ("case_no", "court", "filed_on", "closed_on", "cause", "amou
 
 
 async def patent_frames(numbers: list[str]) -> WorldFrames:
-    """The world slice the quality indicators of these patents read: the patents, citations
-    to and from them, and the court cases about them."""
+    """The world slice the quality indicators of these patents read: the patents, the patents
+    citing or cited by them, the court cases about them and their dated status events."""
     from tortoise.expressions import Q
 
-    from db.models import Litigation, LitigationPatent, PatentCitation
+    from db.models import Event, Litigation, LitigationPatent, PatentCitation
 
-    patents = pd.DataFrame(
-        await Patent.filter(number__in=numbers).values(*PATENT_FIELDS, owner="owner__uscc")
-    )
     citations = pd.DataFrame(
         await PatentCitation.filter(Q(cited__in=numbers) | Q(citing__in=numbers)).values(
             "citing", "cited"
         )
+    )
+    related = set(numbers)
+    if not citations.empty:
+        related |= set(citations["citing"]) | set(citations["cited"])
+    patents = pd.DataFrame(
+        await Patent.filter(number__in=sorted(related)).values(*PATENT_FIELDS, owner="owner__uscc")
     )
     links = pd.DataFrame(
         await LitigationPatent.filter(patent__number__in=numbers).values(
@@ -97,9 +101,19 @@ async def patent_frames(numbers: list[str]) -> WorldFrames:
     litigations = pd.DataFrame(
         await Litigation.filter(case_no__in=cases).values(*LITIGATION_FIELDS) if cases else []
     )
+    wanted = set(numbers)
+    events = pd.DataFrame(
+        [
+            e
+            for e in await Event.filter(type__in=PATENT_EVENTS).values(
+                "uscc", "occurred_at", "type", "payload", id="event_id"
+            )
+            if payload_number(e["payload"]) in wanted
+        ]
+    )
     return WorldFrames.from_tables(
         {"patents": patents, "citations": citations, "litigation_patents": links,
-         "litigations": litigations}
+         "litigations": litigations, "events": events}
     )  # fmt: skip
 
 
@@ -112,8 +126,8 @@ def quality_of(frames: WorldFrames, as_of: datetime) -> pd.DataFrame:
 
 def inputs_hash(quality_row: pd.Series) -> str:
     """SHA-256 of one patent's model inputs."""
-    clean = {str(k): (None if pd.isna(v) else float(v)) for k, v in quality_row.items()
-             if isinstance(v, (int, float)) or pd.isna(v)}  # fmt: skip
+    clean = {str(k): (None if pd.isna(v) else v if isinstance(v, str) else float(v))
+             for k, v in quality_row.items()}  # fmt: skip
     raw = json.dumps(clean, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(raw.encode()).hexdigest()
 
@@ -125,7 +139,7 @@ async def value_patent(
     data_dir: Path | None = None,
     ltv: LtvTable | None = None,
 ) -> Valuation:
-    """Value one stored patent with the active model and store the valuation."""
+    """Value one stored patent with the active model and store the valuation (with drivers)."""
     patent = await Patent.get_or_none(number=number.strip())
     if patent is None:
         raise NotFound(f"no patent {number!r}", field="number")
@@ -136,9 +150,11 @@ async def value_patent(
 
     def compute() -> tuple[pd.Series, list[dict[str, Any]], pd.Series]:
         quality = quality_of(frames, when)
-        row = value_patents(active.model, quality, frames.patents, as_of=when, ltv=table).iloc[0]
-        drivers = active.model.drivers(quality, frames.patents)
-        return row, drivers, quality.reindex([patent.number]).iloc[0]
+        if patent.number not in quality.index:
+            raise InvalidInput(f"patent {patent.number} was not yet filed at {when.date()}")
+        one = quality.loc[[patent.number]]
+        row = value_patents(active.model, one, ltv=table).iloc[0]
+        return row, active.model.drivers(one), one.iloc[0]
 
     row, drivers, q = await asyncio.to_thread(compute)
     return await Valuation.create(
@@ -147,7 +163,7 @@ async def value_patent(
         low=money(row["low"]),
         high=money(row["high"]),
         pledge_value=money(row["pledge_value"]),
-        method=METHOD if not row["flags"] else f"{METHOD};{row['flags']}"[:64],
+        method=(METHOD if not row["flags"] else f"{METHOD};{row['flags']}")[:64],
         model_version=active.version,
         drivers=drivers,
         inputs_hash=inputs_hash(q),
@@ -159,16 +175,23 @@ async def latest_valuation(*, patent_id: int) -> Valuation | None:
     return await Valuation.filter(patent_id=patent_id).order_by("-id").first()
 
 
+def prices_of(frames: WorldFrames) -> pd.Series:
+    """Known transaction prices by patent number."""
+    pat = frames.patents.drop_duplicates("number", keep="last")
+    return pd.Series(
+        pat["transaction_price"].to_numpy(dtype=float), index=pat["number"].astype(str).to_numpy()
+    ).dropna()
+
+
 def fit_on_frames(
     frames: WorldFrames, *, as_of: datetime, seed: int = 0
 ) -> tuple[ValuationModel, dict[str, Any], str]:
     """Fit the valuation model on a world's priced patents: (model, metrics, data hash)."""
     quality = quality_of(frames, as_of)
-    model, metrics = fit_valuation(quality, frames.patents, seed=seed)
-    priced = frames.patents[frames.patents["transaction_price"] > 0]
+    prices = prices_of(frames)
+    model, metrics = fit_valuation(quality, prices, seed=seed)
     h = hashlib.sha256()
     h.update(pd.util.hash_pandas_object(quality, index=True).to_numpy().tobytes())
-    h.update(pd.util.hash_pandas_object(priced[["number", "transaction_price"]], index=False)
-             .to_numpy().tobytes())  # fmt: skip
+    h.update(pd.util.hash_pandas_object(prices, index=True).to_numpy().tobytes())
     metrics["as_of"] = as_of.isoformat()
     return model, metrics, h.hexdigest()
