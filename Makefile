@@ -43,6 +43,7 @@ test-postgres: $(STAMP)
 
 bench: $(STAMP)
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	@echo "== schemathesis, large budget"; FUZZ_EXAMPLES=300 $(BIN)/pytest -q tests/test_fuzz.py
 
 clean:
 	rm -rf $(VENV) data .mypy_cache .ruff_cache

@@ -30,7 +30,10 @@ class WorldQuery:
     @strawberry.field(description="An enterprise by USCC (null when unknown or not yours).")
     async def enterprise_by_uscc(self, info: Info, uscc: str) -> Enterprise | None:
         principal = ctx(info).require()
-        r = await m.Enterprise.get_or_none(uscc=uscc.strip().upper())
+        code = uscc.strip().upper()
+        if len(code) != 18:
+            return None
+        r = await m.Enterprise.get_or_none(uscc=code)
         if r is None or not principal.can_see_enterprise(r.id):
             return None
         return Enterprise.of(r)
@@ -60,7 +63,10 @@ class WorldQuery:
     )
     async def patent(self, info: Info, number: str) -> Patent | None:
         principal = ctx(info).require()
-        r = await m.Patent.get_or_none(number=number.strip())
+        number = number.strip()
+        if not 0 < len(number) <= 32:
+            return None
+        r = await m.Patent.get_or_none(number=number)
         if r is None:
             return None
         owner = r.owner_id  # type: ignore[attr-defined]

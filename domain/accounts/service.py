@@ -139,7 +139,7 @@ def _enterprise_certificate(uscc: str, name: str, data_dir: Path | None) -> tupl
 async def login(*, email: str, password: str) -> AuthResult:
     """A token for valid credentials; failures are slowed down and lock the account a while."""
     email = email.strip().lower()
-    user = await User.get_or_none(email=email)
+    user = await User.get_or_none(email=email) if len(email) <= 254 else None
     now = datetime.now(UTC)
     if user is not None and user.locked_until is not None and user.locked_until > now:
         raise LimitExceeded("too many failed logins; try again later")

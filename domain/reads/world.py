@@ -106,8 +106,8 @@ async def search_enterprises(
     """A page of enterprises by name substring or USCC prefix, and the total count."""
     qs = Enterprise.filter(**visible_enterprise_filter(principal))
     if search:
-        term = search.strip()
-        if term[:1].isdigit() or term.isupper():
+        term = search.strip()[:100]
+        if len(term) <= 18 and (term[:1].isdigit() or term.isupper()):
             qs = qs.filter(Q(uscc__startswith=term.upper()) | Q(name__icontains=term))
         else:
             qs = qs.filter(name__icontains=term)
