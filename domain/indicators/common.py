@@ -38,6 +38,16 @@ def days_between(later: pd.Series | pd.Timestamp, earlier: pd.Series | pd.Timest
     return np.asarray(pd.to_timedelta(delta) / pd.Timedelta(days=1), dtype=np.float64)
 
 
+def f64(x: Any) -> F64:
+    """`x` as a float64 array."""
+    return np.asarray(x, dtype=np.float64)
+
+
+def text(values: pd.Series) -> npt.NDArray[np.object_]:
+    """A column as an object array of strings, None where missing."""
+    return np.asarray(values.astype(object).where(values.notna(), None), dtype=object)
+
+
 def ratio(num: Any, den: Any) -> F64:
     """num / den with NaN where den is 0 or missing."""
     n = np.asarray(num, dtype=np.float64)

@@ -54,6 +54,7 @@ from domain.indicators.common import (
     one_minus_hhi,
     ratio,
     saturate,
+    text,
 )
 
 KINDS = ("invention", "utility_model", "design")
@@ -80,10 +81,10 @@ def patent_quality(frames: WorldFrames, as_of: Any) -> pd.DataFrame:
     numbers = pat["number"].astype(str)
     out = pd.DataFrame(index=pd.Index(numbers.to_numpy(), name="number"))
     ipc = pat["ipc"].astype("string").str.strip().str.upper()
-    out["owner"] = pat["owner"].to_numpy(dtype=object)
-    out["kind"] = pat["kind"].to_numpy(dtype=object)
-    out["ipc_section"] = ipc.str[:1].to_numpy(dtype=object)
-    out["ipc_subclass"] = ipc.str[:4].to_numpy(dtype=object)
+    out["owner"] = text(pat["owner"])
+    out["kind"] = text(pat["kind"])
+    out["ipc_section"] = text(ipc.str[:1])
+    out["ipc_subclass"] = text(ipc.str[:4])
 
     _citation_features(frames, out, t)
     for col in ("family_size", "claims", "independent_claims", "inventors", "licenses"):
@@ -191,7 +192,7 @@ def _citation_features(frames: WorldFrames, out: pd.DataFrame, t: pd.Timestamp) 
     allp = allp[allp["number"].notna()]
     filed = pd.Series(allp["filed_on"].to_numpy(), index=allp["number"].astype(str).to_numpy())
     sub = pd.Series(
-        allp["ipc"].astype("string").str.strip().str.upper().str[:4].to_numpy(dtype=object),
+        text(allp["ipc"].astype("string").str.strip().str.upper().str[:4]),
         index=filed.index,
     )
     cit = frames.citations.dropna().astype(str).drop_duplicates()

@@ -1,0 +1,161 @@
+"""Judicial indicators: court cases by role, cause and look-back window, outcomes, open cases.
+
+A case counts in a window when it was filed within it (t - w < filed_on <= t); outcomes count
+when the case closed within the window. The outcome in the data is from the first plaintiff's
+side, so a defendant lost when it is `won` and won when it is `lost`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from domain.indicators.common import F64, f64, ratio
+from domain.indicators.context import Context
+from domain.indicators.spec import (
+    DOWN,
+    UP,
+    WINDOWS,
+    Block,
+    Direction,
+    IndicatorDefinition,
+    definer,
+    window_tag,
+    window_text,
+)
+
+CAUSES = ("contract_dispute", "loan_dispute", "ip_infringement", "labor", "equity_dispute", "other")
+ROLES: dict[str, str | None] = {"pl": "plaintiff", "def": "defendant", "any": None}
+ROLE_TEXT = {"pl": "as plaintiff", "def": "as defendant", "any": "in any role"}
+OUTCOME_FOR = {"def": {"lost": "won", "won": "lost"}, "pl": {"lost": "lost", "won": "won"}}
+_d = definer("judicial", "judicial")
+
+
+def _direction(role: str, cause: str) -> Direction:
+    # a plaintiff enforcing its patents signals IP worth defending; other suits signal trouble
+    return DOWN if role == "pl" and cause == "ip_infringement" else UP
+
+
+def definitions() -> tuple[IndicatorDefinition, ...]:
+    """Judicial indicator definitions, grid first."""
+    out: list[IndicatorDefinition] = []
+    for role, role_text in ROLE_TEXT.items():
+        for w in WINDOWS:
+            for cause in (*CAUSES, "all"):
+                what = "cases" if cause == "all" else f"{cause.replace('_', ' ')} cases"
+                base = f"jud.{role}.{window_tag(w)}.{cause}"
+                out.append(_d(f"{base}.count", f"{what} {role_text}, {window_tag(w)}", "cases",
+                              f"Number of {what} filed {window_text(w)} {role_text}.",
+                              _direction(role, cause)))  # fmt: skip
+                out.append(_d(f"{base}.amount", f"amount of {what} {role_text}, {window_tag(w)}",
+                              "CNY", f"Total amount at stake in {what} filed {window_text(w)} "
+                              f"{role_text}.", _direction(role, cause)))  # fmt: skip
+    for role in ("pl", "def"):
+        for w in WINDOWS:
+            for result in ("lost", "won"):
+                out.append(_d(f"jud.{role}.{window_tag(w)}.{result}.count",
+                              f"cases {result} {ROLE_TEXT[role]}, {window_tag(w)}", "cases",
+                              f"Cases closed {window_text(w)} that the firm {result} "
+                              f"{ROLE_TEXT[role]}.", UP if result == "lost" else DOWN))  # fmt: skip
+    for role, role_text in ROLE_TEXT.items():
+        out.append(
+            _d(
+                f"jud.{role}.open.count",
+                f"open cases {role_text}",
+                "cases",
+                f"Cases filed but not closed at the as-of date, {role_text}.",
+                UP,
+            )
+        )
+        out.append(
+            _d(
+                f"jud.{role}.open.amount",
+                f"amount of open cases {role_text}",
+                "CNY",
+                f"Amount at stake in cases open at the as-of date, {role_text}.",
+                UP,
+            )
+        )
+    out += [
+        _d("jud.def.all.lost_rate", "defendant loss rate", "ratio",
+           "Closed cases lost as defendant / closed cases as defendant.", UP),
+        _d("jud.pl.all.win_rate", "plaintiff win rate", "ratio",
+           "Closed cases won as plaintiff / closed cases as plaintiff.", DOWN),
+        _d("jud.def.365d.amount_to_capital", "defendant amount to capital, 365d", "ratio",
+           "Amount claimed against the firm in cases filed in the last 365 days / registered "
+           "capital.", UP),
+        _d("jud.def.open.amount_to_capital", "open defendant amount to capital", "ratio",
+           "Amount claimed against the firm in open cases / registered capital.", UP),
+        _d("jud.any.all.counterparties", "distinct litigation counterparties", "firms",
+           "Distinct other firms met in court (cases filed up to the as-of date).", UP),
+        _d("jud.any.all.courts", "distinct courts", "courts",
+           "Distinct courts that heard the firm's cases.", UP),
+        _d("jud.def.all.days_since_last", "days since the last suit as defendant", "days",
+           "Days from the filing of the latest case against the firm to the as-of date "
+           "(missing when never sued).", DOWN),
+    ]  # fmt: skip
+    return tuple(out)
+
+
+def _grid(cases: pd.DataFrame, ctx: Context, prefix: str) -> dict[str, F64]:
+    out: dict[str, F64] = {}
+    for w in WINDOWS:
+        sel = cases if w is None else cases[cases["age_days"] < w]
+        keys = [sel["uscc"], pd.Categorical(sel["cause"], categories=CAUSES)]
+        g = sel["amount"].fillna(0.0).groupby(keys, observed=False)
+        size = g.size().unstack(fill_value=0).reindex(ctx.index, fill_value=0)
+        amount = g.sum().unstack(fill_value=0).reindex(ctx.index, fill_value=0)
+        for cause in (*CAUSES, "all"):
+            base = f"{prefix}.{window_tag(w)}.{cause}"
+            if cause == "all":
+                out[f"{base}.count"] = f64(size.sum(axis=1))
+                out[f"{base}.amount"] = f64(amount.sum(axis=1))
+            else:
+                out[f"{base}.count"] = f64(size[cause])
+                out[f"{base}.amount"] = f64(amount[cause])
+    return out
+
+
+def compute(ctx: Context) -> Mapping[str, F64]:
+    """All judicial indicators, vectorised over firms."""
+    cases = ctx.cases[ctx.cases["uscc"].isin(ctx.index)].copy()
+    cases["cause"] = cases["cause"].where(cases["cause"].isin(CAUSES), "other")
+    out: dict[str, F64] = {}
+    for role, name in ROLES.items():
+        sel = cases if name is None else cases[cases["role"] == name]
+        if name is None:  # a firm in two roles of one case counts the case once
+            sel = sel.drop_duplicates(["case_no", "uscc"])
+        out.update(_grid(sel, ctx, f"jud.{role}"))
+        open_ = sel[~sel["closed"]]
+        out[f"jud.{role}.open.count"] = ctx.align(open_.groupby("uscc").size(), 0.0)
+        out[f"jud.{role}.open.amount"] = ctx.align(open_.groupby("uscc")["amount"].sum(), 0.0)
+    closed_by_role: dict[str, pd.DataFrame] = {}
+    for role in ("pl", "def"):
+        sel = cases[(cases["role"] == ROLES[role]) & cases["closed"]]
+        closed_by_role[role] = sel
+        for w in WINDOWS:
+            inw = sel if w is None else sel[sel["closed_age_days"] < w]
+            for result, raw in OUTCOME_FOR[role].items():
+                hit = inw[inw["outcome"] == raw]
+                out[f"jud.{role}.{window_tag(w)}.{result}.count"] = ctx.align(
+                    hit.groupby("uscc").size(), 0.0
+                )
+    n_def = ctx.align(closed_by_role["def"].groupby("uscc").size(), 0.0)
+    n_pl = ctx.align(closed_by_role["pl"].groupby("uscc").size(), 0.0)
+    out["jud.def.all.lost_rate"] = ratio(out["jud.def.all.lost.count"], n_def)
+    out["jud.pl.all.win_rate"] = ratio(out["jud.pl.all.won.count"], n_pl)
+    capital = ctx.enterprises["registered_capital"].to_numpy(np.float64)
+    out["jud.def.365d.amount_to_capital"] = ratio(out["jud.def.365d.all.amount"], capital)
+    out["jud.def.open.amount_to_capital"] = ratio(out["jud.def.open.amount"], capital)
+    pairs = cases[["case_no", "uscc"]].merge(ctx.cases[["case_no", "uscc"]], on="case_no")
+    pairs = pairs[pairs["uscc_x"] != pairs["uscc_y"]]
+    out["jud.any.all.counterparties"] = ctx.align(pairs.groupby("uscc_x")["uscc_y"].nunique(), 0.0)
+    out["jud.any.all.courts"] = ctx.align(cases.groupby("uscc")["court"].nunique(), 0.0)
+    defendant = cases[cases["role"] == "defendant"]
+    out["jud.def.all.days_since_last"] = ctx.align(defendant.groupby("uscc")["age_days"].min())
+    return out
+
+
+BLOCK = Block("judicial", definitions(), compute)

@@ -1,0 +1,162 @@
+"""Registration indicators: age, capital, size, certifications, status, industry, region, officers.
+
+Registration facts are the ones on record; the status is taken as of the as-of date (a firm with
+a later dated deregistration was still active). A firm founded after the as-of date has no
+registration indicators (NaN).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from domain.indicators.common import F64, YEAR_DAYS, days_between, f64, ratio
+from domain.indicators.context import Context
+from domain.indicators.spec import DOWN, UP, Block, Direction, IndicatorDefinition, definer
+
+STATUSES: dict[str, Direction] = {
+    "active": DOWN, "revoked": UP, "cancelled": UP, "liquidating": UP,
+}  # fmt: skip
+# GB/T 4754 sections; the risk direction of a sector flag is nominal (set by the lender's view
+# of the sector: primary, construction, real estate and hospitality as riskier)
+INDUSTRY_SECTIONS: dict[str, tuple[str, Direction]] = {
+    "A": ("agriculture, forestry, fishing", UP), "B": ("mining", UP),
+    "C": ("manufacturing", DOWN), "D": ("utilities", DOWN), "E": ("construction", UP),
+    "F": ("wholesale and retail", UP), "G": ("transport and storage", UP),
+    "H": ("accommodation and catering", UP), "I": ("information technology services", DOWN),
+    "J": ("finance", UP), "K": ("real estate", UP), "L": ("leasing and business services", UP),
+    "M": ("scientific research and technical services", DOWN),
+    "N": ("water, environment and public facilities", DOWN),
+    "O": ("resident services", UP), "P": ("education", DOWN), "Q": ("health and social work", DOWN),
+    "R": ("culture, sports and entertainment", UP), "S": ("public administration", DOWN),
+    "T": ("international organisations", DOWN),
+}  # fmt: skip
+EASTERN_PROVINCES = frozenset(
+    {"11", "12", "13", "21", "31", "32", "33", "35", "37", "44", "46"}
+)  # fmt: skip
+_d = definer("registration", "registration")
+
+
+def definitions() -> tuple[IndicatorDefinition, ...]:
+    """Registration indicator definitions."""
+    out = [
+        _d("reg.age_years", "firm age", "years", "Years from founding to the as-of date.", DOWN),
+        _d("reg.young", "young firm", "flag", "1 when the firm is less than 3 years old.", UP),
+        _d("reg.capital", "registered capital", "CNY", "Registered capital.", DOWN),
+        _d("reg.log_capital", "log registered capital", "log CNY", "ln(1 + capital).", DOWN),
+        _d("reg.employees", "employees", "persons", "Number of employees.", DOWN),
+        _d("reg.log_employees", "log employees", "log persons", "ln(1 + employees).", DOWN),
+        _d("reg.capital_per_employee", "capital per employee", "CNY",
+           "Registered capital / employees.", DOWN),
+        _d("reg.high_tech", "high-tech certified", "flag",
+           "1 when certified as a high-tech enterprise.", DOWN),
+        _d("reg.srdi", "SRDI certified", "flag",
+           "1 when certified specialised, refined, distinctive and innovative.", DOWN),
+        _d("reg.certifications", "certifications", "count",
+           "Number of certifications among high-tech and SRDI.", DOWN),
+    ]  # fmt: skip
+    out += [
+        _d(f"reg.status.{s}", f"status {s}", "flag",
+           f"1 when the registration status at the as-of date is {s}.", d)
+        for s, d in STATUSES.items()
+    ]  # fmt: skip
+    out += [
+        _d(f"reg.industry.{k}", f"industry {name}", "flag",
+           f"1 when the GB/T 4754 industry code is in section {k} ({name}).", d)
+        for k, (name, d) in INDUSTRY_SECTIONS.items()
+    ]  # fmt: skip
+    out += [
+        _d("reg.region.eastern", "eastern province", "flag",
+           "1 when the region is in an eastern coastal province.", DOWN),
+        _d("reg.region.city_firms", "firms in the same city", "firms",
+           "Number of firms of the world registered in the same prefecture (4-digit code).",
+           DOWN),
+        _d("reg.region.district_firms", "firms in the same district", "firms",
+           "Number of firms of the world registered in the same county (6-digit code).", DOWN),
+        _d("reg.industry.peer_firms", "firms in the same industry", "firms",
+           "Number of firms of the world in the same industry division (3-character code).",
+           DOWN),
+        _d("reg.officers.count", "officers", "persons",
+           "Distinct persons recorded as officers (legal representative, director, "
+           "shareholder) at the as-of date.", DOWN),
+        _d("reg.officers.directors", "directors", "persons", "Recorded directors.", DOWN),
+        _d("reg.officers.legal_rep_known", "legal representative on record", "flag",
+           "1 when a legal representative is on record.", DOWN),
+        _d("reg.officers.legal_rep_tenure_years", "legal representative tenure", "years",
+           "Years since the current legal representative took office (latest on record).",
+           DOWN),
+    ]  # fmt: skip
+    return tuple(out)
+
+
+def _peer_counts(codes: pd.Series, all_codes: pd.Series) -> F64:
+    counts = all_codes.value_counts()
+    return np.asarray(codes.map(counts).astype("float64").to_numpy(), dtype=np.float64)
+
+
+def compute(ctx: Context) -> Mapping[str, F64]:
+    """All registration indicators."""
+    ent = ctx.enterprises
+    age = days_between(ctx.t, ent["founded_on"]) / YEAR_DAYS
+    alive = ~(age < 0)  # NaN ages (unknown founding) keep their other facts
+    out: dict[str, F64] = {}
+    out["reg.age_years"] = age
+    out["reg.young"] = np.where(np.isnan(age), np.nan, (age < 3) * 1.0)
+    capital = ent["registered_capital"].to_numpy(np.float64)
+    employees = f64(pd.to_numeric(ent["employees"], errors="coerce").astype("float64"))
+    out["reg.capital"] = capital
+    out["reg.log_capital"] = np.log1p(np.clip(capital, 0, None))
+    out["reg.employees"] = employees
+    out["reg.log_employees"] = np.log1p(np.clip(employees, 0, None))
+    out["reg.capital_per_employee"] = ratio(capital, employees)
+    known = ent["uscc"].notna().to_numpy()
+    high_tech = ent["high_tech"].fillna(False).astype(bool).to_numpy(np.float64)
+    srdi = ent["srdi"].fillna(False).astype(bool).to_numpy(np.float64)
+    out["reg.high_tech"] = np.where(known, high_tech, np.nan)
+    out["reg.srdi"] = np.where(known, srdi, np.nan)
+    out["reg.certifications"] = np.where(known, high_tech + srdi, np.nan)
+    status = ctx.status.to_numpy(dtype=object)
+    for s in STATUSES:
+        out[f"reg.status.{s}"] = np.where(known, (status == s) * 1.0, np.nan)
+    industry = ent["industry"].astype("string").str.strip().str.upper()
+    section = industry.str[:1].fillna("").to_numpy(dtype=object)
+    for k in INDUSTRY_SECTIONS:
+        out[f"reg.industry.{k}"] = np.where(known, (section == k) * 1.0, np.nan)
+    region = ent["region"].astype("string").str.strip()
+    world = ctx.frames.enterprises.drop_duplicates("uscc", keep="last")
+    world_region = world["region"].astype("string").str.strip()
+    out["reg.region.eastern"] = np.where(
+        region.notna().to_numpy(),
+        region.str[:2].isin(EASTERN_PROVINCES).fillna(False).to_numpy(bool) * 1.0,
+        np.nan,
+    )
+    out["reg.region.city_firms"] = _peer_counts(region.str[:4], world_region.str[:4])
+    out["reg.region.district_firms"] = _peer_counts(region, world_region)
+    world_ind = world["industry"].astype("string").str.strip().str.upper().str[:3]
+    out["reg.industry.peer_firms"] = _peer_counts(industry.str[:3], world_ind)
+    out.update(_officers(ctx))
+    for code, values in out.items():
+        out[code] = np.where(alive, values, np.nan)
+    return out
+
+
+def _officers(ctx: Context) -> dict[str, F64]:
+    rel = ctx.relations
+    off = rel[(rel["kind"] == "officer") & rel["dst"].isin(ctx.index)]
+    out: dict[str, F64] = {}
+    out["reg.officers.count"] = ctx.align(off.groupby("dst")["src"].nunique(), 0.0)
+    for key, role in (("directors", "director"),):
+        sel = off[off["role"] == role]
+        out[f"reg.officers.{key}"] = ctx.align(sel.groupby("dst")["src"].nunique(), 0.0)
+    rep = off[off["role"] == "legal_rep"]
+    out["reg.officers.legal_rep_known"] = ctx.align(rep.groupby("dst").size().clip(upper=1), 0.0)
+    since = rep.groupby("dst")["since"].max()
+    out["reg.officers.legal_rep_tenure_years"] = (
+        days_between(ctx.t, since.reindex(ctx.index)) / YEAR_DAYS
+    )
+    return out
+
+
+BLOCK = Block("registration", definitions(), compute)
