@@ -1,0 +1,172 @@
+"""People: legal representatives, directors and shareholders, some serving many firms; changes
+of legal representative and new shareholders during the timeline; the relations file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from domain.world.gen_common import I64, NEVER, Ctx, EventBatch
+from domain.world.gen_defaults import Defaults
+from domain.world.gen_enterprises import Firms
+from domain.world.gen_io import Col, Table, table
+from domain.world.gen_reference import GIVEN_CHARS, SURNAMES
+from domain.world.gen_relations import Network
+
+ROLES = ["legal_rep", "director", "shareholder"]
+LEGAL_REP, DIRECTOR, SHAREHOLDER = range(3)
+POOL_SHARE = 0.05  # serial entrepreneurs, as a share of firms
+REP_CHANGE_RATE = 0.03  # yearly, outside trouble
+SHAREHOLDER_ENTRY_RATE = 0.05
+
+
+@dataclass
+class People:
+    """Persons (ids are numbers, written as P########) and officer relations."""
+
+    names: list[str]
+    used: I64  # person numbers that appear in relations
+    person: I64
+    firm: I64
+    role: I64
+    since: I64
+
+
+def _names(rng: np.random.Generator, k: int) -> list[str]:
+    sur = np.array(list(SURNAMES))
+    giv = np.array(list(GIVEN_CHARS))
+    w = 1.0 / np.arange(1, len(sur) + 1) ** 0.9
+    s = rng.choice(sur, k, p=w / w.sum())
+    g1 = rng.choice(giv, k)
+    g2 = rng.choice(giv, k)
+    two = rng.random(k) < 0.7
+    return [a + b + (c if t else "") for a, b, c, t in zip(s.tolist(), g1.tolist(), g2.tolist(),
+                                                      two.tolist(), strict=True)]  # fmt: skip
+
+
+def make_people(
+    ctx: Ctx, firms: Firms, net: Network, defaults: Defaults
+) -> tuple[People, list[EventBatch]]:  # fmt: skip
+    """Officers of every firm, plus legal-representative changes and new shareholders."""
+    rng = ctx.rng("people")
+    n, h = firms.n, ctx.horizon
+    pool = max(3, int(POOL_SHARE * n))
+    pool_w = 1.0 / np.arange(1, pool + 1) ** 1.1
+    pool_w /= pool_w.sum()
+    counter = [pool]
+
+    def people(k: int, p_pool: float) -> I64:
+        fresh = np.arange(counter[0], counter[0] + k)
+        counter[0] += k
+        from_pool = rng.choice(pool, k, p=pool_w)
+        return np.asarray(np.where(rng.random(k) < p_pool, from_pool, fresh), dtype=np.int64)
+
+    firm_all = np.arange(n)
+    rep = people(n, 0.1)
+    rep[firms.lender] = people(int(firms.lender.sum()), 0.0)
+    sh = net.shareholding
+    major = np.flatnonzero((sh.value > 0.5) & (rng.random(len(sh)) < 0.5))
+    rep[sh.dst[major]] = rep[sh.src[major]]
+    age_days = -firms.founded
+    rep_since = firms.founded + np.where(rng.random(n) < 0.2, np.floor(rng.random(n) * age_days), 0)
+
+    n_dir = np.where(firms.employees >= 30, 1 + np.minimum(rng.poisson(1.5, n), 4), 0)
+    n_dir[firms.lender] = 0
+    d_firm = np.repeat(firm_all, n_dir)
+    d_person = people(len(d_firm), 0.15)
+    d_since = firms.founded[d_firm] + np.floor(rng.random(len(d_firm)) * age_days[d_firm])
+
+    n_sh = np.where(firms.lender, 0, 1 + rng.poisson(0.8, n))
+    s_firm = np.repeat(firm_all, n_sh)
+    s_person = people(len(s_firm), 0.1)
+    first = np.r_[True, s_firm[1:] != s_firm[:-1]] if len(s_firm) else np.zeros(0, bool)
+    use_rep = first & (rng.random(len(s_firm)) < 0.8)
+    s_person[use_rep] = rep[s_firm[use_rep]]
+    s_since = firms.founded[s_firm]
+
+    # Changes during the timeline: more frequent when a firm is in trouble.
+    years = h / 365.25
+    p_rep = np.select([np.isin(defaults.cause, (1, 2)), defaults.cause == 3], [0.25, 0.12],
+                      REP_CHANGE_RATE * years)  # fmt: skip
+    a = np.maximum(defaults.distress_from, 0)
+    b = np.minimum(defaults.distress_to, h)
+    in_window = defaults.cause > 0
+    change = ~firms.lender & (rng.random(n) < p_rep)
+    day = np.where(in_window & (b > a), np.floor(a + rng.random(n) * np.maximum(b - a, 0)),
+                   np.floor(rng.random(n) * h))  # fmt: skip
+    change &= (day >= 0) & (day < h) & (day > rep_since)
+    who = np.flatnonzero(change)
+    new_rep = people(len(who), 0.2)
+    old_rep = rep[who].copy()
+    rep[who] = new_rep
+    rep_since[who] = day[who]
+
+    p_sh = np.where(defaults.cause > 0, 0.15, SHAREHOLDER_ENTRY_RATE * years)
+    entry = ~firms.lender & (rng.random(n) < p_sh)
+    e_day = np.where(in_window & (b > a), np.floor(a + rng.random(n) * np.maximum(b - a, 0)),
+                     np.floor(rng.random(n) * h))  # fmt: skip
+    entrants = np.flatnonzero(entry & (e_day >= 0) & (e_day < h))
+    e_person = people(len(entrants), 0.1)
+
+    person = np.r_[rep, d_person, s_person, e_person]
+    firm = np.r_[firm_all, d_firm, s_firm, entrants]
+    role = np.r_[np.full(n, LEGAL_REP), np.full(len(d_firm), DIRECTOR),
+                 np.full(len(s_firm) + len(entrants), SHAREHOLDER)]  # fmt: skip
+    since = np.r_[rep_since, d_since, s_since, e_day[entrants]].astype(np.int64)
+    key = (person * n + firm) * 3 + role
+    order = np.lexsort((since, key))
+    key_sorted = key[order]
+    keep = order[np.r_[True, key_sorted[1:] != key_sorted[:-1]]]
+    keep.sort()
+    used = np.unique(person[keep])
+    names = _names(rng, counter[0])
+    pid = _pid
+    events = [
+        EventBatch("legal_rep_changed", who, day[who].astype(np.float64), [
+            {"old": pid(o), "new": pid(w)} for o, w in zip(old_rep.tolist(), new_rep.tolist(),
+                                                         strict=True)]),
+        EventBatch("shareholder_changed", entrants, e_day[entrants].astype(np.float64), [
+            {"holder": pid(p), "change": "entered"} for p in e_person.tolist()]),
+    ]  # fmt: skip
+    return People(names, used, person[keep], firm[keep], role[keep], since[keep]), events
+
+
+def _pid(k: int) -> str:
+    return f"P{k:08d}"
+
+
+def person_table(people: People) -> Table:
+    """persons.jsonl."""
+    return table(
+        Col("id", "str", [_pid(k) for k in people.used.tolist()]),
+        Col("name", "str", [people.names[k] for k in people.used.tolist()]),
+    )
+
+
+def relation_table(ctx: Ctx, firms: Firms, net: Network, people: People) -> Table:
+    """relations.jsonl: guarantees, shareholdings, supply and officers, by kind then parties."""
+    n = firms.n
+    labels = list(firms.uscc) + [_pid(k) for k in people.used.tolist()]
+    p_code = n + np.searchsorted(people.used, people.person)
+    parts = [(0, net.guarantee), (1, net.shareholding), (2, net.supply)]
+    kind = np.concatenate([np.full(len(e), k) for k, e in parts] + [np.full(len(p_code), 3)])
+    src = np.concatenate([e.src for _, e in parts] + [p_code])
+    dst = np.concatenate([e.dst for _, e in parts] + [people.firm])
+    amount = np.concatenate([net.guarantee.value, np.full(len(net.shareholding), np.nan),
+                             net.supply.value, np.full(len(p_code), np.nan)])  # fmt: skip
+    ratio = np.concatenate([np.full(len(net.guarantee), np.nan), net.shareholding.value,
+                            np.full(len(net.supply) + len(p_code), np.nan)])  # fmt: skip
+    role = np.r_[np.full(len(kind) - len(p_code), -1), people.role]
+    since = np.concatenate([e.since for _, e in parts] + [people.since])
+    order = np.lexsort((role, dst, src, kind))
+    since = np.where(since < NEVER / 2, since, np.nan)
+    return table(
+        Col("kind", "cat", kind, ["guarantee", "shareholding", "supply", "officer"]),
+        Col("from", "cat", src, labels),
+        Col("to", "cat", dst, labels),
+        Col("amount", "float", amount),
+        Col("ratio", "float", ratio),
+        Col("role", "cat", role, ROLES),
+        Col("since", "date", ctx.dates(since)),
+    ).take(order)
