@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
+from threadpoolctl import threadpool_limits
 
 from gnn.scaling import ColumnScaler
 
@@ -26,13 +27,27 @@ class TabularModel:
             z = self.scaler.transform(x)
         else:
             z = np.where(self.empty, 0.0, x) if self.empty is not None else x
-        return np.asarray(self.estimator.predict_proba(z)[:, 1], dtype=np.float64)
+        with threadpool_limits(_threads(len(z))):
+            return np.asarray(self.estimator.predict_proba(z)[:, 1], dtype=np.float64)
+
+
+SMALL_TABLE_ROWS = 100_000
+
+
+def _threads(rows: int) -> int | None:
+    # an OpenMP pool costs far more than it saves on small tables, and much more under load
+    return 1 if rows < SMALL_TABLE_ROWS else None
 
 
 def fit_tabular(
     x: np.ndarray, y: np.ndarray, names: list[str], *, kind: str = "hgb", seed: int = 0
 ) -> TabularModel:
     """Gradient boosting (`hgb`, NaN-aware) or scaled logistic regression (`logistic`)."""
+    with threadpool_limits(_threads(len(x))):
+        return _fit(x, y, names, kind, seed)
+
+
+def _fit(x: np.ndarray, y: np.ndarray, names: list[str], kind: str, seed: int) -> TabularModel:
     yy = y.astype(int)
     if kind == "hgb":
         # columns missing everywhere carry nothing and trip the binner

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import torch
 
@@ -21,3 +23,23 @@ def resolve_device(setting: str | None = None) -> torch.device:
     if value == "cpu":
         return torch.device("cpu")
     raise InvalidGraphInput(f"GNN_DEVICE must be cpu, cuda or auto, not {value!r}")
+
+
+SMALL_GRAPH_NODES = 50_000
+
+
+@contextmanager
+def threads_for(num_nodes: int, device: torch.device) -> Iterator[None]:
+    """Run small CPU graphs on one thread: waking a thread pool costs more than it saves."""
+    if device.type != "cpu" or num_nodes >= SMALL_GRAPH_NODES:
+        yield
+        return
+    previous = torch.get_num_threads()
+    if previous == 1:
+        yield
+        return
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)

@@ -137,7 +137,8 @@ def list_cards(data_dir: Path) -> list[dict[str, Any]]:
     directory = models_dir(data_dir)
     if not directory.exists():
         return []
-    return [json.loads(p.read_text()) for p in sorted(directory.glob(f"{MODEL_NAME}-*.json"))]
+    paths = sorted(p for p in directory.glob(f"{MODEL_NAME}-*.json") if p.name != ACTIVE_FILE)
+    return [json.loads(p.read_text()) for p in paths]
 
 
 def load_model(

@@ -10,6 +10,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from gnn.device import threads_for
 from gnn.errors import InvalidGraphInput
 from gnn.graph import GraphBundle
 from gnn.model import Adjacency, HeteroSAGE, mean_adjacency
@@ -90,7 +91,8 @@ class GraphModel:
         if bundle.num_nodes(ENTERPRISE) == 0:
             return np.zeros(0)
         self.network.eval()
-        with torch.inference_mode():
+        size = sum(bundle.num_nodes(nt) for nt in NODE_TYPES)
+        with threads_for(size, self.device), torch.inference_mode():
             x = node_inputs(bundle, self.scaler, self.device)
             out = self.network(x, adjacency(bundle, self.device, drop))
         return np.asarray(out.float().cpu().numpy(), dtype=np.float64)

@@ -13,6 +13,7 @@ import torch
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
+from gnn.device import threads_for
 from gnn.errors import InvalidGraphInput, TrainingFailed
 from gnn.graph import GraphBundle
 from gnn.model import Adjacency, HeteroSAGE
@@ -105,8 +106,15 @@ def train_graph_model(
     log: Any = None,
 ) -> TrainResult:
     """Train on labelled graphs (the first is the primary one); TrainingFailed when impossible."""
-    opts = options or TrainOptions()
     dev = device or torch.device("cpu")
+    size = max((sum(s.bundle.num_nodes(nt) for nt in NODE_TYPES) for s in sets), default=0)
+    with threads_for(size, dev):
+        return _train(sets, options or TrainOptions(), dev, log)
+
+
+def _train(
+    sets: Sequence[LabelledGraph], opts: TrainOptions, dev: torch.device, log: Any
+) -> TrainResult:
     if not sets:
         raise InvalidGraphInput("no labelled graph to train on")
     primary = sets[0]

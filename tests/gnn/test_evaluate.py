@@ -1,0 +1,49 @@
+"""Graph model against the tabular baselines on small synthetic worlds."""
+
+from __future__ import annotations
+
+import pytest
+
+from gnn.errors import InvalidGraphInput
+from gnn.evaluate import evaluate_world
+from gnn.labels import plan_split
+from gnn.train import TrainOptions
+from tests.gnn.worlds import synthetic_frames, tiny_frames
+
+KEYS = {"auc_graph", "auc_tabular", "n_train", "n_test", "split"}
+
+
+def test_time_split_plan() -> None:
+    plan = plan_split(synthetic_frames(300, seed=1))
+    assert plan.kind == "time"
+    assert plan.test.describe() == {"as_of": "2025-01-01", "label_end": "2026-01-01"}
+    assert plan.train[0].describe() == {"as_of": "2024-01-01", "label_end": "2025-01-01"}
+    assert all(s.label_end <= plan.test.as_of for s in plan.train)
+
+
+def test_evaluate_reports_both_models_on_a_time_split() -> None:
+    result = evaluate_world(synthetic_frames(300, seed=1), options=TrainOptions(epochs=30))
+    assert KEYS <= set(result)
+    assert result["split"]["kind"] == "time"
+    assert 0.0 <= result["auc_graph"] <= 1.0
+    assert 0.0 <= result["auc_tabular"] <= 1.0
+    assert result["n_test"] > 0 and result["n_train"] > 0
+    assert result["n_test_defaults"] > 0
+
+
+def test_undated_defaults_fall_back_to_a_stratified_split() -> None:
+    frames = synthetic_frames(300, seed=2)
+    frames.outcomes["default_date"] = (
+        frames.outcomes["default_date"].iloc[0:0].reindex(frames.outcomes.index)
+    )
+    result = evaluate_world(frames, options=TrainOptions(epochs=20))
+    assert result["split"]["kind"] == "stratified"
+    assert "stratified" in result["split"]["note"]
+    assert KEYS <= set(result)
+
+
+def test_world_without_outcomes_is_refused() -> None:
+    frames = tiny_frames()
+    frames.outcomes = frames.outcomes.iloc[0:0]
+    with pytest.raises(InvalidGraphInput, match="no outcomes"):
+        evaluate_world(frames)
