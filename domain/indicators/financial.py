@@ -1,7 +1,7 @@
 """Financial indicators from the latest statements known at the as-of date.
 
 An annual statement for year Y is known from 30 April of Y+1; a quarterly one once a month has
-passed since the quarter's end (period_end <= as_of - 1 month).
+passed since the quarter's end (period_end + 1 month <= as_of).
 """
 
 from __future__ import annotations
@@ -154,7 +154,7 @@ def compute(ctx: Context) -> Mapping[str, F64]:
     year = ann["period_end"].dt.year
     ann = ann[(pd.to_datetime({"year": year + 1, "month": 4, "day": 30}) <= ctx.t).to_numpy()]
     qtr = fin[quarterly]
-    qtr = qtr[qtr["period_end"] <= ctx.t - pd.DateOffset(months=1)]
+    qtr = qtr[(qtr["period_end"] + pd.DateOffset(months=1) <= ctx.t).to_numpy()]
     ann = ann.drop_duplicates(["uscc", "period_end"], keep="last").set_index(["uscc", "period_end"])
     qtr = qtr.drop_duplicates(["uscc", "period_end"], keep="last").set_index(["uscc", "period_end"])
     ann_end = ann.reset_index().groupby("uscc")["period_end"].max().reindex(ctx.index)

@@ -99,14 +99,22 @@ def definitions() -> tuple[IndicatorDefinition, ...]:
     return tuple(out)
 
 
+def _pivot(sel: pd.DataFrame, how: str, index: pd.Index) -> pd.DataFrame:
+    """Count or sum of amounts per firm (rows, in `index` order) and cause (columns)."""
+    if sel.empty:
+        return pd.DataFrame(0.0, index=index, columns=list(CAUSES))
+    g = sel["amount"].fillna(0.0).groupby([sel["uscc"], sel["cause"]])
+    cells = g.size() if how == "size" else g.sum()
+    table = cells.unstack("cause", fill_value=0)
+    return table.reindex(index=index, columns=list(CAUSES), fill_value=0).astype("float64")
+
+
 def _grid(cases: pd.DataFrame, ctx: Context, prefix: str) -> dict[str, F64]:
     out: dict[str, F64] = {}
     for w in WINDOWS:
         sel = cases if w is None else cases[cases["age_days"] < w]
-        keys = [sel["uscc"], pd.Categorical(sel["cause"], categories=CAUSES)]
-        g = sel["amount"].fillna(0.0).groupby(keys, observed=False)
-        size = g.size().unstack(fill_value=0).reindex(ctx.index, fill_value=0)
-        amount = g.sum().unstack(fill_value=0).reindex(ctx.index, fill_value=0)
+        size = _pivot(sel, "size", ctx.index)
+        amount = _pivot(sel, "sum", ctx.index)
         for cause in (*CAUSES, "all"):
             base = f"{prefix}.{window_tag(w)}.{cause}"
             if cause == "all":

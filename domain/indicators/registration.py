@@ -12,7 +12,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from domain.indicators.common import F64, YEAR_DAYS, days_between, f64, ratio
+from domain.indicators.common import F64, YEAR_DAYS, days_between, f64, known, ratio
 from domain.indicators.context import Context
 from domain.indicators.spec import DOWN, UP, Block, Direction, IndicatorDefinition, definer
 
@@ -71,12 +71,15 @@ def definitions() -> tuple[IndicatorDefinition, ...]:
         _d("reg.region.eastern", "eastern province", "flag",
            "1 when the region is in an eastern coastal province.", DOWN),
         _d("reg.region.city_firms", "firms in the same city", "firms",
-           "Number of firms of the world registered in the same prefecture (4-digit code).",
+           "Number of firms (founded by the as-of date) registered in the same prefecture "
+           "(4-digit code).",
            DOWN),
         _d("reg.region.district_firms", "firms in the same district", "firms",
-           "Number of firms of the world registered in the same county (6-digit code).", DOWN),
+           "Number of firms (founded by the as-of date) registered in the same county "
+           "(6-digit code).", DOWN),
         _d("reg.industry.peer_firms", "firms in the same industry", "firms",
-           "Number of firms of the world in the same industry division (3-character code).",
+           "Number of firms (founded by the as-of date) in the same industry division "
+           "(3-character code).",
            DOWN),
         _d("reg.officers.count", "officers", "persons",
            "Distinct persons recorded as officers (legal representative, director, "
@@ -111,21 +114,22 @@ def compute(ctx: Context) -> Mapping[str, F64]:
     out["reg.employees"] = employees
     out["reg.log_employees"] = np.log1p(np.clip(employees, 0, None))
     out["reg.capital_per_employee"] = ratio(capital, employees)
-    known = ent["uscc"].notna().to_numpy()
+    on_record = ent["uscc"].notna().to_numpy()
     high_tech = ent["high_tech"].fillna(False).astype(bool).to_numpy(np.float64)
     srdi = ent["srdi"].fillna(False).astype(bool).to_numpy(np.float64)
-    out["reg.high_tech"] = np.where(known, high_tech, np.nan)
-    out["reg.srdi"] = np.where(known, srdi, np.nan)
-    out["reg.certifications"] = np.where(known, high_tech + srdi, np.nan)
+    out["reg.high_tech"] = np.where(on_record, high_tech, np.nan)
+    out["reg.srdi"] = np.where(on_record, srdi, np.nan)
+    out["reg.certifications"] = np.where(on_record, high_tech + srdi, np.nan)
     status = ctx.status.to_numpy(dtype=object)
     for s in STATUSES:
-        out[f"reg.status.{s}"] = np.where(known, (status == s) * 1.0, np.nan)
+        out[f"reg.status.{s}"] = np.where(on_record, (status == s) * 1.0, np.nan)
     industry = ent["industry"].astype("string").str.strip().str.upper()
     section = industry.str[:1].fillna("").to_numpy(dtype=object)
     for k in INDUSTRY_SECTIONS:
-        out[f"reg.industry.{k}"] = np.where(known, (section == k) * 1.0, np.nan)
+        out[f"reg.industry.{k}"] = np.where(on_record, (section == k) * 1.0, np.nan)
     region = ent["region"].astype("string").str.strip()
     world = ctx.frames.enterprises.drop_duplicates("uscc", keep="last")
+    world = world[known(world["founded_on"], ctx.t)]
     world_region = world["region"].astype("string").str.strip()
     out["reg.region.eastern"] = np.where(
         region.notna().to_numpy(),
