@@ -18,7 +18,7 @@ from domain.world.gen_common import F64, I64, NEVER, B, Ctx
 from domain.world.gen_enterprises import Firms
 from domain.world.gen_relations import Network
 
-LAMBDA0 = 0.012  # yearly own-default hazard at health 0
+LAMBDA0 = 0.015  # yearly own-default hazard at health 0
 BETA_HEALTH = 1.15
 # Arc weights: (relation, direction) -> weight of the hit the neighbour takes.
 W_GUARANTOR = 0.55  # guaranteed firm defaults -> its guarantor pays
@@ -27,7 +27,8 @@ W_SUPPLIER = 0.35  # customer defaults -> supplier's receivables are lost
 W_CUSTOMER = 0.10  # supplier defaults -> customer's supply is disrupted
 W_HOLDER = 0.30  # investee defaults -> holder (times ratio)
 W_INVESTEE = 0.45  # holder defaults -> investee (times ratio)
-LAG_MIN, LAG_SHAPE, LAG_SCALE = 30, 2.0, 40.0  # days from a neighbour's default to one's own
+LAG_MIN, LAG_SHAPE, LAG_SCALE = 45, 2.0, 50.0  # days from a neighbour's default to one's own
+LEAD_MIN, LEAD_SCALE = 90, 100.0  # days of visible trouble before an own default
 SCARE_RATE = 0.035  # share of non-defaulting firms with a distress episode they survive
 
 
@@ -101,8 +102,9 @@ def simulate_defaults(ctx: Ctx, firms: Firms, net: Network) -> Defaults:
     defaulted = day < horizon
     cause = np.where(defaulted, np.where(trigger >= 0, 2, 1), 0)
 
-    # Distress before an own default lasts 2-10 months; after a neighbour's, from its default.
-    lead = 60 + np.floor(rng.gamma(2.0, 60.0, n))
+    # Distress before an own default lasts 3-24 months (10 on average); after a neighbour's
+    # default it starts then.
+    lead = LEAD_MIN + np.floor(rng.gamma(2.0, LEAD_SCALE, n))
     start = np.where(cause == 1, day - lead, NEVER)
     start = np.where(cause == 2, day[np.maximum(trigger, 0)] + rng.integers(3, 20, n), start)
     start = np.minimum(start, np.where(defaulted, day - 7, NEVER))

@@ -24,14 +24,14 @@ def overdue_events(ctx: Ctx, firms: Firms, defaults: Defaults) -> list[EventBatc
     n, h = firms.n, ctx.horizon
     k = np.select(
         [np.isin(defaults.cause, (1, 2)), defaults.cause == 3],
-        [1 + rng.poisson(1.5, n), rng.poisson(0.8, n)],
+        [1 + rng.poisson(2.5, n), rng.poisson(1.0, n)],
         rng.poisson(OVERDUE_RATE * h / 365.25, n),
     )
     k[firms.lender] = 0
     firm = np.repeat(np.arange(n), k)
     troubled = defaults.cause[firm] > 0
     a = defaults.distress_from[firm]
-    b = defaults.distress_to[firm] + 30
+    b = defaults.distress_to[firm] + 15
     day = np.where(troubled, np.floor(a + rng.random(len(firm)) * (b - a)),
                    np.floor(rng.random(len(firm)) * h))  # fmt: skip
     keep = (day >= 0) & (day < h)

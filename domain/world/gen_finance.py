@@ -41,7 +41,8 @@ def _distress(defaults: Defaults, t: F64) -> F64:
     a = defaults.distress_from[:, None]
     b = defaults.distress_to[:, None]
     cause = defaults.cause[:, None]
-    ramp = np.clip((t - a) / np.maximum(b - a, 1), 0, 1)
+    # Concave: trouble shows early in the episode.
+    ramp = np.clip((t - a) / np.maximum(b - a, 1), 0, 1) ** 0.6
     default_path = np.where(t >= b, 2.5, 1.8 * ramp)
     recover = np.clip(1 - (t - b) / 180, 0, 1)
     scare_path = np.where(t < b, 1.0 * ramp, recover)
@@ -161,7 +162,7 @@ def make_tax(
         ok = books.exists[:, cols[-1]]
         hy = books.health[:, cols].mean(axis=1)
         score = hy + 0.5 * rng.standard_normal(n)
-        rating = np.select([score > 0.8, score > -0.4, score > -1.4], [0, 1, 3], 4)
+        rating = np.select([score > 0.9, score > -0.9, score > -1.9], [0, 1, 3], 4)
         founded_year = ctx.years(firms.founded)
         rating = np.where(founded_year >= y - 1, 2, rating)
         year_end = ctx.day_of(np.array([y + 1]))[0] - 1
@@ -192,7 +193,7 @@ def make_tax(
         w = np.flatnonzero(worse)
         down_f.append(w)
         down_d.append(pub[w])
-        down_p += [{"year": y, "old": RATINGS[o], "new": RATINGS[r]}
+        down_p += [{"year": y, "from": RATINGS[o], "rating": RATINGS[r]}
                    for o, r in zip(prev[w].tolist(), rating[w].tolist(), strict=True)]  # fmt: skip
         prev = np.where(ok, rating, prev)
     events.append(
@@ -217,20 +218,26 @@ def finance_events(ctx: Ctx, firms: Firms, defaults: Defaults, books: Books) -> 
     h = ctx.horizon
     rev, prof = books.fig["revenue"], books.fig["net_profit"]
     ratio = books.fig["total_liabilities"] / np.maximum(books.fig["total_assets"], 1.0)
+    ex = books.exists
+    # Each signal fires when it appears, not again while it lasts.
+    drop = np.zeros_like(ex)
+    drop[:, 4:] = ex[:, 4:] & ex[:, :-4] & (rev[:, 4:] < 0.75 * rev[:, :-4])
+    loss = ex & (prof < 0)
+    lev = ex & (ratio > 0.85)
     f_l, d_l, p_l = [], [], []
-    for c in range(4, len(books.q_end)):
+    for c in range(5, len(books.q_end)):
         known = books.q_end[c] + 30
         if not 0 <= known < h:
             continue
-        ex = books.exists[:, c]
-        drop = ex & books.exists[:, c - 4] & (rev[:, c] < 0.75 * rev[:, c - 4])
-        loss = ex & books.exists[:, c - 1] & (prof[:, c] < 0) & (prof[:, c - 1] >= 0)
-        lev = ex & books.exists[:, c - 1] & (ratio[:, c] > 0.85) & (ratio[:, c - 1] <= 0.85)
-        hit = np.flatnonzero(drop | loss | lev)
+        new = ex[:, c - 1] & ~drop[:, c - 1]
+        d_c, l_c, v_c = drop[:, c] & new, loss[:, c] & ~loss[:, c - 1], lev[:, c] & ~lev[:, c - 1]
+        l_c &= ex[:, c - 1]
+        v_c &= ex[:, c - 1]
+        hit = np.flatnonzero(d_c | l_c | v_c)
         period = f"{books.q_year[c]}Q{books.q_num[c]}"
         for i in hit.tolist():
-            reasons = [r for r, flag in (("revenue_drop", drop[i]), ("turned_to_loss", loss[i]),
-                                         ("high_leverage", lev[i])) if flag]  # fmt: skip
+            reasons = [r for r, flag in (("revenue_drop", d_c[i]), ("turned_to_loss", l_c[i]),
+                                         ("high_leverage", v_c[i])) if flag]  # fmt: skip
             p_l.append({
                 "period": period, "revenue": round(float(rev[i, c]), 2),
                 "revenue_prior_year": round(float(rev[i, c - 4]), 2),
@@ -252,5 +259,7 @@ def finance_events(ctx: Ctx, firms: Firms, defaults: Defaults, books: Books) -> 
     day = np.where(ordinary & (day >= NEVER / 2), np.floor(rng.random(n) * h), day)
     who = np.flatnonzero(day < h)
     amount = np.round(firms.employees[who] * 4e5 * 0.01 * rng.uniform(0.2, 1.5, len(who)), 2)
-    out.append(EventBatch("tax_arrears", who, day[who], [{"amount": x} for x in amount.tolist()]))
+    years = ctx.years(day[who]).tolist()
+    payloads = [{"year": y, "amount": x} for y, x in zip(years, amount.tolist(), strict=True)]
+    out.append(EventBatch("tax_arrears", who, day[who], payloads))
     return out

@@ -84,10 +84,10 @@ def make_cases(
     # Firms in trouble are sued by suppliers, lenders and staff.
     troubled = np.flatnonzero(defaults.cause > 0)
     k = np.where(defaults.cause[troubled] == 3, rng.poisson(0.8, len(troubled)),
-                 1 + rng.poisson(1.2, len(troubled)))  # fmt: skip
+                 1 + rng.poisson(1.8, len(troubled)))  # fmt: skip
     firm = np.repeat(troubled, k)
     a, b = defaults.distress_from[firm], defaults.distress_to[firm]
-    day = np.floor(a + rng.random(len(firm)) * (b + 30 - a))
+    day = np.floor(a + rng.random(len(firm)) ** 1.5 * (b + 30 - a))  # mostly early on
     cause = np.array([CONTRACT, LOAN, LABOR])[rng.choice(3, len(firm), p=[0.55, 0.3, 0.15])]
     supplier = _supplier(rng, firms, net, firm)
     lender = pick_lender(rng, firms, firms.city[firm])

@@ -26,7 +26,7 @@ class People:
     """Persons (ids are numbers, written as P########) and officer relations."""
 
     names: list[str]
-    used: I64  # person numbers that appear in relations
+    used: I64  # person numbers that appear in relations or events
     person: I64
     firm: I64
     role: I64
@@ -52,7 +52,8 @@ def make_people(
     rng = ctx.rng("people")
     n, h = firms.n, ctx.horizon
     pool = max(3, int(POOL_SHARE * n))
-    pool_w = 1.0 / np.arange(1, pool + 1) ** 1.1
+    # Serial entrepreneurs: a heavy but bounded tail of firms per person.
+    pool_w = np.minimum(1.0 + rng.pareto(1.2, pool), 15.0)
     pool_w /= pool_w.sum()
     counter = [pool]
 
@@ -119,7 +120,8 @@ def make_people(
     key_sorted = key[order]
     keep = order[np.r_[True, key_sorted[1:] != key_sorted[:-1]]]
     keep.sort()
-    used = np.unique(person[keep])
+    # Former legal representatives stay known: events name them.
+    used = np.unique(np.r_[person[keep], old_rep])
     names = _names(rng, counter[0])
     pid = _pid
     events = [

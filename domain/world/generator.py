@@ -68,10 +68,14 @@ def generate_tables(
     start: date = DEFAULT_START,
     months: int = DEFAULT_MONTHS,
 ) -> Iterator[tuple[str, Table]]:
-    """Yield each world file as a columnar table, one at a time (in FILES order but for
-    enterprises, which comes once certifications are settled)."""
+    """Each world file as a columnar table, one at a time (in FILES order but for enterprises,
+    which comes once certifications are settled). Arguments are checked before anything runs."""
     _check(enterprises, seed, contagion, months)
     ctx = Ctx(seed=seed, start=start, months=months, contagion=float(contagion))
+    return _stages(ctx, enterprises)
+
+
+def _stages(ctx: Ctx, enterprises: int) -> Iterator[tuple[str, Table]]:
     firms = make_firms(ctx, enterprises)
     net = make_network(ctx, firms)
     defaults = simulate_defaults(ctx, firms, net)
@@ -147,20 +151,26 @@ def generate_to_dir(
     Files are written under temporary names and renamed at the end, so a directory never holds
     a half-written world. Returns rows per file.
     """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    counts: dict[str, int] = {}
     tables = generate_tables(
         enterprises=enterprises, seed=seed, contagion=contagion, start=start, months=months
     )
-    for name, tab in tables:
-        tmp = out / f".{name}.jsonl.part"
-        with tmp.open("w", encoding="utf-8", newline="\n") as fh:
-            for text in encode_lines(tab):
-                fh.write(text)
-        counts[name] = len(tab)
-        if progress is not None:
-            progress(name, len(tab))
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    counts: dict[str, int] = {}
+    try:
+        for name, tab in tables:
+            tmp = out / f".{name}.jsonl.part"
+            counts[name] = 0
+            with tmp.open("w", encoding="utf-8", newline="\n") as fh:
+                for text in encode_lines(tab):
+                    fh.write(text)
+            counts[name] = len(tab)
+            if progress is not None:
+                progress(name, len(tab))
+    except BaseException:
+        for name in counts:
+            (out / f".{name}.jsonl.part").unlink(missing_ok=True)
+        raise
     for name in counts:
         (out / f".{name}.jsonl.part").replace(out / f"{name}.jsonl")
     return {name: counts[name] for name in FILES}
