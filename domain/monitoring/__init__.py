@@ -1,0 +1,1 @@
+"""Post-loan monitoring: events, warning rules, contagion, the outbox and live feeds."""

@@ -1,0 +1,130 @@
+"""Live feeds for subscriptions: replay from the database, then go live, with no gap.
+
+The order matters: subscribe to live notices first, then replay from the database, then
+drain live notices, skipping those the replay already returned. A warning committed while the
+replay runs is either in the replay or in the live queue, never in neither.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import AsyncIterator
+
+from db.models import LoanApplication, RiskWarning, WarningLevel
+from domain.accounts.principal import Principal
+from domain.errors import NotFound
+from domain.monitoring.publisher import Publisher, current_publisher
+from domain.monitoring.rules import at_least
+from domain.monitoring.warnings import can_see, levels_at_least, visible_warnings
+
+WARNING_TOPIC = "warning"
+APPLICATION_TOPIC = "application_updated"
+REPLAY_PAGE = 200
+# live duplicates (a notice sent twice after a dispatcher crash) are caught within this window
+RECENT = 4096
+
+
+async def subscribe_warnings(
+    *,
+    principal: Principal,
+    after_id: int | None = None,
+    min_level: WarningLevel | str | None = None,
+    enterprise_id: int | None = None,
+    publisher: Publisher | None = None,
+) -> AsyncIterator[RiskWarning]:
+    """Warnings the caller may see: with `after_id`, every one raised since, then live ones.
+
+    Raises FORBIDDEN when an applicant asks for another enterprise; ends with SubscriptionLost
+    when the live stream breaks (the client reconnects with its last cursor).
+    """
+    if enterprise_id is not None:
+        principal.require_enterprise(enterprise_id)
+    sub = await (publisher or current_publisher()).subscribe({WARNING_TOPIC})
+    try:
+        recent: deque[int] = deque(maxlen=RECENT)
+        seen: set[int] = set()
+        if after_id is not None:
+            query = visible_warnings(principal).filter(level__in=levels_at_least(min_level))
+            if enterprise_id is not None:
+                query = query.filter(enterprise_id=enterprise_id)
+            cursor = after_id
+            while True:
+                rows = await query.filter(id__gt=cursor).order_by("id").limit(REPLAY_PAGE)
+                for warning in rows:
+                    seen.add(warning.id)
+                    yield warning
+                if len(rows) < REPLAY_PAGE:
+                    break
+                cursor = rows[-1].id
+        while True:
+            notice = await sub.get()
+            payload = notice.payload
+            try:
+                wid = int(payload["warning_id"])
+            except (KeyError, TypeError, ValueError):
+                continue
+            if wid in seen or wid in recent or (after_id is not None and wid <= after_id):
+                continue
+            # cheap filters on the notice before reading the row
+            if enterprise_id is not None and payload.get("enterprise_id") not in (
+                None,
+                enterprise_id,
+            ):
+                continue
+            level = payload.get("level")
+            if level is not None and not at_least(str(level), min_level):
+                continue
+            live = await RiskWarning.get_or_none(id=wid)
+            if live is None or not can_see(principal, live):
+                continue
+            if enterprise_id is not None and live.enterprise_id != enterprise_id:
+                continue
+            if not at_least(live.level, min_level):
+                continue
+            recent.append(wid)
+            yield live
+    finally:
+        await sub.close()
+
+
+async def subscribe_application_updates(
+    *,
+    principal: Principal,
+    application_id: int,
+    include_current: bool = True,
+    publisher: Publisher | None = None,
+) -> AsyncIterator[LoanApplication]:
+    """An application each time its status changes (first as it is now), while visible.
+
+    NOT_FOUND when the application does not exist or belongs to someone else.
+    """
+    application = await LoanApplication.get_or_none(id=application_id)
+    if application is None or not principal.can_see_enterprise(application.enterprise_id):  # type: ignore[attr-defined]
+        raise NotFound("no such application", field="id")
+    sub = await (publisher or current_publisher()).subscribe({APPLICATION_TOPIC})
+    try:
+        current = await LoanApplication.get_or_none(id=application_id)
+        if current is None:
+            return
+        last_version = current.version
+        if include_current:
+            yield current
+        while True:
+            notice = await sub.get()
+            try:
+                if int(notice.payload["application_id"]) != application_id:
+                    continue
+            except (KeyError, TypeError, ValueError):
+                continue
+            version = notice.payload.get("version")
+            if isinstance(version, int) and version <= last_version:
+                continue
+            fresh = await LoanApplication.get_or_none(id=application_id)
+            if fresh is None or not principal.can_see_enterprise(fresh.enterprise_id):  # type: ignore[attr-defined]
+                return
+            if fresh.version <= last_version:
+                continue
+            last_version = fresh.version
+            yield fresh
+    finally:
+        await sub.close()
