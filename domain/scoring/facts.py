@@ -33,6 +33,7 @@ from db.frames import WorldFrames
 from domain.indicators.common import as_of_ts
 from domain.indicators.patent_quality import patent_quality
 from domain.valuation.events import payload_number
+from domain.valuation.slice import patent_slice
 
 RECENT_DAYS = 180
 YEAR_DAYS = 365
@@ -53,8 +54,12 @@ def application_facts(
     patent_numbers: Sequence[str],
     as_of: object,
     recent_days: int = RECENT_DAYS,
+    quality: pd.DataFrame | None = None,
 ) -> dict[str, object]:
-    """All rule facts for one applicant and the patents it offers as collateral."""
+    """All rule facts for one applicant and the patents it offers as collateral.
+
+    `quality`: the pledged patents' quality table as of the same date, if already computed.
+    """
     t = as_of_ts(as_of)
     facts: dict[str, Any] = {}
     ent = frames.enterprises[frames.enterprises["uscc"] == uscc]
@@ -77,21 +82,33 @@ def application_facts(
     facts["legal_rep_changed_recently"] = _count_since(ev, "legal_rep_changed", recent) > 0
     tax = frames.tax[frames.tax["uscc"] == uscc].dropna(subset=["year"])
     # a tax year's record is published on 1 June of the following year
-    published = tax[[pd.Timestamp(year=int(y) + 1, month=6, day=1) <= t for y in tax["year"]]]
+    published = tax[
+        (tax["year"].astype(float) + 1 < t.year)
+        | (
+            (tax["year"].astype(float) + 1 == t.year)
+            & (t >= pd.Timestamp(year=t.year, month=6, day=1))
+        )
+    ]
     if not published.empty:
         last = published.sort_values("year").iloc[-1]
         facts["tax_rating"] = last["rating"]
         facts["tax_arrears"] = None if pd.isna(last["arrears"]) else float(last["arrears"])
-    facts.update(_patent_facts(frames, uscc, list(patent_numbers), t, recent))
+    facts.update(_patent_facts(frames, uscc, list(patent_numbers), t, recent, quality))
     return facts
 
 
 def _patent_facts(
-    frames: WorldFrames, uscc: str, numbers: list[str], t: pd.Timestamp, recent: pd.Timestamp
+    frames: WorldFrames,
+    uscc: str,
+    numbers: list[str],
+    t: pd.Timestamp,
+    recent: pd.Timestamp,
+    quality: pd.DataFrame | None,
 ) -> dict[str, object]:
-    registered = set(frames.patents["number"].astype(str))
+    registered = set(frames.patents.loc[frames.patents["number"].isin(numbers), "number"])
     # legal status, owner and remaining life as they stood at t
-    quality = patent_quality(frames, t)
+    if quality is None:
+        quality = patent_quality(patent_slice(frames, numbers), t)
     q = quality[quality.index.isin(numbers)]
     transfers = frames.events[
         (frames.events["type"] == "patent_transferred")

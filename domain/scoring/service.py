@@ -81,16 +81,16 @@ async def indicator_values(
         return dict(snap.values), snap.registry_version, snap.as_of
     from db.frames import load_frames
     from domain.indicators.compute import compute_indicators
-    from domain.indicators.registry import REGISTRY_VERSION
+    from domain.indicators.registry import version as registry_version
 
     when = as_of or datetime.now(UTC)
     frames = await load_frames()
     table = await asyncio.to_thread(compute_indicators, frames, when, usccs=[enterprise.uscc])
-    if enterprise.uscc not in table.index:
-        return {}, REGISTRY_VERSION, when
-    row = table.loc[enterprise.uscc]
-    values = {str(k): (None if pd.isna(v) else float(v)) for k, v in row.items()}
-    return values, REGISTRY_VERSION, when
+    values: dict[str, float | None] = {}
+    if enterprise.uscc in table.index:
+        row = table.loc[enterprise.uscc]
+        values = {str(k): (None if pd.isna(v) else float(v)) for k, v in row.items()}
+    return values, registry_version(), when
 
 
 async def score_enterprise(

@@ -36,6 +36,7 @@ class BinningOptions:
     rare_share: float = 0.02
     max_categories: int = 50
     numeric_share: float = 0.95
+    min_bin_events: int = 3
 
 
 @dataclass
@@ -217,7 +218,8 @@ def classify(values: pd.Series, options: BinningOptions) -> str:
 def bin_numeric(
     feature: str, values: pd.Series, y: npt.ArrayLike, options: BinningOptions
 ) -> Binning:
-    """Quantile pre-bins merged until the bad rate is monotonic and every bin is big enough."""
+    """Quantile pre-bins merged until the bad rate is monotonic, every bin holds at least
+    `min_bin_share` of the rows and `min_bin_events` bads and goods, and at most `max_bins`."""
     x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     yy = np.asarray(y, dtype=np.int64)
     finite = np.isfinite(x)
@@ -249,6 +251,7 @@ def bin_numeric(
     _make_monotonic(counts, bads, edges, ascending)
     min_count = options.min_bin_share * len(x)
     _enforce_min_share(counts, bads, edges, min_count)
+    _enforce_min_events(counts, bads, edges, options.min_bin_events)
     while len(counts) > options.max_bins:
         rates = _rates(counts, bads)
         diffs = [abs(rates[k + 1] - rates[k]) for k in range(len(rates) - 1)]
@@ -317,10 +320,31 @@ def _enforce_min_share(
             _merge(counts, bads, edges, k)
 
 
+def _enforce_min_events(
+    counts: list[int], bads: list[int], edges: list[float], min_events: int
+) -> None:
+    """Merge bins with fewer than `min_events` bads or goods into their closer neighbour."""
+    while len(counts) > 1:
+        short = [k for k in range(len(counts)) if min(bads[k], counts[k] - bads[k]) < min_events]
+        if not short:
+            return
+        k = min(short, key=lambda j: min(bads[j], counts[j] - bads[j]))
+        rates = _rates(counts, bads)
+        if k == 0:
+            _merge(counts, bads, edges, 0)
+        elif k == len(counts) - 1:
+            _merge(counts, bads, edges, k - 1)
+        elif abs(rates[k] - rates[k - 1]) <= abs(rates[k + 1] - rates[k]):
+            _merge(counts, bads, edges, k - 1)
+        else:
+            _merge(counts, bads, edges, k)
+
+
 def bin_categorical(
     feature: str, values: pd.Series, y: npt.ArrayLike, options: BinningOptions
 ) -> Binning:
-    """One bin per frequent category, rare ones grouped; bins merged by bad rate to max_bins."""
+    """One bin per frequent category, rare ones grouped; bins merged by bad rate until each is
+    big enough (share and events) and there are at most max_bins."""
     yy = np.asarray(y, dtype=np.int64)
     as_str = values.astype(str).str.strip()
     missing = (values.isna() | (as_str == "")).to_numpy()
@@ -346,7 +370,11 @@ def bin_categorical(
     min_count = options.min_bin_share * len(values)
     while len(counts) > 1:
         # an empty "other" bin is allowed (it only catches unseen values)
-        small = [k for k, c in enumerate(counts) if 0 < c < min_count]
+        small = [
+            k
+            for k, c in enumerate(counts)
+            if 0 < c and (c < min_count or min(bads[k], c - bads[k]) < options.min_bin_events)
+        ]
         if len(counts) <= options.max_bins and not small:
             break
         rates = _rates(counts, bads)
