@@ -8,7 +8,7 @@ replay runs is either in the replay or in the live queue, never in neither.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from db.models import LoanApplication, RiskWarning, WarningLevel
 from domain.accounts.principal import Principal
@@ -31,7 +31,7 @@ async def subscribe_warnings(
     min_level: WarningLevel | str | None = None,
     enterprise_id: int | None = None,
     publisher: Publisher | None = None,
-) -> AsyncIterator[RiskWarning]:
+) -> AsyncGenerator[RiskWarning, None]:
     """Warnings the caller may see: with `after_id`, every one raised since, then live ones.
 
     Raises FORBIDDEN when an applicant asks for another enterprise; ends with SubscriptionLost
@@ -93,7 +93,7 @@ async def subscribe_application_updates(
     application_id: int,
     include_current: bool = True,
     publisher: Publisher | None = None,
-) -> AsyncIterator[LoanApplication]:
+) -> AsyncGenerator[LoanApplication, None]:
     """An application each time its status changes (first as it is now), while visible.
 
     NOT_FOUND when the application does not exist or belongs to someone else.
