@@ -27,7 +27,7 @@ async def load_demo(*, data_dir: Path, enterprises: int, seed: int) -> dict[str,
     world_dir = data_dir / "world"
     if not (world_dir / "enterprises.jsonl").exists():
         print(f"generating a demo world of {enterprises} enterprises...", file=sys.stderr)
-        generate_to_dir(out=world_dir, enterprises=enterprises, seed=seed)
+        generate_to_dir(out_dir=world_dir, enterprises=enterprises, seed=seed)
     print("importing the demo world...", file=sys.stderr)
     report = await import_world_dir(world_dir)
     products = await seed_products()
