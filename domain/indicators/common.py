@@ -10,7 +10,6 @@ import numpy.typing as npt
 import pandas as pd
 
 F64 = npt.NDArray[np.float64]
-DAY = np.timedelta64(1, "D")
 YEAR_DAYS = 365.25
 
 
@@ -74,17 +73,3 @@ def one_minus_hhi(keys: pd.Series, cats: pd.Series) -> pd.Series:
     total = counts.groupby(level=0, sort=False).transform("sum")
     share2 = (counts / total) ** 2
     return 1.0 - share2.groupby(level=0, sort=False).sum()
-
-
-def count_by(keys: pd.Series, index: pd.Index) -> F64:
-    """Number of rows per key, aligned to `index` (0 where none)."""
-    return np.asarray(
-        keys.value_counts().reindex(index, fill_value=0).to_numpy(np.float64), dtype=np.float64
-    )
-
-
-def sum_by(keys: pd.Series, values: Any, index: pd.Index) -> F64:
-    """Sum of `values` per key aligned to `index` (0 where none; NaN values skipped)."""
-    s = pd.Series(np.asarray(values, dtype=np.float64), index=keys.index)
-    out = s.groupby(keys.to_numpy()).sum()
-    return np.asarray(out.reindex(index, fill_value=0.0).to_numpy(np.float64), dtype=np.float64)

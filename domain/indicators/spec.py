@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -72,8 +72,3 @@ def definer(
         return IndicatorDefinition(code, name, category, source, unit, description, direction)
 
     return make
-
-
-def codes(defs: Iterable[IndicatorDefinition]) -> list[str]:
-    """The codes of `defs`, in order."""
-    return [d.code for d in defs]
