@@ -118,6 +118,7 @@ class RequestLogMiddleware:
                     "path": scope.get("path"),
                     "method": scope.get("method", "WS"),
                     "status": status["code"],
+                    "operation": scope["state"].get("operation"),
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                     "request_id": rid,
                 },

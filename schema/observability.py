@@ -23,6 +23,10 @@ class OperationMetrics(SchemaExtension):
         except Exception:  # noqa: BLE001 - a document that did not parse has no type
             kind = "invalid"
         GRAPHQL_LATENCY.labels(name[:64], kind).observe(time.perf_counter() - started)
+        request = getattr(ec.context, "request", None)
+        state = getattr(request, "scope", {}).get("state") if request is not None else None
+        if isinstance(state, dict):
+            state["operation"] = name[:64]
         result = ec.result
         for error in (getattr(result, "errors", None) or []) + (ec.pre_execution_errors or []):
             code = (error.extensions or {}).get("code", "INTERNAL")
