@@ -258,8 +258,15 @@ def serve(app: ASGIApp) -> tuple[uvicorn.Server, threading.Thread, int]:
     """Start uvicorn on a free loopback port; returns the server, its thread and port."""
     sock = _free_socket()
     port = sock.getsockname()[1]
+    # log_config=None: uvicorn must not reconfigure logging (and drop our crash handler)
     config = uvicorn.Config(
-        app, log_level="warning", lifespan="off", ws="websockets", ws_max_size=1024 * 1024
+        app,
+        log_config=None,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        ws="websockets-sansio",
+        ws_max_size=1024 * 1024,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
