@@ -13,16 +13,17 @@ from strawberry.schema.config import StrawberryConfig
 from domain.errors import DomainError
 from schema.accounts import AccountMutation, AccountQuery
 from schema.lending import ContractMutation, ContractQuery, LendingMutation, LendingQuery
+from schema.risk import RiskMutation, RiskQuery
 from schema.world import WorldQuery
 
 
 @strawberry.type(description="Everything a client can read.")
-class Query(AccountQuery, WorldQuery, LendingQuery, ContractQuery):
+class Query(AccountQuery, WorldQuery, LendingQuery, ContractQuery, RiskQuery):
     pass
 
 
 @strawberry.type(description="Everything a client can change.")
-class Mutation(AccountMutation, LendingMutation, ContractMutation):
+class Mutation(AccountMutation, LendingMutation, ContractMutation, RiskMutation):
     pass
 
 

@@ -16,6 +16,7 @@ from schema.ids import encode_cursor, encode_id
 from schema.pagination import PageInfo, page_args, slice_page
 
 if TYPE_CHECKING:
+    from schema.risk import IndicatorValue
     from schema.types.lending import Loan, LoanApplicationConnection
     from schema.types.risk import RiskScore, Valuation
 
@@ -120,6 +121,26 @@ class Enterprise:
 
         r = await ctx(info).loader("risk_score", latest_risk_scores).load(self._m.id)
         return RiskScoreType.of(r) if r is not None else None
+
+    @strawberry.field(description="Indicator values of the latest snapshot, in registry order.")
+    async def indicators(
+        self, info: Info, category: str | None = None
+    ) -> list[Annotated[IndicatorValue, strawberry.lazy("schema.risk")]]:
+        from domain.indicators.service import indicator_definitions
+        from domain.reads.risk import latest_snapshots
+        from schema.risk import IndicatorDefinition, IndicatorValue
+
+        snap = await ctx(info).loader("snapshot", latest_snapshots).load(self._m.id)
+        if snap is None:
+            return []
+        return [
+            IndicatorValue(
+                definition=IndicatorDefinition.of(d),
+                value=snap.values.get(d.code),
+                as_of=snap.as_of,
+            )
+            for d in indicator_definitions(category=category)
+        ]
 
     @strawberry.field(description="Tax years, oldest first.")
     async def tax_records(self, info: Info) -> list[TaxRecord]:
