@@ -1,8 +1,9 @@
 """Contagion: mark enterprises as defaulted, re-score their neighbourhood, explain the links.
 
 Only enterprises within the model's receptive field (its number of layers) of a shocked firm
-can change score, so the re-scored subgraph is the ball of radius min(hops, layers) + layers
-around the shock; scores inside it are exact, not approximations.
+can change score. Hidden states after layer l can only change within l hops of the shock, so
+the re-scoring runs on the (layers + 1)-hop ball with every state beyond reach taken from the
+full-graph pass: the scores are exact, not approximations, at a fraction of the cost.
 """
 
 from __future__ import annotations
@@ -11,14 +12,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 
 from gnn import features as feat
+from gnn.device import threads_for
 from gnn.errors import InvalidGraphInput, UnknownEnterprise
-from gnn.graph import GraphBundle, with_enterprise_features
-from gnn.khop import check_hops, global_csr, induced_subgraph, khop
+from gnn.graph import GraphBundle
+from gnn.khop import (
+    GlobalCSR,
+    Subgraph,
+    check_hops,
+    distances,
+    global_csr,
+    induced_subgraph,
+    khop,
+    predecessors,
+)
 from gnn.nxview import PathStep, nx_view, shortest_paths
-from gnn.relations import ENTERPRISE
-from gnn.scoring import GraphModel
+from gnn.relations import ENTERPRISE, NODE_TYPES
+from gnn.scoring import ScoredGraph, adjacency
 
 DEFAULT_LIMIT = 100
 MIN_INCREASE = 1e-4
@@ -85,63 +97,49 @@ def resolve(bundle: GraphBundle, usccs: Sequence[str]) -> np.ndarray:
 
 
 def simulate_shock(
-    model: GraphModel,
-    bundle: GraphBundle,
+    scored: ScoredGraph,
     usccs: Sequence[str],
     hops: int = 2,
     *,
     limit: int = DEFAULT_LIMIT,
     min_increase: float = MIN_INCREASE,
 ) -> ContagionResult:
-    """Default the given enterprises and list who within `hops` links is exposed, and how."""
+    """Default the given enterprises and list who within `hops` links is exposed, and how.
+
+    Risk before is the cached full-graph score; risk after is recomputed exactly on the
+    (layers + 1)-hop ball, reusing cached hidden states wherever the shock cannot reach.
+    """
     check_hops(hops)
+    bundle, model = scored.bundle, scored.model
     rows = resolve(bundle, usccs)
     csr = global_csr(bundle)
     layers = model.network.num_layers
     reach = min(hops, layers)
     seeds = csr.to_global(ENTERPRISE, rows)
-    nodes, dist = khop(csr, seeds, reach + layers)
-    sub = induced_subgraph(bundle, nodes)
-    sb = sub.bundle
-    local = sub.local_index(ENTERPRISE, rows)
-    before = model.predict(sb)
-    shocked = with_enterprise_features(
-        sb, shock_features(sb.x[ENTERPRISE], sb.feature_names[ENTERPRISE], local)
-    )
-    after = model.predict(shocked)
+    nodes, dist = khop(csr, seeds, layers + 1)
+    full_dist = distances(csr, nodes, dist)
+    sub = induced_subgraph(bundle, nodes, core=nodes[dist <= layers])
+    after = _rescore(scored, sub, rows, full_dist)
 
-    ent_lo = csr.offsets[ENTERPRISE]
-    ent_hi = ent_lo + bundle.num_nodes(ENTERPRISE)
-    is_ent = (nodes >= ent_lo) & (nodes < ent_hi) & (dist >= 1) & (dist <= reach)
-    cand_rows = nodes[is_ent] - ent_lo
-    cand_dist = dist[is_ent]
-    cand_local = sub.local_index(ENTERPRISE, cand_rows)
-    delta = after[cand_local] - before[cand_local]
+    ent_rows = sub.parent[ENTERPRISE]
+    ent_dist = full_dist[csr.to_global(ENTERPRISE, ent_rows)]
+    cand = np.flatnonzero((ent_dist >= 1) & (ent_dist <= reach))
+    delta = after[cand] - scored.scores[ent_rows[cand]]
     keep = delta > min_increase
     order = np.argsort(-delta[keep], kind="stable")[:limit]
-    chosen = cand_local[keep][order]
-    chosen_dist = cand_dist[keep][order]
+    chosen = ent_rows[cand[keep][order]]
 
-    near = induced_subgraph(bundle, nodes[dist <= reach])
-    g = nx_view(near.bundle)
-    near_src = near.local_index(ENTERPRISE, rows)
-    near_tgt = near.local_index(ENTERPRISE, sub.parent[ENTERPRISE][chosen])
-    paths = shortest_paths(
-        g,
-        [(ENTERPRISE, int(i)) for i in near_src],
-        [(ENTERPRISE, int(i)) for i in near_tgt],
-        cutoff=reach,
-    )
+    paths = _paths(bundle, csr, full_dist, rows, chosen, reach)
     exposed = tuple(
         Exposure(
-            uscc=str(sb.ids[ENTERPRISE][i]),
-            name=str(sb.names[ENTERPRISE][i]),
-            risk_before=float(before[i]),
-            risk_after=float(after[i]),
-            hops=int(h),
-            path=tuple(paths.get((ENTERPRISE, int(t)), [])),
+            uscc=str(bundle.ids[ENTERPRISE][r]),
+            name=str(bundle.names[ENTERPRISE][r]),
+            risk_before=float(scored.scores[r]),
+            risk_after=float(after[np.searchsorted(ent_rows, r)]),
+            hops=int(full_dist[csr.to_global(ENTERPRISE, np.array([r]))[0]]),
+            path=tuple(paths.get(int(r), [])),
         )
-        for i, h, t in zip(chosen, chosen_dist, near_tgt, strict=True)
+        for r in chosen
     )
     return ContagionResult(
         sources=tuple(str(bundle.ids[ENTERPRISE][r]) for r in rows),
@@ -150,3 +148,62 @@ def simulate_shock(
         hops=hops,
         model_version=model.version,
     )
+
+
+def _rescore(
+    scored: ScoredGraph, sub: Subgraph, rows: np.ndarray, full_dist: np.ndarray
+) -> np.ndarray:
+    """Calibrated scores of the subgraph's enterprises after shocking `rows`."""
+    model = scored.model
+    dev = model.device
+    csr = global_csr(scored.bundle)
+    parent = {nt: torch.from_numpy(sub.parent[nt]).to(dev) for nt in NODE_TYPES}
+    x = {nt: scored.x[nt].index_select(0, parent[nt]) for nt in NODE_TYPES}
+    names = scored.bundle.feature_names[ENTERPRISE]
+    raw = shock_features(scored.bundle.x[ENTERPRISE][rows], names, np.arange(len(rows)))
+    shocked = torch.from_numpy(model.scaler.columns[ENTERPRISE].transform(raw)).to(dev)
+    local = torch.from_numpy(sub.local_index(ENTERPRISE, rows)).to(dev)
+    x[ENTERPRISE] = x[ENTERPRISE].index_copy(0, local, shocked)
+    sub_dist = {nt: full_dist[csr.to_global(nt, sub.parent[nt])] for nt in NODE_TYPES}
+    frozen = []
+    for layer, states in enumerate(scored.hidden):
+        # hidden states after layer l+1 can only change within l+1 hops of the shock
+        layer_frozen = {}
+        for nt, h in states.items():
+            far = np.flatnonzero(sub_dist[nt] > layer + 1)
+            idx = torch.from_numpy(far).to(dev)
+            layer_frozen[nt] = (idx, h.index_select(0, parent[nt].index_select(0, idx)))
+        frozen.append(layer_frozen)
+    net = model.network
+    net.eval()
+    size = sum(sub.bundle.num_nodes(nt) for nt in NODE_TYPES)
+    with threads_for(size, dev), torch.inference_mode():
+        out = net(x, adjacency(sub.bundle, dev), frozen=frozen)
+    return model.calibration.apply(np.asarray(out.float().cpu().numpy(), dtype=np.float64))
+
+
+def _paths(
+    bundle: GraphBundle,
+    csr: GlobalCSR,
+    full_dist: np.ndarray,
+    sources: np.ndarray,
+    targets: np.ndarray,
+    reach: int,
+) -> dict[int, list[PathStep]]:
+    """Shortest relation paths from the shocked firms to each target (enterprise rows)."""
+    if len(targets) == 0:
+        return {}
+    on_paths = predecessors(csr, full_dist, csr.to_global(ENTERPRISE, targets))
+    small = induced_subgraph(bundle, on_paths)
+    g = nx_view(small.bundle)
+    src_local = small.local_index(ENTERPRISE, sources[np.isin(sources, small.parent[ENTERPRISE])])
+    tgt_local = small.local_index(ENTERPRISE, targets)
+    found = shortest_paths(
+        g,
+        [(ENTERPRISE, int(i)) for i in src_local],
+        [(ENTERPRISE, int(i)) for i in tgt_local],
+        cutoff=reach,
+    )
+    return {
+        int(t): found.get((ENTERPRISE, int(i)), []) for t, i in zip(targets, tgt_local, strict=True)
+    }

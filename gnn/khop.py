@@ -82,7 +82,7 @@ def global_csr(bundle: GraphBundle) -> GlobalCSR:
     return csr
 
 
-def _entries(indptr: np.ndarray, rows: np.ndarray) -> np.ndarray:
+def entries(indptr: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """Positions in the CSR arrays of every entry of the given rows."""
     starts = indptr[rows]
     lens = indptr[rows + 1] - starts
@@ -112,12 +112,33 @@ def khop(csr: GlobalCSR, seeds: np.ndarray, hops: int) -> tuple[np.ndarray, np.n
     for h in range(1, hops + 1):
         if len(frontier) == 0:
             break
-        nbrs = np.unique(csr.neighbour[_entries(csr.indptr, frontier)])
+        nbrs = np.unique(csr.neighbour[entries(csr.indptr, frontier)])
         frontier = nbrs[dist[nbrs] < 0]
         dist[frontier] = h
         found.append(frontier)
     nodes = np.concatenate(found)
     return nodes, dist[nodes].astype(np.int64)
+
+
+def distances(csr: GlobalCSR, nodes: np.ndarray, dist: np.ndarray) -> np.ndarray:
+    """A full-size array of hop distances (-1 outside `nodes`)."""
+    full = np.full(csr.total, -1, dtype=np.int64)
+    full[nodes] = dist
+    return full
+
+
+def predecessors(csr: GlobalCSR, full_dist: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Targets plus every node on some shortest path from the seeds (distance 0) to them."""
+    keep = [np.unique(np.asarray(targets, dtype=np.int64))]
+    level = keep[0]
+    top = int(full_dist[level].max()) if len(level) else 0
+    for d in range(top, 0, -1):
+        frontier = np.unique(np.concatenate([k[full_dist[k] == d] for k in keep]))
+        if len(frontier) == 0:
+            continue
+        nbrs = np.unique(csr.neighbour[entries(csr.indptr, frontier)])
+        keep.append(nbrs[full_dist[nbrs] == d - 1])
+    return np.unique(np.concatenate(keep))
 
 
 @dataclass(frozen=True)
@@ -132,13 +153,20 @@ class Subgraph:
         return np.searchsorted(self.parent[node_type], parent_rows)
 
 
-def induced_subgraph(bundle: GraphBundle, nodes: np.ndarray) -> Subgraph:
-    """The subgraph induced by a set of global node ids (all edges among them)."""
+def induced_subgraph(
+    bundle: GraphBundle, nodes: np.ndarray, *, core: np.ndarray | None = None
+) -> Subgraph:
+    """The subgraph induced by a set of global node ids.
+
+    With `core` (a subset of `nodes`), only edges touching the core are kept: enough to
+    recompute the core exactly while skipping the edges among the outer shell.
+    """
     csr = global_csr(bundle)
     nodes = np.unique(np.asarray(nodes, dtype=np.int64))
     inside = np.zeros(csr.total, dtype=bool)
     inside[nodes] = True
-    ent = _entries(csr.indptr, nodes)
+    rows = nodes if core is None else np.unique(np.asarray(core, dtype=np.int64))
+    ent = entries(csr.indptr, rows)
     ent = ent[inside[csr.neighbour[ent]]]
     code = np.unique(csr.edge_type[ent].astype(np.int64) * (1 << 40) + csr.edge_pos[ent])
     types = code >> 40

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import cast
+from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -16,40 +17,102 @@ from torch import Tensor, nn
 
 from gnn.relations import ENTERPRISE, EdgeType, key
 
-Adjacency = dict[EdgeType, Tensor]
+# relations along which exposure adds up per counterparty: aggregated by sum, not mean
+COUNTERPARTY_RELATIONS: frozenset[str] = frozenset(
+    {"guarantees", "supplies", "holds_shares", "rev_guarantees", "rev_supplies", "rev_holds_shares"}
+)
+
+
+@dataclass(frozen=True)
+class SparseAdjacency:
+    """A (dst x src) CSR matrix and, for training, its transpose (saves a conversion per step)."""
+
+    fwd: Tensor
+    bwd: Tensor | None = None
+
+
+Adjacency = dict[EdgeType, SparseAdjacency]
+
+
+class _SpMM(torch.autograd.Function):
+    """`A @ h` whose backward uses a precomputed transpose of A."""
+
+    @staticmethod
+    def forward(ctx: Any, fwd: Tensor, bwd: Tensor, h: Tensor) -> Tensor:
+        ctx.bwd = bwd
+        return fwd @ h
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> tuple[None, None, Tensor]:
+        return None, None, ctx.bwd @ grad
+
+
+def aggregate(adj: SparseAdjacency, h: Tensor) -> Tensor:
+    """`adj @ h`, differentiable in h."""
+    if adj.bwd is not None and h.requires_grad and torch.is_grad_enabled():
+        out: Tensor = _SpMM.apply(adj.fwd, adj.bwd, h)
+        return out
+    return adj.fwd @ h
+
+
+def _csr(
+    rows: np.ndarray, cols: np.ndarray, values: np.ndarray, n_rows: int, n_cols: int
+) -> Tensor:
+    order = np.lexsort((cols, rows))
+    crow = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n_rows), out=crow[1:])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "sparse CSR support is in beta"
+        return torch.sparse_csr_tensor(
+            torch.from_numpy(crow),
+            torch.from_numpy(cols[order].astype(np.int64, copy=False)),
+            torch.from_numpy(values[order].astype(np.float32, copy=False)),
+            size=(n_rows, n_cols),
+            check_invariants=False,
+        )
 
 
 def mean_adjacency(
-    src: np.ndarray, dst: np.ndarray, n_src: int, n_dst: int, device: torch.device | None = None
-) -> Tensor:
-    """Row-normalised (dst x src) CSR matrix: `A @ h_src` is the mean over in-neighbours."""
-    order = np.lexsort((src, dst))
-    s = src[order]
-    d = dst[order]
-    deg = np.bincount(d, minlength=n_dst)
-    crow = np.zeros(n_dst + 1, dtype=np.int64)
-    np.cumsum(deg, out=crow[1:])
-    values = (1.0 / np.maximum(deg, 1))[d].astype(np.float32)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # "sparse CSR support is in beta"
-        mat = torch.sparse_csr_tensor(
-            torch.from_numpy(crow),
-            torch.from_numpy(s.astype(np.int64, copy=False)),
-            torch.from_numpy(values),
-            size=(n_dst, n_src),
-            check_invariants=False,
-        )
-    return mat.to(device) if device is not None else mat
+    src: np.ndarray,
+    dst: np.ndarray,
+    n_src: int,
+    n_dst: int,
+    device: torch.device | None = None,
+    *,
+    normalise: bool = True,
+    transpose: bool = False,
+) -> SparseAdjacency:
+    """(dst x src) adjacency: `A @ h_src` is the mean (or, unnormalised, the sum) over in-neighbours."""
+    if normalise:
+        deg = np.bincount(dst, minlength=n_dst)
+        values = (1.0 / np.maximum(deg, 1))[dst].astype(np.float32)
+    else:
+        values = np.ones(len(dst), dtype=np.float32)
+    fwd = _csr(dst, src, values, n_dst, n_src)
+    bwd = _csr(src, dst, values, n_src, n_dst) if transpose else None
+    if device is not None:
+        fwd = fwd.to(device)
+        bwd = bwd.to(device) if bwd is not None else None
+    return SparseAdjacency(fwd, bwd)
+
+
+Frozen = Sequence[Mapping[str, tuple[Tensor, Tensor]]]
 
 
 class HeteroSAGE(nn.Module):
-    """Heterogeneous GraphSAGE with per-relation weights and a skip to the input encoding.
+    """Heterogeneous GraphSAGE with per-relation weights, an input skip and a distress channel.
 
     Each node type is encoded by its own linear layer. A layer updates node type `t` as
-    `relu(W_root h_t + sum_r W_r mean_{u in N_r(v)} h_u)` over every relation `r` ending in `t`
+    `relu(W_root h_t + sum_r W_r agg_{u in N_r(v)} h_u)` over every relation `r` ending in `t`
     (reverse relations are separate types, so a guarantor and a guaranteed firm are told
-    apart). The last layer only updates the target type. The head reads the concatenation of
-    the target's input encoding and its last hidden state, so node features keep a direct path.
+    apart); `agg` is a sum over counterparties (guarantees, supply, shareholding: exposure adds
+    up) and a mean elsewhere. The last layer only updates the target type. The head reads the
+    target's input encoding next to its last hidden state, so node features keep a direct path.
+
+    The distress channel is a deliberately small contagion path: a few input columns of each
+    counterparty (known default, recent severe events) go through a tiny positive transform,
+    are summed per counterparty relation and weighted into the logit. With the handful of
+    contagion defaults a bank observes, this learns what the wide layers cannot.
 
     Args:
         in_dims: number of input features per node type.
@@ -58,6 +121,8 @@ class HeteroSAGE(nn.Module):
         layers: message-passing layers, i.e. the receptive field in hops (default 2).
         dropout: dropout on hidden states during training (default 0.2).
         target: node type that gets scored (default "enterprise").
+        signal_index: target input columns fed to the distress channel (default none).
+        signal_dim: width of the distress channel (default 4).
     """
 
     def __init__(
@@ -69,6 +134,8 @@ class HeteroSAGE(nn.Module):
         layers: int = 2,
         dropout: float = 0.2,
         target: str = ENTERPRISE,
+        signal_index: Sequence[int] = (),
+        signal_dim: int = 4,
     ) -> None:
         super().__init__()
         if layers < 1:
@@ -79,6 +146,8 @@ class HeteroSAGE(nn.Module):
         self.num_layers = layers
         self.dropout = dropout
         self.target = target
+        self.signal_index = [int(i) for i in signal_index]
+        self.signal_dim = signal_dim
         self.encoders = nn.ModuleDict(
             {nt: nn.Linear(max(d, 1), hidden) for nt, d in in_dims.items()}
         )
@@ -97,16 +166,37 @@ class HeteroSAGE(nn.Module):
                 )
             )
         self.head = nn.Sequential(nn.Linear(2 * hidden, hidden), nn.ReLU(), nn.Linear(hidden, 1))
+        self.signal_relations: list[EdgeType] = [
+            et
+            for et in self.edge_types
+            if et[0] == target == et[2] and et[1] in COUNTERPARTY_RELATIONS
+        ]
+        n_signal = len(self.signal_index)
+        self.signal_in = nn.Linear(max(n_signal, 1), signal_dim)
+        self.signal_out = nn.Linear(signal_dim * max(len(self.signal_relations), 1), 1, bias=False)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        """Re-initialise every weight."""
+        """Re-initialise every weight (the distress channel starts silent)."""
         for module in self.modules():
             if isinstance(module, nn.Linear):
                 module.reset_parameters()
+        nn.init.zeros_(self.signal_out.weight)
 
-    def forward(self, x: Mapping[str, Tensor], adj: Mapping[EdgeType, Tensor]) -> Tensor:
-        """Logits of the target nodes, shape [num_target_nodes]."""
+    def forward(
+        self,
+        x: Mapping[str, Tensor],
+        adj: Mapping[EdgeType, SparseAdjacency],
+        *,
+        frozen: Frozen | None = None,
+        hidden_out: list[dict[str, Tensor]] | None = None,
+    ) -> Tensor:
+        """Logits of the target nodes, shape [num_target_nodes].
+
+        `frozen[l]` overwrites rows of the hidden states after layer l+1 (per node type: row
+        indices and values), for exact re-scoring of a subgraph from cached states;
+        `hidden_out` receives those intermediate states.
+        """
         h = {nt: torch.relu(self.encoders[nt](v)) for nt, v in x.items() if nt in self.encoders}
         h0 = h[self.target]
         for layer in range(self.num_layers):
@@ -116,9 +206,27 @@ class HeteroSAGE(nn.Module):
             for et, a in adj.items():
                 k = key(et)
                 if k in rels and et[0] in h and et[2] in out:
-                    out[et[2]] = out[et[2]] + rels[k](a @ h[et[0]])
+                    out[et[2]] = out[et[2]] + rels[k](aggregate(a, h[et[0]]))
             h = {nt: torch.relu(v) for nt, v in out.items()}
             if self.training and self.dropout > 0:
                 h = {nt: nn.functional.dropout(v, self.dropout, True) for nt, v in h.items()}
+            if layer < self.num_layers - 1:
+                if frozen is not None:
+                    for nt, (rows, values) in frozen[layer].items():
+                        h[nt] = h[nt].index_copy(0, rows, values)
+                if hidden_out is not None:
+                    hidden_out.append(h)
         z = torch.cat([h0, h[self.target]], dim=1)
-        return self.head(z).squeeze(-1)
+        logit = self.head(z).squeeze(-1)
+        if self.signal_index and self.signal_relations:
+            logit = logit + self._signal(x[self.target], adj)
+        return logit
+
+    def _signal(self, x: Tensor, adj: Mapping[EdgeType, SparseAdjacency]) -> Tensor:
+        s = nn.functional.softplus(self.signal_in(x[:, self.signal_index]))
+        parts = [
+            aggregate(adj[et], s) if et in adj else torch.zeros_like(s)
+            for et in self.signal_relations
+        ]
+        out: Tensor = self.signal_out(torch.cat(parts, dim=1)).squeeze(-1)
+        return out

@@ -91,6 +91,8 @@ def save_model(
             "layers": net.num_layers,
             "dropout": net.dropout,
             "target": net.target,
+            "signal_index": net.signal_index,
+            "signal_dim": net.signal_dim,
         },
         "scaler": model.scaler.to_json(),
         "calibration": {"a": model.calibration.a, "b": model.calibration.b},
@@ -157,6 +159,8 @@ def load_model(
         layers=spec["layers"],
         dropout=spec["dropout"],
         target=spec["target"],
+        signal_index=spec.get("signal_index", []),
+        signal_dim=spec.get("signal_dim", 4),
     )
     state = torch.load(Path(data_dir) / card["path"], map_location="cpu", weights_only=True)
     net.load_state_dict(state, strict=True)

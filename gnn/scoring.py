@@ -13,7 +13,7 @@ from torch import Tensor
 from gnn.device import threads_for
 from gnn.errors import InvalidGraphInput
 from gnn.graph import GraphBundle
-from gnn.model import Adjacency, HeteroSAGE, mean_adjacency
+from gnn.model import COUNTERPARTY_RELATIONS, Adjacency, HeteroSAGE, mean_adjacency
 from gnn.relations import ENTERPRISE, FORWARD_RELATIONS, NODE_TYPES, reverse
 from gnn.scaling import FeatureScaler
 
@@ -31,10 +31,15 @@ class Calibration:
         return 1.0 / (1.0 + np.exp(-z))
 
 
-def adjacency(bundle: GraphBundle, device: torch.device, drop: Iterable[str] = ()) -> Adjacency:
-    """Mean adjacencies of every relation and its reverse; `drop` names forward relations."""
+def adjacency(
+    bundle: GraphBundle, device: torch.device, drop: Iterable[str] = (), *, training: bool = False
+) -> Adjacency:
+    """Adjacencies of every relation and its reverse; `drop` names forward relations to omit.
+
+    Counterparty relations are summed, the others averaged (see `COUNTERPARTY_RELATIONS`).
+    """
     dropped = set(drop)
-    cache_key = f"adj:{device}"
+    cache_key = f"adj:{device}:{training}"
     cached = bundle.cache.get(cache_key) if not dropped else None
     if cached is not None:
         out: Adjacency = cached
@@ -45,8 +50,15 @@ def adjacency(bundle: GraphBundle, device: torch.device, drop: Iterable[str] = (
             continue
         s, d = bundle.edges[et]
         n_s, n_d = bundle.num_nodes(et[0]), bundle.num_nodes(et[2])
-        adj[et] = mean_adjacency(s, d, n_s, n_d, device)
-        adj[reverse(et)] = mean_adjacency(d, s, n_d, n_s, device)
+        rev = reverse(et)
+        adj[et] = mean_adjacency(
+            s, d, n_s, n_d, device, normalise=et[1] not in COUNTERPARTY_RELATIONS,
+            transpose=training,
+        )  # fmt: skip
+        adj[rev] = mean_adjacency(
+            d, s, n_d, n_s, device, normalise=rev[1] not in COUNTERPARTY_RELATIONS,
+            transpose=training,
+        )  # fmt: skip
     if not dropped:
         bundle.cache[cache_key] = adj
     return adj
@@ -100,3 +112,33 @@ class GraphModel:
     def predict(self, bundle: GraphBundle, drop: Iterable[str] = ()) -> np.ndarray:
         """Calibrated default probabilities of every enterprise of the bundle."""
         return self.calibration.apply(self.logits(bundle, drop))
+
+
+@dataclass
+class ScoredGraph:
+    """A graph scored once in full, keeping what exact incremental re-scoring needs."""
+
+    model: GraphModel
+    bundle: GraphBundle
+    x: dict[str, Tensor]
+    hidden: list[dict[str, Tensor]]
+    logits: np.ndarray
+    scores: np.ndarray
+
+    @classmethod
+    def build(cls, model: GraphModel, bundle: GraphBundle) -> ScoredGraph:
+        """Score every enterprise of the bundle, keeping inputs and hidden states."""
+        net = model.network
+        net.eval()
+        size = sum(bundle.num_nodes(nt) for nt in NODE_TYPES)
+        hidden: list[dict[str, Tensor]] = []
+        with threads_for(size, model.device), torch.inference_mode():
+            x = node_inputs(bundle, model.scaler, model.device)
+            out = net(x, adjacency(bundle, model.device), hidden_out=hidden)
+        logits = np.asarray(out.float().cpu().numpy(), dtype=np.float64)
+        return cls(model, bundle, x, hidden, logits, model.calibration.apply(logits))
+
+    def score_map(self) -> dict[str, float]:
+        """Graph risk per USCC."""
+        ids = self.bundle.ids[ENTERPRISE]
+        return {str(u): float(p) for u, p in zip(ids, self.scores, strict=True)}

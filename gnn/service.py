@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from db.frames import WorldFrames, load_frames
@@ -22,12 +21,11 @@ from gnn import contagion as contagion_core
 from gnn import explain as explain_core
 from gnn.device import resolve_device
 from gnn.evaluate import FeatureProvider, Log
-from gnn.graph import GraphBundle, build_graph
+from gnn.graph import build_graph
 from gnn.khop import check_hops
 from gnn.pipeline import train_and_save
 from gnn.registry import MODEL_NAME, active_version, load_model
-from gnn.relations import ENTERPRISE
-from gnn.scoring import GraphModel
+from gnn.scoring import ScoredGraph
 from gnn.train import TrainOptions
 
 MAX_AGE_SECONDS = 600.0
@@ -41,15 +39,8 @@ class Loaded:
     """A scored graph ready for contagion queries."""
 
     version: str
-    model: GraphModel
-    bundle: GraphBundle
-    scores: np.ndarray
+    graph: ScoredGraph
     loaded_at: float
-
-    def score_map(self) -> dict[str, float]:
-        """Graph risk per USCC."""
-        ids = self.bundle.ids[ENTERPRISE]
-        return {str(u): float(p) for u, p in zip(ids, self.scores, strict=True)}
 
 
 _cache: dict[str, Loaded] = {}
@@ -89,8 +80,7 @@ def _load_sync(
     model = load_model(data_dir, version, device=resolve_device())
     as_of = default_as_of(frames)
     bundle = build_graph(frames, features(frames, as_of) if features else None, as_of)
-    scores = model.predict(bundle)
-    return Loaded(version, model, bundle, scores, time.monotonic())
+    return Loaded(version, ScoredGraph.build(model, bundle), time.monotonic())
 
 
 async def loaded(
@@ -122,7 +112,7 @@ async def score_all(
 ) -> dict[str, float]:
     """Graph risk (calibrated probability of default) of every enterprise, by USCC."""
     state = await loaded(data_dir=data_dir, features=features)
-    return state.score_map()
+    return state.graph.score_map()
 
 
 async def simulate_shock(
@@ -137,7 +127,7 @@ async def simulate_shock(
     check_hops(hops)
     state = await loaded(data_dir=data_dir, features=features)
     return await asyncio.to_thread(
-        contagion_core.simulate_shock, state.model, state.bundle, usccs, hops, limit=limit
+        contagion_core.simulate_shock, state.graph, usccs, hops, limit=limit
     )
 
 
@@ -160,7 +150,8 @@ async def explain(
 ) -> tuple[Explanation, list[dict[str, Any]]]:
     """The relations and neighbours that move one enterprise's graph risk, and reason codes."""
     state = await loaded(data_dir=data_dir, features=features)
-    expl = await asyncio.to_thread(explain_core.explain, state.model, state.bundle, uscc)
+    graph = state.graph
+    expl = await asyncio.to_thread(explain_core.explain, graph.model, graph.bundle, uscc)
     return expl, explain_core.reason_codes(expl)
 
 

@@ -15,6 +15,7 @@ from sklearn.metrics import roc_auc_score
 
 from gnn.device import threads_for
 from gnn.errors import InvalidGraphInput, TrainingFailed
+from gnn.features import DISTRESS_COLUMNS
 from gnn.graph import GraphBundle
 from gnn.model import Adjacency, HeteroSAGE
 from gnn.relations import ALL_EDGE_TYPES, ENTERPRISE, NODE_TYPES
@@ -37,6 +38,8 @@ class TrainOptions:
     patience: int = 30
     val_fraction: float = 0.2
     seed: int = 0
+    signal_columns: tuple[str, ...] = DISTRESS_COLUMNS
+    signal_dim: int = 4
 
 
 @dataclass
@@ -86,7 +89,10 @@ def validation_mask(
 def _prepared(
     sets: Sequence[LabelledGraph], scaler: FeatureScaler, device: torch.device
 ) -> list[tuple[dict[str, torch.Tensor], Adjacency]]:
-    return [(node_inputs(s.bundle, scaler, device), adjacency(s.bundle, device)) for s in sets]
+    return [
+        (node_inputs(s.bundle, scaler, device), adjacency(s.bundle, device, training=True))
+        for s in sets
+    ]
 
 
 def _platt(logits: np.ndarray, y: np.ndarray, pos_weight: float) -> Calibration:
@@ -141,8 +147,16 @@ def _train(
     scaler = FeatureScaler.fit(primary.bundle.x, primary.bundle.feature_names)
     inputs = _prepared(sets, scaler, dev)
     in_dims = {nt: primary.bundle.x[nt].shape[1] for nt in NODE_TYPES}
+    names = primary.bundle.feature_names[ENTERPRISE]
+    signal_index = [names.index(c) for c in opts.signal_columns if c in names]
     net = HeteroSAGE(
-        in_dims, ALL_EDGE_TYPES, hidden=opts.hidden, layers=opts.layers, dropout=opts.dropout
+        in_dims,
+        ALL_EDGE_TYPES,
+        hidden=opts.hidden,
+        layers=opts.layers,
+        dropout=opts.dropout,
+        signal_index=signal_index,
+        signal_dim=opts.signal_dim,
     ).to(dev)
     optim = torch.optim.Adam(net.parameters(), lr=opts.lr, weight_decay=opts.weight_decay)
     loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor(pos_weight, device=dev))

@@ -10,7 +10,7 @@ from db.frames import WorldFrames
 from gnn.evaluate import prepare
 from gnn.graph import GraphBundle
 from gnn.labels import plan_split
-from gnn.scoring import GraphModel
+from gnn.scoring import GraphModel, ScoredGraph
 from gnn.train import TrainOptions, train_graph_model
 from tests.gnn.worlds import synthetic_frames
 
@@ -22,6 +22,7 @@ class Trained:
     frames: WorldFrames
     model: GraphModel
     bundle: GraphBundle
+    scored: ScoredGraph
 
 
 @pytest.fixture(scope="session")
@@ -30,4 +31,4 @@ def trained() -> Trained:
     frames = synthetic_frames(300, seed=3, contagion=2.5)
     train, test = prepare(frames, plan_split(frames))
     result = train_graph_model(train, TrainOptions(epochs=40, patience=40, seed=0))
-    return Trained(frames, result.model, test.bundle)
+    return Trained(frames, result.model, test.bundle, ScoredGraph.build(result.model, test.bundle))

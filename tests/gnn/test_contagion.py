@@ -9,6 +9,7 @@ from gnn.contagion import shock_features, simulate_shock
 from gnn.errors import InvalidGraphInput, UnknownEnterprise
 from gnn.explain import explain, reason_codes
 from gnn.features import DISTRESS_COLUMNS
+from gnn.graph import with_enterprise_features
 from gnn.khop import global_csr, khop
 from tests.gnn.conftest import Trained
 
@@ -33,7 +34,7 @@ def test_shock_sets_the_distress_features() -> None:
 
 def test_exposed_firms_are_linked_and_sorted(trained: Trained) -> None:
     source = hub(trained)
-    result = simulate_shock(trained.model, trained.bundle, [source], hops=2)
+    result = simulate_shock(trained.scored, [source], hops=2)
     assert result.sources == (source,)
     assert result.exposed, "a hub's default should raise someone's risk"
     increases = [e.increase for e in result.exposed]
@@ -48,19 +49,29 @@ def test_exposed_firms_are_linked_and_sorted(trained: Trained) -> None:
         assert e.uscc in {e.path[-1].source, e.path[-1].target}
 
 
-def test_exposure_scores_match_full_graph_scores(trained: Trained) -> None:
-    source = hub(trained)
-    result = simulate_shock(trained.model, trained.bundle, [source], hops=2)
-    full = trained.model.predict(trained.bundle)
-    for e in result.exposed[:5]:
-        row = int(trained.bundle.enterprise_index([e.uscc])[0])
-        assert e.risk_before == pytest.approx(full[row], abs=1e-5)
+@pytest.mark.parametrize("n_sources", [1, 3])
+def test_incremental_rescoring_is_exact(trained: Trained, n_sources: int) -> None:
+    b = trained.bundle
+    sources = [hub(trained), *map(str, b.ids["enterprise"][: n_sources - 1])]
+    result = simulate_shock(trained.scored, sources, hops=2, min_increase=-1.0, limit=10**6)
+    rows = b.enterprise_index(sources)
+    x = shock_features(b.x["enterprise"], b.feature_names["enterprise"], rows)
+    before = trained.model.predict(b)
+    after = trained.model.predict(with_enterprise_features(b, x))
+    assert result.exposed
+    for e in result.exposed:
+        row = int(b.enterprise_index([e.uscc])[0])
+        assert e.risk_before == pytest.approx(before[row], abs=1e-5)
+        assert e.risk_after == pytest.approx(after[row], abs=1e-5)
+    changed = np.flatnonzero(np.abs(after - before) > 1e-6)
+    reported = set(b.enterprise_index([e.uscc for e in result.exposed]).tolist())
+    assert set(changed.tolist()) - set(rows.tolist()) <= reported
 
 
 def test_more_hops_reach_no_less(trained: Trained) -> None:
     source = hub(trained)
-    one = simulate_shock(trained.model, trained.bundle, [source], hops=1)
-    two = simulate_shock(trained.model, trained.bundle, [source], hops=2)
+    one = simulate_shock(trained.scored, [source], hops=1)
+    two = simulate_shock(trained.scored, [source], hops=2)
     assert {e.uscc for e in one.exposed} <= {e.uscc for e in two.exposed}
     assert all(e.hops == 1 for e in one.exposed)
 
@@ -70,7 +81,7 @@ def test_far_firms_are_not_exposed(trained: Trained) -> None:
     csr = global_csr(trained.bundle)
     row = trained.bundle.enterprise_index([source])
     near, _ = khop(csr, csr.to_global("enterprise", row), 2)
-    result = simulate_shock(trained.model, trained.bundle, [source], hops=4)
+    result = simulate_shock(trained.scored, [source], hops=4)
     near_rows = csr.split(near)["enterprise"]
     near_ids = {str(u) for u in trained.bundle.ids["enterprise"][near_rows]}
     assert {e.uscc for e in result.exposed} <= near_ids
@@ -90,7 +101,7 @@ def test_bad_shocks_are_refused(
 ) -> None:
     ids = usccs if usccs is not None else [hub(trained)]
     with pytest.raises(error, match=match):
-        simulate_shock(trained.model, trained.bundle, ids, hops=hops)
+        simulate_shock(trained.scored, ids, hops=hops)
 
 
 def test_explanation_and_reason_codes(trained: Trained) -> None:

@@ -26,7 +26,7 @@ def untrained(bundle, layers: int = 2) -> GraphModel:  # type: ignore[no-untyped
 def test_mean_adjacency_averages_in_neighbours() -> None:
     a = mean_adjacency(np.array([0, 1, 2]), np.array([1, 1, 0]), 3, 3)
     h = torch.tensor([[1.0], [3.0], [10.0]])
-    assert (a @ h).flatten().tolist() == [10.0, 2.0, 0.0]
+    assert (a.fwd @ h).flatten().tolist() == [10.0, 2.0, 0.0]
 
 
 @pytest.mark.parametrize("layers", [1, 2, 3])

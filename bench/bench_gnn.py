@@ -1,0 +1,325 @@
+"""Graph risk benchmark: graph building, full-graph scoring, contagion latency, training time.
+
+    python bench/bench_gnn.py [--enterprises 100000] [--train-enterprises 10000] [--json]
+
+A 100,000-enterprise world of the target size (about 320k nodes and 2M directed edges with
+reverses) is synthesised straight into frames with numpy; training uses a generated world.
+Targets: build < 1 s per million edges, scoring < 2 s with peak RSS < 2.5 GB, one-shock
+contagion < 100 ms, training on 10,000 enterprises < 5 min.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from db.frames import WorldFrames  # noqa: E402
+from gnn.contagion import simulate_shock  # noqa: E402
+from gnn.features import enterprise_features  # noqa: E402
+from gnn.graph import build_graph  # noqa: E402
+from gnn.model import HeteroSAGE  # noqa: E402
+from gnn.relations import ALL_EDGE_TYPES, NODE_TYPES  # noqa: E402
+from gnn.scaling import FeatureScaler  # noqa: E402
+from gnn.scoring import Calibration, GraphModel  # noqa: E402
+
+AS_OF = pd.Timestamp("2025-01-01")
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process so far."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def synth_frames(n: int, seed: int = 0) -> WorldFrames:
+    """A random world of n enterprises with the target's node and edge proportions."""
+    rng = np.random.default_rng(seed)
+    n_person, n_patent, n_case = int(0.4 * n), int(1.5 * n), int(0.3 * n)
+    uscc = np.array([f"91{i:016d}" for i in range(n)], dtype=object)
+    person = np.array([f"P{i}" for i in range(n_person)], dtype=object)
+    patent = np.array([f"CN{i:09d}A" for i in range(n_patent)], dtype=object)
+    case = np.array([f"C{i}" for i in range(n_case)], dtype=object)
+    day0 = np.datetime64("2005-01-01")
+
+    def days(k: int, span: int = 7000) -> np.ndarray:
+        return day0 + rng.integers(0, span, k).astype("timedelta64[D]")
+
+    def pick(pool: np.ndarray, k: int) -> np.ndarray:
+        # heavy-tailed choice: a few hubs, many leaves
+        idx = np.minimum((rng.pareto(1.5, k) * len(pool) / 20).astype(np.int64), len(pool) - 1)
+        return pool[rng.permutation(len(pool))[idx]]
+
+    ent = pd.DataFrame(
+        {
+            "uscc": uscc,
+            "name": [f"Firm {i}" for i in range(n)],
+            "founded_on": days(n, 6000),
+            "registered_capital": np.exp(rng.normal(15, 1, n)),
+            "industry": rng.choice(["C39", "I65", "M73", "C35"], n),
+            "region": "340100",
+            "employees": rng.integers(5, 500, n),
+            "high_tech": rng.random(n) < 0.4,
+            "srdi": rng.random(n) < 0.1,
+            "status": "active",
+        }
+    )
+    rel_parts = []
+    for kind, k, src_pool in (
+        ("guarantee", int(0.8 * n), uscc),
+        ("supply", int(2.5 * n), uscc),
+        ("shareholding", int(0.6 * n), uscc),
+        ("officer", int(1.8 * n), person),
+    ):
+        rel_parts.append(
+            pd.DataFrame(
+                {
+                    "kind": kind,
+                    "src": pick(src_pool, k),
+                    "dst": uscc[rng.integers(0, n, k)],
+                    "amount": rng.random(k) * 1e6,
+                    "ratio": rng.random(k),
+                    "role": "director" if kind == "officer" else None,
+                    "since": days(k),
+                }
+            )
+        )
+    relations = pd.concat(rel_parts, ignore_index=True)
+    patents = pd.DataFrame(
+        {
+            "number": patent,
+            "owner": uscc[rng.integers(0, n, n_patent)],
+            "title": "t",
+            "kind": rng.choice(["invention", "utility_model", "design"], n_patent),
+            "filed_on": days(n_patent),
+            "granted_on": days(n_patent),
+            "status": rng.choice(["granted", "pending", "lapsed"], n_patent),
+            "claims": rng.integers(1, 30, n_patent),
+            "independent_claims": 1,
+            "inventors": 2,
+            "family_size": 1,
+            "transfers": 0,
+            "licenses": 0,
+            "pledged": False,
+        }
+    )
+    k_cit = 2 * n
+    citations = pd.DataFrame({"citing": pick(patent, k_cit), "cited": pick(patent, k_cit)})
+    lits = pd.DataFrame(
+        {
+            "case_no": case,
+            "court": "c",
+            "filed_on": days(n_case),
+            "closed_on": pd.NaT,
+            "cause": rng.choice(["contract_dispute", "loan_dispute", "ip_infringement"], n_case),
+            "amount": rng.random(n_case) * 1e6,
+            "status": "pending",
+            "outcome": None,
+        }
+    )
+    parties = pd.concat(
+        [
+            pd.DataFrame({"case_no": case, "uscc": pick(uscc, n_case), "role": "plaintiff"}),
+            pd.DataFrame({"case_no": case, "uscc": pick(uscc, n_case), "role": "defendant"}),
+            pd.DataFrame(
+                {
+                    "case_no": case[: n_case // 6],
+                    "uscc": pick(uscc, n_case // 6),
+                    "role": "defendant",
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    lit_patents = pd.DataFrame(
+        {"case_no": case[: n_case // 2], "number": pick(patent, n_case // 2)}
+    )
+    tax = pd.DataFrame(
+        {
+            "uscc": uscc,
+            "year": 2023,
+            "rating": rng.choice(list("ABMCD"), n),
+            "revenue": 1e6,
+            "tax_paid": 5e4,
+            "arrears": 0.0,
+        }
+    )
+    fin = pd.DataFrame(
+        {
+            "uscc": np.repeat(uscc, 2),
+            "period": np.tile(["2022", "2023"], n),
+            "period_end": np.tile(
+                np.array(["2022-12-31", "2023-12-31"], dtype="datetime64[ns]"), n
+            ),
+            **{
+                c: rng.random(2 * n) * 1e7
+                for c in (
+                    "revenue",
+                    "net_profit",
+                    "total_assets",
+                    "total_liabilities",
+                    "current_assets",
+                    "current_liabilities",
+                    "cash",
+                    "rd_expense",
+                    "operating_cash_flow",
+                )
+            },  # fmt: skip
+        }
+    )
+    k_ev = 2 * n
+    events = pd.DataFrame(
+        {
+            "id": np.arange(k_ev).astype(str),
+            "uscc": uscc[rng.integers(0, n, k_ev)],
+            "occurred_at": np.datetime64("2024-01-01")
+            + rng.integers(0, 700, k_ev).astype("timedelta64[D]"),
+            "type": rng.choice(["overdue_payment", "litigation_filed", "tax_arrears"], k_ev),
+            "payload": [{}] * k_ev,
+        }
+    )
+    defaulted = rng.random(n) < 0.05
+    outcomes = pd.DataFrame(
+        {
+            "uscc": uscc,
+            "defaulted": defaulted,
+            "as_of": np.datetime64("2026-01-01"),
+            "default_date": np.where(
+                defaulted,
+                np.datetime64("2024-01-01") + rng.integers(0, 700, n).astype("timedelta64[D]"),
+                np.datetime64("NaT"),
+            ),
+        }
+    )
+    return WorldFrames.from_tables(
+        {
+            "enterprises": ent,
+            "persons": pd.DataFrame({"id": person, "name": person}),
+            "relations": relations,
+            "patents": patents,
+            "citations": citations,
+            "litigations": lits,
+            "litigation_parties": parties,
+            "litigation_patents": lit_patents,
+            "tax": tax,
+            "financials": fin,
+            "events": events,
+            "outcomes": outcomes,
+        }
+    )
+
+
+def timed(fn: Any, repeat: int = 1) -> tuple[Any, list[float]]:
+    """Result of the last call and the wall time of each call."""
+    times, out = [], None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t)
+    return out, times
+
+
+def bench_large(n: int) -> dict[str, Any]:
+    """Build, score and shock a synthetic world of n enterprises."""
+    out: dict[str, Any] = {}
+    frames, t = timed(lambda: synth_frames(n))
+    out["synthesise_s"] = round(t[0], 2)
+    feats, t = timed(lambda: enterprise_features(frames, AS_OF))
+    out["builtin_features_s"] = round(t[0], 2)
+    bundle, t = timed(lambda: build_graph(frames, feats, AS_OF), repeat=2)
+    edges = bundle.num_edges
+    nodes = sum(bundle.num_nodes(nt) for nt in NODE_TYPES)
+    out["nodes"] = nodes
+    out["directed_edges"] = edges
+    out["build_s"] = round(min(t), 3)
+    out["build_s_per_million_edges"] = round(min(t) / (edges / 1e6), 3)
+    torch.manual_seed(0)
+    dims = {nt: bundle.x[nt].shape[1] for nt in NODE_TYPES}
+    net = HeteroSAGE(dims, ALL_EDGE_TYPES)
+    scaler = FeatureScaler.fit(bundle.x, bundle.feature_names)
+    model = GraphModel(net, scaler, Calibration(), {"version": "bench"})
+    bundle.cache.clear()
+    _, cold = timed(lambda: model.predict(bundle))
+    scores, warm = timed(lambda: model.predict(bundle), repeat=3)
+    out["score_cold_s"] = round(cold[0], 3)  # includes building the sparse adjacencies
+    out["score_warm_s"] = round(min(warm), 3)
+    out["scored"] = int(len(scores))
+    out["peak_rss_mb_after_scoring"] = round(peak_rss_mb())
+    rng = np.random.default_rng(1)
+    picks = [str(u) for u in rng.choice(bundle.ids["enterprise"], 30, replace=False)]
+    _, first = timed(lambda: simulate_shock(model, bundle, [picks[0]], 2))
+    lat, sizes = [], []
+    for u in picks:
+        res, t = timed(lambda u=u: simulate_shock(model, bundle, [u], 2))
+        lat.append(t[0])
+        sizes.append(len(res.exposed))
+    out["contagion_first_call_ms"] = round(first[0] * 1000, 1)  # builds the cached CSR
+    out["contagion_median_ms"] = round(float(np.median(lat)) * 1000, 1)
+    out["contagion_p95_ms"] = round(float(np.percentile(lat, 95)) * 1000, 1)
+    out["contagion_median_exposed"] = int(np.median(sizes))
+    out["peak_rss_mb"] = round(peak_rss_mb())
+    return out
+
+
+def bench_training(n: int) -> dict[str, Any]:
+    """Time preparing and training on a generated world of n enterprises."""
+    from domain.world.frames import frames_from_rows
+    from domain.world.generator import generate_world
+    from gnn.evaluate import prepare
+    from gnn.labels import plan_split
+    from gnn.train import train_graph_model
+
+    frames, t_gen = timed(lambda: frames_from_rows(generate_world(enterprises=n, seed=5)))
+    (train, _), t_prep = timed(lambda: prepare(frames, plan_split(frames)))
+    result, t_train = timed(lambda: train_graph_model(train))
+    return {
+        "train_enterprises": n,
+        "train_generate_s": round(t_gen[0], 1),
+        "train_prepare_s": round(t_prep[0], 1),
+        "train_fit_s": round(t_train[0], 1),
+        "train_epochs": result.epochs_run,
+        "train_total_s": round(t_prep[0] + t_train[0], 1),
+    }
+
+
+def main() -> int:
+    """Run the benchmark and print figures with their ratio to the targets."""
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--enterprises", type=int, default=100_000)
+    ap.add_argument("--train-enterprises", type=int, default=10_000)
+    ap.add_argument("--skip-training", action="store_true")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    print(f"torch threads: {torch.get_num_threads()}", file=sys.stderr)
+    out = bench_large(args.enterprises)
+    if not args.skip_training:
+        out.update(bench_training(args.train_enterprises))
+    targets = {
+        "build_s_per_million_edges": 1.0,
+        "score_warm_s": 2.0,
+        "score_cold_s": 2.0,
+        "peak_rss_mb_after_scoring": 2560,
+        "contagion_median_ms": 100.0,
+        "contagion_p95_ms": 100.0,
+        "train_total_s": 300.0,
+    }
+    out["ratio_to_target"] = {k: round(out[k] / v, 3) for k, v in targets.items() if k in out}
+    if args.json:
+        print(json.dumps(out))
+    else:
+        for k, v in out.items():
+            print(f"{k}: {v}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
