@@ -29,6 +29,7 @@ W_HOLDER = 0.30  # investee defaults -> holder (times ratio)
 W_INVESTEE = 0.45  # holder defaults -> investee (times ratio)
 LAG_MIN, LAG_SHAPE, LAG_SCALE = 45, 2.0, 50.0  # days from a neighbour's default to one's own
 LEAD_MIN, LEAD_SCALE = 90, 100.0  # days of visible trouble before an own default
+SUDDEN_SHARE = 0.15  # own defaults with a few weeks of warning at most
 SCARE_RATE = 0.035  # share of non-defaulting firms with a distress episode they survive
 
 
@@ -105,6 +106,9 @@ def simulate_defaults(ctx: Ctx, firms: Firms, net: Network) -> Defaults:
     # Distress before an own default lasts 3-24 months (10 on average); after a neighbour's
     # default it starts then.
     lead = LEAD_MIN + np.floor(rng.gamma(2.0, LEAD_SCALE, n))
+    # Some defaults come out of the blue (fraud, a lost key customer): barely any warning.
+    sudden = rng.random(n) < SUDDEN_SHARE
+    lead = np.where(sudden, 7 + np.floor(rng.random(n) * 30), lead)
     start = np.where(cause == 1, day - lead, NEVER)
     start = np.where(cause == 2, day[np.maximum(trigger, 0)] + rng.integers(3, 20, n), start)
     start = np.minimum(start, np.where(defaulted, day - 7, NEVER))

@@ -24,7 +24,7 @@ def overdue_events(ctx: Ctx, firms: Firms, defaults: Defaults) -> list[EventBatc
     n, h = firms.n, ctx.horizon
     k = np.select(
         [np.isin(defaults.cause, (1, 2)), defaults.cause == 3],
-        [1 + rng.poisson(2.5, n), rng.poisson(1.0, n)],
+        [rng.poisson(2.2, n), rng.poisson(1.0, n)],
         rng.poisson(OVERDUE_RATE * h / 365.25, n),
     )
     k[firms.lender] = 0

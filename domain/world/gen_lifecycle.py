@@ -53,7 +53,7 @@ def make_lifecycle(ctx: Ctx, firms: Firms, defaults: Defaults) -> Lifecycle:
     ab_dormant = ~defaulted & ~firms.lender & (rng.random(n) < dormant_p)
     abnormal = np.select(
         [ab_default, ab_scare, ab_dormant],
-        [d + np.floor(rng.uniform(-60, 200, n)),
+        [d + np.floor(rng.uniform(-150, 120, n)),
          defaults.distress_from + np.floor(rng.random(n) * span),
          np.floor(rng.random(n) * h)],
         NEVER,

@@ -84,10 +84,10 @@ def make_cases(
     # Firms in trouble are sued by suppliers, lenders and staff.
     troubled = np.flatnonzero(defaults.cause > 0)
     k = np.where(defaults.cause[troubled] == 3, rng.poisson(0.8, len(troubled)),
-                 1 + rng.poisson(1.8, len(troubled)))  # fmt: skip
+                 rng.poisson(2.0, len(troubled)))  # fmt: skip
     firm = np.repeat(troubled, k)
     a, b = defaults.distress_from[firm], defaults.distress_to[firm]
-    day = np.floor(a + rng.random(len(firm)) ** 1.5 * (b + 30 - a))  # mostly early on
+    day = np.floor(a + rng.random(len(firm)) ** 2 * (b + 30 - a))  # mostly early on
     cause = np.array([CONTRACT, LOAN, LABOR])[rng.choice(3, len(firm), p=[0.55, 0.3, 0.15])]
     supplier = _supplier(rng, firms, net, firm)
     lender = pick_lender(rng, firms, firms.city[firm])
@@ -169,7 +169,11 @@ def make_cases(
     amount = np.round(amount, 2)
 
     # Judgments, settlements and enforcement.
-    closed = filed + np.floor(DURATION_MEDIAN[cause] * np.exp(0.5 * rng.standard_normal(n_cases)))
+    # Claims against firms in trouble mostly go through the quick (summary) procedure.
+    quick = np.where(dist == 1, 0.7, 1.0)
+    closed = filed + np.floor(
+        quick * DURATION_MEDIAN[cause] * np.exp(0.5 * rng.standard_normal(n_cases))
+    )
     troubled_d = np.isin(defaults.cause[defendant], (1, 2))
     settled = rng.random(n_cases) < SETTLE[cause] * np.where(troubled_d, 0.4, 1.0)
     p_win = np.minimum(0.95, PLAINTIFF_WINS[cause] + 0.2 * troubled_d)

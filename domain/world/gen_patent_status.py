@@ -3,7 +3,8 @@
 A patent's latent value drives its observed price (see docs/world.md):
 log V = 10.4 + kind + 0.35 log claims + 0.2 log independent claims + 0.3 log(1 + forward cites)
         + 0.35 log family + 0.9 remaining-life share + 0.15 log(1 + licences) + industry
-        + 0.3 quality (unobserved) + N(0, 0.35) (deal noise).
+        + 0.3 quality (unobserved) + N(0, 0.55) (deal noise);
+a patent sold by a firm in trouble fetches FIRE_SALE times that.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ SALE_IN_DISTRESS = 0.12
 SALE_RATE = 0.008  # yearly share of live patents sold in ordinary business
 KIND_VALUE = np.array([1.1, 0.0, -0.5])
 INDUSTRY_VALUE = {"C27": 0.4, "C39": 0.2, "M73": 0.2, "I65": 0.1, "C40": 0.1}
-PRICE_NOISE = 0.35
+PRICE_NOISE = 0.55
+FIRE_SALE = 0.6  # price factor of patents sold by firms in trouble
 
 
 def _anniversary(filed: Any, k: Any) -> F64:
@@ -72,6 +74,7 @@ def settle_patents(ctx: Ctx, firms: Firms, defaults: Defaults, pats: Patents) ->
     pats.owner = pats.applicant.copy()
     pats.owner[sold] = buyer
     pats.sold = np.where(sold, day, NEVER)
+    pats.fire_sale = sold & in_trouble
     pats.seller = np.where(sold, pats.applicant, -1)
     # After a sale the buyer keeps paying as an ordinary owner would.
     paid_k = np.where(sold, natural_k, seller_k)
@@ -163,6 +166,7 @@ def finish_patents(ctx: Ctx, firms: Firms, pats: Patents) -> None:
     )  # fmt: skip
     dealt = (pats.transfers > 0) | (pats.licenses > 0) | (rng.random(m) < 0.03)
     priced = (status == GRANTED) & dealt & (rng.random(m) < 0.6)
+    log_v += np.where(pats.fire_sale & (pats.sold < h), np.log(FIRE_SALE), 0.0)
     pats.price = np.where(priced, round_to(np.exp(log_v), 100.0), np.nan)
 
 

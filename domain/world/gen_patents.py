@@ -99,6 +99,7 @@ class Patents:
     price: F64 = dc_field(default_factory=lambda: np.zeros(0))
     sold: F64 = dc_field(default_factory=lambda: np.zeros(0))  # day of a sale during the timeline
     seller: I64 = dc_field(default_factory=lambda: np.zeros(0, np.int64))
+    fire_sale: B = dc_field(default_factory=lambda: np.zeros(0, bool))
     number: list[str] | None = None
 
     def __len__(self) -> int:
