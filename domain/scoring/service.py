@@ -72,25 +72,25 @@ async def active_scorecard(*, data_dir: Path | None = None) -> Scorecard:
 async def indicator_values(
     *, enterprise: Enterprise, as_of: datetime | None
 ) -> tuple[dict[str, float | None], str, datetime]:
-    """The latest stored snapshot at or before as_of, else freshly computed from the world."""
-    query = IndicatorSnapshot.filter(enterprise_id=enterprise.id)
+    """The latest stored snapshot at or before as_of; without one, a snapshot is computed from
+    the stored world as of `as_of` (default now) and stored."""
+    from domain.indicators.service import compute_and_store_snapshots
+
+    snap = await _latest_snapshot(enterprise.id, as_of)
+    if snap is None:
+        await compute_and_store_snapshots(as_of=as_of or datetime.now(UTC), usccs=[enterprise.uscc])
+        snap = await _latest_snapshot(enterprise.id, as_of)
+    if snap is None:  # pragma: no cover - the snapshot was just stored
+        raise Unavailable(f"no indicators for enterprise {enterprise.id}")
+    values = {str(k): (None if v is None else float(v)) for k, v in dict(snap.values).items()}
+    return values, snap.registry_version, snap.as_of
+
+
+async def _latest_snapshot(enterprise_id: int, as_of: datetime | None) -> IndicatorSnapshot | None:
+    query = IndicatorSnapshot.filter(enterprise_id=enterprise_id)
     if as_of is not None:
         query = query.filter(as_of__lte=as_of)
-    snap = await query.order_by("-as_of").first()
-    if snap is not None:
-        return dict(snap.values), snap.registry_version, snap.as_of
-    from db.frames import load_frames
-    from domain.indicators.compute import compute_indicators
-    from domain.indicators.registry import version as registry_version
-
-    when = as_of or datetime.now(UTC)
-    frames = await load_frames()
-    table = await asyncio.to_thread(compute_indicators, frames, when, usccs=[enterprise.uscc])
-    values: dict[str, float | None] = {}
-    if enterprise.uscc in table.index:
-        row = table.loc[enterprise.uscc]
-        values = {str(k): (None if pd.isna(v) else float(v)) for k, v in row.items()}
-    return values, registry_version(), when
+    return await query.order_by("-as_of", "-id").first()
 
 
 async def score_enterprise(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from db.models import Enterprise, ModelCard, Outcome, Patent, Valuation
+from db.models import Enterprise, IndicatorSnapshot, ModelCard, Outcome, Patent, Valuation
 from domain.errors import InvalidInput, NotFound
 from domain.scoring.service import score_enterprise, train_models
 from domain.valuation.service import latest_valuation, value_patent
@@ -68,15 +68,14 @@ async def test_train_then_value_and_score(db: str, data_dir: Path) -> None:
     assert score.model_versions["scorecard"] == sc_card.version
     assert 0 < score.probability_of_default < 1
     assert score.grade in {"AAA", "AA", "A", "BBB", "BB", "B", "CCC"}
+    # without a stored snapshot one was computed as of the scoring date and kept
+    snaps = await IndicatorSnapshot.filter(enterprise_id=ent.id)
+    assert [s.as_of for s in snaps] == [WHEN]
+    assert score.model_versions["indicators"] == snaps[0].registry_version
 
 
-async def test_failed_training_keeps_the_models_and_retraining_is_stable(
-    db: str, data_dir: Path
-) -> None:
+async def test_failed_training_keeps_the_models_in_service(db: str, data_dir: Path) -> None:
     before = await _trained(data_dir)
-    again = await train_models(data_dir=data_dir)
-    assert [c.version for c in again] == [c.version for c in before]
-    assert await ModelCard.all().count() == 2
     files = sorted(p.name for p in (data_dir / "models").iterdir())
     await Outcome.all().delete()
 
@@ -86,3 +85,11 @@ async def test_failed_training_keeps_the_models_and_retraining_is_stable(
     active = await ModelCard.filter(active=True).order_by("id")
     assert [(c.name, c.version) for c in active] == [(c.name, c.version) for c in before]
     assert sorted(p.name for p in (data_dir / "models").iterdir()) == files
+
+
+@pytest.mark.slow
+async def test_retraining_the_same_world_gives_the_same_versions(db: str, data_dir: Path) -> None:
+    first = await _trained(data_dir)
+    again = await train_models(data_dir=data_dir)
+    assert [c.version for c in again] == [c.version for c in first]
+    assert await ModelCard.all().count() == 2
