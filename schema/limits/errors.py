@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import MaskErrors
@@ -72,7 +71,8 @@ class ErrorPolicy(MaskErrors):
     """Stamps a code on every error; in production masks the unexpected ones and hints.
 
     Kept: errors with a public code, and errors about the request itself (syntax,
-    validation, variables: no response path and no foreign exception behind them).
+    variables: no response path and no foreign exception behind them); validation errors
+    come coded from `GraphQLLimits`.
     Masked: everything else, such as a resolver's exception, as "Unexpected error." with
     the code INTERNAL_SERVER_ERROR.
     """
@@ -81,16 +81,15 @@ class ErrorPolicy(MaskErrors):
         super().__init__(error_message=MASKED_MESSAGE)
         self.production = production
         self.public_codes = public_codes
-        self._validation_errors: frozenset[int] = frozenset()
-
-    def on_validate(self) -> Iterator[None]:
-        """Remember which errors validation produced, to code them as such."""
-        yield
-        errors = self.execution_context.pre_execution_errors or ()
-        self._validation_errors = frozenset(id(error) for error in errors)
 
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         return [self.public_error(error) for error in errors]
+
+    def _process_result(self, result: object) -> None:
+        # the base class checks a runtime Protocol here, which costs more than the rest
+        errors = getattr(result, "errors", None)
+        if errors:
+            result.errors = self._process_errors(errors)  # type: ignore[attr-defined]
 
     def classify(self, error: GraphQLError) -> str:
         """The code clients get for this error."""
@@ -101,8 +100,7 @@ class ErrorPolicy(MaskErrors):
             return INTERNAL_SERVER_ERROR
         if isinstance(error, GraphQLSyntaxError):
             return LIMIT_EXCEEDED if is_parse_limit(error) else GRAPHQL_PARSE_FAILED
-        if id(error) in self._validation_errors:
-            return GRAPHQL_VALIDATION_FAILED
+        # validation errors arrive coded (GraphQLLimits); what is left is about variables
         original = error.original_error
         if original is None or isinstance(original, GraphQLError) or error.nodes:
             return BAD_USER_INPUT

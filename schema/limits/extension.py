@@ -20,10 +20,10 @@ from strawberry.types.graphql import OperationType
 from schema.limits.analysis import shape_document
 from schema.limits.cache import CachedDocument, DocumentCache
 from schema.limits.config import LimitConfig
-from schema.limits.rules import configured_rules, cost_error
+from schema.limits.errors import INTERNAL_SERVER_ERROR, with_code
+from schema.limits.rules import GRAPHQL_VALIDATION_FAILED, configured_rules, cost_error
 
 log = logging.getLogger(__name__)
-INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
 
 # strawberry's own rules, which its default validation adds to graphql-core's
 STRAWBERRY_RULES: tuple[type[ASTValidationRule], ...] = (
@@ -67,15 +67,21 @@ class LimitsProfile:
         return self.limit_rules + self.spec_rules
 
     def validate(self, schema: GraphQLSchema, document: DocumentNode) -> list[GraphQLError]:
-        """Limits first; the costlier spec rules only run on a document within them."""
+        """Limits first; the costlier spec rules only run on a document within them.
+
+        Errors come back coded (GRAPHQL_VALIDATION_FAILED unless a rule set a code).
+        """
         options: dict[str, Any] = {
             "max_errors": self.limits.max_validation_errors,
             "hide_suggestions": self.production,
         }
         errors = validate(schema, document, self.limit_rules, **options)
-        if errors:
-            return errors
-        return validate(schema, document, self.spec_rules, **options)
+        if not errors:
+            errors = validate(schema, document, self.spec_rules, **options)
+        return [
+            e if (e.extensions or {}).get("code") else with_code(e, GRAPHQL_VALIDATION_FAILED)
+            for e in errors
+        ]
 
 
 class GraphQLLimits(SchemaExtension):
@@ -89,17 +95,12 @@ class GraphQLLimits(SchemaExtension):
         self.profile = profile
         self._entry: CachedDocument | None = None
 
-    def on_operation(self) -> Iterator[None]:
-        """Install the rules and parser limits, for any path that bypasses the cache."""
-        context = self.execution_context
-        context.validation_rules = self.profile.validation_rules
-        # a copy: another extension may write into the options
-        context.parse_options = cast(ParseOptions, dict(self.profile.parse_options))
-        yield
-
     def on_parse(self) -> Iterator[None]:
         """Take the document from the cache, or parse and cache it."""
         context = self.execution_context
+        # for any path that bypasses the cache (strawberry's own parse and validation)
+        context.validation_rules = self.profile.validation_rules
+        context.parse_options = cast(ParseOptions, dict(self.profile.parse_options))
         query = context.query
         if context.graphql_document is None and isinstance(query, str):
             cache = self.profile.cache
@@ -121,25 +122,28 @@ class GraphQLLimits(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         """Reuse the validation of an identical query text against the same schema."""
         context = self.execution_context
-        entry = self._entry
-        if entry is not None and context.pre_execution_errors is None:
+        document = context.graphql_document
+        if document is not None and context.pre_execution_errors is None:
             schema = context.schema._schema
-            if entry.validated_against is not schema:
-                try:
-                    entry.errors = self.profile.validate(schema, entry.document)
-                except Exception as exc:  # a raise here would skip every on_operation hook
-                    log.exception("validation failed")
-                    context.pre_execution_errors = [
-                        GraphQLError(
-                            "Unexpected error.",
-                            original_error=exc,
-                            extensions={"code": INTERNAL_SERVER_ERROR},
-                        )
-                    ]
-                    yield
-                    return
-                entry.validated_against = schema
-            context.pre_execution_errors = list(entry.errors)
+            entry = self._entry
+            try:
+                if entry is None or entry.document is not document:
+                    errors = self.profile.validate(schema, document)
+                else:
+                    if entry.validated_against is not schema:
+                        entry.errors = self.profile.validate(schema, document)
+                        entry.validated_against = schema
+                    errors = entry.errors
+            except Exception as exc:  # a raise here would skip every on_operation hook
+                log.exception("validation failed")
+                errors = [
+                    GraphQLError(
+                        "Unexpected error.",
+                        original_error=exc,
+                        extensions={"code": INTERNAL_SERVER_ERROR},
+                    )
+                ]
+            context.pre_execution_errors = list(errors)
         yield
 
     def on_execute(self) -> Iterator[None]:
