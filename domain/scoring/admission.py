@@ -13,7 +13,7 @@ from db.models import Enterprise, Event, TaxRecord
 from domain.errors import NotFound
 from domain.scoring.facts import application_facts
 from domain.scoring.rules import RuleHit, RuleSet, evaluate_rules, load_rules
-from domain.valuation.service import patent_frames
+from domain.valuation.service import partial_frames, patent_frames
 
 ENTERPRISE_FIELDS = ("uscc", "name", "founded_on", "registered_capital", "industry", "region",
                      "employees", "high_tech", "srdi", "status")  # fmt: skip
@@ -38,18 +38,18 @@ async def application_frames(*, uscc: str, patent_numbers: Sequence[str]) -> Wor
             "uscc", "occurred_at", "type", "payload", id="event_id"
         )
     )
-    if not base.events.empty:
-        events = pd.concat([events, base.events]).drop_duplicates(subset=["id"])
     tax = pd.DataFrame(
         await TaxRecord.filter(enterprise__uscc=uscc).values(
             "year", "rating", "revenue", "tax_paid", "arrears", uscc="enterprise__uscc"
         )
     )
-    return WorldFrames.from_tables(
-        {"enterprises": ent, "events": events, "tax": tax, "patents": base.patents,
-         "citations": base.citations, "litigations": base.litigations,
-         "litigation_patents": base.litigation_patents}
-    )  # fmt: skip
+    loaded = partial_frames({"enterprises": ent, "events": events, "tax": tax})
+    loaded.patents, loaded.citations = base.patents, base.citations
+    loaded.litigations, loaded.litigation_patents = base.litigations, base.litigation_patents
+    if not base.events.empty:
+        both = pd.concat([loaded.events, base.events], ignore_index=True)
+        loaded.events = both.drop_duplicates(subset=["id"]).reset_index(drop=True)
+    return loaded
 
 
 async def check_application(

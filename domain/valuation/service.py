@@ -8,12 +8,13 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from db.frames import WorldFrames
+from db.frames import WorldFrames, normalise
 from db.models import ModelCard, Patent, Valuation
 from domain.errors import InvalidInput, NotFound, Unavailable
 from domain.valuation.events import PATENT_EVENTS, payload_number
@@ -102,19 +103,40 @@ async def patent_frames(numbers: list[str]) -> WorldFrames:
         await Litigation.filter(case_no__in=cases).values(*LITIGATION_FIELDS) if cases else []
     )
     wanted = set(numbers)
+    owners = set()
+    if not patents.empty:
+        owners = {str(o) for o in patents.loc[patents["number"].isin(wanted), "owner"].dropna()}
+    # status events are filed under the owner (and both parties of a transfer): reading the
+    # owners' events finds them without scanning every patent event of the bank
     events = pd.DataFrame(
         [
             e
-            for e in await Event.filter(type__in=PATENT_EVENTS).values(
+            for e in await Event.filter(type__in=PATENT_EVENTS, uscc__in=sorted(owners)).values(
                 "uscc", "occurred_at", "type", "payload", id="event_id"
             )
             if payload_number(e["payload"]) in wanted
         ]
+        if owners
+        else []
     )
-    return WorldFrames.from_tables(
+    return partial_frames(
         {"patents": patents, "citations": citations, "litigation_patents": links,
          "litigations": litigations, "events": events}
     )  # fmt: skip
+
+
+@cache
+def _empty_frames() -> WorldFrames:
+    return WorldFrames.from_tables({})
+
+
+def partial_frames(tables: dict[str, pd.DataFrame]) -> WorldFrames:
+    """Frames from a few loaded tables, the others empty (normalising only what was loaded)."""
+    empty = _empty_frames()
+    built = {name: getattr(empty, name) for name in empty.names()}
+    for name, df in tables.items():
+        built[name] = getattr(empty, name) if df.empty else normalise(name, df)
+    return WorldFrames(**built)
 
 
 def quality_of(frames: WorldFrames, as_of: datetime) -> pd.DataFrame:
