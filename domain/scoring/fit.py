@@ -178,6 +178,11 @@ def fit_from_world(
     if has_dates:
         s = as_of_train or _add_months(end, -2 * horizon_months)
         mid = _add_months(s, horizon_months)
+        if not s < mid < end:
+            raise InvalidInput(
+                f"the training date {s} leaves no test period before the outcomes' date {end}",
+                field="as_of_train",
+            )
         s_ts, mid_ts, end_ts = pd.Timestamp(s), pd.Timestamp(mid), pd.Timestamp(end)
         alive_at_s = ~(defaulted & (dates < s_ts)).to_numpy()
         y_tr_all = (defaulted & (dates >= s_ts) & (dates < mid_ts)).to_numpy()

@@ -36,7 +36,7 @@ class ScoreResult:
 
 def score_values(card: Scorecard, values: Mapping[str, float | None]) -> ScoreResult:
     """Score one applicant's indicator values (code -> value; missing or None is missing)."""
-    row = pd.DataFrame([{f: values.get(f) for f in card.features}], dtype=float)
+    row = pd.DataFrame([{f: values.get(f) for f in card.features}])
     out = card.score(row).iloc[0]
     return ScoreResult(
         score=int(out["score"]),

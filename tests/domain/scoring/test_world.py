@@ -48,3 +48,10 @@ def test_a_world_without_outcomes_is_refused(frames: WorldFrames) -> None:
     empty.outcomes = frames.outcomes.iloc[0:0]
     with pytest.raises(InvalidInput, match="no outcomes"):
         fit_from_world(empty)
+
+
+def test_a_training_date_without_a_test_period_is_refused(frames: WorldFrames) -> None:
+    from datetime import date
+
+    with pytest.raises(InvalidInput, match="no test period"):
+        fit_from_world(frames, as_of_train=date(2025, 6, 1))
