@@ -153,18 +153,6 @@ def table_rows(tab: Table) -> list[dict[str, Any]]:
     return [dict(zip(names, vals, strict=True)) for vals in zip(*columns, strict=True)]
 
 
-def write_tables(tables: dict[str, Table], out_dir: Path) -> dict[str, int]:
-    """Write every table as `<name>.jsonl` in `out_dir`; returns rows per file."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    counts: dict[str, int] = {}
-    for name, tab in tables.items():
-        with (out_dir / f"{name}.jsonl").open("w", encoding="utf-8", newline="\n") as fh:
-            for text in encode_lines(tab):
-                fh.write(text)
-        counts[name] = len(tab)
-    return counts
-
-
 def write_rows(rows: WorldRows, out_dir: Path) -> dict[str, int]:
     """Write world rows as `<name>.jsonl` files, one compact JSON object per line."""
     out_dir.mkdir(parents=True, exist_ok=True)
