@@ -7,8 +7,9 @@ fragment cycles contribute nothing (graphql-core's NoFragmentCyclesRule reports 
 
 Cost: every field costs 1, and the fields below a list are counted once per item it may
 return: `first` when the field takes it (a literal, a variable, or the argument's default),
-otherwise a default page size; plain lists of objects count a default list size, except the
-`edges`/`nodes` of a `...Connection` type, whose size the connection field already counted.
+otherwise a default page size; plain lists of objects count a default list size. On a
+`...Connection` type only `edges`/`nodes` are counted per item (`totalCount`, `pageInfo` once);
+a fragment spread directly in a connection's selection is counted per item as a whole.
 Introspection lists are not multiplied: they are bounded by the schema, and
 MaxIntrospectionDepthRule bounds their cycles.
 """
@@ -18,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import NamedTuple
 
 from graphql import (
     GraphQLField,
@@ -48,13 +50,20 @@ from graphql.type import SchemaMetaFieldDef, TypeMetaFieldDef, TypeNameMetaField
 CAP = 10**15
 INTROSPECTION_ROOTS = frozenset({"__schema", "__type"})
 LIST_SIZE_ARGUMENT = "first"
+CONNECTION_ITEMS = frozenset({"edges", "nodes"})
 
 
 class DefaultSize(Enum):
-    """A list size known only from the limits configuration."""
+    """A page size known only from the limits configuration."""
 
     PAGE = "page"
-    LIST = "list"
+
+
+@dataclass(frozen=True, slots=True)
+class ListSize:
+    """The assumed length of a plain list field ("Type.field"), from the configuration."""
+
+    coordinate: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +74,7 @@ class VariableSize:
     fallback: int | None
 
 
-Factor = DefaultSize | VariableSize
+Factor = DefaultSize | ListSize | VariableSize
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,9 +154,13 @@ class DocumentShape:
         variables: Mapping[str, object] | None,
         page_size: int,
         list_size: int,
+        list_sizes: Mapping[str, int] | None = None,
     ) -> int:
-        """The operation's cost with these variable values (None: not known yet)."""
-        size = _size_resolver(operation, variables or {}, page_size, list_size)
+        """The operation's cost with these variable values (None: not known yet).
+
+        `list_sizes` overrides `list_size` for given plain list fields ("Type.field").
+        """
+        size = _size_resolver(operation, variables or {}, page_size, list_size, list_sizes or {})
         fragment_costs: dict[str, int] = {}
         for name in self.order:
             fragment_costs[name] = _definition_cost(self.fragments[name], size, fragment_costs)
@@ -204,26 +217,28 @@ def _shape_definition(
         )
     else:
         root = schema.get_type(definition.type_condition.name.value)
-    stack: list[tuple[SelectionSetNode, GraphQLNamedType | None, int, int, tuple[Factor, ...]]]
-    stack = [(definition.selection_set, root, 0, 1, ())]
+    stack = [_Frame(definition.selection_set, root, 0, 1, (), None)]
     while stack:
-        selection_set, parent, level, coefficient, factors = stack.pop()
-        for selection in selection_set.selections or ():
+        frame = stack.pop()
+        for selection in frame.selection_set.selections or ():
             shape.directives += len(selection.directives or ())
             if isinstance(selection, FieldNode):
-                child = _shape_field(schema, shape, selection, parent, level, coefficient, factors)
+                child = _shape_field(schema, shape, selection, frame)
                 if child is not None:
                     stack.append(child)
             elif isinstance(selection, InlineFragmentNode):
                 condition = selection.type_condition
-                inner = parent if condition is None else schema.get_type(condition.name.value)
-                stack.append((selection.selection_set, inner, level, coefficient, factors))
+                inner = frame.parent if condition is None else schema.get_type(condition.name.value)
+                stack.append(frame._replace(selection_set=selection.selection_set, parent=inner))
             elif isinstance(selection, FragmentSpreadNode):
+                # spread inside a connection: its whole cost counts once per item
+                items = frame.items if frame.items is not None else 1
+                coefficient, factors = _scaled(frame.coefficient, frame.factors, items)
                 shape.spreads.append(
                     Spread(
                         selection.name.value,
-                        level,
-                        _is_introspection_type(parent),
+                        frame.level,
+                        _is_introspection_type(frame.parent),
                         coefficient,
                         factors,
                     )
@@ -233,17 +248,24 @@ def _shape_definition(
     return shape
 
 
+class _Frame(NamedTuple):
+    """A selection set to walk, and how often its fields are resolved."""
+
+    selection_set: SelectionSetNode
+    parent: GraphQLNamedType | None
+    level: int
+    coefficient: int
+    factors: tuple[Factor, ...]
+    # in a connection's selection: the page size its edges/nodes are resolved for
+    items: int | Factor | None
+
+
 def _shape_field(
-    schema: GraphQLSchema,
-    shape: DefinitionShape,
-    node: FieldNode,
-    parent: GraphQLNamedType | None,
-    level: int,
-    coefficient: int,
-    factors: tuple[Factor, ...],
-) -> tuple[SelectionSetNode, GraphQLNamedType | None, int, int, tuple[Factor, ...]] | None:
+    schema: GraphQLSchema, shape: DefinitionShape, node: FieldNode, frame: _Frame
+) -> _Frame | None:
     name = node.name.value
-    level += 1
+    parent = frame.parent
+    level = frame.level + 1
     if node.alias is not None:
         shape.aliases += 1
     introspection = name in INTROSPECTION_ROOTS or _is_introspection_type(parent)
@@ -253,17 +275,26 @@ def _shape_field(
         shape.introspection_depth = max(shape.introspection_depth, level)
     else:
         shape.depth = max(shape.depth, level)
-    shape.terms[factors] = min(shape.terms.get(factors, 0) + coefficient, CAP)
+    key = frame.factors
+    shape.terms[key] = min(shape.terms.get(key, 0) + frame.coefficient, CAP)
     if node.selection_set is None:
         return None
     definition = _field_definition(schema, parent, name)
     child = get_named_type(definition.type) if definition is not None else None
     size: int | Factor = 1
+    items: int | Factor | None = None
     if definition is not None and not introspection:
-        size = _list_size(definition, parent, node)
+        size, items = _sizes(definition, parent, node, frame.items)
+    coefficient, factors = _scaled(frame.coefficient, frame.factors, size)
+    return _Frame(node.selection_set, child, level, coefficient, factors, items)
+
+
+def _scaled(
+    coefficient: int, factors: tuple[Factor, ...], size: int | Factor
+) -> tuple[int, tuple[Factor, ...]]:
     if isinstance(size, int):
-        return node.selection_set, child, level, min(coefficient * size, CAP), factors
-    return node.selection_set, child, level, coefficient, (*factors, size)
+        return min(coefficient * size, CAP), factors
+    return coefficient, (*factors, size)
 
 
 def _field_definition(
@@ -281,35 +312,50 @@ def _field_definition(
     return None
 
 
-def _list_size(
-    definition: GraphQLField, parent: GraphQLNamedType | None, node: FieldNode
-) -> int | Factor:
-    """How many times the field's selections may be resolved."""
-    argument = definition.args.get(LIST_SIZE_ARGUMENT)
-    if argument is not None:
-        default = argument.default_value
-        fallback = default if isinstance(default, int) and not isinstance(default, bool) else None
-        for given in node.arguments or ():
-            if given.name.value != LIST_SIZE_ARGUMENT:
-                continue
-            if isinstance(given.value, IntValueNode):
-                return _int_literal(given.value.value)
-            if isinstance(given.value, VariableNode):
-                return VariableSize(given.value.name.value, fallback)
-            break  # null or a wrong type: the default applies (or validation refuses)
-        return max(fallback, 0) if fallback is not None else DefaultSize.PAGE
+def _sizes(
+    definition: GraphQLField,
+    parent: GraphQLNamedType | None,
+    node: FieldNode,
+    items: int | Factor | None,
+) -> tuple[int | Factor, int | Factor | None]:
+    """How often the field's selections are resolved, and a connection's page size."""
+    if _is_connection(parent) and node.name.value in CONNECTION_ITEMS:
+        return (DefaultSize.PAGE if items is None else items), None
+    size = _first(definition, node)
+    if size is not None:
+        # a connection's totalCount and pageInfo are resolved once, its edges per item
+        if _is_connection(get_named_type(definition.type)):
+            return 1, size
+        return size, None
     field_type = definition.type
     if is_non_null_type(field_type):
         field_type = field_type.of_type  # type: ignore[attr-defined]
     if is_list_type(field_type) and is_composite_type(get_named_type(field_type)):
-        if (
-            parent is not None
-            and parent.name.endswith("Connection")
-            and node.name.value in ("edges", "nodes")
-        ):
-            return 1
-        return DefaultSize.LIST
-    return 1
+        owner = parent.name if parent is not None else "?"
+        return ListSize(f"{owner}.{node.name.value}"), None
+    return 1, None
+
+
+def _first(definition: GraphQLField, node: FieldNode) -> int | Factor | None:
+    """The list size a `first` argument asks for; None when the field takes none."""
+    argument = definition.args.get(LIST_SIZE_ARGUMENT)
+    if argument is None:
+        return None
+    default = argument.default_value
+    fallback = default if isinstance(default, int) and not isinstance(default, bool) else None
+    for given in node.arguments or ():
+        if given.name.value != LIST_SIZE_ARGUMENT:
+            continue
+        if isinstance(given.value, IntValueNode):
+            return _int_literal(given.value.value)
+        if isinstance(given.value, VariableNode):
+            return VariableSize(given.value.name.value, fallback)
+        break  # null or a wrong type: the default applies (or validation refuses)
+    return max(fallback, 0) if fallback is not None else DefaultSize.PAGE
+
+
+def _is_connection(type_: GraphQLNamedType | None) -> bool:
+    return type_ is not None and type_.name.endswith("Connection")
 
 
 def _int_literal(text: str) -> int:
@@ -387,13 +433,17 @@ def _variable_defaults(node: OperationDefinitionNode) -> dict[str, object]:
 
 
 def _size_resolver(
-    operation: OperationShape, variables: Mapping[str, object], page_size: int, list_size: int
+    operation: OperationShape,
+    variables: Mapping[str, object],
+    page_size: int,
+    list_size: int,
+    list_sizes: Mapping[str, int],
 ) -> Callable[[Factor], int]:
     def size(factor: Factor) -> int:
         if factor is DefaultSize.PAGE:
             return page_size
-        if factor is DefaultSize.LIST:
-            return list_size
+        if isinstance(factor, ListSize):
+            return list_sizes.get(factor.coordinate, list_size)
         assert isinstance(factor, VariableSize)
         if factor.name in variables:
             raw = variables[factor.name]
@@ -434,6 +484,7 @@ __all__ = [
     "CAP",
     "DefaultSize",
     "DocumentShape",
+    "ListSize",
     "OperationShape",
     "VariableSize",
     "shape_document",

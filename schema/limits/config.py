@@ -17,9 +17,13 @@ class LimitConfig:
     # GraphiQL's introspection query nests `ofType` about 13 levels deep
     max_introspection_depth: int = 15
     max_validation_errors: int = 20
-    # how many items a list is assumed to return when no `first` says so
+    # how many items a list is assumed to return when no `first` says so: the page size of
+    # connections; for plain lists of objects (small collections in this API: tax years,
+    # parties, reasons) `default_list_size`, or `list_sizes` for named ones:
+    # (("Loan.schedule", 60), ...)
     default_page_size: int = 20
-    default_list_size: int = 20
+    default_list_size: int = 10
+    list_sizes: tuple[tuple[str, int], ...] = ()
     # parsing
     max_tokens: int = 2000
     max_query_length: int = 50_000
@@ -34,8 +38,16 @@ class LimitConfig:
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
-            if value <= 0:
+            if isinstance(value, int | float) and value <= 0:
                 raise ValueError(f"LimitConfig.{f.name} must be positive, not {value!r}")
+        for coordinate, size in self.list_sizes:
+            if "." not in coordinate or size < 0:
+                raise ValueError(f"LimitConfig.list_sizes: bad entry {(coordinate, size)!r}")
+
+    @property
+    def list_size_map(self) -> dict[str, int]:
+        """`list_sizes` as a mapping."""
+        return dict(self.list_sizes)
 
 
 __all__ = ["LimitConfig"]

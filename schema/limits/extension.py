@@ -173,6 +173,7 @@ class GraphQLLimits(SchemaExtension):
             variables=self.execution_context.variables,
             page_size=limits.default_page_size,
             list_size=limits.default_list_size,
+            list_sizes=limits.list_size_map,
         )
         return cost_error(operation, cost, limits)
 

@@ -143,6 +143,7 @@ class CostRule(_ShapeRule):
             variables=None,
             page_size=self.limits.default_page_size,
             list_size=self.limits.default_list_size,
+            list_sizes=self.limits.list_size_map,
         )
         return cost_error(operation, cost, self.limits)
 

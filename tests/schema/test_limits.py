@@ -201,8 +201,22 @@ async def test_directive_limit(make_schema: SchemaFactory, query: str, refused: 
         ("{ node(id: 1) { children { name } } }", None, 1 + 1 + 20),
         ("{ node(id: 1) { children(first: null) { name } } }", None, 1 + 1 + 20),
         ("{ node(id: 1) { children(first: -5) { name } } }", None, 1 + 1),
-        # connection: edges/node are not counted again
-        ("{ nodes(first: 5) { edges { node { name } } totalCount } }", None, 1 + 5 * 4),
+        # connection: edges once, what is under them per item, totalCount once
+        ("{ nodes(first: 5) { edges { node { name } } totalCount } }", None, 1 + 1 + 5 * 2 + 1),
+        ("{ nodes { edges { cursor } } }", None, 1 + 1 + 20),
+        ("{ nodes(first: 0) { totalCount edges { cursor } } }", None, 3),
+        # a fragment spread right in a connection counts per item as a whole (safe side)
+        (
+            "{ nodes(first: 5) { ...P } } fragment P on NodeConnection { totalCount }",
+            None,
+            1 + 5 * 1,
+        ),
+        (
+            "query($n: Int) { nodes(first: $n) { edges { node {"
+            " kids(first: $n) { edges { node { name } } } } } } }",
+            {"n": 3},
+            1 + 1 + 3 * (1 + 1 + 1 + 3 * 2),
+        ),
         # a plain list of objects without `first`: the default list size
         ("{ rows { name } }", None, 1 + 20),
         ("query($n: Int) { node(id: 1) { children(first: $n) { name } } }", {"n": 3}, 5),
@@ -448,6 +462,31 @@ def test_document_cache_is_bounded() -> None:
     assert len(cache) == 1  # too long to keep
 
 
-def test_limit_config_refuses_nonsense() -> None:
-    with pytest.raises(ValueError, match="max_depth"):
-        LimitConfig(max_depth=0)
+@pytest.mark.parametrize(("list_sizes", "cost"), [((), 1 + 10), ((("Query.rows", 50),), 1 + 50)])
+async def test_plain_list_sizes_are_configurable(
+    make_schema: SchemaFactory, list_sizes: tuple[tuple[str, int], ...], cost: int
+) -> None:
+    schema, _ = make_schema(limits=LimitConfig(max_cost=30, list_sizes=list_sizes))
+    result = await run(schema, "{ rows { name } }")
+    assert ("LIMIT_EXCEEDED" in codes(result)) is (cost > 30)
+    shape = shape_document(schema._schema, parse("{ rows { name } }"))
+    operation = shape.operation(None)
+    assert operation is not None
+    sizes = dict(list_sizes)
+    assert (
+        shape.cost(operation, variables=None, page_size=20, list_size=10, list_sizes=sizes) == cost
+    )
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"max_depth": 0},
+        {"max_cost": -1},
+        {"list_sizes": (("rows", 5),)},
+        {"list_sizes": (("Q.f", -1),)},
+    ],
+)
+def test_limit_config_refuses_nonsense(kwargs: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match="LimitConfig"):
+        LimitConfig(**kwargs)
