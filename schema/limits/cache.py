@@ -54,7 +54,10 @@ class DocumentCache:
             self.misses += 1
             return None
         self.hits += 1
-        self._entries.move_to_end(query)
+        try:
+            self._entries.move_to_end(query)
+        except KeyError:  # evicted meanwhile by another thread (synchronous execution)
+            pass
         return entry
 
     def put(self, query: str, document: DocumentNode) -> CachedDocument:
@@ -67,7 +70,9 @@ class DocumentCache:
             self._chars -= len(query)
         self._entries[query] = entry
         self._chars += len(query)
-        while len(self._entries) > self.max_entries or self._chars > self.max_chars:
+        while self._entries and (
+            len(self._entries) > self.max_entries or self._chars > self.max_chars
+        ):
             evicted, _ = self._entries.popitem(last=False)
             self._chars -= len(evicted)
         return entry

@@ -8,10 +8,11 @@ from typing import Any
 import graphql
 import pytest
 import strawberry.schema.schema as strawberry_schema_module
-from graphql import get_introspection_query, parse
+from graphql import GraphQLError, GraphQLSyntaxError, Source, get_introspection_query, parse
 from strawberry.types import ExecutionResult
 
 import schema.limits.extension as extension_module
+from schema.http import make_graphql_app
 from schema.limits import (
     LimitConfig,
     MaxDepthRule,
@@ -373,6 +374,39 @@ async def test_typename_stays_allowed_in_production(make_schema: SchemaFactory) 
     schema, _ = make_schema()
     result = await run(schema, "{ __typename }")
     assert result.data == {"__typename": "Query"}
+
+
+@pytest.mark.parametrize(
+    ("production", "error", "code", "message"),
+    [
+        (True, GraphQLSyntaxError(Source("{"), 1, "Unexpected <EOF>."), "GRAPHQL_PARSE_FAILED", None),
+        (True, GraphQLError("db password is x", original_error=RuntimeError()),
+         "INTERNAL_SERVER_ERROR", "Unexpected error."),
+        (False, GraphQLError("db password is x"), "INTERNAL_SERVER_ERROR", "db password is x"),
+        (True, GraphQLError("no", extensions={"code": "FORBIDDEN"}), "FORBIDDEN", "no"),
+    ],
+)  # fmt: skip
+async def test_http_view_codes_errors_that_escaped_the_policy(
+    make_schema: SchemaFactory,
+    production: bool,
+    error: GraphQLError,
+    code: str,
+    message: str | None,
+) -> None:
+    # an error raised from an extension hook skips ErrorPolicy; the view still codes it
+    schema, hardening = make_schema(production=production)
+    view = make_graphql_app(
+        schema, production=production, limits=hardening.limits, context_getter=_no_context
+    )
+    response = await view.process_result(None, ExecutionResult(data=None, errors=[error]))  # type: ignore[arg-type]
+    [formatted] = response["errors"]  # type: ignore[misc]
+    assert formatted["extensions"]["code"] == code  # type: ignore[index]
+    if message is not None:
+        assert formatted["message"] == message  # type: ignore[index]
+
+
+async def _no_context(request: Any) -> None:
+    return None
 
 
 # ---- caching ----------------------------------------------------------------------------------
