@@ -175,8 +175,6 @@ class HostileTarget:
     query: str
     # a valid mutation, which must never run over GET
     mutation: str
-    # a valid subscription that keeps streaming
-    subscription: str
     # a valid query nesting fields exactly `n` levels deep (n >= 2)
     deep: Callable[[int], str]
     # valid queries whose cost exceeds the limit: literal `first`s, then variables
@@ -185,6 +183,8 @@ class HostileTarget:
     # a query on a misspelt field, and a query/variables with a misspelt enum value
     misspelt_field: str
     misspelt_enum: tuple[str, dict[str, Any]]
+    # a valid subscription that keeps streaming (None: the schema has none)
+    subscription: str | None = None
     # a field whose resolver fails unexpectedly (None: the schema has none)
     failing_field: str | None = None
     # a query returning how many mutations ran (None: not observable)
