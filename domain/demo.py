@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from db.models import Role, User
+from db.models import ModelCard, Role, User
 from domain.accounts.service import create_staff_user
 
 DEMO_PASSWORD = "demo-password-1"
@@ -31,6 +31,17 @@ async def load_demo(*, data_dir: Path, enterprises: int, seed: int) -> dict[str,
     print("importing the demo world...", file=sys.stderr)
     report = await import_world_dir(world_dir)
     products = await seed_products()
+    trained: list[str] = []
+    if not await ModelCard.filter(active=True).exists():
+        from domain.scoring.service import train_models
+
+        print(
+            "training the valuation model and the scorecard on the demo world...", file=sys.stderr
+        )
+        cards = await train_models(
+            data_dir=data_dir, progress=lambda m: print(f"  {m}", file=sys.stderr)
+        )
+        trained = [f"{c.name} {c.version}" for c in cards]
     created = []
     for email, role in DEMO_STAFF:
         if not await User.filter(email=email).exists():
@@ -40,6 +51,7 @@ async def load_demo(*, data_dir: Path, enterprises: int, seed: int) -> dict[str,
         "world": str(world_dir),
         "records_added": report.total_added,
         "products": len(products),
+        "models_trained": trained,
         "staff_created": created,
         "staff_password": DEMO_PASSWORD,
     }
