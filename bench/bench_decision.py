@@ -21,6 +21,7 @@ import statistics
 import sys
 import time
 from collections import Counter
+from datetime import UTC
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -36,29 +37,64 @@ def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-async def _prepare(data_dir: Path, enterprises: int, seed: int) -> None:
+async def _prepare(data_dir: Path, enterprises: int, seed: int, *, with_gnn: bool) -> None:
     """Load the demo world and products, and train the models, unless already done."""
-    from db.models import Enterprise, ModelCard
-    from domain.demo import load_demo
+    from db.models import Enterprise, IndicatorSnapshot, ModelCard
+    from domain.products.service import seed_products
     from domain.scoring.service import train_models
+    from domain.world.generator import generate_to_dir
+    from domain.world.importer import import_world_dir
 
     if await Enterprise.all().count() < enterprises:
-        _say(f"loading a demo world of {enterprises} enterprises")
-        await load_demo(data_dir=data_dir, enterprises=enterprises, seed=seed)
-    else:
-        from domain.products.service import seed_products
-
-        await seed_products()
+        world = data_dir / "world"
+        if not (world / "enterprises.jsonl").exists():
+            _say(f"generating a demo world of {enterprises} enterprises")
+            await asyncio.to_thread(
+                generate_to_dir, out_dir=world, enterprises=enterprises, seed=seed
+            )
+        _say("importing the world")
+        await import_world_dir(world)
+    await seed_products()
     if not await ModelCard.filter(name="scorecard", active=True).exists():
         _say("training the scorecard and the valuation model")
         await train_models(data_dir=data_dir, progress=_say)
-    try:
-        from domain.indicators.service import snapshot_all  # type: ignore[import-not-found]
-    except ImportError:
-        _say("no indicator snapshot service: scores compute indicators on the fly")
-    else:
-        _say("computing indicator snapshots")
-        await snapshot_all()
+    if with_gnn:
+        from gnn.registry import active_version
+        from gnn.service import train
+
+        if active_version(data_dir) is None:
+            _say("training the graph model")
+            await train(data_dir=data_dir)
+    if not await IndicatorSnapshot.all().exists():
+        _say("computing indicator snapshots for every enterprise (the nightly batch)")
+        await _snapshots()
+
+
+async def _snapshots() -> None:
+    """Store each enterprise's indicators as of the world's end, as a nightly batch would."""
+    import math
+
+    from db.frames import load_frames
+    from db.models import Enterprise, IndicatorSnapshot
+    from domain.indicators import registry
+    from domain.indicators.compute import compute_indicators
+    from gnn.service import default_as_of
+
+    frames = await load_frames()
+    as_of = default_as_of(frames).to_pydatetime().replace(tzinfo=UTC)
+    table = await asyncio.to_thread(compute_indicators, frames, as_of)
+    ids = dict(await Enterprise.all().values_list("uscc", "id"))
+    rows = [
+        IndicatorSnapshot(
+            enterprise_id=ids[uscc],
+            as_of=as_of,
+            values={k: float(v) for k, v in row.items() if not math.isnan(v)},
+            registry_version=registry.version(),
+        )
+        for uscc, row in table.iterrows()
+        if uscc in ids
+    ]
+    await IndicatorSnapshot.bulk_create(rows, batch_size=200)
 
 
 async def _candidates(count: int, rng: random.Random) -> list[tuple[int, list[str]]]:
@@ -101,7 +137,7 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
     data_dir: Path = args.data_dir
     await init_db(f"sqlite://{data_dir / 'ipcredit.sqlite3'}")
     try:
-        await _prepare(data_dir, args.enterprises, args.seed)
+        await _prepare(data_dir, args.enterprises, args.seed, with_gnn=args.with_gnn)
         rng = random.Random(args.seed)
         chosen = await _candidates(args.applications + WARM_UP, rng)
         if len(chosen) < args.applications + WARM_UP:
@@ -156,6 +192,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--data-dir", type=Path, default=Path("data/bench_decision"))
     parser.add_argument("--fresh", action="store_true", help="rebuild the world and models")
+    parser.add_argument("--with-gnn", action="store_true", help="train and use the graph model")
     args = parser.parse_args()
     args.data_dir = args.data_dir.resolve()
     if args.fresh and args.data_dir.exists():

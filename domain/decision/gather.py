@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from db.models import Enterprise, Financial, LoanApplication, RiskScore, TaxRecord
+from db.models import Enterprise, Financial, LoanApplication, RiskScore, TaxRecord, Valuation
 from domain.decision.inputs import Reason, RiskInputs, RuleHit
 from domain.scoring.admission import check_application
 from domain.scoring.service import score_enterprise
@@ -20,10 +21,15 @@ async def gather_risk_inputs(application: LoanApplication) -> RiskInputs:
     now = datetime.now(UTC)
     enterprise = await Enterprise.get(id=application.enterprise_id)  # type: ignore[attr-defined]
     numbers = await pledged_numbers(application_id=application.id)
-    score = await score_enterprise(enterprise_id=enterprise.id)
-    valuations = {n: await value_patent(number=n, as_of=now) for n in numbers}
-    rules = await check_application(uscc=enterprise.uscc, patent_numbers=numbers, as_of=now)
-    graph_risk, gnn_version = await graph_risk_of(enterprise.uscc)
+    # the services spend most of their time in worker threads: run them side by side
+    score, rules, (graph_risk, gnn_version), revenue, valued = await asyncio.gather(
+        score_enterprise(enterprise_id=enterprise.id),
+        check_application(uscc=enterprise.uscc, patent_numbers=numbers, as_of=now),
+        graph_risk_of(enterprise.uscc),
+        annual_revenue(enterprise_id=enterprise.id),
+        _value_all(numbers, now),
+    )
+    valuations = dict(zip(numbers, valued, strict=True))
     versions: dict[str, str] = {str(k): str(v) for k, v in (score.model_versions or {}).items()}
     versions["rules"] = rules.rules_version
     model_names = sorted({v.model_version for v in valuations.values()})
@@ -42,7 +48,7 @@ async def gather_risk_inputs(application: LoanApplication) -> RiskInputs:
         reasons=tuple(_reason(r) for r in score.reasons or []),
         graph_risk=graph_risk,
         pledge_values={n: Decimal(v.pledge_value) for n, v in valuations.items()},
-        annual_revenue=await annual_revenue(enterprise_id=enterprise.id),
+        annual_revenue=revenue,
         rule_hits=tuple(RuleHit(h.code, h.kind, h.action, h.description) for h in rules.hits),
         model_versions=versions,
         as_of=now,
@@ -60,8 +66,12 @@ async def graph_risk_of(uscc: str) -> tuple[float | None, str | None]:
         state = await loaded()
     except GraphRiskError:
         return None, None
-    risk = state.score_map().get(uscc)
+    risk = state.graph.score_map().get(uscc)
     return (None, None) if risk is None else (risk, state.version)
+
+
+async def _value_all(numbers: list[str], when: datetime) -> list[Valuation]:
+    return list(await asyncio.gather(*(value_patent(number=n, as_of=when) for n in numbers)))
 
 
 async def annual_revenue(*, enterprise_id: int) -> Decimal | None:
