@@ -29,7 +29,6 @@ from strawberry.exceptions import MissingQueryError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.async_base_view import AsyncHTTPRequestAdapter
 from strawberry.http.exceptions import NonJsonMessageReceived, NonTextMessageReceived
-from strawberry.http.parse_content_type import parse_content_type
 from strawberry.schema.base import BaseSchema
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
@@ -224,7 +223,7 @@ class HardenedGraphQL(GraphQL[Any, None]):
         response: Response
         try:
             self.check_request(request)
-            response = await self.run(request)
+            response = await self.run_http(request)
         except HTTPException as exc:
             response = error_response(exc.status_code, exc.reason)
         await response(scope, receive, send)
@@ -234,9 +233,31 @@ class HardenedGraphQL(GraphQL[Any, None]):
         if request.method not in ("GET", "POST"):
             raise HTTPException(405, "GraphQL is served over GET and POST only")
         if request.method == "POST":
-            content_type, _ = parse_content_type(request.headers.get("content-type", ""))
-            if content_type != "application/json":
+            content_type = request.headers.get("content-type", "").partition(";")[0]
+            if content_type.strip().lower() != "application/json":
                 raise HTTPException(415, "Send GraphQL requests as application/json")
+
+    async def run_http(self, request: Request) -> Response:
+        """One JSON operation per HTTP request (no batches, streams or uploads here)."""
+        adapter = self.request_adapter_class(request)
+        if self.should_render_graphql_ide(adapter):
+            if self.graphql_ide:
+                return await self.render_graphql_ide(request)
+            raise HTTPException(404, "Not Found")
+        request_data = await self.parse_http_body(adapter)
+        assert isinstance(request_data, GraphQLRequestData)
+        result = await self.execute_single(
+            request=request,
+            request_adapter=adapter,
+            sub_response=None,
+            context=await self.context_getter(request),
+            root_value=None,
+            request_data=request_data,
+        )
+        response_data = await self.process_result(request, result)
+        if result.errors:
+            self._handle_errors(result.errors, response_data)
+        return Response(self.encode_json(response_data), media_type="application/json")
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Any:
         """The context from the application's getter."""
