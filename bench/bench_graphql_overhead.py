@@ -26,7 +26,6 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -357,13 +356,16 @@ def _measure(
     server = Server(app_spec)
     try:
         server.wait_ready()
-        results = []
+        results: list[Result] = []
         for scenario in scenarios:
-            run: Callable[[], Awaitable[Result]] = lambda s=scenario: run_load(  # noqa: E731
-                server, s, requests=args.requests, concurrency=args.concurrency,
+            load = run_load(
+                server,
+                scenario,
+                requests=args.requests,
+                concurrency=args.concurrency,
                 cap_s=args.cap_seconds,
-            )  # fmt: skip
-            results.append(asyncio.run(run()))
+            )
+            results.append(asyncio.run(load))
             print(f"  {scenario.name}: done", file=sys.stderr)
         return results
     finally:
