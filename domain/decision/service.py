@@ -43,7 +43,8 @@ def product_terms(product: LoanProduct) -> ProductTerms:
 
 def decided_by(policy: Policy, model_versions: dict[str, str]) -> str:
     """`model:` followed by the policy and every model version used."""
-    parts = [f"policy={policy.version}"] + [f"{k}={v}" for k, v in sorted(model_versions.items())]
+    others = sorted((k, v) for k, v in model_versions.items() if k != "policy")
+    parts = [f"policy={policy.version}"] + [f"{k}={v}" for k, v in others]
     return ("model:" + ",".join(parts))[:254]
 
 
