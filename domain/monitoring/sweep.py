@@ -19,8 +19,9 @@ from decimal import Decimal
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.exceptions import IntegrityError
 
-from db.models import IndicatorSnapshot, Loan, RiskScore
+from db.models import IdempotencyRecord, IndicatorSnapshot, Loan, RiskScore
 from domain.errors import DomainError
 from domain.monitoring import outbox
 from domain.monitoring.figures import (
@@ -62,6 +63,26 @@ async def sweep_borrowers(*, enqueue: Enqueue, batch_size: int = DEFAULT_BATCH) 
             await result
         batches += 1
     return SweepReport(len(ids), batches)
+
+
+async def claim_sweep_slot(*, interval_seconds: int, now: datetime | None = None) -> bool:
+    """True for exactly one caller per interval, however many schedulers run (any database).
+
+    The claim is a row under a unique key, so it needs no Redis and survives restarts.
+    """
+    moment = now or datetime.now(UTC)
+    bucket = int(moment.timestamp()) // max(1, interval_seconds)
+    try:
+        await IdempotencyRecord.create(
+            key=f"sweep:{interval_seconds}:{bucket}",
+            user_id=0,
+            operation="monitoring.sweep",
+            request_hash="",
+            response={"claimed_at": moment.isoformat()},
+        )
+    except IntegrityError:
+        return False
+    return True
 
 
 @dataclass

@@ -1,0 +1,112 @@
+"""The Dramatiq broker chosen by BROKER_URL, with the middleware every actor relies on.
+
+- unset: a StubBroker; the app process runs a dramatiq Worker with a few threads itself
+  (actors/runtime.py), so the embedded default needs no server.
+- redis://host:port/db: RedisBroker; `ipcredit worker` processes consume on any machine.
+  Our own query parameters: `namespace` (key prefix, default ipcredit), `heartbeat_timeout`
+  (ms before a dead worker's messages are redelivered, default 60000), `maintenance_chance`.
+- amqp://...: RabbitmqBroker.
+
+Queues: "default" for light actors and "gnn" for the ones that import torch, so a worker
+started with `--queues default` never pays for importing it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import dramatiq
+from dramatiq import Actor, Broker
+from dramatiq.brokers.stub import StubBroker
+from dramatiq.middleware import Retries
+
+from actors.middleware import AsyncOrm, DeadLetters
+from domain.monitoring.publisher import split_url
+
+DEFAULT_QUEUE = "default"
+GNN_QUEUE = "gnn"
+QUEUES = (DEFAULT_QUEUE, GNN_QUEUE)
+
+# transient failures (database busy, connection lost) retry with backoff; business errors
+# (DomainError) fail at once and land in the dead-letter table
+MAX_RETRIES = 8
+MIN_BACKOFF_MS = 250
+MAX_BACKOFF_MS = 60_000
+
+_lock = threading.Lock()
+_broker: list[Broker] = []
+
+
+def build_broker(url: str | None, *, database_url: str | None = None) -> Broker:
+    """A new broker for a BROKER_URL (None: in-process), with our middleware added."""
+    broker: Broker
+    if url is None:
+        broker = StubBroker()
+    elif url.startswith(("redis://", "rediss://", "unix://")):
+        from dramatiq.brokers.redis import RedisBroker
+
+        clean, own = split_url(url)
+        broker = RedisBroker(
+            url=clean,
+            namespace=own.get("namespace", "ipcredit"),
+            heartbeat_timeout=int(own.get("heartbeat_timeout", "60000")),
+            maintenance_chance=int(own.get("maintenance_chance", "1000")),
+        )
+    elif url.startswith(("amqp://", "amqps://")):
+        from dramatiq.brokers.rabbitmq import RabbitmqBroker
+
+        broker = RabbitmqBroker(url=url)
+    else:
+        raise ValueError(f"BROKER_URL must be redis://, amqp:// or unset, not {url.split(':')[0]}")
+    broker.add_middleware(AsyncOrm(database_url))
+    # after-hooks run in reverse order: placed before Retries, DeadLetters sees its verdict
+    broker.add_middleware(DeadLetters(), before=Retries)
+    for queue in QUEUES:
+        broker.declare_queue(queue)
+    return broker
+
+
+def get_broker() -> Broker:
+    """The process's broker, built from settings on first use and made Dramatiq's global."""
+    with _lock:
+        if not _broker:
+            from config import settings
+
+            broker = build_broker(settings().broker_url)
+            dramatiq.set_broker(broker)
+            _broker.append(broker)
+        return _broker[0]
+
+
+def orm_middleware(broker: Broker) -> AsyncOrm:
+    """The broker's ORM middleware (to point it at a database or add boot hooks)."""
+    for m in broker.middleware:
+        if isinstance(m, AsyncOrm):
+            return m
+    raise LookupError("the broker has no AsyncOrm middleware")
+
+
+def in_process(broker: Broker) -> bool:
+    """True for the embedded broker, whose workers must run inside this process."""
+    return isinstance(broker, StubBroker)
+
+
+def declare(
+    fn: Callable[..., Awaitable[None]], *, name: str, queue: str, time_limit_ms: int
+) -> Actor[Any, Any]:
+    """An async actor on the process's broker: business errors fail, others retry."""
+    from domain.errors import DomainError
+
+    decorator = dramatiq.actor(
+        actor_name=name,
+        queue_name=queue,
+        broker=get_broker(),
+        time_limit=time_limit_ms,
+        throws=(DomainError,),
+        max_retries=MAX_RETRIES,
+        min_backoff=MIN_BACKOFF_MS,
+        max_backoff=MAX_BACKOFF_MS,
+    )
+    return decorator(fn)

@@ -1,0 +1,17 @@
+"""Lending actors: assessment of a submitted application."""
+
+from __future__ import annotations
+
+from actors.broker import DEFAULT_QUEUE, declare
+
+
+async def do_assess_application(application_id: int) -> None:
+    """Decide a submitted application (safe to run twice: the second run does nothing)."""
+    from domain.decision.service import assess_application as assess
+
+    await assess(application_id=application_id)
+
+
+assess_application = declare(
+    do_assess_application, name="assess_application", queue=DEFAULT_QUEUE, time_limit_ms=300_000
+)

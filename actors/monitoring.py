@@ -1,0 +1,24 @@
+"""Monitoring actors: thin calls into domain.monitoring, taking ids only."""
+
+from __future__ import annotations
+
+from actors.broker import DEFAULT_QUEUE, declare
+from domain.monitoring import events, sweep
+
+
+async def do_process_event(event_id: str) -> None:
+    """Process one event (a replayed or redelivered id changes nothing)."""
+    await events.process_event(event_id=event_id)
+
+
+async def do_monitor_borrowers(enterprise_ids: list[int]) -> None:
+    """Re-evaluate a batch of borrowers."""
+    await sweep.monitor_borrowers(enterprise_ids=enterprise_ids)
+
+
+process_event = declare(
+    do_process_event, name="process_event", queue=DEFAULT_QUEUE, time_limit_ms=120_000
+)
+monitor_borrowers = declare(
+    do_monitor_borrowers, name="monitor_borrowers", queue=DEFAULT_QUEUE, time_limit_ms=600_000
+)

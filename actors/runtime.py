@@ -1,0 +1,141 @@
+"""Background work inside the app process: the outbox dispatcher, and in the embedded default
+the Dramatiq worker threads and the sweep scheduler.
+
+app.py starts it in its lifespan, after the database is open:
+
+    runtime = Runtime()
+    await runtime.start()
+    ...
+    await runtime.stop()
+
+With BROKER_URL unset (StubBroker) the worker threads run here, on their own event loop with
+their own database connections. With an in-memory SQLite database (tests), which no second
+connection can see, actor calls run as tasks on the app's own loop instead. With BROKER_URL set
+only the dispatcher runs here; `ipcredit worker` processes do the work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from dramatiq import Worker
+
+from actors.broker import get_broker, in_process, orm_middleware
+from actors.dispatch import PUBLISHED, actor_call, broker_send
+from domain.errors import DomainError
+from domain.monitoring.outbox import Dispatcher, Send
+from domain.monitoring.publisher import current_publisher
+
+log = logging.getLogger("ipcredit.runtime")
+WORKER_TIMEOUT_MS = 100
+LOOP_RETRIES = 3
+
+
+def loop_send(tasks: set[asyncio.Task[None]]) -> Send:
+    """Run actor topics as tasks on this loop (retried a few times), publish the rest."""
+    from actors.gnn import do_run_contagion
+    from actors.lending import do_assess_application
+    from actors.monitoring import do_monitor_borrowers, do_process_event
+
+    handlers: dict[str, Callable[..., Any]] = {
+        "process_event": do_process_event,
+        "assess_application": do_assess_application,
+        "monitor_borrowers": do_monitor_borrowers,
+        "run_contagion": do_run_contagion,
+    }
+
+    async def run(name: str, args: tuple[Any, ...]) -> None:
+        from domain.monitoring.warnings import record_dead_letter
+
+        for attempt in range(LOOP_RETRIES + 1):
+            try:
+                await handlers[name](*args)
+                return
+            except DomainError as exc:
+                error = f"{type(exc).__name__}: {exc} (business error, not retried)"
+                break
+            except Exception as exc:
+                error = f"{type(exc).__name__}: {exc} (gave up after {attempt} retries)"
+                await asyncio.sleep(0.2 * 2**attempt)
+        log.error("%s%r failed: %s", name, args, error)
+        await record_dead_letter(
+            actor=name, message_id=f"loop:{uuid.uuid4().hex}", args=list(args), error=error
+        )
+
+    async def send(topic: str, payload: dict[str, Any]) -> None:
+        if topic in PUBLISHED:
+            await current_publisher().publish(topic, payload)
+            return
+        name, args = actor_call(topic, payload)
+        task = asyncio.get_running_loop().create_task(run(name, args))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+
+    return send
+
+
+class Runtime:
+    """The dispatcher, and in the embedded default the workers and scheduler, of one process."""
+
+    def __init__(
+        self,
+        *,
+        database_url: str | None = None,
+        worker_threads: int = 4,
+        scheduler: bool | None = None,
+        poll_interval: float = 0.1,
+    ) -> None:
+        self.database_url = database_url
+        self.worker_threads = worker_threads
+        self.scheduler_wanted = scheduler
+        self.poll_interval = poll_interval
+        self.worker: Worker | None = None
+        self.dispatcher: Dispatcher | None = None
+        self.mode = ""
+        self._task: asyncio.Task[None] | None = None
+        self._loop_tasks: set[asyncio.Task[None]] = set()
+        self._scheduler: Any = None
+
+    async def start(self) -> None:
+        """Start the dispatcher (and workers and scheduler where they belong in this process)."""
+        from actors import all as _declared  # noqa: F401 - declares every actor
+        from config import settings
+
+        broker = get_broker()
+        url = self.database_url or settings().database_url
+        if not in_process(broker):
+            self.mode, send = "broker", broker_send(broker)
+        elif ":memory:" in url:
+            self.mode, send = "loop", loop_send(self._loop_tasks)
+        else:
+            self.mode, send = "threads", broker_send(broker)
+            orm_middleware(broker).database_url = url
+            self.worker = Worker(
+                broker, worker_threads=self.worker_threads, worker_timeout=WORKER_TIMEOUT_MS
+            )
+            await asyncio.to_thread(self.worker.start)
+        self.dispatcher = Dispatcher(send, poll_interval=self.poll_interval)
+        self._task = asyncio.get_running_loop().create_task(self.dispatcher.run())
+        if self.scheduler_wanted if self.scheduler_wanted is not None else in_process(broker):
+            from actors.scheduler import start_scheduler
+
+            self._scheduler = start_scheduler(interval=settings().sweep_interval_seconds)
+        log.info("background work started (%s)", self.mode)
+
+    async def stop(self) -> None:
+        """Stop in reverse order; messages not yet sent stay in the outbox for next time."""
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+            self._scheduler = None
+        if self.dispatcher is not None and self._task is not None:
+            self.dispatcher.stop()
+            await asyncio.wait_for(self._task, timeout=10)
+        for task in list(self._loop_tasks):
+            task.cancel()
+        if self.worker is not None:
+            await asyncio.to_thread(self.worker.stop, 30_000)
+            self.worker = None

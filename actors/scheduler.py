@@ -1,0 +1,86 @@
+"""The periodic sweep: classify loans (overdue events), then send every borrower for review.
+
+Any number of schedulers may run (the app in the embedded default, `ipcredit scheduler` in
+production, several for availability): each interval is claimed by one row under a unique
+key in the database, so exactly one of them sweeps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from datetime import UTC, datetime
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from domain.monitoring.sweep import DEFAULT_BATCH, SweepReport, claim_sweep_slot, sweep_borrowers
+
+log = logging.getLogger("ipcredit.scheduler")
+
+
+async def sweep_once(
+    *, interval: int, batch_size: int = DEFAULT_BATCH, now: datetime | None = None
+) -> SweepReport | None:
+    """Sweep unless another scheduler already took this interval; None when it did."""
+    from actors.gnn import score_graph_risk
+    from actors.monitoring import monitor_borrowers
+
+    moment = now or datetime.now(UTC)
+    if not await claim_sweep_slot(interval_seconds=interval, now=moment):
+        return None
+    try:
+        from domain.lending.arrears import classify_loans
+
+        await classify_loans(as_of=moment.date())
+    except ImportError:
+        log.warning("loan classification is not available; overdue events are not raised")
+    report = await sweep_borrowers(
+        enqueue=lambda ids: monitor_borrowers.send(ids), batch_size=batch_size
+    )
+    score_graph_risk.send()
+    log.info("sweep sent %s borrowers in %s batches", report.borrowers, report.batches)
+    return report
+
+
+async def _tick(interval: int) -> None:
+    try:
+        await sweep_once(interval=interval)
+    except Exception:
+        log.exception("sweep failed")
+
+
+def start_scheduler(*, interval: int) -> AsyncIOScheduler:
+    """Sweep every `interval` seconds on the running loop (first run one interval from now)."""
+    scheduler = AsyncIOScheduler(timezone=UTC, event_loop=asyncio.get_running_loop())
+    scheduler.add_job(
+        _tick, "interval", seconds=interval, args=[interval], id="sweep",
+        max_instances=1, coalesce=True, misfire_grace_time=max(1, interval // 2),
+    )  # fmt: skip
+    scheduler.start()
+    return scheduler
+
+
+def run_scheduler(*, interval: int, now: bool = False) -> int:
+    """`ipcredit scheduler`: sweep on a timer until SIGTERM or SIGINT."""
+    from config import settings
+    from db.connection import close_db, init_db
+
+    async def main() -> int:
+        await init_db(settings().database_url)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        scheduler: Any = start_scheduler(interval=interval)
+        try:
+            if now:
+                await _tick(interval)
+            await stop.wait()
+        finally:
+            scheduler.shutdown(wait=False)
+            await close_db()
+        return 0
+
+    return asyncio.run(main())

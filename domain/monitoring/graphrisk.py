@@ -1,0 +1,94 @@
+"""Graph risk of every borrower from the graph model, stored and judged by the rules."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.functions import Max
+
+from db.models import Enterprise, Loan, RiskScore
+from domain.monitoring import outbox
+from domain.monitoring.rules import Figures, LoanContext, WarningDraft, evaluate_indicator_change
+from domain.monitoring.store import in_retried_transaction, raise_warning
+
+ACTIVE = "ACTIVE"
+
+
+@dataclass
+class GraphRiskReport:
+    """How many borrowers got a graph risk, how many warnings, and why none when none."""
+
+    scored: int = 0
+    warnings: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+async def refresh_graph_risk() -> GraphRiskReport:
+    """Score every enterprise with the graph model; store it on borrowers' latest scores."""
+    report = GraphRiskReport()
+    try:
+        from gnn import service as gnn_service
+
+        answer: Any = gnn_service.score_all()
+        if inspect.isawaitable(answer):
+            answer = await answer
+    except Exception as exc:  # noqa: BLE001 - without the model there is simply no graph risk
+        report.notes.append(f"graph model not available: {type(exc).__name__}: {exc}")
+        return report
+    return await apply_graph_risk(dict(answer), report)
+
+
+async def apply_graph_risk(
+    scores: Mapping[str, float], report: GraphRiskReport | None = None
+) -> GraphRiskReport:
+    """Store each borrower's graph risk on its newest score and raise graph-risk warnings."""
+    out = report or GraphRiskReport()
+    loans = await Loan.filter(status=ACTIVE).order_by("-id").values("id", "enterprise_id")
+    newest: dict[int, int] = {}
+    for row in loans:
+        newest.setdefault(row["enterprise_id"], row["id"])
+    firms = await Enterprise.filter(id__in=list(newest)).values("id", "uscc", "name")
+    last_ids = await (
+        RiskScore.filter(enterprise_id__in=list(newest))
+        .group_by("enterprise_id")
+        .annotate(last=Max("id"))
+        .values_list("last", flat=True)
+    )
+    latest = {s.enterprise_id: s for s in await RiskScore.filter(id__in=list(last_ids))}  # type: ignore[attr-defined]
+    drafts: list[tuple[int, WarningDraft]] = []
+    changed: list[RiskScore] = []
+    for firm in firms:
+        risk = scores.get(firm["uscc"])
+        if risk is None:
+            continue
+        score = latest.get(firm["id"])
+        before = None if score is None else score.graph_risk
+        if score is not None:
+            score.graph_risk = float(risk)
+            changed.append(score)
+        out.scored += 1
+        context = LoanContext(firm["name"], newest[firm["id"]], Decimal(0))
+        after = Figures(graph_risk=float(risk))
+        drafts += [
+            (firm["id"], d)
+            for d in evaluate_indicator_change(Figures(graph_risk=before), after, context)
+        ]
+    if changed:
+        await RiskScore.bulk_update(changed, fields=["graph_risk"], batch_size=1000)
+    if drafts:
+
+        async def work(conn: BaseDBAsyncClient) -> int:
+            new = 0
+            for enterprise_id, draft in drafts:
+                new += int((await raise_warning(draft, enterprise_id=enterprise_id, conn=conn)).new)
+            return new
+
+        out.warnings = await in_retried_transaction(work)
+        if out.warnings:
+            outbox.notify()
+    return out
