@@ -107,6 +107,7 @@ class Runtime:
 
         broker = get_broker()
         url = self.database_url or settings().database_url
+        send: Send
         if not in_process(broker):
             self.mode, send = "broker", broker_send(broker)
         elif ":memory:" in url:
