@@ -32,7 +32,7 @@ async def namespace() -> AsyncIterator[str]:
     client = aioredis.Redis.from_url(split_url(url)[0])
     async for key in client.scan_iter(match=f"{ns}*"):
         await client.delete(key)
-    await client.aclose()
+    await client.aclose()  # type: ignore[attr-defined]
 
 
 def publisher(namespace: str) -> RedisPublisher:

@@ -45,7 +45,7 @@ async def broker_url() -> AsyncIterator[str]:
     client = aioredis.Redis.from_url(split_url(base)[0])
     async for key in client.scan_iter(match=f"{ns}*"):
         await client.delete(key)
-    await client.aclose()
+    await client.aclose()  # type: ignore[attr-defined]
 
 
 def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
