@@ -167,7 +167,8 @@ class _Writer:
             "patent_citations", PatentCitation, new, len(recs["patent_citations"]) - len(new)
         )
         if new:
-            await c.execute_script(
+            # execute_query, not execute_script: on SQLite a script commits the transaction
+            await c.execute_query(
                 "UPDATE patent SET forward_citations = "
                 "(SELECT COUNT(*) FROM patent_citation pc WHERE pc.cited = patent.number)"
             )

@@ -117,3 +117,21 @@ async def test_export_then_import_round_trips(db: str, tmp_path: Path) -> None:
     exported = (tmp_path / "out1" / "enterprises.jsonl").read_text(encoding="utf-8")
     assert '"website": "kept.example"' in exported
     assert B in exported
+
+
+async def test_a_failure_late_in_the_import_leaves_nothing_behind(
+    db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from db.models import Outcome
+
+    write_world(tiny_world(), tmp_path / "w")
+
+    async def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(Outcome, "bulk_create", boom)
+    with pytest.raises(RuntimeError):
+        await import_world_dir(tmp_path / "w")
+
+    assert await Enterprise.all().count() == 0
+    assert await Patent.all().count() == 0
