@@ -36,6 +36,7 @@ def actor_call(topic: str, payload: dict[str, Any]) -> tuple[str, tuple[Any, ...
 
 def broker_send(broker: Broker) -> Callable[[str, dict[str, Any]], Awaitable[None]]:
     """Send actor topics to the broker and published topics to the pub/sub."""
+    from actors import all as _declared  # noqa: F401 - the actors must be declared to be found
 
     async def send(topic: str, payload: dict[str, Any]) -> None:
         if topic in PUBLISHED:

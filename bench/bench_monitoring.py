@@ -1,0 +1,356 @@
+"""Benchmarks of post-loan monitoring, with Redis and separate worker processes.
+
+1. ingestEvent -> warning at a subscriber: events are ingested one at a time by this process
+   (standing in for an API replica: its own outbox dispatcher, a Redis pub/sub subscription);
+   a separate `actors.worker` process processes them. Targets: median < 200 ms, p95 < 1 s.
+2. A sweep of 100,000 borrowers (synthesised loans, pledges, appraisals, financials) by two
+   worker processes, from the first batch sent to the last one done. Target: < 60 s.
+
+Run: .venv/bin/python bench/bench_monitoring.py [--events N] [--borrowers N] [--sqlite]
+Needs Redis (REDIS_URL, default redis://127.0.0.1:6379/15); uses a fresh PostgreSQL database
+next to BENCH_PG (default postgres://postgres@127.0.0.1:5432/test) unless --sqlite or it is
+unreachable. Everything it creates (keys, database) is removed at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+LATENCY_MEDIAN_S = 0.2
+LATENCY_P95_S = 1.0
+SWEEP_TARGET_S = 60.0
+CHUNK = 5000
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-quantile (0..1) by nearest rank."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
+
+
+async def fresh_postgres(base: str) -> tuple[str, str] | None:
+    """A new database next to `base`, or None when PostgreSQL cannot be reached."""
+    try:
+        import asyncpg
+
+        name = f"ipcredit_bench_{uuid.uuid4().hex[:10]}"
+        admin = await asyncpg.connect(base.replace("postgres://", "postgresql://", 1), timeout=5)
+        try:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await admin.close()
+    except (OSError, ImportError, Exception):  # noqa: BLE001 - fall back to SQLite
+        return None
+    return base.rsplit("/", 1)[0] + "/" + name, name
+
+
+async def drop_postgres(base: str, name: str) -> None:
+    import asyncpg
+
+    admin = await asyncpg.connect(base.replace("postgres://", "postgresql://", 1))
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+def start_workers(n: int, log: Path, threads: int) -> list[subprocess.Popen[bytes]]:
+    """n worker processes on the default queue; returns once each says it is ready."""
+    procs = []
+    with log.open("ab") as out:
+        for _ in range(n):
+            procs.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "actors.worker",
+                        "--threads",
+                        str(threads),
+                        "--queue",
+                        "default",
+                    ],
+                    cwd=ROOT,
+                    env=dict(os.environ),
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                )  # fmt: skip
+            )
+    deadline = time.monotonic() + 60
+    while log.read_text(errors="replace").count(" ready: ") < n:
+        if any(p.poll() is not None for p in procs) or time.monotonic() > deadline:
+            raise RuntimeError("workers did not start:\n" + log.read_text(errors="replace"))
+        time.sleep(0.1)
+    return procs
+
+
+def stop_workers(procs: list[subprocess.Popen[bytes]]) -> None:
+    for p in procs:
+        p.terminate()
+    for p in procs:
+        try:
+            p.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            p.kill()
+
+
+async def latency(n_events: int, log: Path) -> dict[str, Any]:
+    """Ingest events one at a time and time each until its warning reaches the subscriber."""
+    from actors.broker import get_broker
+    from actors.dispatch import broker_send
+    from db.models import Enterprise, Role, User
+    from domain.accounts.principal import Principal
+    from domain.monitoring.events import ingest_event
+    from domain.monitoring.feed import subscribe_warnings
+    from domain.monitoring.outbox import Dispatcher
+
+    feed_user = await User.create(email="feed@bench", password_hash="x", role=Role.SERVICE)
+    feed = Principal(feed_user.id, feed_user.email, Role.SERVICE)
+    staff = Principal(0, "staff@bench", Role.RISK_MANAGER)
+    from domain.world.uscc import uscc_check_char
+
+    bodies = [f"91340100MB{i:07d}" for i in range(n_events + 10)]
+    await Enterprise.bulk_create(
+        [
+            Enterprise(uscc=b + uscc_check_char(b), name=f"监测企业{i}", registered=True)
+            for i, b in enumerate(bodies)
+        ]  # fmt: skip
+    )
+    firm_ids = (
+        await Enterprise.filter(uscc__startswith="91340100MB")
+        .order_by("id")
+        .values_list("id", "uscc")
+    )
+    workers = start_workers(1, log, threads=4)
+    dispatcher = Dispatcher(broker_send(get_broker()), poll_interval=0.05)
+    task = asyncio.create_task(dispatcher.run())
+    subscription = subscribe_warnings(principal=staff)
+    waiting = asyncio.ensure_future(anext(subscription))
+    await asyncio.sleep(0.5)
+    times: list[float] = []
+    try:
+        for i, (firm_id, uscc) in enumerate(firm_ids):
+            started = time.perf_counter()
+            await ingest_event(
+                principal=feed, event_id=f"lat-{i}", uscc=str(uscc), type="legal_rep_changed",
+                occurred_at=datetime.now(UTC), payload={"new": f"P{i}"},
+            )  # fmt: skip
+            warning = await asyncio.wait_for(waiting, timeout=30)
+            took = time.perf_counter() - started
+            assert warning.enterprise_id == firm_id, (warning.enterprise_id, firm_id)
+            if i >= 10:  # the first ones warm up connections and imports
+                times.append(took)
+            waiting = asyncio.ensure_future(anext(subscription))
+            await asyncio.sleep(0.02)
+    finally:
+        waiting.cancel()
+        with contextlib.suppress(BaseException):
+            await waiting
+        await subscription.aclose()
+        dispatcher.stop()
+        await task
+        stop_workers(workers)
+    median, p95 = statistics.median(times), percentile(times, 0.95)
+    return {
+        "events": len(times), "median_ms": round(median * 1000, 1),
+        "p95_ms": round(p95 * 1000, 1), "max_ms": round(max(times) * 1000, 1),
+        "median_ratio": round(median / LATENCY_MEDIAN_S, 3),
+        "p95_ratio": round(p95 / LATENCY_P95_S, 3),
+    }  # fmt: skip
+
+
+async def synthesise(n: int) -> None:
+    """n borrowers, each with an active loan of 1M pledging one appraised invention.
+
+    Every 50th appraisal leaves the loan under-covered; every 100th borrower's revenue halved.
+    """
+    from db.models import (
+        ApplicationPatent,
+        Contract,
+        Enterprise,
+        Financial,
+        Loan,
+        LoanApplication,
+        LoanProduct,
+        Patent,
+        Role,
+        User,
+        Valuation,
+    )  # fmt: skip
+
+    product = await LoanProduct.create(
+        code="BENCH", name="bench", min_amount=Decimal(1), max_amount=Decimal(10**8),
+        terms_months=[12], annual_rate=Decimal("0.04"), repayment_method="equal_installment",
+    )  # fmt: skip
+    owner = await User.create(email="owner@bench", password_hash="x", role=Role.APPLICANT)
+    now = datetime.now(UTC)
+
+    async def chunks(rows: list[Any], model: Any) -> None:
+        for start in range(0, len(rows), CHUNK):
+            await model.bulk_create(rows[start : start + CHUNK])
+
+    await chunks([Enterprise(uscc=f"B{i:017d}", name=f"借款企业{i}", registered=True)
+                  for i in range(n)], Enterprise)  # fmt: skip
+    firms = list(
+        await Enterprise.filter(uscc__startswith="B").order_by("id").values_list("id", flat=True)
+    )
+    await chunks([Patent(number=f"CNB{i:010d}B", owner_id=f, title="专利", kind="invention",
+                         filed_on=date(2020, 1, 1), granted_on=date(2022, 1, 1), status="granted")
+                  for i, f in enumerate(firms)], Patent)  # fmt: skip
+    patents = list(
+        await Patent.filter(number__startswith="CNB").order_by("id").values_list("id", flat=True)
+    )
+    await chunks([LoanApplication(enterprise_id=f, product_id=product.id, created_by_id=owner.id,
+                                  amount=Decimal(1_000_000), term_months=12, status="DISBURSED")
+                  for f in firms], LoanApplication)  # fmt: skip
+    apps = list(
+        await LoanApplication.filter(product_id=product.id)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    await chunks([ApplicationPatent(application_id=a, patent_id=p)
+                  for a, p in zip(apps, patents, strict=True)], ApplicationPatent)  # fmt: skip
+    await chunks([Contract(application_id=a, path="bench.pdf", sha256="0" * 64) for a in apps],
+                 Contract)  # fmt: skip
+    contracts = list(
+        await Contract.filter(path="bench.pdf").order_by("id").values_list("id", flat=True)
+    )
+    await chunks([Loan(enterprise_id=f, application_id=a, contract_id=c, principal=Decimal(1_000_000),
+                       outstanding=Decimal(1_000_000), annual_rate=Decimal("0.04"),
+                       repayment_method="equal_installment", disbursed_at=now, disbursed_by="bench")
+                  for f, a, c in zip(firms, apps, contracts, strict=True)], Loan)  # fmt: skip
+    await chunks([Valuation(patent_id=p, value=Decimal(2_000_000 if i % 50 == 0 else 5_000_000),
+                            low=Decimal(1), high=Decimal(1), pledge_value=Decimal(1),
+                            method="bench", model_version="bench")
+                  for i, p in enumerate(patents)], Valuation)  # fmt: skip
+    fin = []
+    for i, f in enumerate(firms):
+        fin.append(Financial(enterprise_id=f, period="2023", revenue=Decimal(10_000_000),
+                             net_profit=Decimal(500_000)))  # fmt: skip
+        fin.append(Financial(enterprise_id=f, period="2024",
+                             revenue=Decimal(5_000_000 if i % 100 == 0 else 11_000_000),
+                             net_profit=Decimal(300_000)))  # fmt: skip
+    await chunks(fin, Financial)
+
+
+async def sweep(n: int, log: Path, batch: int, workers: int) -> dict[str, Any]:
+    """Synthesise n borrowers, then time a sweep by `workers` processes."""
+    from actors.broker import DEFAULT_QUEUE, get_broker
+    from actors.monitoring import monitor_borrowers
+    from db.models import RiskWarning
+    from domain.monitoring.sweep import sweep_borrowers
+
+    started = time.perf_counter()
+    await synthesise(n)
+    made = time.perf_counter() - started
+    print(f"  synthesised {n} borrowers in {made:.1f} s", file=sys.stderr)
+    procs = start_workers(workers, log, threads=4)
+    broker = get_broker()
+    before = await RiskWarning.all().count()
+    try:
+        started = time.perf_counter()
+        report = await sweep_borrowers(enqueue=lambda ids: monitor_borrowers.send(ids),
+                                       batch_size=batch)  # fmt: skip
+        sent = time.perf_counter() - started
+        await asyncio.to_thread(broker.join, DEFAULT_QUEUE, timeout=600_000)
+        took = time.perf_counter() - started
+    finally:
+        stop_workers(procs)
+    raised = await RiskWarning.all().count() - before
+    return {
+        "borrowers": report.borrowers, "batches": report.batches, "batch_size": batch,
+        "workers": workers, "seconds": round(took, 2), "enqueue_seconds": round(sent, 2),
+        "borrowers_per_s": round(report.borrowers / took), "warnings": raised,
+        "ratio": round(took / SWEEP_TARGET_S, 3),
+    }  # fmt: skip
+
+
+async def run(args: argparse.Namespace, url: str, log: Path) -> dict[str, Any]:
+    from db.connection import close_db, init_db
+
+    await init_db(url)
+    out: dict[str, Any] = {"database": url.split(":")[0]}
+    try:
+        if args.events:
+            out["latency"] = await latency(args.events, log)
+        if args.borrowers:
+            out["sweep"] = await sweep(args.borrowers, log, args.batch, args.workers)
+    finally:
+        await close_db()
+    return out
+
+
+async def clean_redis(base: str, namespace: str) -> None:
+    import redis.asyncio as aioredis
+
+    client = aioredis.Redis.from_url(base)
+    async for key in client.scan_iter(match=f"{namespace}*"):
+        await client.delete(key)
+    await client.aclose()  # type: ignore[attr-defined]
+
+
+def main() -> int:
+    """Run both benchmarks and print figures, ratios to the targets, and one JSON line."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=200)
+    parser.add_argument("--borrowers", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--sqlite", action="store_true", help="use SQLite, not PostgreSQL")
+    args = parser.parse_args()
+    redis_base = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
+    namespace = f"ipcredit-bench-{uuid.uuid4().hex[:10]}"
+    pg_base = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432/test")
+    with tempfile.TemporaryDirectory() as tmp:
+        pg = None if args.sqlite else asyncio.run(fresh_postgres(pg_base))
+        url = pg[0] if pg else f"sqlite://{Path(tmp) / 'bench.sqlite3'}"
+        os.environ.update({
+            "BROKER_URL": f"{redis_base}?namespace={namespace}", "DATABASE_URL": url,
+            "IPCREDIT_DATA_DIR": str(Path(tmp) / "data"), "IPCREDIT_LOG_LEVEL": "WARNING",
+            "IPCREDIT_JWT_SECRET": "bench-" + "x" * 40, "PYTHONPATH": str(ROOT),
+        })  # fmt: skip
+        log = Path(tmp) / "workers.log"
+        log.touch()
+        try:
+            result = asyncio.run(run(args, url, log))
+        finally:
+            asyncio.run(clean_redis(redis_base, namespace))
+            if pg:
+                asyncio.run(drop_postgres(pg_base, pg[1]))
+    ok = True
+    if "latency" in result:
+        lat = result["latency"]
+        ok &= lat["median_ms"] < LATENCY_MEDIAN_S * 1000 and lat["p95_ms"] < LATENCY_P95_S * 1000
+        print(f"ingestEvent -> subscriber over {lat['events']} events ({result['database']}, Redis, "
+              f"separate worker): median {lat['median_ms']} ms (target 200, ratio "
+              f"{lat['median_ratio']}), p95 {lat['p95_ms']} ms (target 1000, ratio "
+              f"{lat['p95_ratio']}), max {lat['max_ms']} ms")  # fmt: skip
+    if "sweep" in result:
+        sw = result["sweep"]
+        ok &= sw["seconds"] < SWEEP_TARGET_S
+        print(f"sweep of {sw['borrowers']} borrowers in {sw['batches']} batches by {sw['workers']} "
+              f"worker processes: {sw['seconds']} s ({sw['borrowers_per_s']}/s; target 60 s, "
+              f"ratio {sw['ratio']}), {sw['warnings']} warnings raised")  # fmt: skip
+    print(json.dumps(result))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
