@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -13,6 +15,10 @@ from domain.scoring.admission import check_application
 from domain.scoring.service import score_enterprise
 from domain.valuation.service import value_patent
 
+log = logging.getLogger(__name__)
+GRAPH_RETRY_SECONDS = 300.0
+_graph_down_until = [0.0]
+
 
 async def gather_risk_inputs(application: LoanApplication) -> RiskInputs:
     """Score the enterprise, value each pledged patent, run the rules, read graph risk."""
@@ -21,15 +27,22 @@ async def gather_risk_inputs(application: LoanApplication) -> RiskInputs:
     now = datetime.now(UTC)
     enterprise = await Enterprise.get(id=application.enterprise_id)  # type: ignore[attr-defined]
     numbers = await pledged_numbers(application_id=application.id)
-    # the services spend most of their time in worker threads: run them side by side
-    score, rules, (graph_risk, gnn_version), revenue, valued = await asyncio.gather(
-        score_enterprise(enterprise_id=enterprise.id),
-        check_application(uscc=enterprise.uscc, patent_numbers=numbers, as_of=now),
-        graph_risk_of(enterprise.uscc),
-        annual_revenue(enterprise_id=enterprise.id),
-        _value_all(numbers, now),
-    )
-    valuations = dict(zip(numbers, valued, strict=True))
+    # the services spend most of their time in worker threads: run them side by side, and
+    # stop the others as soon as one fails
+    try:
+        async with asyncio.TaskGroup() as group:
+            scoring = group.create_task(score_enterprise(enterprise_id=enterprise.id))
+            checking = group.create_task(
+                check_application(uscc=enterprise.uscc, patent_numbers=numbers, as_of=now)
+            )
+            graphing = group.create_task(graph_risk_of(enterprise.uscc))
+            revenue_task = group.create_task(annual_revenue(enterprise_id=enterprise.id))
+            valuing = group.create_task(_value_all(numbers, now))
+    except BaseExceptionGroup as failed:
+        raise _first(failed) from None
+    score, rules, revenue = scoring.result(), checking.result(), revenue_task.result()
+    graph_risk, gnn_version = graphing.result()
+    valuations = dict(zip(numbers, valuing.result(), strict=True))
     versions: dict[str, str] = {str(k): str(v) for k, v in (score.model_versions or {}).items()}
     versions["rules"] = rules.rules_version
     model_names = sorted({v.model_version for v in valuations.values()})
@@ -62,16 +75,26 @@ async def graph_risk_of(uscc: str) -> tuple[float | None, str | None]:
     from gnn.errors import GraphRiskError
     from gnn.service import loaded
 
+    if time.monotonic() < _graph_down_until[0]:
+        return None, None
     try:
         state = await loaded()
     except GraphRiskError:
+        return None, None
+    except Exception:
+        # a graph model that cannot be loaded must not stop lending: decide without it, say so
+        # loudly, and do not pay for another failed load on every application for a while
+        log.exception("graph model unusable; deciding without graph risk for a while")
+        _graph_down_until[0] = time.monotonic() + GRAPH_RETRY_SECONDS
         return None, None
     risk = state.graph.score_map().get(uscc)
     return (None, None) if risk is None else (risk, state.version)
 
 
 async def _value_all(numbers: list[str], when: datetime) -> list[Valuation]:
-    return list(await asyncio.gather(*(value_patent(number=n, as_of=when) for n in numbers)))
+    async with asyncio.TaskGroup() as group:
+        tasks = [group.create_task(value_patent(number=n, as_of=when)) for n in numbers]
+    return [t.result() for t in tasks]
 
 
 async def annual_revenue(*, enterprise_id: int) -> Decimal | None:
@@ -88,6 +111,13 @@ async def annual_revenue(*, enterprise_id: int) -> Decimal | None:
         .first()
     )
     return None if tax is None or tax.revenue is None else Decimal(tax.revenue)
+
+
+def _first(error: BaseException) -> BaseException:
+    """The first real error inside (possibly nested) task-group errors."""
+    while isinstance(error, BaseExceptionGroup):
+        error = error.exceptions[0]
+    return error
 
 
 def _reason(raw: Any) -> Reason:

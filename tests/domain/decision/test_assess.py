@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from db.models import ApplicationStatus, AuditEntry, LoanApplication, OutboxMessage, StatusChange
 from domain.applications import withdraw_application
 from domain.decision import RiskInputs, assess_application, replay_decision
@@ -129,3 +131,22 @@ async def test_revenue_prefers_full_year_statements(world: LendingWorld) -> None
 
 async def test_graph_risk_is_absent_without_a_graph_model(world: LendingWorld) -> None:
     assert await graph_risk_of(world.enterprise.uscc) == (None, None)
+
+
+async def test_an_unusable_graph_model_is_skipped_for_a_while(
+    world: LendingWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gnn.service
+    from domain.decision import gather
+
+    calls = []
+
+    async def broken() -> None:
+        calls.append(1)
+        raise RuntimeError("state_dict does not match the model")
+
+    monkeypatch.setattr(gnn.service, "loaded", broken)
+    monkeypatch.setattr(gather, "_graph_down_until", [0.0])
+    assert await graph_risk_of(world.enterprise.uscc) == (None, None)
+    assert await graph_risk_of(world.enterprise.uscc) == (None, None)
+    assert calls == [1]
