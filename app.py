@@ -10,15 +10,14 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.requests import HTTPConnection, Request
+from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
-from strawberry.asgi import GraphQL
+from starlette.websockets import WebSocket
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.types.unset import UNSET, UnsetType
 
-from config import Settings, configure_logging, settings
+from config import Settings, settings
 from db.connection import close_db, init_db
 from db.models import Role
 from domain.accounts.principal import Principal
@@ -26,6 +25,8 @@ from domain.accounts.tokens import InvalidToken, decode_token
 from domain.context import set_request_id
 from schema import build_schema
 from schema.context import Context
+from schema.http import make_graphql_app
+from schema.limits import LimitConfig, build_extensions_and_rules
 
 log = logging.getLogger("ipcredit.http")
 
@@ -49,40 +50,43 @@ def principal_from_header(value: str | None, s: Settings) -> Principal | None:
     )
 
 
-class IpcreditGraphQL(GraphQL[Context, None]):
-    """GraphQL with our context: the caller's principal and per-request loaders."""
+# expected lengths of unpaged lists, for the cost limit
+LIST_SIZES = (
+    ("Query.indicatorDefinitions", 700),
+    ("Enterprise.indicators", 150),
+    ("Loan.schedule", 60),
+    ("Enterprise.taxRecords", 10),
+)
 
-    async def get_context(self, request: Any, response: Any = None) -> Context:
-        s = settings()
-        header: str | None = None
-        if isinstance(request, HTTPConnection):
-            header = request.headers.get("authorization")
-        try:
-            principal = principal_from_header(header, s)
-        except InvalidToken:
-            principal = None
-            if isinstance(request, Request):
-                request.state.token_invalid = True
-        return Context(
-            principal=principal,
-            request=request,
-            request_id=getattr(getattr(request, "state", None), "request_id", None),
-            idempotency_key=(
-                request.headers.get("idempotency-key") if isinstance(request, Request) else None
-            ),
+
+async def get_context(request: Request | WebSocket) -> Context:
+    """The request context: the caller's principal (from a Bearer token) and loaders."""
+    header = request.headers.get("authorization") if isinstance(request, Request) else None
+    try:
+        principal = principal_from_header(header, settings())
+    except InvalidToken:
+        principal = None
+    return Context(
+        principal=principal,
+        request=request,
+        request_id=getattr(request.state, "request_id", None),
+        idempotency_key=(
+            request.headers.get("idempotency-key") if isinstance(request, Request) else None
+        ),
+    )
+
+
+async def authenticate_ws(context: Context) -> dict[str, object] | None:
+    """Authenticate a websocket from connection_init's {"authorization": "Bearer ..."}."""
+    params = context.connection_params or {}
+    header = params.get("authorization") or params.get("Authorization")
+    try:
+        context.principal = principal_from_header(
+            header if isinstance(header, str) else None, settings()
         )
-
-    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
-        """Authenticate a websocket from connection_init's {"authorization": "Bearer ..."}."""
-        params = context.connection_params or {}
-        header = params.get("authorization") or params.get("Authorization")
-        try:
-            context.principal = principal_from_header(
-                header if isinstance(header, str) else None, settings()
-            )
-        except InvalidToken:
-            raise ConnectionRejectionError({"reason": "invalid token"}) from None
-        return UNSET
+    except InvalidToken:
+        raise ConnectionRejectionError({"reason": "invalid token"}) from None
+    return None
 
 
 class RequestLogMiddleware:
@@ -182,8 +186,16 @@ async def contract_download(request: Request) -> Response:
 def create_app(*, database_url: str | None = None, init_database: bool = True) -> Starlette:
     """The ASGI application (the database is opened in the lifespan)."""
     s = settings()
-    schema = build_schema()
-    graphql = IpcreditGraphQL(schema, graphql_ide="graphiql" if not s.production else None)
+    limits = LimitConfig(list_sizes=LIST_SIZES)
+    hardening = build_extensions_and_rules(production=s.production, limits=limits)
+    schema = build_schema(extensions=hardening.extensions, config=hardening.config)
+    graphql = make_graphql_app(
+        schema,
+        production=s.production,
+        limits=limits,
+        context_getter=get_context,
+        on_connect=authenticate_ws,
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -201,18 +213,10 @@ def create_app(*, database_url: str | None = None, init_database: bool = True) -
             Route("/readyz", readyz),
             Route("/metrics", metrics),
             Route("/contracts/{contract_id}.pdf", contract_download),
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/graphql", graphql),
             WebSocketRoute("/graphql", graphql),
         ],
         lifespan=lifespan,
     )
     app.add_middleware(RequestLogMiddleware)
     return app
-
-
-def main() -> None:
-    """Run with uvicorn on the embedded defaults."""
-    import uvicorn
-
-    configure_logging(settings().log_level)
-    uvicorn.run(create_app(), host="127.0.0.1", port=8000, log_config=None)

@@ -34,7 +34,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from app import create_app
 
-    uvicorn.run(create_app(), host=args.host, port=args.port, log_config=None, access_log=False)
+    uvicorn.run(
+        create_app(),
+        host=args.host,
+        port=args.port,
+        log_config=None,
+        access_log=False,
+        ws_max_size=1_048_576,
+    )
     return 0
 
 

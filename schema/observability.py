@@ -9,6 +9,22 @@ from strawberry.extensions import SchemaExtension
 
 from domain.observability import GRAPHQL_ERRORS, GRAPHQL_LATENCY
 
+MAX_NAMES = 200
+_names: set[str] = set()
+
+
+def _label(name: str | None, kind: str) -> str:
+    """A bounded label: clients choose operation names, so cap how many distinct ones we keep."""
+    if kind == "invalid" or not name:
+        return "invalid" if kind == "invalid" else "anonymous"
+    name = name[:64]
+    if name in _names:
+        return name
+    if len(_names) < MAX_NAMES:
+        _names.add(name)
+        return name
+    return "other"
+
 
 class OperationMetrics(SchemaExtension):
     """Once per operation (never per field), so leaf resolution stays cheap."""
@@ -17,16 +33,18 @@ class OperationMetrics(SchemaExtension):
         started = time.perf_counter()
         yield
         ec = self.execution_context
-        name = ec.operation_name or "anonymous"
         try:
             kind = ec.operation_type.value
         except Exception:  # noqa: BLE001 - a document that did not parse has no type
             kind = "invalid"
-        GRAPHQL_LATENCY.labels(name[:64], kind).observe(time.perf_counter() - started)
+        if ec.pre_execution_errors:
+            kind = "invalid"
+        name = _label(ec.operation_name, kind)
+        GRAPHQL_LATENCY.labels(name, kind).observe(time.perf_counter() - started)
         request = getattr(ec.context, "request", None)
         state = getattr(request, "scope", {}).get("state") if request is not None else None
         if isinstance(state, dict):
-            state["operation"] = name[:64]
+            state["operation"] = name
         result = ec.result
         for error in (getattr(result, "errors", None) or []) + (ec.pre_execution_errors or []):
             code = (error.extensions or {}).get("code", "INTERNAL")
