@@ -7,8 +7,9 @@
   (ms before a dead worker's messages are redelivered, default 60000), `maintenance_chance`.
 - amqp://...: RabbitmqBroker.
 
-Queues: "default" for light actors and "gnn" for the ones that import torch, so a worker
-started with `--queues default` never pays for importing it.
+Queues: "default" for light actors (process_event, monitor_borrowers) and "gnn" for the ones
+that import torch (assess_application, run_contagion, score_graph_risk), so a worker started
+with `--queues default` never pays for importing it.
 """
 
 from __future__ import annotations

@@ -1,8 +1,12 @@
-"""Lending actors: assessment of a submitted application."""
+"""Lending actors: assessment of a submitted application.
+
+Assessment reads graph risk from the graph model, so it imports torch: it runs on the "gnn"
+queue with the other actors that do.
+"""
 
 from __future__ import annotations
 
-from actors.broker import DEFAULT_QUEUE, declare
+from actors.broker import GNN_QUEUE, declare
 
 
 async def do_assess_application(application_id: int) -> None:
@@ -13,5 +17,5 @@ async def do_assess_application(application_id: int) -> None:
 
 
 assess_application = declare(
-    do_assess_application, name="assess_application", queue=DEFAULT_QUEUE, time_limit_ms=300_000
+    do_assess_application, name="assess_application", queue=GNN_QUEUE, time_limit_ms=300_000
 )

@@ -117,7 +117,7 @@ class DeadLetters(Middleware):
         why = (
             "business error, not retried"
             if isinstance(exception, DomainError)
-            else (f"gave up after {retries} retries")
+            else (f"gave up after {retries} failed attempts")
         )
         error = f"{type(exception).__name__}: {exception} ({why})"
         DEAD_LETTERS.labels(message.actor_name).inc()

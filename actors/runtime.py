@@ -59,8 +59,9 @@ def loop_send(tasks: set[asyncio.Task[None]]) -> Send:
                 error = f"{type(exc).__name__}: {exc} (business error, not retried)"
                 break
             except Exception as exc:
-                error = f"{type(exc).__name__}: {exc} (gave up after {attempt} retries)"
-                await asyncio.sleep(0.2 * 2**attempt)
+                error = f"{type(exc).__name__}: {exc} (gave up after {attempt + 1} failed attempts)"
+                if attempt < LOOP_RETRIES:
+                    await asyncio.sleep(0.2 * 2**attempt)
         log.error("%s%r failed: %s", name, args, error)
         await record_dead_letter(
             actor=name, message_id=f"loop:{uuid.uuid4().hex}", args=list(args), error=error
