@@ -122,9 +122,9 @@ async def test_transient_failures_retry_then_land_in_dead_letters(
 
     if "flaky_for_test" not in stub_broker.get_declared_actors():
         dramatiq.actor(
-            flaky, actor_name="flaky_for_test", broker=stub_broker, max_retries=2,
-            min_backoff=10, max_backoff=20,
-        )  # fmt: skip
+            actor_name="flaky_for_test", broker=stub_broker, max_retries=2, min_backoff=10,
+            max_backoff=20,
+        )(flaky)  # fmt: skip
     actor: Any = stub_broker.get_actor("flaky_for_test")
     actor.fn = dramatiq.asyncio.async_to_sync(flaky)
     runtime = Runtime(database_url=shared_db, worker_threads=1, scheduler=False)
