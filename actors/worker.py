@@ -21,8 +21,9 @@ from dramatiq import Worker
 from tortoise.context import TortoiseContext
 
 from actors.broker import QUEUES, get_broker, in_process, orm_middleware
-from actors.dispatch import broker_send
+from actors.dispatch import ACTOR_TOPICS, broker_send
 from actors.middleware import bind
+from domain.monitoring import publisher
 from domain.monitoring.outbox import Dispatcher
 
 log = logging.getLogger("ipcredit.worker")
@@ -49,9 +50,12 @@ def serve(*, threads: int, queues: list[str] | None, dispatch: bool = True) -> i
         return 2
     running: list[tuple[Dispatcher, asyncio.AbstractEventLoop, asyncio.Task[None]]] = []
     if dispatch:
+        # without a shared pub/sub, notices sent from here would reach no subscriber: leave
+        # them to the API processes' dispatchers
+        topics = None if publisher.shared() else frozenset(ACTOR_TOPICS)
 
         async def start_dispatcher(loop: asyncio.AbstractEventLoop, ctx: TortoiseContext) -> None:
-            dispatcher = Dispatcher(broker_send(broker))
+            dispatcher = Dispatcher(broker_send(broker), topics=topics)
 
             async def run() -> None:
                 bind(ctx)

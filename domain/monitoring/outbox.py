@@ -13,7 +13,7 @@ import inspect
 import logging
 import threading
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,7 +30,9 @@ class Undeliverable(Exception):
     """A message no consumer will ever take (unknown topic, bad payload): dropped, logged."""
 
 
-async def dispatch_pending(send: Send, *, batch: int = 500) -> int:
+async def dispatch_pending(
+    send: Send, *, batch: int = 500, topics: Collection[str] | None = None
+) -> int:
     """Send unsent messages in id order and mark them published; returns how many went out.
 
     A send that raises stops the batch there, so later messages never overtake an earlier one;
@@ -38,6 +40,8 @@ async def dispatch_pending(send: Send, *, batch: int = 500) -> int:
     """
     async with in_transaction() as conn:
         query = OutboxMessage.filter(published_at__isnull=True).using_db(conn)
+        if topics is not None:
+            query = query.filter(topic__in=list(topics))
         if conn.capabilities.dialect == "postgres":
             query = query.select_for_update(skip_locked=True)
         else:
@@ -85,8 +89,16 @@ def notify() -> None:
 class Dispatcher:
     """Sends the outbox forever: woken by `notify`, else polling every `poll_interval` seconds."""
 
-    def __init__(self, send: Send, *, poll_interval: float = 0.1, batch: int = 500) -> None:
+    def __init__(
+        self,
+        send: Send,
+        *,
+        poll_interval: float = 0.1,
+        batch: int = 500,
+        topics: Collection[str] | None = None,
+    ) -> None:
         self.send = send
+        self.topics = None if topics is None else frozenset(topics)
         self.poll_interval = poll_interval
         self.batch = batch
         self.sent = 0
@@ -123,7 +135,7 @@ class Dispatcher:
             while not self._stopping:
                 self._wake.clear()
                 try:
-                    n = await dispatch_pending(self.send, batch=self.batch)
+                    n = await dispatch_pending(self.send, batch=self.batch, topics=self.topics)
                     failures = 0
                 except Exception:
                     failures += 1

@@ -270,7 +270,15 @@ def _url() -> str | None:
         return _configured_url[0]
     from config import settings
 
-    return settings().broker_url
+    s = settings()
+    # PUBSUB_URL (a Redis URL) when configured, else the broker's URL when that is Redis
+    return getattr(s, "pubsub_url", None) or s.broker_url
+
+
+def shared() -> bool:
+    """Whether notices published here reach subscribers in other processes."""
+    url = _url()
+    return url is not None and uses_redis(url)
 
 
 def uses_redis(url: str | None) -> bool:

@@ -78,3 +78,16 @@ async def test_the_dispatcher_loop_wakes_on_notify(db: str) -> None:
     dispatcher.stop()
     await asyncio.wait_for(task, timeout=5)
     assert got == [0] and dispatcher.sent == 1
+
+
+async def test_a_dispatcher_can_keep_to_some_topics(db: str) -> None:
+    for topic in ("process_event", "warning", "process_event"):
+        await OutboxMessage.create(topic=topic, key="k", payload={"t": topic})
+    got: list[str] = []
+
+    def send(topic: str, payload: dict[str, Any]) -> None:
+        got.append(topic)
+
+    assert await dispatch_pending(send, topics={"process_event"}) == 2
+    assert got == ["process_event", "process_event"]
+    assert await pending_count() == 1
