@@ -209,6 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _registrations() -> list[Callable[[Any, Any], None]]:
     """Commands contributed by each area."""
     from domain.indicators import commands as indicators_commands
+    from domain.lending import commands as lending_commands
     from domain.scoring import commands as scoring_commands
     from domain.world import commands as world_commands
     from domain.world.frames import frames_from_dir
@@ -218,6 +219,7 @@ def _registrations() -> list[Callable[[Any, Any], None]]:
         lambda sub, world_sub: world_commands.register(world_sub),
         lambda sub, world_sub: indicators_commands.register(sub),
         lambda sub, world_sub: scoring_commands.register(sub),
+        lambda sub, world_sub: lending_commands.register(sub),
         lambda sub, world_sub: scoring_commands.register_train(sub),
         lambda sub, world_sub: gnn_commands.register(sub, read_world=frames_from_dir),
     ]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
 from collections.abc import MutableMapping
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,13 @@ from strawberry.schema.config import StrawberryConfig
 
 from domain.errors import DomainError
 from schema.accounts import AccountMutation, AccountQuery
-from schema.lending import ContractMutation, ContractQuery, LendingMutation, LendingQuery
+from schema.lending import (
+    ContractMutation,
+    ContractQuery,
+    LendingMutation,
+    LendingQuery,
+    RepaymentMutation,
+)
 from schema.risk import RiskMutation, RiskQuery
 from schema.world import WorldQuery
 
@@ -23,7 +29,7 @@ class Query(AccountQuery, WorldQuery, LendingQuery, ContractQuery, RiskQuery):
 
 
 @strawberry.type(description="Everything a client can change.")
-class Mutation(AccountMutation, LendingMutation, ContractMutation, RiskMutation):
+class Mutation(AccountMutation, LendingMutation, ContractMutation, RiskMutation, RepaymentMutation):
     pass
 
 

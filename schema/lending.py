@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -13,7 +14,7 @@ from db import models as m
 from domain.applications import service as apps
 from domain.applications.review import review_application
 from domain.errors import DomainError, ErrorCode, NotFound
-from schema.errors import UserError, user_errors
+from schema.errors import UserError, forbidden, user_errors
 from schema.ids import decode_id, encode_cursor
 from schema.pagination import page_args, slice_page
 from schema.types.lending import (
@@ -214,6 +215,54 @@ async def contract_payload(call: Callable[[], Awaitable[m.Contract]]) -> Contrac
     except DomainError as exc:
         return ContractPayload(contract=None, errors=user_errors(exc))
     return ContractPayload(contract=Contract.of(contract), errors=[])
+
+
+@strawberry.type
+class RepaymentMutation:
+    @strawberry.mutation(
+        description="Record money received against a loan (staff or a payment feed). "
+        "Honours Idempotency-Key: a retried call records the money once."
+    )
+    async def record_repayment(
+        self,
+        info: Info,
+        loan_id: strawberry.ID,
+        amount: Decimal,
+        received_at: datetime | None = None,
+    ) -> LoanPayload:
+        from domain.lending.loans import record_repayment
+        from domain.lending.service import get_loan_or_raise
+
+        principal = ctx(info).require()
+        if principal.role not in (
+            m.Role.LOAN_OFFICER,
+            m.Role.RISK_MANAGER,
+            m.Role.ADMIN,
+            m.Role.SERVICE,
+        ):
+            raise forbidden("repayments are recorded by bank staff or a payment feed")
+        when = received_at or datetime.now(UTC)
+
+        async def call() -> dict[str, Any]:
+            try:
+                result = await record_repayment(
+                    principal=principal,
+                    loan_id=decode_or_raise(loan_id, "Loan", "loanId"),
+                    amount=amount,
+                    received_at=when,
+                )
+            except DomainError as exc:
+                return {"id": None, "errors": error_dicts(exc)}
+            return {"id": result.loan.id, "errors": []}
+
+        arguments = {"loanId": str(loan_id), "amount": str(amount), "receivedAt": when.isoformat()}
+        if received_at is None:
+            arguments.pop("receivedAt")  # a retry without a time is the same request
+        result = await once(info, "recordRepayment", arguments, call)
+        if result["id"] is None:
+            return LoanPayload(loan=None, errors=errors_of(result))
+        loan = await get_loan_or_raise(principal=principal, loan_id=result["id"])
+        return LoanPayload(loan=Loan.of(loan), errors=[])
 
 
 @strawberry.type

@@ -48,6 +48,7 @@ ROOT_POLICIES: dict[str, Policy] = {
     "Mutation.signContract": Policy.AUTHENTICATED,
     "Mutation.disburse": Policy.STAFF,
     "Mutation.valuePatent": Policy.AUTHENTICATED,
+    "Mutation.recordRepayment": Policy.SERVICE,
     "Mutation.ingestEvent": Policy.SERVICE,
     "Mutation.acknowledgeWarning": Policy.STAFF,
     "Mutation.resolveWarning": Policy.STAFF,

@@ -211,13 +211,17 @@ class LoanApplication:
         rows = await ctx(info).loader("pledged", load).load(self._m.id)
         return [Patent.of(r) for r in rows]
 
-    @strawberry.field(description="The enterprise's latest risk score.")
+    @strawberry.field(
+        description="The risk score the decision used; before a decision, the latest one."
+    )
     async def risk_score(self, info: Info) -> RiskScore | None:
-        r = (
-            await ctx(info)
-            .loader("risk_score", reads.latest_risk_scores)
-            .load(self._m.enterprise_id)
-        )
+        inputs = (self._m.decision or {}).get("inputs") or {}
+        score_id = inputs.get("risk_score_id")
+        c = ctx(info)
+        if isinstance(score_id, int):
+            r = await c.loader("risk_score_by_id", reads.risk_scores_by_ids).load(score_id)
+        else:
+            r = await c.loader("risk_score", reads.latest_risk_scores).load(self._m.enterprise_id)
         return RiskScore.of(r) if r is not None else None
 
     @strawberry.field(description="The contract, once the offer is accepted.")

@@ -113,3 +113,32 @@ async def test_apply_decide_sign_disburse(
         float(loan["loan"]["principal"])
     )
     assert again["errors"][0]["code"] == "INVALID_STATE"
+
+    # a repayment retried under the same Idempotency-Key is recorded once
+    from schema.context import Context
+    from tests.schema.helpers import SCHEMA
+
+    loan_id = (
+        await run(
+            "{ applications { edges { node { enterprise { loans { id outstanding } } } } } }",
+            officer,
+        )
+    )["applications"]["edges"][0]["node"]["enterprise"]["loans"][0]["id"]
+    pay = 'mutation($id: ID!) { recordRepayment(loanId: $id, amount: "1000.00") { loan { outstanding schedule { paid } } errors { code } } }'
+    results = []
+    for _ in range(3):
+        r = await SCHEMA.execute(
+            pay,
+            variable_values={"id": loan_id},
+            context_value=Context(officer, idempotency_key="pay-1"),
+        )
+        assert r.errors is None, r.errors
+        results.append(r.data["recordRepayment"])  # type: ignore[index]
+    repaid = await SCHEMA.execute(
+        pay, variable_values={"id": loan_id}, context_value=Context(applicant)
+    )
+    from db.models import Repayment
+
+    assert all(x["errors"] == [] for x in results)
+    assert await Repayment.all().count() == 1
+    assert repaid.errors[0].extensions["code"] == "FORBIDDEN"  # type: ignore[index]

@@ -50,6 +50,7 @@ OPERATIONS: dict[str, str] = {
     "Mutation.acceptOffer": f'mutation {{ acceptOffer(applicationId: "{FAKE_ID}") {{ errors {{ code }} }} }}',
     "Mutation.signContract": f'mutation {{ signContract(contractId: "{FAKE_ID}") {{ errors {{ code }} }} }}',
     "Mutation.disburse": f'mutation {{ disburse(contractId: "{FAKE_ID}") {{ errors {{ code }} }} }}',
+    "Mutation.recordRepayment": f'mutation {{ recordRepayment(loanId: "{FAKE_ID}", amount: "1.00") {{ errors {{ code }} }} }}',
     "Mutation.valuePatent": 'mutation { valuePatent(number: "CN110000001B") { errors { code } } }',
     "Mutation.ingestEvent": 'mutation { ingestEvent(input: {id: "e", uscc: "x", type: "x", occurredAt: "2024-01-01T00:00:00Z", payload: {}}) { accepted errors { code } } }',
     "Mutation.acknowledgeWarning": f'mutation {{ acknowledgeWarning(id: "{FAKE_ID}") {{ errors {{ code }} }} }}',
