@@ -39,3 +39,9 @@ async def latest_risk_scores(enterprise_ids: Sequence[int]) -> list[RiskScore | 
     for r in rows:
         latest.setdefault(r.enterprise_id, r)
     return [latest.get(i) for i in enterprise_ids]
+
+
+async def risk_scores_by_ids(ids: Sequence[int]) -> list[RiskScore | None]:
+    """Risk scores in key order."""
+    found = {r.id: r for r in await RiskScore.filter(id__in=list(set(ids)))}
+    return [found.get(i) for i in ids]
