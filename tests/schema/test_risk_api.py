@@ -103,3 +103,44 @@ async def test_value_patent_without_a_model_is_unavailable(db: str, data_dir: Pa
         n=patent.number,
     )
     assert data["valuePatent"]["errors"] == [{"code": "UNAVAILABLE"}]
+
+
+async def test_automated_decision_records_its_risk_score(trained: Path) -> None:
+    from db.models import LoanApplication
+    from domain.decision.service import assess_application
+    from domain.products.service import seed_products
+
+    await seed_products()
+    ent = (
+        await Enterprise.filter(status="active", industry__not_in=["J66", "J69"])
+        .order_by("id")
+        .first()
+    )
+    assert ent is not None
+    applicant = await make_user("cfo@x.cn", Role.APPLICANT, ent.id)
+    created = await run(
+        """mutation { createApplication(input: {productCode: "TECH_CREDIT", amount: "100000.00",
+          termMonths: 12, pledgedPatentNumbers: []}) { application { id } errors { code message } } }""",
+        applicant,
+    )
+    app_id = created["createApplication"]["application"]["id"]
+    await run(
+        "mutation($id: ID!) { submitApplication(id: $id) { errors { code } } }",
+        applicant,
+        id=app_id,
+    )
+
+    await assess_application(application_id=(await LoanApplication.get()).id)
+    data = await run(
+        """query($id: ID!) { application(id: $id) { status decision { outcome reasons { code } decidedBy }
+          riskScore { score grade probabilityOfDefault modelVersions } } }""",
+        applicant,
+        id=app_id,
+    )
+
+    app = data["application"]
+    assert app["status"] in ("APPROVED", "REJECTED", "MANUAL_REVIEW")
+    assert app["decision"]["reasons"]
+    assert app["decision"]["decidedBy"].startswith("model:")
+    assert 0 < app["riskScore"]["probabilityOfDefault"] < 1
+    assert "scorecard" in app["riskScore"]["modelVersions"]
