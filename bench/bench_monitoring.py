@@ -160,13 +160,15 @@ async def latency(n_events: int, log: Path) -> dict[str, Any]:
             waiting = asyncio.ensure_future(anext(subscription))
             await asyncio.sleep(0.02)
     finally:
-        waiting.cancel()
-        with contextlib.suppress(BaseException):
-            await waiting
-        await subscription.aclose()
-        dispatcher.stop()
-        await task
-        stop_workers(workers)
+        try:
+            waiting.cancel()
+            with contextlib.suppress(BaseException):
+                await waiting
+            await subscription.aclose()
+            dispatcher.stop()
+            await task
+        finally:
+            stop_workers(workers)
     median, p95 = statistics.median(times), percentile(times, 0.95)
     return {
         "events": len(times), "median_ms": round(median * 1000, 1),
