@@ -66,15 +66,17 @@ class ContagionResult:
 
 
 def shock_features(x: np.ndarray, names: list[str], rows: np.ndarray) -> np.ndarray:
-    """Raw enterprise features with `rows` marked defaulted and one more severe event each."""
+    """Raw enterprise features with `rows` marked (recently) defaulted and one more severe event."""
     try:
         cols = [names.index(c) for c in feat.DISTRESS_COLUMNS]
     except ValueError as exc:
         raise InvalidGraphInput("the graph lacks the distress features a shock sets") from exc
     out = x.copy()
-    out[rows, cols[0]] = 1.0
-    for c in cols[1:]:
-        out[rows, c] = np.nan_to_num(out[rows, c], nan=0.0) + 1.0
+    for name, c in zip(feat.DISTRESS_COLUMNS, cols, strict=True):
+        if name in (feat.DISTRESS_DEFAULTED, feat.DISTRESS_DEFAULTED_RECENT):
+            out[rows, c] = 1.0
+        else:
+            out[rows, c] = np.nan_to_num(out[rows, c], nan=0.0) + 1.0
     return out
 
 

@@ -25,7 +25,7 @@ def resolve_device(setting: str | None = None) -> torch.device:
     raise InvalidGraphInput(f"GNN_DEVICE must be cpu, cuda or auto, not {value!r}")
 
 
-SMALL_GRAPH_NODES = 50_000
+SMALL_GRAPH_NODES = 200_000
 
 
 @contextmanager

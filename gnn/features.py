@@ -24,12 +24,17 @@ SEVERE_EVENTS: frozenset[str] = frozenset(
         "tax_arrears", "overdue_payment", "business_abnormal", "deregistered",
     }
 )  # fmt: skip
-RECENT_DAYS = 180
+RECENT_DAYS = 90
+WINDOW_DAYS = 365
 
 DISTRESS_DEFAULTED = "distress_defaulted"
+DISTRESS_DEFAULTED_RECENT = "distress_defaulted_recent"
 DISTRESS_SEVERE = "distress_severe_events"
 DISTRESS_RECENT = "distress_severe_recent"
-DISTRESS_COLUMNS: tuple[str, ...] = (DISTRESS_DEFAULTED, DISTRESS_SEVERE, DISTRESS_RECENT)
+DISTRESS_COLUMNS: tuple[str, ...] = (
+    DISTRESS_DEFAULTED, DISTRESS_DEFAULTED_RECENT, DISTRESS_SEVERE, DISTRESS_RECENT,
+)  # fmt: skip
+RECENT_DEFAULT_DAYS = 180
 
 INDUSTRY_SECTIONS = "ABCDEFGHIJKLMNOPQRST"
 TAX_RATING = {"A": 4.0, "B": 3.0, "M": 2.0, "C": 1.0, "D": 0.0}
@@ -73,14 +78,17 @@ def enterprise_index(frames: WorldFrames) -> pd.Index:
 
 
 def distress_features(frames: WorldFrames, as_of: object, index: pd.Index) -> pd.DataFrame:
-    """Known default and severe negative events before `as_of`, one row per enterprise."""
+    """Known default before `as_of` and severe negative events in the last year and quarter."""
     t = _ts(as_of)
     out = pd.DataFrame(index=index)
     oc = frames.outcomes
     known = oc[oc["defaulted"] & oc["default_date"].notna() & (oc["default_date"] < t)]
     out[DISTRESS_DEFAULTED] = index.isin(known["uscc"].astype(str)).astype(np.float64)
+    # a counterparty's default hits within months; an old one has already done its damage
+    recent = known[known["default_date"] >= t - pd.Timedelta(days=RECENT_DEFAULT_DAYS)]
+    out[DISTRESS_DEFAULTED_RECENT] = index.isin(recent["uscc"].astype(str)).astype(np.float64)
     ev = frames.events
-    ev = ev[ev["occurred_at"] < t]
+    ev = ev[(ev["occurred_at"] < t) & (ev["occurred_at"] >= t - pd.Timedelta(days=WINDOW_DAYS))]
     severe = ev[ev["type"].isin(SEVERE_EVENTS)]
     out[DISTRESS_SEVERE] = _counts(severe["uscc"].astype(str), index)
     recent = severe[severe["occurred_at"] >= t - pd.Timedelta(days=RECENT_DAYS)]
@@ -239,8 +247,9 @@ def _financial_block(frames: WorldFrames, t: pd.Timestamp, index: pd.Index) -> p
 
 
 def _event_block(frames: WorldFrames, t: pd.Timestamp, index: pd.Index) -> pd.DataFrame:
+    # a fixed window keeps counts comparable between graphs of different dates
     ev = frames.events
-    ev = ev[ev["occurred_at"] < t]
+    ev = ev[(ev["occurred_at"] < t) & (ev["occurred_at"] >= t - pd.Timedelta(days=WINDOW_DAYS))]
     who = ev["uscc"].astype(str)
     cols = {f"ev_{name}": _counts(who[ev["type"] == name], index) for name in EVENT_TYPES}
     return pd.DataFrame(cols, index=index)

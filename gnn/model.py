@@ -107,7 +107,8 @@ class HeteroSAGE(nn.Module):
     (reverse relations are separate types, so a guarantor and a guaranteed firm are told
     apart); `agg` is a sum over counterparties (guarantees, supply, shareholding: exposure adds
     up) and a mean elsewhere. The last layer only updates the target type. The head reads the
-    target's input encoding next to its last hidden state, so node features keep a direct path.
+    target's input encoding next to its gated last hidden state: the gate starts at zero, so
+    the model starts from the firm's own features and lets neighbours in as far as they help.
 
     The distress channel is a deliberately small contagion path: a few input columns of each
     counterparty (known default, recent severe events) go through a tiny positive transform,
@@ -166,6 +167,10 @@ class HeteroSAGE(nn.Module):
                 )
             )
         self.head = nn.Sequential(nn.Linear(2 * hidden, hidden), nn.ReLU(), nn.Linear(hidden, 1))
+        # the graph path enters the head through a gate that starts closed (ReZero-style): the
+        # model begins as a model of the firm's own features and opens the gate only as far as
+        # neighbours help on the training data
+        self.graph_gate = nn.Parameter(torch.zeros(1))
         self.signal_relations: list[EdgeType] = [
             et
             for et in self.edge_types
@@ -182,6 +187,7 @@ class HeteroSAGE(nn.Module):
             if isinstance(module, nn.Linear):
                 module.reset_parameters()
         nn.init.zeros_(self.signal_out.weight)
+        nn.init.zeros_(self.graph_gate)
 
     def forward(
         self,
@@ -216,7 +222,7 @@ class HeteroSAGE(nn.Module):
                         h[nt] = h[nt].index_copy(0, rows, values)
                 if hidden_out is not None:
                     hidden_out.append(h)
-        z = torch.cat([h0, h[self.target]], dim=1)
+        z = torch.cat([h0, self.graph_gate * h[self.target]], dim=1)
         logit = self.head(z).squeeze(-1)
         if self.signal_index and self.signal_relations:
             logit = logit + self._signal(x[self.target], adj)

@@ -1,7 +1,8 @@
 """Feature scaling fitted on training nodes and stored with the model as plain arrays.
 
-Values go through asinh (tames heavy tails of amounts and counts, keeps signs), are
-standardised, clipped to +-CLIP, and missing values become 0 (the training mean).
+Values go through asinh (tames heavy tails of amounts and counts, keeps signs), are centred and
+divided by their spread (at least SCALE_FLOOR), clipped to +-CLIP, and missing values become 0
+(the training mean).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 import numpy as np
 
 CLIP = 5.0
+SCALE_FLOOR = 1.0
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,8 @@ class ColumnScaler:
                 warnings.simplefilter("ignore", RuntimeWarning)
                 center = np.nan_to_num(np.nanmean(z, axis=0), nan=0.0)
                 scale = np.nan_to_num(np.nanstd(z, axis=0), nan=1.0)
-        scale = np.where(scale < 1e-6, 1.0, scale)
+        # a unit floor keeps rare flags and counts from being blown up into outliers
+        scale = np.maximum(scale, SCALE_FLOOR)
         return cls(tuple(names), center, scale)
 
     def transform(self, x: np.ndarray) -> np.ndarray:

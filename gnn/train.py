@@ -18,7 +18,7 @@ from gnn.errors import InvalidGraphInput, TrainingFailed
 from gnn.features import DISTRESS_COLUMNS
 from gnn.graph import GraphBundle
 from gnn.model import Adjacency, HeteroSAGE
-from gnn.relations import ALL_EDGE_TYPES, ENTERPRISE, NODE_TYPES
+from gnn.relations import ALL_EDGE_TYPES, ENTERPRISE, FORWARD_RELATIONS, NODE_TYPES, forward_name
 from gnn.scaling import FeatureScaler
 from gnn.scoring import Calibration, GraphModel, adjacency, node_inputs
 
@@ -40,6 +40,9 @@ class TrainOptions:
     seed: int = 0
     signal_columns: tuple[str, ...] = DISTRESS_COLUMNS
     signal_dim: int = 4
+    signal_lr: float = 0.05
+    relation_dropout: float = 0.2
+    stop_on: str = "loss"
 
 
 @dataclass
@@ -144,7 +147,9 @@ def _train(
         raise TrainingFailed("the training rows need both defaulted and sound enterprises")
     pos_weight = min((len(ty) - n_pos) / n_pos, MAX_POS_WEIGHT)
 
-    scaler = FeatureScaler.fit(primary.bundle.x, primary.bundle.feature_names)
+    # fitted over every training graph: the first one may predate any known default
+    pooled = {nt: np.concatenate([s.bundle.x[nt] for s in sets]) for nt in NODE_TYPES}
+    scaler = FeatureScaler.fit(pooled, primary.bundle.feature_names)
     inputs = _prepared(sets, scaler, dev)
     in_dims = {nt: primary.bundle.x[nt].shape[1] for nt in NODE_TYPES}
     names = primary.bundle.feature_names[ENTERPRISE]
@@ -158,10 +163,20 @@ def _train(
         signal_index=signal_index,
         signal_dim=opts.signal_dim,
     ).to(dev)
-    optim = torch.optim.Adam(net.parameters(), lr=opts.lr, weight_decay=opts.weight_decay)
+    signal = [p for n, p in net.named_parameters() if n.startswith("signal_")]
+    wide = [p for n, p in net.named_parameters() if not n.startswith("signal_")]
+    # the few distress-channel weights learn faster and unpenalised: early stopping on the wide
+    # part would otherwise end training before contagion is learned
+    optim = torch.optim.Adam(
+        [
+            {"params": wide, "lr": opts.lr, "weight_decay": opts.weight_decay},
+            {"params": signal, "lr": opts.signal_lr, "weight_decay": 0.0},
+        ]
+    )
     loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor(pos_weight, device=dev))
     t_rows = [torch.from_numpy(r).to(dev) for r in train_rows]
 
+    rng = np.random.default_rng(opts.seed)
     best_state = copy.deepcopy(net.state_dict())
     best_score = -math.inf
     best_epoch = 0
@@ -169,7 +184,13 @@ def _train(
     for epoch in range(1, opts.epochs + 1):
         net.train()
         optim.zero_grad()
-        out = torch.cat([net(x, a)[r] for (x, a), r in zip(inputs, t_rows, strict=True)])
+        kept = _relation_dropout(rng, opts.relation_dropout)
+        out = torch.cat(
+            [
+                net(x, {et: m for et, m in a.items() if forward_name(et[1]) in kept})[r]
+                for (x, a), r in zip(inputs, t_rows, strict=True)
+            ]
+        )
         loss = loss_fn(out, ty)
         loss_value = float(loss.detach())
         if not math.isfinite(loss_value):
@@ -178,8 +199,12 @@ def _train(
         optim.step()
         val_logits = _val_logits(net, inputs, val_rows)
         score = auc(val_y, val_logits)
-        # without validation defaults, fall back to the (negated) training loss
-        metric = score if score is not None else -loss_value
+        if opts.stop_on == "loss" and len(val_y):
+            v = torch.from_numpy(val_logits).to(dev)
+            metric = -float(loss_fn(v, torch.from_numpy(val_y).to(dev).to(v.dtype)))
+        else:
+            # without validation defaults, fall back to the (negated) training loss
+            metric = score if score is not None else -loss_value
         if metric > best_score + 1e-4:
             best_score, best_epoch = metric, epoch
             best_state = copy.deepcopy(net.state_dict())
@@ -209,6 +234,12 @@ def _train(
         train_rows=train_rows,
         val_rows=val_rows,
     )
+
+
+def _relation_dropout(rng: np.random.Generator, p: float) -> set[str]:
+    """Relation names kept this epoch (each forward relation dropped with probability p)."""
+    names = [et[1] for et in FORWARD_RELATIONS]
+    return {n for n in names if rng.random() >= p}
 
 
 def _val_logits(

@@ -26,9 +26,9 @@ def hub(t: Trained) -> str:
 
 def test_shock_sets_the_distress_features() -> None:
     names = ["a", *DISTRESS_COLUMNS]
-    x = np.array([[5.0, 0.0, 2.0, np.nan], [1.0, 0.0, 0.0, 0.0]], dtype=np.float32)
+    x = np.array([[5.0, 0.0, 0.0, 2.0, np.nan], [1.0, 0.0, 0.0, 0.0, 0.0]], dtype=np.float32)
     out = shock_features(x, names, np.array([0]))
-    assert out[0].tolist() == [5.0, 1.0, 3.0, 1.0]
+    assert out[0].tolist() == [5.0, 1.0, 1.0, 3.0, 1.0]
     assert out[1].tolist() == x[1].tolist()
 
 

@@ -95,6 +95,10 @@ def test_distress_known_only_after_the_fact() -> None:
     after = build_graph(frames, None, AS_OF).enterprise_frame()
     assert before.loc[E[1], "distress_defaulted"] == 0.0
     assert after.loc[E[1], "distress_defaulted"] == 1.0
+    assert after.loc[E[1], "distress_defaulted_recent"] == 1.0
+    much_later = build_graph(frames, None, "2025-06-01").enterprise_frame()
+    assert much_later.loc[E[1], "distress_defaulted"] == 1.0
+    assert much_later.loc[E[1], "distress_defaulted_recent"] == 0.0
     assert before.loc[E[1], "distress_severe_events"] == 1.0  # overdue payment in February
     assert after.loc[E[1], "pat_dead_n"] == 1.0
     assert before.loc[E[1], "pat_dead_n"] == 0.0  # the patent lapsed in March

@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from gnn.graph import build_graph
+from gnn.features import DISTRESS_COLUMNS
+from gnn.graph import build_graph, with_enterprise_features
 from gnn.khop import global_csr, induced_subgraph, khop
-from gnn.model import HeteroSAGE, mean_adjacency
+from gnn.model import HeteroSAGE, aggregate, mean_adjacency
 from gnn.relations import ALL_EDGE_TYPES, NODE_TYPES
 from gnn.scaling import FeatureScaler
 from gnn.scoring import Calibration, GraphModel, adjacency, node_inputs
@@ -19,6 +20,8 @@ def untrained(bundle, layers: int = 2) -> GraphModel:  # type: ignore[no-untyped
     torch.manual_seed(0)
     dims = {nt: bundle.x[nt].shape[1] for nt in NODE_TYPES}
     net = HeteroSAGE(dims, ALL_EDGE_TYPES, hidden=8, layers=layers)
+    with torch.no_grad():
+        net.graph_gate.fill_(1.0)  # open the graph path, closed at initialisation
     scaler = FeatureScaler.fit(bundle.x, bundle.feature_names)
     return GraphModel(net, scaler, Calibration(), {"in_dims": dims})
 
@@ -47,6 +50,15 @@ def test_reset_parameters_reinitialises() -> None:
     before = net.head[0].weight.detach().clone()
     net.reset_parameters()
     assert not torch.equal(before, net.head[0].weight)
+    assert float(net.graph_gate) == 0.0
+
+
+def test_closed_gate_ignores_the_graph() -> None:
+    b = build_graph(tiny_frames(), None, "2024-06-01")
+    model = untrained(b)
+    with torch.no_grad():
+        model.network.graph_gate.zero_()
+    assert np.allclose(model.predict(b), model.predict(b, drop=["guarantees", "supplies", "owns"]))
 
 
 def test_subgraph_scores_equal_full_graph_scores() -> None:
@@ -66,3 +78,38 @@ def test_dropping_a_relation_changes_only_linked_scores() -> None:
     no_guarantees = model.predict(b, drop=["guarantees"])
     assert full[6] == pytest.approx(no_guarantees[6])  # isolated
     assert not np.isclose(full[1], no_guarantees[1])  # guaranteed by E1
+
+
+def test_sparse_product_gradient_matches_dense() -> None:
+    src, dst = np.array([0, 1, 2, 2]), np.array([1, 1, 0, 2])
+    a = mean_adjacency(src, dst, 3, 3, transpose=True)
+    h = torch.randn(3, 4, requires_grad=True)
+    aggregate(a, h).pow(2).sum().backward()
+    dense = a.fwd.to_dense()
+    h2 = h.detach().clone().requires_grad_(True)
+    (dense @ h2).pow(2).sum().backward()
+    assert h.grad is not None and h2.grad is not None
+    assert torch.allclose(h.grad, h2.grad)
+
+
+def test_distress_channel_carries_a_counterparty_default() -> None:
+    b = build_graph(tiny_frames(), None, "2024-06-01")
+    names = b.feature_names["enterprise"]
+    dims = {nt: b.x[nt].shape[1] for nt in NODE_TYPES}
+    torch.manual_seed(0)
+    net = HeteroSAGE(
+        dims, ALL_EDGE_TYPES, hidden=8, signal_index=[names.index(c) for c in DISTRESS_COLUMNS]
+    )
+    model = GraphModel(net, FeatureScaler.fit(b.x, b.feature_names), Calibration(), {})
+    assert float(net.signal_out.weight.abs().sum()) == 0.0  # starts silent
+    with torch.no_grad():
+        net.signal_out.weight.fill_(1.0)
+    quiet = model.logits(b, drop=[et[1] for et in ALL_EDGE_TYPES if et[1] != "guarantees"])
+    x = b.x["enterprise"].copy()
+    x[0, names.index("distress_defaulted")] = 1.0  # E1 guarantees E2
+    loud = model.logits(
+        with_enterprise_features(b, x),
+        drop=[et[1] for et in ALL_EDGE_TYPES if et[1] != "guarantees"],
+    )
+    assert loud[1] != pytest.approx(quiet[1])  # the guaranteed firm hears it
+    assert loud[6] == pytest.approx(quiet[6])  # the isolated firm does not
