@@ -22,13 +22,13 @@ from tortoise.expressions import Q
 from db.models import Enterprise, Loan, Relation, RiskWarning
 from domain.errors import NotFound
 from domain.monitoring import outbox
-from domain.monitoring.rules import (
+from domain.monitoring.contagion_rules import (
     ContagionSource,
     Exposure,
     contagion_draft,
     is_contagion_source,
-    load_rules,
 )
+from domain.monitoring.rules import load_rules
 from domain.monitoring.store import in_retried_transaction, raise_warning
 
 log = logging.getLogger("ipcredit.contagion")

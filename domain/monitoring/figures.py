@@ -24,7 +24,7 @@ from db.models import (
     RiskScore,
     Valuation,
 )
-from domain.monitoring.rules import Figures
+from domain.monitoring.figure_rules import Figures
 from domain.valuation.ltv import LtvTable
 
 ACTIVE = "ACTIVE"

@@ -12,7 +12,8 @@ from tortoise.transactions import in_transaction
 
 from db.models import OutboxMessage, RiskWarning, WarningLevel, WarningStatus
 from domain import audit
-from domain.monitoring.rules import LEVEL_RANK, WarningDraft, is_contagion_source, load_rules
+from domain.monitoring.contagion_rules import is_contagion_source
+from domain.monitoring.rules import LEVEL_RANK, WarningDraft, load_rules
 
 MONITOR_ACTOR = "system:monitoring"
 MAX_EVIDENCE_EVENTS = 50

@@ -24,6 +24,7 @@ from tortoise.exceptions import IntegrityError
 from db.models import IdempotencyRecord, IndicatorSnapshot, Loan, RiskScore
 from domain.errors import DomainError
 from domain.monitoring import outbox
+from domain.monitoring.figure_rules import Figures, LoanContext, evaluate_indicator_change
 from domain.monitoring.figures import (
     Borrower,
     collateral,
@@ -31,7 +32,7 @@ from domain.monitoring.figures import (
     latest_graph_risk,
     load_borrowers,
 )
-from domain.monitoring.rules import Figures, LoanContext, WarningDraft, evaluate_indicator_change
+from domain.monitoring.rules import WarningDraft
 from domain.monitoring.store import in_retried_transaction, raise_warning
 from domain.valuation.ltv import load_ltv
 

@@ -10,17 +10,13 @@ import pytest
 
 from db.models import WarningLevel
 from domain.monitoring.contagion import walk
+from domain.monitoring.contagion_rules import ContagionSource, Exposure, contagion_draft
+from domain.monitoring.figure_rules import Figures, LoanContext, evaluate_indicator_change
 from domain.monitoring.rules import (
-    ContagionSource,
     EventContext,
     EventFacts,
-    Exposure,
-    Figures,
-    LoanContext,
     at_least,
-    contagion_draft,
     evaluate_event,
-    evaluate_indicator_change,
     load_rules,
     parse_rules,
 )
