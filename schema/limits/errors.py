@@ -7,7 +7,7 @@ import re
 from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import MaskErrors
 
-from domain.errors import ErrorCode
+from domain.errors import DomainError, ErrorCode
 from schema.limits.rules import GRAPHQL_VALIDATION_FAILED, LIMIT_EXCEEDED
 
 GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
@@ -96,6 +96,9 @@ class ErrorPolicy(MaskErrors):
         code = (error.extensions or {}).get("code")
         if isinstance(code, str):
             return code if code in self.public_codes else INTERNAL_SERVER_ERROR
+        if isinstance(error.original_error, DomainError):
+            # an expected failure raised outside a payload (e.g. a bad filter argument)
+            return error.original_error.code.value
         if error.path is not None:
             return INTERNAL_SERVER_ERROR
         if isinstance(error, GraphQLSyntaxError):

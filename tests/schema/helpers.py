@@ -9,8 +9,11 @@ from domain.accounts.passwords import hash_password
 from domain.accounts.principal import Principal
 from schema import build_schema
 from schema.context import Context
+from schema.limits import LimitConfig, build_extensions_and_rules
 
-SCHEMA = build_schema()
+_HARDENING = build_extensions_and_rules(production=False, limits=LimitConfig(max_cost=1_000_000))
+# the served extensions (error codes, limits) with a cost limit that leaves tests alone
+SCHEMA = build_schema(extensions=_HARDENING.extensions, config=_HARDENING.config)
 
 
 async def make_user(email: str, role: Role, enterprise_id: int | None = None) -> Principal:

@@ -144,3 +144,10 @@ async def test_automated_decision_records_its_risk_score(trained: Path) -> None:
     assert app["decision"]["decidedBy"].startswith("model:")
     assert 0 < app["riskScore"]["probabilityOfDefault"] < 1
     assert "scorecard" in app["riskScore"]["modelVersions"]
+
+
+async def test_unknown_indicator_category_is_a_coded_client_error(db: str) -> None:
+    from tests.schema.helpers import run_raw
+
+    result = await run_raw('{ indicatorDefinitions(category: "nope") { code } }', None)
+    assert result.errors[0].extensions["code"] == "INVALID_INPUT"
