@@ -183,7 +183,9 @@ async def contract_download(request: Request) -> Response:
     )
 
 
-def create_app(*, database_url: str | None = None, init_database: bool = True) -> Starlette:
+def create_app(
+    *, database_url: str | None = None, init_database: bool = True, background: bool = True
+) -> Starlette:
     """The ASGI application (the database is opened in the lifespan)."""
     s = settings()
     limits = LimitConfig(list_sizes=LIST_SIZES)
@@ -199,11 +201,20 @@ def create_app(*, database_url: str | None = None, init_database: bool = True) -
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        from actors.runtime import Runtime
+
+        url = database_url or s.database_url
         if init_database:
-            await init_db(database_url or s.database_url)
+            await init_db(url)
+        # the outbox dispatcher; with no BROKER_URL also the worker threads and the scheduler
+        runtime = Runtime(database_url=url) if background else None
+        if runtime is not None:
+            await runtime.start()
         try:
             yield
         finally:
+            if runtime is not None:
+                await runtime.stop()
             if init_database:
                 await close_db()
 

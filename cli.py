@@ -208,6 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _registrations() -> list[Callable[[Any, Any], None]]:
     """Commands contributed by each area."""
+    from actors import commands as actor_commands
     from domain.indicators import commands as indicators_commands
     from domain.lending import commands as lending_commands
     from domain.scoring import commands as scoring_commands
@@ -217,6 +218,8 @@ def _registrations() -> list[Callable[[Any, Any], None]]:
 
     return [
         lambda sub, world_sub: world_commands.register(world_sub),
+        lambda sub, world_sub: actor_commands.register(sub),
+        lambda sub, world_sub: actor_commands.register_world(world_sub),
         lambda sub, world_sub: indicators_commands.register(sub),
         lambda sub, world_sub: scoring_commands.register(sub),
         lambda sub, world_sub: lending_commands.register(sub),

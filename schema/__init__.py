@@ -19,17 +19,25 @@ from schema.lending import (
     LendingQuery,
     RepaymentMutation,
 )
+from schema.monitoring import MonitoringMutation, MonitoringQuery, Subscription
 from schema.risk import RiskMutation, RiskQuery
 from schema.world import WorldQuery
 
 
 @strawberry.type(description="Everything a client can read.")
-class Query(AccountQuery, WorldQuery, LendingQuery, ContractQuery, RiskQuery):
+class Query(AccountQuery, WorldQuery, LendingQuery, ContractQuery, RiskQuery, MonitoringQuery):
     pass
 
 
 @strawberry.type(description="Everything a client can change.")
-class Mutation(AccountMutation, LendingMutation, ContractMutation, RiskMutation, RepaymentMutation):
+class Mutation(
+    AccountMutation,
+    LendingMutation,
+    ContractMutation,
+    RiskMutation,
+    RepaymentMutation,
+    MonitoringMutation,
+):
     pass
 
 
@@ -56,6 +64,7 @@ def build_schema(
     return IpcreditSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         extensions=[OperationMetrics, *extensions],
         config=config or StrawberryConfig(),
     )

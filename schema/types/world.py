@@ -18,6 +18,7 @@ from schema.pagination import PageInfo, page_args, slice_page
 if TYPE_CHECKING:
     from schema.risk import IndicatorValue
     from schema.types.lending import Loan, LoanApplicationConnection
+    from schema.types.monitoring import WarningConnection
     from schema.types.risk import RiskScore, Valuation
 
 
@@ -141,6 +142,24 @@ class Enterprise:
             )
             for d in indicator_definitions(category=category)
         ]
+
+    @strawberry.field(description="Warnings raised about the enterprise, oldest first.")
+    async def warnings(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Annotated[WarningConnection, strawberry.lazy("schema.types.monitoring")]:
+        from domain.reads.monitoring import warning_counts, warning_pages
+        from schema.monitoring import warning_connection
+
+        n, after_key = page_args(first, after)
+        c = ctx(info)
+        pages = c.keyed_loader(
+            "warning_pages",
+            (n, after_key),
+            lambda ids: _as_list(warning_pages(ids, first=n, after=after_key), ids),
+        )
+        total = c.loader("warning_counts", lambda ids: _counts(warning_counts(ids), ids))
+        rows = await pages.load(self._m.id)
+        return warning_connection(rows, n, await total.load(self._m.id))
 
     @strawberry.field(description="Tax years, oldest first.")
     async def tax_records(self, info: Info) -> list[TaxRecord]:

@@ -1,0 +1,24 @@
+"""Batched reads of warnings per enterprise for the API."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from db.models import RiskWarning
+from domain.reads.batch import counts, pages
+
+
+async def warning_pages(
+    enterprise_ids: Sequence[int], *, first: int, after: int | None
+) -> dict[int, list[RiskWarning]]:
+    """A page of warnings per enterprise, oldest first."""
+    return await pages(RiskWarning, "enterprise_id", enterprise_ids, first=first, after=after)
+
+
+async def warning_counts(enterprise_ids: Sequence[int]) -> dict[int, int]:
+    """Warning count per enterprise."""
+    return await counts(
+        "SELECT enterprise_id, COUNT(*) FROM risk_warning WHERE enterprise_id IN ({ids}) "
+        "GROUP BY enterprise_id",
+        enterprise_ids,
+    )
