@@ -78,6 +78,24 @@ def _tabular_rows(sets: list[LabelledGraph], result: TrainResult) -> tuple[np.nd
     return np.concatenate(xs), np.concatenate(ys)
 
 
+def paired_auc_gap(
+    y: np.ndarray, a: np.ndarray, b: np.ndarray, *, rounds: int = 200, seed: int = 0
+) -> dict[str, Any] | None:
+    """AUC(a) - AUC(b) on the same rows, with a paired-bootstrap 95% interval."""
+    full_a, full_b = auc(y, a), auc(y, b)
+    if full_a is None or full_b is None:
+        return None
+    rng = np.random.default_rng(seed)
+    gaps = []
+    for _ in range(rounds):
+        idx = rng.integers(0, len(y), len(y))
+        ga, gb = auc(y[idx], a[idx]), auc(y[idx], b[idx])
+        if ga is not None and gb is not None:
+            gaps.append(ga - gb)
+    lo, hi = np.percentile(gaps, [2.5, 97.5]) if gaps else (np.nan, np.nan)
+    return {"gap": round(full_a - full_b, 4), "ci95": [round(float(lo), 4), round(float(hi), 4)]}
+
+
 def _brier(y: np.ndarray, p: np.ndarray) -> float | None:
     return float(brier_score_loss(y, p)) if len(y) else None
 
@@ -122,6 +140,8 @@ def evaluate_world(
         "auc_tabular": auc(y_test, p_hgb),
         "auc_tabular_logistic": auc(y_test, p_log),
         "auc_graph_without_edges": auc(y_test, p_graph_no_edges),
+        "gap_graph_vs_tabular": paired_auc_gap(y_test, p_graph, p_hgb, seed=opts.seed),
+        "gap_graph_vs_logistic": paired_auc_gap(y_test, p_graph, p_log, seed=opts.seed),
         "brier_graph": _brier(y_test, p_graph),
         "brier_tabular": _brier(y_test, p_hgb),
         "mean_graph_risk": float(p_graph.mean()),

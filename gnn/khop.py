@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gnn.errors import InvalidGraphInput
+from gnn.errors import InvalidGraphInput, UnknownEnterprise
 from gnn.graph import EMPTY, GraphBundle
-from gnn.relations import FORWARD_RELATIONS, NODE_TYPES, EdgeType
+from gnn.relations import ENTERPRISE, FORWARD_RELATIONS, NODE_TYPES, EdgeType
 
 MAX_HOPS = 4
 
@@ -189,3 +189,15 @@ def induced_subgraph(
         names={nt: bundle.names[nt][local[nt]] for nt in NODE_TYPES},
     )
     return Subgraph(bundle=sub, parent=local)
+
+
+def neighbourhood(bundle: GraphBundle, usccs: list[str], hops: int) -> Subgraph:
+    """The induced subgraph of everything within `hops` (1..4) of the given enterprises."""
+    check_hops(hops)
+    rows = bundle.enterprise_index(usccs)
+    unknown = [u for u, r in zip(usccs, rows, strict=True) if r < 0]
+    if unknown:
+        raise UnknownEnterprise("unknown enterprise(s): " + ", ".join(unknown[:10]))
+    csr = global_csr(bundle)
+    nodes, _ = khop(csr, csr.to_global(ENTERPRISE, rows), hops)
+    return induced_subgraph(bundle, nodes)

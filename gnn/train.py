@@ -43,6 +43,7 @@ class TrainOptions:
     signal_lr: float = 0.05
     relation_dropout: float = 0.2
     stop_on: str = "loss"
+    wide: bool = True
 
 
 @dataclass
@@ -162,6 +163,7 @@ def _train(
         dropout=opts.dropout,
         signal_index=signal_index,
         signal_dim=opts.signal_dim,
+        wide=opts.wide,
     ).to(dev)
     signal = [p for n, p in net.named_parameters() if n.startswith("signal_")]
     wide = [p for n, p in net.named_parameters() if not n.startswith("signal_")]
@@ -250,7 +252,10 @@ def _val_logits(
     net.eval()
     with torch.no_grad():
         parts = [
-            net(x, a)[torch.from_numpy(r)].cpu().numpy()
-            for (x, a), r in zip(inputs, val_rows, strict=True)
+            _rows_of(net(x, a), r).cpu().numpy() for (x, a), r in zip(inputs, val_rows, strict=True)
         ]
     return np.concatenate(parts).astype(np.float64)
+
+
+def _rows_of(out: torch.Tensor, rows: np.ndarray) -> torch.Tensor:
+    return out.index_select(0, torch.from_numpy(rows).to(out.device))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from gnn.errors import InvalidGraphInput
-from gnn.evaluate import evaluate_world
+from gnn.evaluate import evaluate_world, paired_auc_gap
 from gnn.labels import plan_split
 from gnn.train import TrainOptions
 from tests.gnn.worlds import synthetic_frames, tiny_frames
@@ -47,3 +48,15 @@ def test_world_without_outcomes_is_refused() -> None:
     frames.outcomes = frames.outcomes.iloc[0:0]
     with pytest.raises(InvalidGraphInput, match="no outcomes"):
         evaluate_world(frames)
+
+
+def test_paired_gap_interval_covers_the_gap() -> None:
+    rng = np.random.default_rng(0)
+    y = (rng.random(400) < 0.2).astype(float)
+    good = y + rng.normal(scale=0.8, size=400)
+    poor = y + rng.normal(scale=3.0, size=400)
+    gap = paired_auc_gap(y, good, poor, rounds=100)
+    assert gap is not None
+    assert gap["gap"] > 0
+    assert gap["ci95"][0] <= gap["gap"] <= gap["ci95"][1]
+    assert paired_auc_gap(np.zeros(5), good[:5], poor[:5]) is None

@@ -6,9 +6,9 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from gnn.errors import InvalidGraphInput
+from gnn.errors import InvalidGraphInput, UnknownEnterprise
 from gnn.graph import build_graph
-from gnn.khop import check_hops, global_csr, induced_subgraph, khop
+from gnn.khop import check_hops, global_csr, induced_subgraph, khop, neighbourhood
 from gnn.nxview import nx_view, shortest_paths
 from gnn.relations import FORWARD_RELATIONS, NODE_TYPES
 from tests.gnn.worlds import E, tiny_frames
@@ -87,3 +87,14 @@ def test_shortest_path_reports_relations_in_their_direction() -> None:
     assert to_e3 == [(E[0], "guarantees", E[1]), (E[2], "supplies", E[0])]
     assert paths[("enterprise", 3)][0].source_name == "Firm 1"
     assert ("enterprise", 6) not in shortest_paths(g, [("enterprise", 1)], [("enterprise", 6)])
+
+
+def test_neighbourhood_of_given_enterprises() -> None:
+    b = bundle()
+    sub = neighbourhood(b, [E[0], E[6]], 1)
+    assert list(sub.bundle.ids["enterprise"]) == [E[0], E[1], E[2], E[6]]
+    assert set(sub.bundle.ids["person"]) == {"P1"}
+    with pytest.raises(UnknownEnterprise, match="nope"):
+        neighbourhood(b, ["nope"], 1)
+    with pytest.raises(InvalidGraphInput):
+        neighbourhood(b, [E[0]], 5)
