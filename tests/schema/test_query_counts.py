@@ -85,4 +85,4 @@ async def test_enterprise_list_query_count_is_constant(db: str, sizes: tuple[int
     assert len(d1["enterprises"]["edges"]) == small
     assert len(d2["enterprises"]["edges"]) == large
     # a bound per nesting level, independent of the page size (a cached key can save one)
-    assert len(q_large) <= len(q_small) <= 22, len(q_small), "\n".join(q_small) + "\n-----\n" + "\n".join(q_large)
+    assert len(q_large) <= len(q_small) <= 22, "\n".join(q_small) + "\n-----\n" + "\n".join(q_large)
