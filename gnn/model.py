@@ -124,7 +124,6 @@ class HeteroSAGE(nn.Module):
         target: node type that gets scored (default "enterprise").
         signal_index: target input columns fed to the distress channel (default none).
         signal_dim: width of the distress channel (default 4).
-        wide: add a linear term on the target's own inputs (default True).
     """
 
     def __init__(
@@ -138,7 +137,6 @@ class HeteroSAGE(nn.Module):
         target: str = ENTERPRISE,
         signal_index: Sequence[int] = (),
         signal_dim: int = 4,
-        wide: bool = True,
     ) -> None:
         super().__init__()
         if layers < 1:
@@ -173,9 +171,6 @@ class HeteroSAGE(nn.Module):
         # model begins as a model of the firm's own features and opens the gate only as far as
         # neighbours help on the training data
         self.graph_gate = nn.Parameter(torch.zeros(1))
-        # a linear term on the firm's own inputs next to the deep part (wide-and-deep): the
-        # well-regularised signal a logistic scorecard would find is never lost
-        self.wide = nn.Linear(max(in_dims[target], 1), 1) if wide else None
         self.signal_relations: list[EdgeType] = [
             et
             for et in self.edge_types
@@ -229,8 +224,6 @@ class HeteroSAGE(nn.Module):
                     hidden_out.append(h)
         z = torch.cat([h0, self.graph_gate * h[self.target]], dim=1)
         logit = self.head(z).squeeze(-1)
-        if self.wide is not None:
-            logit = logit + self.wide(x[self.target]).squeeze(-1)
         if self.signal_index and self.signal_relations:
             logit = logit + self._signal(x[self.target], adj)
         return logit

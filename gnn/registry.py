@@ -93,7 +93,6 @@ def save_model(
             "target": net.target,
             "signal_index": net.signal_index,
             "signal_dim": net.signal_dim,
-            "wide": net.wide is not None,
         },
         "scaler": model.scaler.to_json(),
         "calibration": {"a": model.calibration.a, "b": model.calibration.b},
@@ -162,7 +161,6 @@ def load_model(
         target=spec["target"],
         signal_index=spec.get("signal_index", []),
         signal_dim=spec.get("signal_dim", 4),
-        wide=spec.get("wide", False),
     )
     state = torch.load(Path(data_dir) / card["path"], map_location="cpu", weights_only=True)
     net.load_state_dict(state, strict=True)

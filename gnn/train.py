@@ -43,7 +43,6 @@ class TrainOptions:
     signal_lr: float = 0.05
     relation_dropout: float = 0.2
     stop_on: str = "loss"
-    wide: bool = True
 
 
 @dataclass
@@ -163,7 +162,6 @@ def _train(
         dropout=opts.dropout,
         signal_index=signal_index,
         signal_dim=opts.signal_dim,
-        wide=opts.wide,
     ).to(dev)
     signal = [p for n, p in net.named_parameters() if n.startswith("signal_")]
     wide = [p for n, p in net.named_parameters() if not n.startswith("signal_")]
