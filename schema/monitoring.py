@@ -62,7 +62,11 @@ def report_of(r: graph_risk.Report) -> ContagionReport:
 def _graphql_error(exc: DomainError) -> Exception:
     from graphql import GraphQLError
 
-    return GraphQLError(exc.message, extensions={"code": exc.code.value})
+    from schema.limits.errors import top_level_code
+
+    return GraphQLError(
+        exc.message, extensions={"code": top_level_code(exc), "reason": exc.code.value}
+    )
 
 
 @strawberry.type

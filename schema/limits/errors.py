@@ -67,6 +67,13 @@ def ensure_code(error: GraphQLError, *, production: bool) -> GraphQLError:
     return with_code(error, INTERNAL_SERVER_ERROR)
 
 
+def top_level_code(exc: DomainError) -> str:
+    """The top-level code of a domain error: bad arguments read as BAD_USER_INPUT."""
+    if exc.code in (ErrorCode.INVALID_INPUT, ErrorCode.NOT_FOUND):
+        return BAD_USER_INPUT
+    return exc.code.value
+
+
 class ErrorPolicy(MaskErrors):
     """Stamps a code on every error; in production masks the unexpected ones and hints.
 
@@ -98,7 +105,7 @@ class ErrorPolicy(MaskErrors):
             return code if code in self.public_codes else INTERNAL_SERVER_ERROR
         if isinstance(error.original_error, DomainError):
             # an expected failure raised outside a payload (e.g. a bad filter argument)
-            return error.original_error.code.value
+            return top_level_code(error.original_error)
         if error.path is not None:
             return INTERNAL_SERVER_ERROR
         if isinstance(error, GraphQLSyntaxError):

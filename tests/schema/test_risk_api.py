@@ -150,4 +150,4 @@ async def test_unknown_indicator_category_is_a_coded_client_error(db: str) -> No
     from tests.schema.helpers import run_raw
 
     result = await run_raw('{ indicatorDefinitions(category: "nope") { code } }', None)
-    assert result.errors[0].extensions["code"] == "INVALID_INPUT"
+    assert result.errors[0].extensions["code"] == "BAD_USER_INPUT"
