@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from gnn import features as feat
-from gnn.device import threads_for
+from gnn.device import graph_threads
 from gnn.errors import InvalidGraphInput, UnknownEnterprise
 from gnn.graph import GraphBundle
 from gnn.khop import (
@@ -178,8 +178,7 @@ def _rescore(
         frozen.append(layer_frozen)
     net = model.network
     net.eval()
-    size = sum(sub.bundle.num_nodes(nt) for nt in NODE_TYPES)
-    with threads_for(size, dev), torch.inference_mode():
+    with graph_threads(dev), torch.inference_mode():
         out = net(x, adjacency(sub.bundle, dev), frozen=frozen)
     return model.calibration.apply(np.asarray(out.float().cpu().numpy(), dtype=np.float64))
 

@@ -25,20 +25,29 @@ def resolve_device(setting: str | None = None) -> torch.device:
     raise InvalidGraphInput(f"GNN_DEVICE must be cpu, cuda or auto, not {value!r}")
 
 
-SMALL_GRAPH_NODES = 200_000
+def cpu_threads() -> int:
+    """Threads for graph work on CPU (GNN_CPU_THREADS, default 1).
+
+    The sparse products do not get faster with a second thread here, and on a busy machine a
+    spinning thread pool makes them several times slower: one thread is both fast and steady.
+    """
+    value = os.environ.get("GNN_CPU_THREADS", "1")
+    try:
+        n = int(value)
+    except ValueError as exc:
+        raise InvalidGraphInput(f"GNN_CPU_THREADS must be an integer, not {value!r}") from exc
+    return max(n, 1)
 
 
 @contextmanager
-def threads_for(num_nodes: int, device: torch.device) -> Iterator[None]:
-    """Run small CPU graphs on one thread: waking a thread pool costs more than it saves."""
-    if device.type != "cpu" or num_nodes >= SMALL_GRAPH_NODES:
-        yield
-        return
+def graph_threads(device: torch.device) -> Iterator[None]:
+    """Run the enclosed CPU graph work on `cpu_threads()` threads, then restore the setting."""
+    wanted = cpu_threads()
     previous = torch.get_num_threads()
-    if previous == 1:
+    if device.type != "cpu" or previous == wanted:
         yield
         return
-    torch.set_num_threads(1)
+    torch.set_num_threads(wanted)
     try:
         yield
     finally:

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from gnn.device import threads_for
+from gnn.device import graph_threads
 from gnn.errors import InvalidGraphInput
 from gnn.graph import GraphBundle
 from gnn.model import COUNTERPARTY_RELATIONS, Adjacency, HeteroSAGE, mean_adjacency
@@ -103,8 +103,7 @@ class GraphModel:
         if bundle.num_nodes(ENTERPRISE) == 0:
             return np.zeros(0)
         self.network.eval()
-        size = sum(bundle.num_nodes(nt) for nt in NODE_TYPES)
-        with threads_for(size, self.device), torch.inference_mode():
+        with graph_threads(self.device), torch.inference_mode():
             x = node_inputs(bundle, self.scaler, self.device)
             out = self.network(x, adjacency(bundle, self.device, drop))
         return np.asarray(out.float().cpu().numpy(), dtype=np.float64)
@@ -130,9 +129,8 @@ class ScoredGraph:
         """Score every enterprise of the bundle, keeping inputs and hidden states."""
         net = model.network
         net.eval()
-        size = sum(bundle.num_nodes(nt) for nt in NODE_TYPES)
         hidden: list[dict[str, Tensor]] = []
-        with threads_for(size, model.device), torch.inference_mode():
+        with graph_threads(model.device), torch.inference_mode():
             x = node_inputs(bundle, model.scaler, model.device)
             out = net(x, adjacency(bundle, model.device), hidden_out=hidden)
         logits = np.asarray(out.float().cpu().numpy(), dtype=np.float64)

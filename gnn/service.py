@@ -22,7 +22,7 @@ from gnn import explain as explain_core
 from gnn.device import resolve_device
 from gnn.evaluate import FeatureProvider, Log
 from gnn.graph import build_graph
-from gnn.khop import check_hops
+from gnn.khop import check_hops, global_csr
 from gnn.pipeline import train_and_save
 from gnn.registry import MODEL_NAME, active_version, load_model
 from gnn.scoring import ScoredGraph
@@ -80,7 +80,9 @@ def _load_sync(
     model = load_model(data_dir, version, device=resolve_device())
     as_of = default_as_of(frames)
     bundle = build_graph(frames, features(frames, as_of) if features else None, as_of)
-    return Loaded(version, ScoredGraph.build(model, bundle), time.monotonic())
+    scored = ScoredGraph.build(model, bundle)
+    global_csr(bundle)  # built now so the first contagion query does not pay for it
+    return Loaded(version, scored, time.monotonic())
 
 
 async def loaded(

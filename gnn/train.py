@@ -13,7 +13,7 @@ import torch
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
-from gnn.device import threads_for
+from gnn.device import graph_threads
 from gnn.errors import InvalidGraphInput, TrainingFailed
 from gnn.features import DISTRESS_COLUMNS
 from gnn.graph import GraphBundle
@@ -116,9 +116,11 @@ def train_graph_model(
 ) -> TrainResult:
     """Train on labelled graphs (the first is the primary one); TrainingFailed when impossible."""
     dev = device or torch.device("cpu")
-    size = max((sum(s.bundle.num_nodes(nt) for nt in NODE_TYPES) for s in sets), default=0)
-    with threads_for(size, dev):
-        return _train(sets, options or TrainOptions(), dev, log)
+    opts = options or TrainOptions()
+    if opts.stop_on not in ("loss", "auc"):
+        raise InvalidGraphInput("stop_on must be 'loss' or 'auc'")
+    with graph_threads(dev):
+        return _train(sets, opts, dev, log)
 
 
 def _train(
@@ -164,12 +166,12 @@ def _train(
         signal_dim=opts.signal_dim,
     ).to(dev)
     signal = [p for n, p in net.named_parameters() if n.startswith("signal_")]
-    wide = [p for n, p in net.named_parameters() if not n.startswith("signal_")]
+    rest = [p for n, p in net.named_parameters() if not n.startswith("signal_")]
     # the few distress-channel weights learn faster and unpenalised: early stopping on the wide
-    # part would otherwise end training before contagion is learned
+    # layers would otherwise end training before contagion is learned
     optim = torch.optim.Adam(
         [
-            {"params": wide, "lr": opts.lr, "weight_decay": opts.weight_decay},
+            {"params": rest, "lr": opts.lr, "weight_decay": opts.weight_decay},
             {"params": signal, "lr": opts.signal_lr, "weight_decay": 0.0},
         ]
     )
@@ -200,10 +202,10 @@ def _train(
         val_logits = _val_logits(net, inputs, val_rows)
         score = auc(val_y, val_logits)
         if opts.stop_on == "loss" and len(val_y):
+            # the validation loss is a steadier stopping signal than the AUC of a few defaults
             v = torch.from_numpy(val_logits).to(dev)
             metric = -float(loss_fn(v, torch.from_numpy(val_y).to(dev).to(v.dtype)))
         else:
-            # without validation defaults, fall back to the (negated) training loss
             metric = score if score is not None else -loss_value
         if metric > best_score + 1e-4:
             best_score, best_epoch = metric, epoch

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from gnn.device import resolve_device, threads_for
+from gnn.device import cpu_threads, graph_threads, resolve_device
 from gnn.errors import InvalidGraphInput
 
 
@@ -32,8 +32,22 @@ def test_bad_settings_are_refused() -> None:
             resolve_device("cuda")
 
 
-def test_small_graphs_run_on_one_thread() -> None:
+@pytest.mark.parametrize(("setting", "threads"), [(None, 1), ("2", 2), ("0", 1)])
+def test_graph_work_threads(
+    monkeypatch: pytest.MonkeyPatch, setting: str | None, threads: int
+) -> None:
+    if setting is None:
+        monkeypatch.delenv("GNN_CPU_THREADS", raising=False)
+    else:
+        monkeypatch.setenv("GNN_CPU_THREADS", setting)
+    assert cpu_threads() == threads
     before = torch.get_num_threads()
-    with threads_for(10, torch.device("cpu")):
-        assert torch.get_num_threads() == 1
+    with graph_threads(torch.device("cpu")):
+        assert torch.get_num_threads() == threads
     assert torch.get_num_threads() == before
+
+
+def test_bad_thread_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GNN_CPU_THREADS", "many")
+    with pytest.raises(InvalidGraphInput, match="GNN_CPU_THREADS"):
+        cpu_threads()
