@@ -2,8 +2,9 @@
 
 Only enterprises within the model's receptive field (its number of layers) of a shocked firm
 can change score. Hidden states after layer l can only change within l hops of the shock, so
-the re-scoring runs on the (layers + 1)-hop ball with every state beyond reach taken from the
-full-graph pass: the scores are exact, not approximations, at a fraction of the cost.
+the re-scoring runs on the layers-hop ball (plus the neighbours of its outermost enterprises)
+with every state beyond reach taken from the full-graph pass: the scores are exact, not
+approximations, at a fraction of the cost.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from gnn.khop import (
     Subgraph,
     check_hops,
     distances,
+    entries,
     global_csr,
     induced_subgraph,
     khop,
@@ -108,8 +110,8 @@ def simulate_shock(
 ) -> ContagionResult:
     """Default the given enterprises and list who within `hops` links is exposed, and how.
 
-    Risk before is the cached full-graph score; risk after is recomputed exactly on the
-    (layers + 1)-hop ball, reusing cached hidden states wherever the shock cannot reach.
+    Risk before is the cached full-graph score; risk after is recomputed exactly around the
+    shock, reusing cached hidden states wherever the shock cannot reach.
     """
     check_hops(hops)
     bundle, model = scored.bundle, scored.model
@@ -118,9 +120,16 @@ def simulate_shock(
     layers = model.network.num_layers
     reach = min(hops, layers)
     seeds = csr.to_global(ENTERPRISE, rows)
-    nodes, dist = khop(csr, seeds, layers + 1)
-    full_dist = distances(csr, nodes, dist)
-    sub = induced_subgraph(bundle, nodes, core=nodes[dist <= layers])
+    core, dist = khop(csr, seeds, layers)
+    full_dist = distances(csr, core, dist)
+    # the last layer only updates enterprises, so beyond the core only the neighbours of the
+    # outermost enterprises are needed (their cached states feed it)
+    lo = csr.offsets[ENTERPRISE]
+    edge = core[(dist == layers) & (core >= lo) & (core < lo + bundle.num_nodes(ENTERPRISE))]
+    outer = np.unique(csr.neighbour[entries(csr.indptr, edge)])
+    outer = outer[full_dist[outer] < 0]
+    full_dist[outer] = layers + 1
+    sub = induced_subgraph(bundle, np.concatenate([core, outer]), core=core)
     after = _rescore(scored, sub, rows, full_dist)
 
     ent_rows = sub.parent[ENTERPRISE]
