@@ -7,6 +7,7 @@ import pytest
 
 from gnn.errors import InvalidGraphInput
 from gnn.evaluate import evaluate_world, paired_auc_gap
+from gnn.features import enterprise_features
 from gnn.labels import plan_split
 from gnn.train import TrainOptions
 from tests.gnn.worlds import synthetic_frames, tiny_frames
@@ -60,3 +61,15 @@ def test_paired_gap_interval_covers_the_gap() -> None:
     assert gap["gap"] > 0
     assert gap["ci95"][0] <= gap["gap"] <= gap["ci95"][1]
     assert paired_auc_gap(np.zeros(5), good[:5], poor[:5]) is None
+
+
+def test_evaluate_with_provided_features() -> None:
+    def provider(frames, as_of):  # type: ignore[no-untyped-def]
+        full = enterprise_features(frames, as_of)
+        return full[["age_years", "tax_rating", "fin_leverage", "ev_overdue_payment"]]
+
+    result = evaluate_world(
+        synthetic_frames(300, seed=1), options=TrainOptions(epochs=10), features=provider
+    )
+    assert result["features"] == "provided"
+    assert KEYS <= set(result)

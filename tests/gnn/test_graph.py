@@ -68,6 +68,7 @@ def test_later_relations_appear_later() -> None:
 def test_hetero_data_has_reverse_edges() -> None:
     b = build_graph(tiny_frames(), None, AS_OF)
     data = b.data
+    assert data.validate()
     assert set(data.edge_types) == set(ALL_EDGE_TYPES)
     for et in FORWARD_RELATIONS:
         fwd = data[et].edge_index

@@ -47,9 +47,11 @@ def test_forward_gives_one_logit_per_enterprise(layers: int) -> None:
 def test_reset_parameters_reinitialises() -> None:
     b = build_graph(tiny_frames(), None, "2024-06-01")
     net = untrained(b).network
-    before = net.head[0].weight.detach().clone()
+    first = net.head[0]
+    assert isinstance(first, torch.nn.Linear)
+    before = first.weight.detach().clone()
     net.reset_parameters()
-    assert not torch.equal(before, net.head[0].weight)
+    assert not torch.equal(before, first.weight)
     assert float(net.graph_gate) == 0.0
 
 

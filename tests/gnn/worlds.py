@@ -185,9 +185,9 @@ def synthetic_rows(
         logit = -3.6 + 1.2 * risk
         logit[hit] += contagion
         draw = rng.random(n) < 1 / (1 + np.exp(-logit))
-        for i in np.flatnonzero(draw):
-            if int(i) not in default_at:
-                default_at[int(i)] = p_start + pd.Timedelta(days=int(rng.integers(0, 180)))
+        for k in np.flatnonzero(draw).tolist():
+            if k not in default_at:
+                default_at[k] = p_start + pd.Timedelta(days=int(rng.integers(0, 180)))
     for i, u in enumerate(usccs):
         when = default_at.get(i)
         rows["outcomes"].append(
