@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
@@ -141,17 +142,39 @@ async def metrics(request: Request) -> Response:
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
+async def broker_reachable(url: str | None) -> bool:
+    """The in-process broker always is; Redis or RabbitMQ when its port answers within 1 s."""
+    if not url:
+        return True
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    default = 6379 if parts.scheme.startswith("redis") else 5672
+    try:
+        _, writer = await asyncio.wait_for(
+            asyncio.open_connection(parts.hostname or "127.0.0.1", parts.port or default), 1.0
+        )
+    except (OSError, TimeoutError):
+        return False
+    writer.close()
+    return True
+
+
 async def readyz(request: Request) -> Response:
-    """Readiness: the database answers."""
+    """Readiness: the database answers and the broker is reachable."""
     from tortoise import connections
 
+    checks = {"database": "ok", "broker": "ok"}
     try:
         await connections.get("default").execute_query("SELECT 1")
     except Exception as exc:  # noqa: BLE001 - any failure means not ready
-        return JSONResponse(
-            {"status": "unavailable", "database": str(type(exc).__name__)}, status_code=503
-        )
-    return JSONResponse({"status": "ok", "database": "ok"})
+        checks["database"] = type(exc).__name__
+    if not await broker_reachable(settings().broker_url):
+        checks["broker"] = "unreachable"
+    ready = all(v == "ok" for v in checks.values())
+    return JSONResponse(
+        {"status": "ok" if ready else "unavailable", **checks}, status_code=200 if ready else 503
+    )
 
 
 async def contract_download(request: Request) -> Response:

@@ -88,3 +88,19 @@ async def test_metrics_count_operations_and_error_codes(client: httpx.AsyncClien
 
     assert 'ipcredit_graphql_request_seconds_count{operation="Products",type="query"}' in text
     assert 'ipcredit_graphql_errors_total{code="UNAUTHENTICATED"}' in text
+
+
+async def test_readiness_reports_an_unreachable_broker(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import config
+    from tests.live_server import free_port
+
+    monkeypatch.setenv("BROKER_URL", f"redis://127.0.0.1:{free_port()}/0")
+    config.settings.cache_clear()
+    try:
+        resp = await client.get("/readyz")
+    finally:
+        config.settings.cache_clear()
+    assert resp.status_code == 503
+    assert resp.json()["broker"] == "unreachable"
