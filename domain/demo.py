@@ -42,6 +42,7 @@ async def load_demo(*, data_dir: Path, enterprises: int, seed: int) -> dict[str,
             data_dir=data_dir, progress=lambda m: print(f"  {m}", file=sys.stderr)
         )
         trained = [f"{c.name} {c.version}" for c in cards]
+        trained += await _train_graph_model(data_dir)
     created = []
     for email, role in DEMO_STAFF:
         if not await User.filter(email=email).exists():
@@ -55,3 +56,19 @@ async def load_demo(*, data_dir: Path, enterprises: int, seed: int) -> dict[str,
         "staff_created": created,
         "staff_password": DEMO_PASSWORD,
     }
+
+
+async def _train_graph_model(data_dir: Path) -> list[str]:
+    """Train the graph model on the demo world; decisions go on without it if it cannot be."""
+    from gnn import service
+    from gnn.errors import GraphRiskError
+
+    print("training the graph risk model on the demo world...", file=sys.stderr)
+    try:
+        card = await service.train(
+            data_dir=data_dir, log=lambda m: print(f"  {m}", file=sys.stderr)
+        )
+    except GraphRiskError as exc:
+        print(f"  graph model not trained: {exc.message}", file=sys.stderr)
+        return []
+    return [f"gnn {card.get('version')}"]
