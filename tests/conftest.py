@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -22,17 +22,55 @@ def on_postgres() -> bool:
     return database_url().startswith("postgres")
 
 
-async def _fresh_postgres(base_url: str) -> tuple[str, str]:
-    """Create a uniquely named database next to `base_url`; returns (url, name)."""
+_TEMPLATE: dict[str, str] = {}
+
+
+async def _template(base_url: str) -> str:
+    """A database migrated once per test session; test databases are copies of it."""
     import asyncpg
 
+    from db.connection import close_db, init_db
+
+    if "name" not in _TEMPLATE:
+        name = f"ipcredit_tpl_{uuid.uuid4().hex[:12]}"
+        admin = await asyncpg.connect(base_url.replace("postgres://", "postgresql://", 1))
+        try:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await admin.close()
+        await init_db(base_url.rsplit("/", 1)[0] + "/" + name)  # runs the migrations
+        await close_db()
+        _TEMPLATE["name"] = name
+    return _TEMPLATE["name"]
+
+
+async def _fresh_postgres(base_url: str) -> tuple[str, str]:
+    """Create a uniquely named, migrated database next to `base_url`; returns (url, name)."""
+    import asyncpg
+
+    template = await _template(base_url)
     name = f"ipcredit_t_{uuid.uuid4().hex[:12]}"
     admin = await asyncpg.connect(base_url.replace("postgres://", "postgresql://", 1))
     try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
+        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     finally:
         await admin.close()
     return base_url.rsplit("/", 1)[0] + "/" + name, name
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_template() -> Iterator[None]:
+    """Drop the session's template database at the end."""
+    yield
+    name = _TEMPLATE.pop("name", None)
+    if name is None:
+        return
+    import asyncio
+    import threading
+
+    thread = threading.Thread(target=lambda: asyncio.run(_drop_postgres(database_url(), name)))
+    thread.start()
+    thread.join()
 
 
 async def _drop_postgres(base_url: str, name: str) -> None:
@@ -55,7 +93,7 @@ async def db(tmp_path: Path) -> AsyncIterator[str]:
     url = base
     if base.startswith("postgres"):
         url, name = await _fresh_postgres(base)
-    await init_db(url)
+    await init_db(url, create_schema=not base.startswith("postgres"))
     try:
         yield url
     finally:
@@ -65,7 +103,7 @@ async def db(tmp_path: Path) -> AsyncIterator[str]:
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A private data directory, with settings re-read from the environment."""
     import config
 
@@ -73,5 +111,5 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     d.mkdir()
     monkeypatch.setenv("IPCREDIT_DATA_DIR", str(d))
     config.settings.cache_clear()
-    yield d  # type: ignore[misc]
+    yield d
     config.settings.cache_clear()
