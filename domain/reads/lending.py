@@ -9,9 +9,10 @@ from domain.reads.batch import grouped
 
 
 async def contracts_by_application(ids: Sequence[int]) -> list[Contract | None]:
-    """The contract of each application, if any."""
-    found = {c.application_id: c for c in await Contract.filter(application_id__in=list(set(ids)))}
-    return [found.get(i) for i in ids]
+    """The contract of each application, if any (loader-shaped call of the lending service)."""
+    from domain.lending.contract import contracts_by_application_ids
+
+    return await contracts_by_application_ids(ids=list(ids))
 
 
 async def loans_by_enterprise(ids: Sequence[int]) -> list[list[Loan]]:
@@ -20,14 +21,17 @@ async def loans_by_enterprise(ids: Sequence[int]) -> list[list[Loan]]:
 
 
 async def installments_by_loan(ids: Sequence[int]) -> list[list[Installment]]:
-    """Each loan's schedule, in order."""
-    return await grouped(Installment, "loan_id", ids, order="number")
+    """Each loan's schedule, in order (loader-shaped call of the lending service)."""
+    from domain.lending.loans import installments_by_loan_ids
+
+    return await installments_by_loan_ids(ids=ids)
 
 
 async def loans_by_ids(ids: Sequence[int]) -> list[Loan | None]:
-    """Loans in key order."""
-    found = {r.id: r for r in await Loan.filter(id__in=list(set(ids)))}
-    return [found.get(i) for i in ids]
+    """Loans in key order (loader-shaped call of the lending service)."""
+    from domain.lending.loans import loans_by_ids as by_ids
+
+    return await by_ids(ids=ids)
 
 
 async def latest_risk_scores(enterprise_ids: Sequence[int]) -> list[RiskScore | None]:
