@@ -8,8 +8,7 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from db import models as m
-from domain.errors import DomainError, NotFound
+from domain.errors import DomainError
 from domain.indicators.registry import IndicatorDefinition as Definition
 from domain.indicators.service import indicator_definitions
 from domain.reads.risk import model_cards
@@ -91,18 +90,11 @@ class RiskQuery:
 class RiskMutation:
     @strawberry.mutation(description="Value a patent now with the active valuation model.")
     async def value_patent(self, info: Info, number: str) -> ValuationPayload:
-        from domain.valuation.service import value_patent
+        from domain.valuation.service import value_patent_for
 
         principal = ctx(info).require()
         try:
-            number = number.strip()
-            patent = await m.Patent.get_or_none(number=number) if 0 < len(number) <= 32 else None
-            owner = patent.owner_id if patent is not None else None
-            if patent is None or not (
-                principal.is_staff or (owner is not None and principal.can_see_enterprise(owner))
-            ):
-                raise NotFound(f"no patent {number!r}", field="number")
-            valuation = await value_patent(number=number)
+            valuation, patent = await value_patent_for(principal=principal, number=number)
         except DomainError as exc:
             return ValuationPayload(valuation=None, errors=user_errors(exc))
         return ValuationPayload(valuation=Valuation.of(valuation, patent), errors=[])

@@ -16,6 +16,7 @@ import pandas as pd
 
 from db.frames import WorldFrames, normalise
 from db.models import ModelCard, Patent, Valuation
+from domain.accounts.principal import Principal
 from domain.errors import InvalidInput, NotFound, Unavailable
 from domain.valuation.events import PATENT_EVENTS, payload_number
 from domain.valuation.ltv import LtvTable, load_ltv
@@ -217,3 +218,15 @@ def fit_on_frames(
     h.update(pd.util.hash_pandas_object(prices, index=True).to_numpy().tobytes())
     metrics["as_of"] = as_of.isoformat()
     return model, metrics, h.hexdigest()
+
+
+async def value_patent_for(*, principal: Principal, number: str) -> tuple[Valuation, Patent]:
+    """Value a patent the caller may see (staff: any; applicants: their own); else NOT_FOUND."""
+    number = number.strip()
+    patent = await Patent.get_or_none(number=number) if 0 < len(number) <= 32 else None
+    owner = patent.owner_id if patent is not None else None
+    if patent is None or not (
+        principal.is_staff or (owner is not None and principal.can_see_enterprise(owner))
+    ):
+        raise NotFound(f"no patent {number!r}", field="number")
+    return await value_patent(number=number), patent
