@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import MutableMapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 
 @dataclass(frozen=True)
@@ -77,52 +75,3 @@ def load_settings() -> Settings:
 def settings() -> Settings:
     """The process-wide settings."""
     return load_settings()
-
-
-def configure_logging(level: str = "INFO") -> None:
-    """Structured JSON logs on stderr (ready for ELK), with the request id on every line."""
-    import logging
-    import sys
-
-    import structlog
-
-    from domain.context import current_request_id
-
-    def add_request_id(
-        _: Any, __: str, event: MutableMapping[str, Any]
-    ) -> MutableMapping[str, Any]:
-        rid = current_request_id()
-        if rid is not None:
-            event.setdefault("request_id", rid)
-        return event
-
-    shared: list[structlog.types.Processor] = [
-        structlog.contextvars.merge_contextvars,
-        structlog.stdlib.add_log_level,
-        structlog.stdlib.add_logger_name,
-        add_request_id,
-        structlog.stdlib.ExtraAdder(),
-        structlog.processors.TimeStamper(fmt="iso", utc=True),
-    ]
-    structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
-        logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
-        cache_logger_on_first_use=True,
-    )
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(
-        structlog.stdlib.ProcessorFormatter(
-            foreign_pre_chain=shared,
-            processors=[
-                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                structlog.processors.format_exc_info,
-                structlog.processors.JSONRenderer(ensure_ascii=False),
-            ],
-        )
-    )
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level.upper())
-    for noisy in ("tortoise", "aiosqlite", "asyncio", "multipart"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)

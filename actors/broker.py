@@ -24,7 +24,7 @@ from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import Retries
 
 from actors.middleware import AsyncOrm, DeadLetters
-from domain.monitoring.publisher import split_url
+from domain.messaging.publisher import split_url
 
 DEFAULT_QUEUE = "default"
 GNN_QUEUE = "gnn"

@@ -9,29 +9,9 @@ from typing import Any
 from dramatiq import Broker
 
 from db.models import OutboxMessage
-from domain.monitoring.outbox import Undeliverable
-from domain.monitoring.publisher import current_publisher
-
-PUBLISHED = frozenset({"warning", "application_updated"})
-# topic -> (actor name, positional arguments from the payload)
-ACTOR_TOPICS: dict[str, tuple[str, Callable[[dict[str, Any]], tuple[Any, ...]]]] = {
-    "process_event": ("process_event", lambda p: (str(p["event_id"]),)),
-    "assess_application": ("assess_application", lambda p: (int(p["application_id"]),)),
-    "monitor_borrower": ("monitor_borrowers", lambda p: ([int(i) for i in p["enterprise_ids"]],)),
-    "run_contagion": ("run_contagion", lambda p: (int(p["warning_id"]),)),
-}
-
-
-def actor_call(topic: str, payload: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
-    """The actor and arguments of an outbox message; Undeliverable when there is none."""
-    spec = ACTOR_TOPICS.get(topic)
-    if spec is None:
-        raise Undeliverable(f"no consumer for topic {topic!r}")
-    name, args = spec
-    try:
-        return name, args(payload)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise Undeliverable(f"bad {topic} payload: {exc!r}") from None
+from domain.messaging.outbox import Undeliverable
+from domain.messaging.publisher import current_publisher
+from domain.messaging.topics import PUBLISHED, actor_call
 
 
 def broker_send(broker: Broker) -> Callable[[str, dict[str, Any]], Awaitable[None]]:
@@ -54,16 +34,8 @@ async def drain_inline(*, limit: int = 100_000) -> int:
 
     Not for a process where a dispatcher runs: this does not lock the rows it handles.
     """
-    from actors.gnn import do_run_contagion
-    from actors.lending import do_assess_application
-    from actors.monitoring import do_monitor_borrowers, do_process_event
+    from actors.all import HANDLERS
 
-    handlers: dict[str, Callable[..., Any]] = {
-        "process_event": do_process_event,
-        "assess_application": do_assess_application,
-        "monitor_borrowers": do_monitor_borrowers,
-        "run_contagion": do_run_contagion,
-    }
     done = 0
     while done < limit:
         row = await OutboxMessage.filter(published_at__isnull=True).order_by("id").first()
@@ -74,11 +46,11 @@ async def drain_inline(*, limit: int = 100_000) -> int:
             await current_publisher().publish(row.topic, payload)
         else:
             try:
-                name, args = actor_call(row.topic, payload)
+                actor, args = actor_call(row.topic, payload)
             except Undeliverable:
-                name, args = "", ()
-            if name:
-                await handlers[name](*args)
+                pass
+            else:
+                await HANDLERS[actor](*args)
         await OutboxMessage.filter(id=row.id).update(published_at=datetime.now(UTC))
         done += 1
     return done

@@ -18,7 +18,7 @@ async def do_run_contagion(warning_id: int) -> None:
 
 async def do_score_graph_risk() -> None:
     """Score every borrower's graph risk and judge it."""
-    from domain.monitoring.graphrisk import refresh_graph_risk
+    from domain.monitoring.graph_risk import refresh_graph_risk
 
     await refresh_graph_risk()
 

@@ -19,16 +19,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 from dramatiq import Worker
 
 from actors.broker import get_broker, in_process, orm_middleware
-from actors.dispatch import PUBLISHED, actor_call, broker_send
+from actors.dispatch import broker_send
 from domain.errors import DomainError
-from domain.monitoring.outbox import Dispatcher, Send
-from domain.monitoring.publisher import current_publisher
+from domain.messaging.outbox import Dispatcher, Send
+from domain.messaging.publisher import current_publisher
+from domain.messaging.topics import PUBLISHED, Topic, actor_call
 
 log = logging.getLogger("ipcredit.runtime")
 WORKER_TIMEOUT_MS = 100
@@ -37,23 +37,14 @@ LOOP_RETRIES = 3
 
 def loop_send(tasks: set[asyncio.Task[None]]) -> Send:
     """Run actor topics as tasks on this loop (retried a few times), publish the rest."""
-    from actors.gnn import do_run_contagion
-    from actors.lending import do_assess_application
-    from actors.monitoring import do_monitor_borrowers, do_process_event
+    from actors.all import HANDLERS
 
-    handlers: dict[str, Callable[..., Any]] = {
-        "process_event": do_process_event,
-        "assess_application": do_assess_application,
-        "monitor_borrowers": do_monitor_borrowers,
-        "run_contagion": do_run_contagion,
-    }
-
-    async def run(name: str, args: tuple[Any, ...]) -> None:
+    async def run(name: Topic, args: tuple[Any, ...]) -> None:
         from domain.monitoring.warnings import record_dead_letter
 
         for attempt in range(LOOP_RETRIES + 1):
             try:
-                await handlers[name](*args)
+                await HANDLERS[name](*args)
                 return
             except DomainError as exc:
                 error = f"{type(exc).__name__}: {exc} (business error, not retried)"

@@ -21,10 +21,11 @@ from dramatiq import Worker
 from tortoise.context import TortoiseContext
 
 from actors.broker import QUEUES, get_broker, in_process, orm_middleware
-from actors.dispatch import ACTOR_TOPICS, broker_send
+from actors.dispatch import broker_send
 from actors.middleware import bind
-from domain.monitoring import publisher
-from domain.monitoring.outbox import Dispatcher
+from domain.messaging import publisher
+from domain.messaging.outbox import Dispatcher
+from domain.messaging.topics import ACTOR_ARGUMENTS
 
 log = logging.getLogger("ipcredit.worker")
 WORKER_TIMEOUT_MS = 100
@@ -52,7 +53,7 @@ def serve(*, threads: int, queues: list[str] | None, dispatch: bool = True) -> i
     if dispatch:
         # without a shared pub/sub, notices sent from here would reach no subscriber: leave
         # them to the API processes' dispatchers
-        topics = None if publisher.shared() else frozenset(ACTOR_TOPICS)
+        topics = None if publisher.shared() else frozenset(ACTOR_ARGUMENTS)
 
         async def start_dispatcher(loop: asyncio.AbstractEventLoop, ctx: TortoiseContext) -> None:
             dispatcher = Dispatcher(broker_send(broker), topics=topics)
@@ -125,7 +126,8 @@ def run_worker(processes: int, threads: int, queues: list[str] | None) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of one child worker process."""
-    from config import configure_logging, settings
+    from config import settings
+    from domain.observability import configure_logging
 
     parser = argparse.ArgumentParser(prog="actors.worker")
     parser.add_argument("--threads", type=int, default=8)

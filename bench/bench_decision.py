@@ -147,7 +147,7 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
         reasons: Counter[str] = Counter()
         for index, (enterprise_id, numbers) in enumerate(chosen):
             principal = await _applicant(enterprise_id)
-            app = await create_application(
+            application = await create_application(
                 principal=principal,
                 product_code="IPCREDIT_IP_PLEDGE",
                 amount=Decimal(rng.choice([200_000, 500_000, 1_000_000, 2_000_000])),
@@ -155,13 +155,13 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
                 pledged_patent_numbers=numbers,
             )
             started = time.perf_counter()
-            await submit_application(principal=principal, application_id=app.id)
-            await assess_application(application_id=app.id)
+            await submit_application(principal=principal, application_id=application.id)
+            await assess_application(application_id=application.id)
             took = (time.perf_counter() - started) * 1000
             if index < WARM_UP:
                 continue
             timings.append(took)
-            decided = await LoanApplication.get(id=app.id)
+            decided = await LoanApplication.get(id=application.id)
             outcomes[str(decided.status)] += 1
             for reason in (decided.decision or {}).get("reasons", [])[:3]:
                 reasons[reason["code"]] += 1

@@ -117,9 +117,9 @@ async def latency(n_events: int, log: Path) -> dict[str, Any]:
     from actors.dispatch import broker_send
     from db.models import Enterprise, Role, User
     from domain.accounts.principal import Principal
+    from domain.messaging.outbox import Dispatcher
     from domain.monitoring.events import ingest_event
     from domain.monitoring.feed import subscribe_warnings
-    from domain.monitoring.outbox import Dispatcher
 
     feed_user = await User.create(email="feed@bench", password_hash="x", role=Role.SERVICE)
     feed = Principal(feed_user.id, feed_user.email, Role.SERVICE)
@@ -222,14 +222,14 @@ async def synthesise(n: int) -> None:
     await chunks([LoanApplication(enterprise_id=f, product_id=product.id, created_by_id=owner.id,
                                   amount=Decimal(1_000_000), term_months=12, status="DISBURSED")
                   for f in firms], LoanApplication)  # fmt: skip
-    apps = list(
+    applications = list(
         await LoanApplication.filter(product_id=product.id)
         .order_by("id")
         .values_list("id", flat=True)
     )
     await chunks([ApplicationPatent(application_id=a, patent_id=p)
-                  for a, p in zip(apps, patents, strict=True)], ApplicationPatent)  # fmt: skip
-    await chunks([Contract(application_id=a, path="bench.pdf", sha256="0" * 64) for a in apps],
+                  for a, p in zip(applications, patents, strict=True)], ApplicationPatent)  # fmt: skip
+    await chunks([Contract(application_id=a, path="bench.pdf", sha256="0" * 64) for a in applications],
                  Contract)  # fmt: skip
     contracts = list(
         await Contract.filter(path="bench.pdf").order_by("id").values_list("id", flat=True)
@@ -237,7 +237,7 @@ async def synthesise(n: int) -> None:
     await chunks([Loan(enterprise_id=f, application_id=a, contract_id=c, principal=Decimal(1_000_000),
                        outstanding=Decimal(1_000_000), annual_rate=Decimal("0.04"),
                        repayment_method="equal_installment", disbursed_at=now, disbursed_by="bench")
-                  for f, a, c in zip(firms, apps, contracts, strict=True)], Loan)  # fmt: skip
+                  for f, a, c in zip(firms, applications, contracts, strict=True)], Loan)  # fmt: skip
     await chunks([Valuation(patent_id=p, value=Decimal(2_000_000 if i % 50 == 0 else 5_000_000),
                             low=Decimal(1), high=Decimal(1), pledge_value=Decimal(1),
                             method="bench", model_version="bench")

@@ -1,6 +1,5 @@
-"""Loan applications: create, submit, withdraw, review, and batched reads for the API."""
+"""Loan applications: create, submit, withdraw, and batched reads for the API."""
 
-from domain.applications.review import ReviewDecision, approvals_complete, review_application
 from domain.applications.service import (
     applications_by_enterprise_ids,
     applications_by_ids,
@@ -18,10 +17,8 @@ from domain.applications.service import (
 )
 
 __all__ = [
-    "ReviewDecision",
     "applications_by_enterprise_ids",
     "applications_by_ids",
-    "approvals_complete",
     "check_pledge",
     "check_terms",
     "create_application",
@@ -30,7 +27,6 @@ __all__ = [
     "history_by_application_ids",
     "pledged_numbers",
     "pledged_patents_by_application_ids",
-    "review_application",
     "submit_application",
     "visible_applications",
     "withdraw_application",

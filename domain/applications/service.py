@@ -21,8 +21,9 @@ from db.models import (
     StatusChange,
 )
 from domain.accounts.principal import Principal
-from domain.context import current_request_id
 from domain.errors import Duplicate, Forbidden, InvalidInput, NotFound
+from domain.messaging.topics import Topic
+from domain.observability import current_request_id
 from domain.products import get_product_or_raise
 from domain.workflow import OPEN_STATES, Event, apply_transition, record_creation
 
@@ -164,7 +165,7 @@ async def submit_application(*, principal: Principal, application_id: int) -> Lo
             changes={"submitted_at": datetime.now(UTC)},
         )
         await OutboxMessage.create(
-            topic="assess_application",
+            topic=Topic.ASSESS_APPLICATION,
             key=str(application.id),
             payload={"application_id": application.id, "request_id": current_request_id()},
             using_db=conn,
@@ -224,8 +225,8 @@ async def applications_by_enterprise_ids(
     """Each enterprise's applications, newest first, in the order of `enterprise_ids`."""
     wanted = list(enterprise_ids)
     grouped: dict[int, list[LoanApplication]] = {i: [] for i in wanted}
-    for app in await LoanApplication.filter(enterprise_id__in=set(wanted)).order_by("-id"):
-        grouped[app.enterprise_id].append(app)  # type: ignore[attr-defined]
+    for application in await LoanApplication.filter(enterprise_id__in=set(wanted)).order_by("-id"):
+        grouped[application.enterprise_id].append(application)  # type: ignore[attr-defined]
     return [grouped[i] for i in wanted]
 
 

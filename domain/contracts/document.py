@@ -33,7 +33,7 @@ FONT = "STSong-Light"
 TITLE = "知识产权质押贷款合同"
 TITLE_EN = "Intellectual Property Pledged Loan Contract"
 
-# Codes of domain.lending.schedule.RepaymentMethod, written out; any other text prints as is.
+# Codes of domain.products.RepaymentMethod, written out; any other text prints as is.
 REPAYMENT_LABELS = {
     "EQUAL_INSTALLMENT": "等额本息 Equal installments",
     "EQUAL_PRINCIPAL": "等额本金 Equal principal",

@@ -1,8 +1,10 @@
-"""The automated credit decision: policy files, a pure engine and the assessment service."""
+"""The credit decision: policy files, a pure engine, the automated assessment and the
+manual (maker-checker) review."""
 
 from domain.decision.engine import DecisionResult, Outcome, credit_limit, decide, price
 from domain.decision.inputs import ApplicationTerms, ProductTerms, Reason, RiskInputs, RuleHit
 from domain.decision.policy import CURRENT_VERSION, Policy, load_policy
+from domain.decision.review import ReviewDecision, approvals_complete, review_application
 from domain.decision.service import assess_application, product_terms, replay_decision
 
 __all__ = [
@@ -13,8 +15,10 @@ __all__ = [
     "Policy",
     "ProductTerms",
     "Reason",
+    "ReviewDecision",
     "RiskInputs",
     "RuleHit",
+    "approvals_complete",
     "assess_application",
     "credit_limit",
     "decide",
@@ -22,4 +26,5 @@ __all__ = [
     "price",
     "product_terms",
     "replay_decision",
+    "review_application",
 ]

@@ -17,6 +17,7 @@ from tortoise.transactions import in_transaction
 from db.models import Enterprise, Event, Installment, Loan, OutboxMessage
 from domain import audit
 from domain.lending.loans import LoanStatus
+from domain.messaging.topics import Topic
 
 
 class Classification(StrEnum):
@@ -152,7 +153,7 @@ async def _write(loan: Loan, category: Classification, dpd: int, fresh: list[Eve
         for event in fresh:
             await event.save(using_db=conn)
             await OutboxMessage.create(
-                topic="process_event",
+                topic=Topic.PROCESS_EVENT,
                 key=event.event_id,
                 payload={"event_id": event.event_id},
                 using_db=conn,

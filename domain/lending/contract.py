@@ -45,7 +45,7 @@ from domain.contracts import (
 )
 from domain.errors import Conflict, Forbidden, InvalidState, NotFound
 from domain.lending.schedule import build_schedule
-from domain.reads.risk import latest_valuations
+from domain.valuation.reads import latest_valuations
 from domain.workflow import Event, apply_transition, target_of
 
 

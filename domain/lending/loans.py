@@ -256,10 +256,10 @@ async def loans_by_ids(*, ids: Iterable[int]) -> list[Loan | None]:
 
 
 async def loans_by_enterprise_ids(*, enterprise_ids: Iterable[int]) -> list[list[Loan]]:
-    """Each enterprise's loans, newest first, in the order of `enterprise_ids`."""
+    """Each enterprise's loans, oldest first, in the order of `enterprise_ids`."""
     wanted = list(enterprise_ids)
     grouped: dict[int, list[Loan]] = {i: [] for i in wanted}
-    for loan in await Loan.filter(enterprise_id__in=set(wanted)).order_by("-id"):
+    for loan in await Loan.filter(enterprise_id__in=set(wanted)).order_by("id"):
         grouped[loan.enterprise_id].append(loan)  # type: ignore[attr-defined]
     return [grouped[i] for i in wanted]
 

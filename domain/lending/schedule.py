@@ -12,18 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, localcontext
-from enum import StrEnum
+
+from domain.products.repayment import RepaymentMethod
 
 FEN = Decimal("0.01")
 ZERO = Decimal("0.00")
-
-
-class RepaymentMethod(StrEnum):
-    """How a loan is paid back."""
-
-    EQUAL_INSTALLMENT = "EQUAL_INSTALLMENT"  # 等额本息: same total every month
-    EQUAL_PRINCIPAL = "EQUAL_PRINCIPAL"  # 等额本金: same principal, falling interest
-    INTEREST_ONLY = "INTEREST_ONLY"  # 按月付息, 到期还本: interest monthly, principal at maturity
 
 
 @dataclass(frozen=True)

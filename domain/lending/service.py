@@ -21,8 +21,9 @@ from domain.lending.loans import (
     loans_by_ids,
     record_repayment,
 )
-from domain.lending.schedule import RepaymentMethod, ScheduledInstallment, build_schedule
+from domain.lending.schedule import ScheduledInstallment, build_schedule
 from domain.lending.stats import PortfolioStats, portfolio_stats
+from domain.products.repayment import RepaymentMethod
 
 __all__ = [
     "Classification",

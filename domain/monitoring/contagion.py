@@ -21,7 +21,7 @@ from tortoise.expressions import Q
 
 from db.models import Enterprise, Loan, Relation, RiskWarning
 from domain.errors import NotFound
-from domain.monitoring import outbox
+from domain.messaging import outbox
 from domain.monitoring.contagion_rules import (
     ContagionSource,
     Exposure,

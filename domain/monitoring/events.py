@@ -14,12 +14,13 @@ from tortoise.transactions import in_transaction
 
 from db.models import Enterprise, Event, Loan, OutboxMessage, RiskWarning, Role
 from domain.accounts.principal import Principal
-from domain.context import current_request_id
 from domain.errors import Forbidden, InvalidInput, NotFound
-from domain.monitoring import outbox
+from domain.messaging import outbox
+from domain.messaging.topics import Topic
 from domain.monitoring.records import active_loans, apply_event, gather_context, is_customer
 from domain.monitoring.rules import EventContext, EventFacts, evaluate_event, load_rules
 from domain.monitoring.store import in_retried_transaction, raise_warning
+from domain.observability import current_request_id
 from domain.world.uscc import is_valid_uscc
 from domain.world.validate import EVENT_TYPES, TAX_RATINGS
 
@@ -183,7 +184,7 @@ async def ingest_event(
 
 async def _queue(event_id: str, conn: BaseDBAsyncClient) -> None:
     await OutboxMessage.create(
-        topic="process_event",
+        topic=Topic.PROCESS_EVENT,
         key=event_id[:64],
         payload={"event_id": event_id, "request_id": current_request_id()},
         using_db=conn,
@@ -198,7 +199,7 @@ async def schedule_processing(*, event_id: str) -> bool:
     async with in_transaction() as conn:
         waiting = (
             await OutboxMessage.filter(
-                topic="process_event", key=event_id[:64], published_at__isnull=True
+                topic=Topic.PROCESS_EVENT, key=event_id[:64], published_at__isnull=True
             )
             .using_db(conn)
             .exists()
@@ -260,7 +261,7 @@ async def process_event(*, event_id: str) -> ProcessResult:
         if loans:
             # the event may move collateral or financial figures: re-evaluate the borrower
             await OutboxMessage.create(
-                topic="monitor_borrower",
+                topic=Topic.MONITOR_BORROWERS,
                 key=str(enterprise.id),
                 payload={"enterprise_ids": [enterprise.id], "event_id": event.event_id},
                 using_db=conn,

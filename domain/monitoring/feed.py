@@ -13,12 +13,11 @@ from collections.abc import AsyncGenerator
 from db.models import LoanApplication, RiskWarning, WarningLevel
 from domain.accounts.principal import Principal
 from domain.errors import NotFound
-from domain.monitoring.publisher import Publisher, current_publisher
+from domain.messaging.publisher import Publisher, current_publisher
+from domain.messaging.topics import Topic
 from domain.monitoring.rules import at_least
 from domain.monitoring.warnings import can_see, levels_at_least, visible_warnings
 
-WARNING_TOPIC = "warning"
-APPLICATION_TOPIC = "application_updated"
 REPLAY_PAGE = 200
 # live duplicates (a notice sent twice after a dispatcher crash) are caught within this window
 RECENT = 4096
@@ -39,7 +38,7 @@ async def subscribe_warnings(
     """
     if enterprise_id is not None:
         principal.require_enterprise(enterprise_id)
-    sub = await (publisher or current_publisher()).subscribe({WARNING_TOPIC})
+    sub = await (publisher or current_publisher()).subscribe({Topic.WARNING})
     try:
         recent: deque[int] = deque(maxlen=RECENT)
         seen: set[int] = set()
@@ -101,7 +100,7 @@ async def subscribe_application_updates(
     application = await LoanApplication.get_or_none(id=application_id)
     if application is None or not principal.can_see_enterprise(application.enterprise_id):  # type: ignore[attr-defined]
         raise NotFound("no such application", field="id")
-    sub = await (publisher or current_publisher()).subscribe({APPLICATION_TOPIC})
+    sub = await (publisher or current_publisher()).subscribe({Topic.APPLICATION_UPDATED})
     try:
         current = await LoanApplication.get_or_none(id=application_id)
         if current is None:

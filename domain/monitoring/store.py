@@ -12,6 +12,7 @@ from tortoise.transactions import in_transaction
 
 from db.models import OutboxMessage, RiskWarning, WarningLevel, WarningStatus
 from domain import audit
+from domain.messaging.topics import Topic
 from domain.monitoring.contagion_rules import is_contagion_source
 from domain.monitoring.rules import LEVEL_RANK, WarningDraft, load_rules
 
@@ -71,7 +72,7 @@ async def raise_warning(
         using_db=conn,
     )
     await OutboxMessage.create(
-        topic="warning",
+        topic=Topic.WARNING,
         key=str(warning.id),
         payload={
             "warning_id": warning.id,
@@ -84,7 +85,7 @@ async def raise_warning(
     if contagion_source_id is None and draft.kind != load_rules().contagion.get("kind"):
         if is_contagion_source(draft.level):
             await OutboxMessage.create(
-                topic="run_contagion",
+                topic=Topic.RUN_CONTAGION,
                 key=str(warning.id),
                 payload={"warning_id": warning.id},
                 using_db=conn,

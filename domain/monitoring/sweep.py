@@ -23,7 +23,7 @@ from tortoise.exceptions import IntegrityError
 
 from db.models import IdempotencyRecord, IndicatorSnapshot, Loan, RiskScore
 from domain.errors import DomainError
-from domain.monitoring import outbox
+from domain.messaging import outbox
 from domain.monitoring.figure_rules import Figures, LoanContext, evaluate_indicator_change
 from domain.monitoring.figures import (
     Borrower,

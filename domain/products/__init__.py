@@ -1,6 +1,8 @@
 """Loan products: the seeded catalogue and look-ups."""
 
+from domain.products.repayment import RepaymentMethod
 from domain.products.service import (
+    active_products,
     get_product_by_code,
     get_product_or_raise,
     list_products,
@@ -10,6 +12,8 @@ from domain.products.service import (
 )
 
 __all__ = [
+    "RepaymentMethod",
+    "active_products",
     "get_product_by_code",
     "get_product_or_raise",
     "list_products",

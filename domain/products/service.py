@@ -10,7 +10,7 @@ from typing import Any
 
 from db.models import LoanProduct
 from domain.errors import InvalidInput, NotFound
-from domain.lending.schedule import RepaymentMethod
+from domain.products.repayment import RepaymentMethod
 
 CATALOGUE = Path(__file__).with_name("products.json")
 _FIELDS = (
@@ -89,3 +89,8 @@ async def products_by_ids(*, ids: Iterable[int]) -> list[LoanProduct | None]:
     wanted = list(ids)
     found = {p.id: p for p in await LoanProduct.filter(id__in=set(wanted))}
     return [found.get(i) for i in wanted]
+
+
+async def active_products() -> list[LoanProduct]:
+    """Products on offer."""
+    return await LoanProduct.filter(active=True).order_by("id")

@@ -19,6 +19,7 @@ from db.models import ApplicationStatus, LoanApplication, OutboxMessage, StatusC
 from domain import audit
 from domain.accounts.principal import Principal
 from domain.errors import Conflict, InvalidState
+from domain.messaging.topics import Topic
 
 S = ApplicationStatus
 
@@ -204,7 +205,7 @@ async def guarded_update(
 async def publish_update(application: LoanApplication, *, conn: BaseDBAsyncClient) -> None:
     """Queue an `application_updated` message for subscribers (sent after commit)."""
     await OutboxMessage.create(
-        topic="application_updated",
+        topic=Topic.APPLICATION_UPDATED,
         key=str(application.id),
         payload={
             "application_id": application.id,

@@ -17,10 +17,10 @@ from actors.gnn import do_run_contagion
 from actors.lending import do_assess_application
 from actors.monitoring import do_monitor_borrowers, do_process_event
 from db.models import DeadLetter, Event, OutboxMessage, RiskWarning
-from domain.monitoring import publisher as pub
+from domain.messaging import publisher as pub
+from domain.messaging.outbox import Undeliverable, dispatch_pending
 from domain.monitoring.events import ingest_event
 from domain.monitoring.feed import subscribe_warnings
-from domain.monitoring.outbox import Undeliverable, dispatch_pending
 from tests.domain.monitoring.helpers import T0, Portfolio, appraise, make_portfolio
 
 
@@ -83,7 +83,7 @@ async def test_outbox_topics_go_to_their_actor_or_the_subscribers(
     sub = await hub.subscribe({"warning"})
     await send("process_event", {"event_id": "ev-1", "request_id": "rq-7"})
     await send("assess_application", {"application_id": 3, "request_id": None})
-    await send("monitor_borrower", {"enterprise_ids": [4, 5]})
+    await send("monitor_borrowers", {"enterprise_ids": [4, 5]})
     await send("run_contagion", {"warning_id": 6})
     await send("warning", {"warning_id": 6})
     assert recorder.sent == [
@@ -100,7 +100,7 @@ async def test_outbox_topics_go_to_their_actor_or_the_subscribers(
 
 def test_importing_actors_does_not_load_torch() -> None:
     code = (
-        "import sys, actors.all, actors.worker, actors.runtime, actors.commands, actors.scheduler;"
+        "import sys, actors.all, actors.worker, actors.runtime, actors.scheduler;"
         "assert 'torch' not in sys.modules, 'torch was imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

@@ -9,7 +9,20 @@ from pathlib import Path
 
 import pytest
 
-from db.models import Enterprise, Financial, LoanApplication, Patent, Role, TaxRecord, User
+from db.models import (
+    ApplicationPatent,
+    AuditEntry,
+    Enterprise,
+    Financial,
+    LoanApplication,
+    OutboxMessage,
+    Patent,
+    Review,
+    Role,
+    StatusChange,
+    TaxRecord,
+    User,
+)
 from domain.accounts.principal import Principal
 from domain.applications import create_application, submit_application
 from domain.decision import Reason, RiskInputs, RuleHit, assess_application
@@ -165,7 +178,7 @@ async def submitted(
     patents: tuple[str, ...] = OWN_PATENTS[:1],
 ) -> LoanApplication:
     """An application created and submitted by the world's applicant."""
-    app = await create_application(
+    application = await create_application(
         principal=world.applicant,
         product_code=product,
         amount=Decimal(amount),
@@ -173,19 +186,31 @@ async def submitted(
         pledged_patent_numbers=list(patents),
         purpose="研发投入",
     )
-    return await submit_application(principal=world.applicant, application_id=app.id)
+    return await submit_application(principal=world.applicant, application_id=application.id)
 
 
 async def decided(
     world: LendingWorld, risk: RiskInputs | None = None, **kwargs: object
 ) -> LoanApplication:
     """An application submitted and assessed with hand-made inputs."""
-    app = await submitted(world, **kwargs)  # type: ignore[arg-type]
-    await assess_application(application_id=app.id, gather=fixed_gather(risk or inputs()))
-    return await LoanApplication.get(id=app.id)
+    application = await submitted(world, **kwargs)  # type: ignore[arg-type]
+    await assess_application(application_id=application.id, gather=fixed_gather(risk or inputs()))
+    return await LoanApplication.get(id=application.id)
 
 
 @pytest.fixture
 async def world(db: str, data_dir: Path) -> LendingWorld:
     """A fresh database holding the lending world."""
     return await make_lending_world()
+
+
+async def record_counts() -> tuple[int, ...]:
+    """How many rows an application touches, table by table (to prove nothing was written)."""
+    return (
+        await LoanApplication.all().count(),
+        await ApplicationPatent.all().count(),
+        await StatusChange.all().count(),
+        await AuditEntry.all().count(),
+        await OutboxMessage.all().count(),
+        await Review.all().count(),
+    )

@@ -17,10 +17,10 @@ S = ApplicationStatus
 
 
 async def test_assessment_approves_and_records_the_decision(world: LendingWorld) -> None:
-    app = await submitted(world)
-    result = await assess_application(application_id=app.id, gather=fixed_gather(inputs()))
+    application = await submitted(world)
+    result = await assess_application(application_id=application.id, gather=fixed_gather(inputs()))
     assert result is not None
-    stored = await LoanApplication.get(id=app.id)
+    stored = await LoanApplication.get(id=application.id)
     assert stored.status == S.APPROVED and stored.decided_at is not None
     record = stored.decision
     assert record["outcome"] == "APPROVED"
@@ -33,86 +33,95 @@ async def test_assessment_approves_and_records_the_decision(world: LendingWorld)
     assert record["decided_by"].startswith("model:policy=v1,")
     assert record["graph_risk_used"] is False
     assert all({"code", "description", "weight"} <= set(r) for r in record["reasons"])
-    history = await StatusChange.filter(application_id=app.id).order_by("id")
+    history = await StatusChange.filter(application_id=application.id).order_by("id")
     assert [h.to_status for h in history] == ["DRAFT", "SUBMITTED", "ASSESSING", "APPROVED"]
-    updates = await OutboxMessage.filter(topic="application_updated", key=str(app.id)).count()
+    updates = await OutboxMessage.filter(
+        topic="application_updated", key=str(application.id)
+    ).count()
     assert updates == 4
 
 
 async def test_assessment_runs_once(world: LendingWorld) -> None:
-    app = await submitted(world)
+    application = await submitted(world)
     gather = fixed_gather(inputs())
-    await assess_application(application_id=app.id, gather=gather)
+    await assess_application(application_id=application.id, gather=gather)
     rows = await StatusChange.all().count(), await AuditEntry.all().count()
-    assert await assess_application(application_id=app.id, gather=gather) is None
+    assert await assess_application(application_id=application.id, gather=gather) is None
     assert (await StatusChange.all().count(), await AuditEntry.all().count()) == rows
     assert await assess_application(application_id=9999, gather=gather) is None
 
 
 async def test_withdrawn_during_assessment_stays_withdrawn(world: LendingWorld) -> None:
-    app = await submitted(world)
+    application = await submitted(world)
 
     async def gather_while_withdrawn(application: LoanApplication) -> RiskInputs:
         await withdraw_application(principal=world.applicant, application_id=application.id)
         return inputs()
 
-    assert await assess_application(application_id=app.id, gather=gather_while_withdrawn) is None
-    stored = await LoanApplication.get(id=app.id)
+    assert (
+        await assess_application(application_id=application.id, gather=gather_while_withdrawn)
+        is None
+    )
+    stored = await LoanApplication.get(id=application.id)
     assert stored.status == S.WITHDRAWN and stored.decision is None
 
 
 async def test_missing_data_refers_to_a_person(world: LendingWorld) -> None:
-    app = await submitted(world)
+    application = await submitted(world)
 
     async def broken(_application: LoanApplication) -> RiskInputs:
         raise Unavailable("no scorecard is trained yet")
 
-    await assess_application(application_id=app.id, gather=broken)
-    stored = await LoanApplication.get(id=app.id)
+    await assess_application(application_id=application.id, gather=broken)
+    stored = await LoanApplication.get(id=application.id)
     assert stored.status == S.MANUAL_REVIEW and stored.decided_at is None
     assert stored.decision["reasons"][0]["code"] == "DATA_UNAVAILABLE"
     assert stored.decision["approved_amount"] == "1000000.00"
 
 
 async def test_guarantee_recorded_on_approval(world: LendingWorld) -> None:
-    app = await submitted(world, product="GOV_SUBSIDY", amount="400000", term=12)
-    await assess_application(application_id=app.id, gather=fixed_gather(inputs()))
-    stored = await LoanApplication.get(id=app.id)
+    application = await submitted(world, product="GOV_SUBSIDY", amount="400000", term=12)
+    await assess_application(application_id=application.id, gather=fixed_gather(inputs()))
+    stored = await LoanApplication.get(id=application.id)
     assert stored.status == S.APPROVED
     guarantee = stored.decision["guarantee"]
     assert guarantee["guarantor"] == "市科技融资担保有限公司"
     assert Decimal(guarantee["amount"]) == Decimal("320000.00")  # 80% coverage
     assert stored.decision["annual_rate"] == "0.033500"  # 3.85% + 0.50% - 1.00% subsidy
     entry = await AuditEntry.get(action="guarantee.recorded")
-    assert entry.entity_id == str(app.id)
+    assert entry.entity_id == str(application.id)
 
 
 async def test_no_guarantee_when_referred(world: LendingWorld) -> None:
-    app = await submitted(world, product="GOV_SUBSIDY", amount="400000", term=12)
-    await assess_application(application_id=app.id, gather=fixed_gather(inputs(graph_risk=0.6)))
-    stored = await LoanApplication.get(id=app.id)
+    application = await submitted(world, product="GOV_SUBSIDY", amount="400000", term=12)
+    await assess_application(
+        application_id=application.id, gather=fixed_gather(inputs(graph_risk=0.6))
+    )
+    stored = await LoanApplication.get(id=application.id)
     assert stored.status == S.MANUAL_REVIEW and "guarantee" not in stored.decision
     assert stored.decision["graph_risk_used"] is True
 
 
 async def test_replay_reproduces_the_stored_decision(world: LendingWorld) -> None:
-    app = await submitted(world)
-    await assess_application(application_id=app.id, gather=fixed_gather(inputs(grade="BBB")))
-    result, same = await replay_decision(application_id=app.id)
+    application = await submitted(world)
+    await assess_application(
+        application_id=application.id, gather=fixed_gather(inputs(grade="BBB"))
+    )
+    result, same = await replay_decision(application_id=application.id)
     assert same and result.outcome.value == "APPROVED"
-    stored = await LoanApplication.get(id=app.id)
+    stored = await LoanApplication.get(id=application.id)
     tampered = dict(stored.decision)
     tampered["inputs"] = {**tampered["inputs"], "grade": "AAA"}
     stored.decision = tampered
     await stored.save(update_fields=["decision"])
-    _, same = await replay_decision(application_id=app.id)
+    _, same = await replay_decision(application_id=application.id)
     assert not same
 
 
 async def test_without_trained_models_the_default_gatherer_refers(world: LendingWorld) -> None:
-    app = await submitted(world)
-    await assess_application(application_id=app.id)
-    stored = await LoanApplication.get(id=app.id)
+    application = await submitted(world)
+    await assess_application(application_id=application.id)
+    stored = await LoanApplication.get(id=application.id)
     assert stored.status == S.MANUAL_REVIEW
     assert stored.decision["reasons"][0]["code"] == "DATA_UNAVAILABLE"
     assert "scorecard" in stored.decision["reasons"][0]["description"]

@@ -43,14 +43,14 @@ D = Decimal
 
 
 async def _approved(world: LendingWorld, **kwargs: object) -> LoanApplication:
-    app = await decided(world, inputs(), **kwargs)
-    assert app.status == S.APPROVED
-    return app
+    application = await decided(world, inputs(), **kwargs)
+    assert application.status == S.APPROVED
+    return application
 
 
 async def _signed(world: LendingWorld, **kwargs: object) -> Contract:
-    app = await _approved(world, **kwargs)
-    contract = await accept_offer(principal=world.applicant, application_id=app.id)
+    application = await _approved(world, **kwargs)
+    contract = await accept_offer(principal=world.applicant, application_id=application.id)
     await sign_contract(principal=world.applicant, contract_id=contract.id)
     return await sign_contract(principal=world.officer, contract_id=contract.id)
 
@@ -62,10 +62,10 @@ async def _code(call: object) -> ErrorCode:
 
 
 async def test_contract_is_generated_signed_twice_and_verifies(world: LendingWorld) -> None:
-    app = await _approved(world)
-    contract = await accept_offer(principal=world.applicant, application_id=app.id)
+    application = await _approved(world)
+    contract = await accept_offer(principal=world.applicant, application_id=application.id)
     assert contract.status == "GENERATED" and len(contract.sha256) == 64
-    assert (await LoanApplication.get(id=app.id)).status == S.OFFER_ACCEPTED
+    assert (await LoanApplication.get(id=application.id)).status == S.OFFER_ACCEPTED
     pdf = await contract_pdf(principal=world.applicant, contract_id=contract.id)
     assert pdf.startswith(b"%PDF")
     # the bank cannot sign first, nor can another enterprise sign
@@ -86,15 +86,15 @@ async def test_contract_is_generated_signed_twice_and_verifies(world: LendingWor
     contract = await sign_contract(principal=world.officer, contract_id=contract.id)
     assert contract.status == "SIGNED"
     assert [s["role"] for s in contract.signatures] == ["BORROWER", "LENDER"]
-    assert (await LoanApplication.get(id=app.id)).status == S.CONTRACT_SIGNED
+    assert (await LoanApplication.get(id=application.id)).status == S.CONTRACT_SIGNED
     check = await verify_contract(principal=world.officer, contract_id=contract.id)
     assert check.intact and check.accepted and len(check.signatures) == 2
     assert check.signatures[0].signer == world.enterprise.name
 
 
 async def test_contract_access_is_for_parties_and_staff(world: LendingWorld) -> None:
-    app = await _approved(world)
-    contract = await accept_offer(principal=world.applicant, application_id=app.id)
+    application = await _approved(world)
+    contract = await accept_offer(principal=world.applicant, application_id=application.id)
     assert await _code(contract_pdf(principal=world.other_applicant, contract_id=contract.id)) is (
         ErrorCode.FORBIDDEN
     )
@@ -126,17 +126,17 @@ def world_path(contract: Contract):  # type: ignore[no-untyped-def]
 
 
 async def test_accepting_an_unapproved_offer_writes_nothing(world: LendingWorld) -> None:
-    app = await decided(world, inputs(graph_risk=0.6))
-    assert app.status == S.MANUAL_REVIEW
-    code = await _code(accept_offer(principal=world.applicant, application_id=app.id))
+    application = await decided(world, inputs(graph_risk=0.6))
+    assert application.status == S.MANUAL_REVIEW
+    code = await _code(accept_offer(principal=world.applicant, application_id=application.id))
     assert code is ErrorCode.INVALID_STATE
     assert await Contract.all().count() == 0
 
 
 async def test_signing_after_withdrawal_is_refused(world: LendingWorld) -> None:
-    app = await _approved(world)
-    contract = await accept_offer(principal=world.applicant, application_id=app.id)
-    await withdraw_application(principal=world.applicant, application_id=app.id)
+    application = await _approved(world)
+    contract = await accept_offer(principal=world.applicant, application_id=application.id)
+    await withdraw_application(principal=world.applicant, application_id=application.id)
     code = await _code(sign_contract(principal=world.applicant, contract_id=contract.id))
     assert code is ErrorCode.INVALID_STATE
     assert (await Contract.get(id=contract.id)).status == "GENERATED"
@@ -180,8 +180,8 @@ async def test_concurrent_disbursements_make_one_loan(world: LendingWorld) -> No
 
 
 async def test_disbursing_an_unsigned_contract_is_refused(world: LendingWorld) -> None:
-    app = await _approved(world)
-    contract = await accept_offer(principal=world.applicant, application_id=app.id)
+    application = await _approved(world)
+    contract = await accept_offer(principal=world.applicant, application_id=application.id)
     assert await _code(disburse(principal=world.officer, contract_id=contract.id)) is (
         ErrorCode.INVALID_STATE
     )

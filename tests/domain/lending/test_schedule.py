@@ -9,12 +9,12 @@ from decimal import Decimal
 import pytest
 
 from domain.lending.schedule import (
-    RepaymentMethod,
     add_months,
     build_schedule,
     equal_installment_payment,
     schedule_totals,
 )
+from domain.products import RepaymentMethod
 
 D = Decimal
 START = date(2024, 1, 31)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from domain.monitoring import publisher as pub
+from domain.messaging import publisher as pub
 from tests.domain.monitoring.helpers import Portfolio, make_portfolio
 
 

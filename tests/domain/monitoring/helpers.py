@@ -88,15 +88,15 @@ async def loan(
             terms_months=[12], annual_rate=Decimal("0.04"), repayment_method="equal_installment",
             requires_pledge=True,
         )  # fmt: skip
-    app = await LoanApplication.create(
+    application = await LoanApplication.create(
         enterprise_id=firm.id, product_id=product.id, created_by_id=applicant.user_id,
         amount=Decimal(outstanding), term_months=12, status="DISBURSED",
     )  # fmt: skip
     for p in pledged:
-        await ApplicationPatent.create(application_id=app.id, patent_id=p.id)
-    contract = await Contract.create(application_id=app.id, path="x.pdf", sha256="0" * 64)
+        await ApplicationPatent.create(application_id=application.id, patent_id=p.id)
+    contract = await Contract.create(application_id=application.id, path="x.pdf", sha256="0" * 64)
     return await Loan.create(
-        enterprise_id=firm.id, application_id=app.id, contract_id=contract.id,
+        enterprise_id=firm.id, application_id=application.id, contract_id=contract.id,
         principal=Decimal(outstanding), outstanding=Decimal(outstanding),
         annual_rate=Decimal("0.04"), repayment_method="equal_installment",
         disbursed_at=T0, disbursed_by="user:officer@bank.example",

@@ -119,7 +119,7 @@ async def test_processing_twice_raises_one_warning(portfolio: Portfolio) -> None
         assert message.payload["warning_id"] == warning.id
     assert await AuditEntry.filter(action="warning.raise", entity_id=str(warning.id)).count() == 1
     # the borrower is re-evaluated after any event
-    assert await OutboxMessage.filter(topic="monitor_borrower").count() == 1
+    assert await OutboxMessage.filter(topic="monitor_borrowers").count() == 1
 
 
 async def test_repeats_fold_into_the_open_warning_until_it_is_resolved(

@@ -10,9 +10,9 @@ import pytest
 
 from db.models import LoanApplication, RiskWarning, WarningLevel
 from domain.errors import DomainError, ErrorCode
-from domain.monitoring import publisher as pub
+from domain.messaging import publisher as pub
+from domain.messaging.outbox import dispatch_pending
 from domain.monitoring.feed import subscribe_application_updates, subscribe_warnings
-from domain.monitoring.outbox import dispatch_pending
 from domain.monitoring.rules import WarningDraft
 from domain.monitoring.store import in_retried_transaction, raise_warning
 from tests.domain.monitoring.helpers import Portfolio
@@ -127,18 +127,25 @@ async def test_a_subscriber_too_far_behind_is_cut_off(
 async def test_application_updates_current_first_then_each_change(
     portfolio: Portfolio, hub: pub.InProcessPublisher
 ) -> None:
-    app = await LoanApplication.get(id=portfolio.loans["a"].application_id)  # type: ignore[attr-defined]
-    feed = subscribe_application_updates(principal=portfolio.applicant_a, application_id=app.id)
+    application = await LoanApplication.get(id=portfolio.loans["a"].application_id)  # type: ignore[attr-defined]
+    feed = subscribe_application_updates(
+        principal=portfolio.applicant_a, application_id=application.id
+    )
     [now] = await take(feed, 1)
-    assert now.version == app.version
-    await LoanApplication.filter(id=app.id).update(version=app.version + 1)
-    await hub.publish("application_updated", {"application_id": app.id + 100, "version": 9})
-    await hub.publish("application_updated", {"application_id": app.id, "version": app.version})
-    await hub.publish("application_updated", {"application_id": app.id, "version": app.version + 1})
+    assert now.version == application.version
+    await LoanApplication.filter(id=application.id).update(version=application.version + 1)
+    await hub.publish("application_updated", {"application_id": application.id + 100, "version": 9})
+    await hub.publish(
+        "application_updated", {"application_id": application.id, "version": application.version}
+    )
+    await hub.publish(
+        "application_updated",
+        {"application_id": application.id, "version": application.version + 1},
+    )
     [changed] = await take(feed, 1)
-    assert changed.version == app.version + 1
+    assert changed.version == application.version + 1
     await feed.aclose()
     with pytest.raises(DomainError) as err:
         await anext(subscribe_application_updates(principal=portfolio.applicant_b,
-                                                  application_id=app.id))  # fmt: skip
+                                                  application_id=application.id))  # fmt: skip
     assert err.value.code == ErrorCode.NOT_FOUND

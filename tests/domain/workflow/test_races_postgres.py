@@ -12,7 +12,7 @@ import pytest
 
 from db.models import Loan, LoanApplication, Review, Role, StatusChange
 from domain.accounts.principal import Principal
-from domain.applications import review_application
+from domain.decision import review_application
 from domain.errors import DomainError, ErrorCode
 from domain.lending.service import accept_offer, disburse, sign_contract
 from tests.domain.lending_fixtures import LendingWorld, _user, decided, inputs, make_lending_world
@@ -62,28 +62,30 @@ async def _outcomes(calls: list) -> list[ErrorCode | None]:  # type: ignore[type
 
 
 async def test_twenty_concurrent_approvals(pg_world: LendingWorld) -> None:
-    app = await decided(pg_world, inputs(grade="BB", pd=0.06, pledge="9000000"))
+    application = await decided(pg_world, inputs(grade="BB", pd=0.06, pledge="9000000"))
     officers: list[Principal] = [
         await _user(f"officer{i}@race.example", Role.LOAN_OFFICER) for i in range(RACERS)
     ]
     results = await _outcomes(
         [
             review_application(
-                principal=p, application_id=app.id, decision="APPROVE", comment="race"
+                principal=p, application_id=application.id, decision="APPROVE", comment="race"
             )
             for p in officers
         ]
     )
     assert results.count(None) == 1
     assert set(results) - {None} <= {ErrorCode.INVALID_STATE, ErrorCode.CONFLICT}
-    assert (await LoanApplication.get(id=app.id)).status == "APPROVED"
-    assert await Review.filter(application_id=app.id).count() == 1
-    assert await StatusChange.filter(application_id=app.id, to_status="APPROVED").count() == 1
+    assert (await LoanApplication.get(id=application.id)).status == "APPROVED"
+    assert await Review.filter(application_id=application.id).count() == 1
+    assert (
+        await StatusChange.filter(application_id=application.id, to_status="APPROVED").count() == 1
+    )
 
 
 async def test_twenty_concurrent_disbursements(pg_world: LendingWorld) -> None:
-    app = await decided(pg_world, inputs())
-    contract = await accept_offer(principal=pg_world.applicant, application_id=app.id)
+    application = await decided(pg_world, inputs())
+    contract = await accept_offer(principal=pg_world.applicant, application_id=application.id)
     await sign_contract(principal=pg_world.applicant, contract_id=contract.id)
     await sign_contract(principal=pg_world.officer, contract_id=contract.id)
     results = await _outcomes(
@@ -91,5 +93,7 @@ async def test_twenty_concurrent_disbursements(pg_world: LendingWorld) -> None:
     )
     assert results.count(None) == 1
     assert set(results) - {None} <= {ErrorCode.INVALID_STATE, ErrorCode.CONFLICT}
-    assert await Loan.filter(application_id=app.id).count() == 1
-    assert await StatusChange.filter(application_id=app.id, to_status="DISBURSED").count() == 1
+    assert await Loan.filter(application_id=application.id).count() == 1
+    assert (
+        await StatusChange.filter(application_id=application.id, to_status="DISBURSED").count() == 1
+    )

@@ -74,65 +74,69 @@ async def _draft(world: LendingWorld) -> LoanApplication:
 
 
 async def test_apply_writes_history_audit_and_outbox(world: LendingWorld) -> None:
-    app = await _draft(world)
+    application = await _draft(world)
     async with in_transaction() as conn:
-        await apply_transition(app, Event.SUBMIT, by=world.applicant, conn=conn, comment="go")
-    stored = await LoanApplication.get(id=app.id)
+        await apply_transition(
+            application, Event.SUBMIT, by=world.applicant, conn=conn, comment="go"
+        )
+    stored = await LoanApplication.get(id=application.id)
     assert (stored.status, stored.version) == (S.SUBMITTED, 1)
-    history = await StatusChange.filter(application_id=app.id).order_by("id")
+    history = await StatusChange.filter(application_id=application.id).order_by("id")
     assert [(h.from_status, h.to_status) for h in history] == [
         (None, "DRAFT"),
         ("DRAFT", "SUBMITTED"),
     ]
     assert history[-1].by == "user:cfo@photon.example" and history[-1].comment == "go"
-    actions = await AuditEntry.filter(entity_id=str(app.id)).values_list("action", flat=True)
-    assert actions == ["application.create", "application.submit"]
-    updates = await OutboxMessage.filter(topic="application_updated", key=str(app.id)).order_by(
-        "id"
+    actions = await AuditEntry.filter(entity_id=str(application.id)).values_list(
+        "action", flat=True
     )
+    assert actions == ["application.create", "application.submit"]
+    updates = await OutboxMessage.filter(
+        topic="application_updated", key=str(application.id)
+    ).order_by("id")
     assert [m.payload["status"] for m in updates] == ["DRAFT", "SUBMITTED"]
     assert updates[-1].payload["enterprise_id"] == world.enterprise.id
     assert (await verify_chain()).ok
 
 
 async def test_illegal_transition_changes_nothing(world: LendingWorld) -> None:
-    app = await _draft(world)
+    application = await _draft(world)
     before = (await StatusChange.all().count(), await AuditEntry.all().count(),
               await OutboxMessage.all().count())  # fmt: skip
     with pytest.raises(InvalidState):
         async with in_transaction() as conn:
-            await apply_transition(app, Event.DISBURSE, by="test", conn=conn)
+            await apply_transition(application, Event.DISBURSE, by="test", conn=conn)
     after = (await StatusChange.all().count(), await AuditEntry.all().count(),
              await OutboxMessage.all().count())  # fmt: skip
     assert after == before
-    assert (await LoanApplication.get(id=app.id)).status == S.DRAFT
+    assert (await LoanApplication.get(id=application.id)).status == S.DRAFT
 
 
 async def test_stale_copy_loses_with_invalid_state_or_conflict(world: LendingWorld) -> None:
-    app = await _draft(world)
-    stale = await LoanApplication.get(id=app.id)
+    application = await _draft(world)
+    stale = await LoanApplication.get(id=application.id)
     async with in_transaction() as conn:
-        await apply_transition(app, Event.SUBMIT, by="a", conn=conn)
+        await apply_transition(application, Event.SUBMIT, by="a", conn=conn)
     # the stale copy still thinks DRAFT: SUBMIT is no longer allowed from SUBMITTED
     with pytest.raises(InvalidState):
         async with in_transaction() as conn:
             await apply_transition(stale, Event.SUBMIT, by="b", conn=conn)
     # same status, other version: a conflict
-    stale2 = await LoanApplication.get(id=app.id)
+    stale2 = await LoanApplication.get(id=application.id)
     async with in_transaction() as conn:
-        await apply_transition(app, Event.START_ASSESSMENT, by="a", conn=conn)
+        await apply_transition(application, Event.START_ASSESSMENT, by="a", conn=conn)
     async with in_transaction() as conn:
-        await apply_transition(app, Event.REFER, by="a", conn=conn)
+        await apply_transition(application, Event.REFER, by="a", conn=conn)
     stale2.status = S.MANUAL_REVIEW  # the status matches, the version does not
     with pytest.raises(Conflict):
         async with in_transaction() as conn:
             await apply_transition(stale2, Event.APPROVE, by="b", conn=conn)
-    assert await StatusChange.filter(application_id=app.id).count() == 4
+    assert await StatusChange.filter(application_id=application.id).count() == 4
 
 
 async def test_concurrent_transitions_exactly_one_wins(world: LendingWorld) -> None:
-    app = await _draft(world)
-    copies = [await LoanApplication.get(id=app.id) for _ in range(10)]
+    application = await _draft(world)
+    copies = [await LoanApplication.get(id=application.id) for _ in range(10)]
 
     async def attempt(copy: LoanApplication) -> bool:
         try:
@@ -144,4 +148,6 @@ async def test_concurrent_transitions_exactly_one_wins(world: LendingWorld) -> N
 
     results = await asyncio.gather(*(attempt(c) for c in copies))
     assert sum(results) == 1
-    assert await StatusChange.filter(application_id=app.id, to_status="SUBMITTED").count() == 1
+    assert (
+        await StatusChange.filter(application_id=application.id, to_status="SUBMITTED").count() == 1
+    )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from db.batch import counts, pages
 from db.models import RiskWarning
-from domain.reads.batch import counts, pages
 
 
 async def warning_pages(

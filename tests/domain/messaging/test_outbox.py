@@ -6,8 +6,8 @@ import asyncio
 from typing import Any
 
 from db.models import OutboxMessage
-from domain.monitoring import outbox
-from domain.monitoring.outbox import Dispatcher, Undeliverable, dispatch_pending, pending_count
+from domain.messaging import outbox
+from domain.messaging.outbox import Dispatcher, Undeliverable, dispatch_pending, pending_count
 
 
 async def fill(n: int) -> list[int]:

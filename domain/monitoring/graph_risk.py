@@ -12,7 +12,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.functions import Max
 
 from db.models import Enterprise, Loan, RiskScore
-from domain.monitoring import outbox
+from domain.messaging import outbox
 from domain.monitoring.figure_rules import Figures, LoanContext, evaluate_indicator_change
 from domain.monitoring.rules import WarningDraft
 from domain.monitoring.store import in_retried_transaction, raise_warning

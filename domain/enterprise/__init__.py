@@ -1,0 +1,1 @@
+"""Enterprise records as the API reads them."""

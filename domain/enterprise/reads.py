@@ -1,0 +1,46 @@
+"""Reads of enterprises for the API: by key, tax years, and search limited to what a caller may see."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from tortoise.expressions import Q
+
+from db.batch import by_ids, grouped
+from db.models import Enterprise, TaxRecord
+from domain.accounts.principal import Principal
+
+
+async def enterprises_by_ids(ids: Sequence[int]) -> list[Enterprise | None]:
+    """Enterprises in key order."""
+    return await by_ids(Enterprise, ids)
+
+
+async def tax_by_enterprise(ids: Sequence[int]) -> list[list[TaxRecord]]:
+    """Tax years of each enterprise, oldest first."""
+    return await grouped(TaxRecord, "enterprise_id", ids, order="year")
+
+
+def visible_enterprise_filter(principal: Principal) -> dict[str, object]:
+    """ORM filter limiting enterprises to what the principal may see."""
+    if principal.is_staff:
+        return {}
+    return {"id": principal.enterprise_id or -1}
+
+
+async def search_enterprises(
+    *, principal: Principal, search: str | None, first: int, after: int | None
+) -> tuple[list[Enterprise], int]:
+    """A page of enterprises by name substring or USCC prefix, and the total count."""
+    qs = Enterprise.filter(**visible_enterprise_filter(principal))
+    if search:
+        term = search.strip()[:100]
+        if len(term) <= 18 and (term[:1].isdigit() or term.isupper()):
+            qs = qs.filter(Q(uscc__startswith=term.upper()) | Q(name__icontains=term))
+        else:
+            qs = qs.filter(name__icontains=term)
+    total = await qs.count()
+    if after is not None:
+        qs = qs.filter(id__gt=after)
+    rows = await qs.order_by("id").limit(first + 1)
+    return rows, total

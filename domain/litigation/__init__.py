@@ -1,0 +1,1 @@
+"""Litigation records as the API reads them."""

@@ -1,0 +1,1 @@
+"""Messages out of a transaction: the outbox, its topics, and the publisher to subscribers."""

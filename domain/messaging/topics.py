@@ -1,0 +1,50 @@
+"""Outbox topics: what each message is about, and who takes it.
+
+A topic handled by an actor is spelled exactly as that actor; the other topics are published to
+subscribers. `ACTOR_ARGUMENTS` is the one table from a topic to its actor's arguments: the
+dispatcher, the in-process runtime and the inline drain all read it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import StrEnum
+from typing import Any
+
+from domain.messaging.outbox import Undeliverable
+
+
+class Topic(StrEnum):
+    """What an outbox message is about."""
+
+    PROCESS_EVENT = "process_event"
+    ASSESS_APPLICATION = "assess_application"
+    MONITOR_BORROWERS = "monitor_borrowers"
+    RUN_CONTAGION = "run_contagion"
+    WARNING = "warning"
+    APPLICATION_UPDATED = "application_updated"
+
+
+# published to subscribers (the warnings and applicationUpdated subscriptions)
+PUBLISHED: frozenset[str] = frozenset({Topic.WARNING, Topic.APPLICATION_UPDATED})
+
+# topic (= actor name) -> the actor's positional arguments, read from the message's payload
+ACTOR_ARGUMENTS: dict[Topic, Callable[[dict[str, Any]], tuple[Any, ...]]] = {
+    Topic.PROCESS_EVENT: lambda p: (str(p["event_id"]),),
+    Topic.ASSESS_APPLICATION: lambda p: (int(p["application_id"]),),
+    Topic.MONITOR_BORROWERS: lambda p: ([int(i) for i in p["enterprise_ids"]],),
+    Topic.RUN_CONTAGION: lambda p: (int(p["warning_id"]),),
+}
+
+
+def actor_call(topic: str, payload: dict[str, Any]) -> tuple[Topic, tuple[Any, ...]]:
+    """The actor and arguments of an outbox message; Undeliverable when there is none."""
+    try:
+        actor = Topic(topic)
+        arguments = ACTOR_ARGUMENTS[actor]
+    except (ValueError, KeyError):
+        raise Undeliverable(f"no consumer for topic {topic!r}") from None
+    try:
+        return actor, arguments(payload)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise Undeliverable(f"bad {topic} payload: {exc!r}") from None

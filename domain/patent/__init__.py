@@ -1,0 +1,1 @@
+"""Patent records as the API reads them."""
