@@ -5,9 +5,14 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from domain.messaging.publisher import InProcessPublisher
 
 os.environ.setdefault("IPCREDIT_JWT_SECRET", "test-secret-" + "x" * 40)
 
@@ -83,14 +88,14 @@ async def _drop_postgres(base_url: str, name: str) -> None:
         await admin.close()
 
 
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[str]:
-    """An initialised, empty database for one test; yields its URL."""
+@asynccontextmanager
+async def _database(sqlite_url: str) -> AsyncIterator[str]:
+    """An initialised, empty database: `sqlite_url` on SQLite, a fresh one on PostgreSQL."""
     from db.connection import close_db, init_db
 
     base = database_url()
     name = None
-    url = base
+    url = sqlite_url
     if base.startswith("postgres"):
         url, name = await _fresh_postgres(base)
     await init_db(url, create_schema=not base.startswith("postgres"))
@@ -100,6 +105,32 @@ async def db(tmp_path: Path) -> AsyncIterator[str]:
         await close_db()
         if name is not None:
             await _drop_postgres(base, name)
+
+
+@pytest.fixture
+async def db() -> AsyncIterator[str]:
+    """An initialised, empty database for one test; yields its URL."""
+    async with _database(database_url()) as url:
+        yield url
+
+
+@pytest.fixture
+async def shared_db(tmp_path: Path, data_dir: Path) -> AsyncIterator[str]:
+    """A database a second connection or process can see: a SQLite file, or PostgreSQL."""
+    async with _database(f"sqlite://{tmp_path / 'shared.sqlite3'}") as url:
+        yield url
+
+
+@pytest.fixture
+async def hub() -> AsyncIterator[InProcessPublisher]:
+    """A private in-process publisher for this loop."""
+    from domain.messaging import publisher
+
+    hub = publisher.InProcessPublisher()
+    publisher.set_publisher(hub)
+    yield hub
+    publisher.set_publisher(None)
+    await hub.close()
 
 
 @pytest.fixture

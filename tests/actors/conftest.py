@@ -1,35 +1,12 @@
-"""Fixtures: a database that worker threads can share, the embedded broker, a clean hub."""
+"""Fixtures: the embedded broker with empty queues, and the Redis URL when one is configured."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 
 import pytest
 from dramatiq import Broker
-
-from domain.monitoring import publisher as pub
-
-
-@pytest.fixture
-async def shared_db(tmp_path: Path, data_dir: Path) -> AsyncIterator[str]:
-    """A database a second connection can see: a SQLite file, or a fresh PostgreSQL database."""
-    from db.connection import close_db, init_db
-    from tests.conftest import _drop_postgres, _fresh_postgres, database_url
-
-    base = database_url()
-    name = None
-    url = f"sqlite://{tmp_path / 'actors.sqlite3'}"
-    if base.startswith("postgres"):
-        url, name = await _fresh_postgres(base)
-    await init_db(url)
-    try:
-        yield url
-    finally:
-        await close_db()
-        if name is not None:
-            await _drop_postgres(base, name)
 
 
 @pytest.fixture
@@ -44,16 +21,6 @@ def stub_broker() -> Iterator[Broker]:
     broker.flush_all()
     yield broker
     broker.flush_all()
-
-
-@pytest.fixture
-async def hub() -> AsyncIterator[pub.InProcessPublisher]:
-    """A private in-process publisher for this loop."""
-    publisher = pub.InProcessPublisher()
-    pub.set_publisher(publisher)
-    yield publisher
-    pub.set_publisher(None)
-    await publisher.close()
 
 
 def redis_url() -> str:

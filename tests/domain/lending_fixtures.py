@@ -5,9 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
-
-import pytest
 
 from db.models import (
     ApplicationPatent,
@@ -196,12 +193,6 @@ async def decided(
     application = await submitted(world, **kwargs)  # type: ignore[arg-type]
     await assess_application(application_id=application.id, gather=fixed_gather(risk or inputs()))
     return await LoanApplication.get(id=application.id)
-
-
-@pytest.fixture
-async def world(db: str, data_dir: Path) -> LendingWorld:
-    """A fresh database holding the lending world."""
-    return await make_lending_world()
 
 
 async def record_counts() -> tuple[int, ...]:
