@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from db.models import RiskWarning, WarningLevel
+from domain.messaging.outbox import dispatch_pending
+from domain.messaging.publisher import RedisPublisher, SubscriptionLost, split_url
 from domain.monitoring.feed import subscribe_warnings
-from domain.monitoring.outbox import dispatch_pending
-from domain.monitoring.publisher import RedisPublisher, SubscriptionLost, split_url
 from domain.monitoring.rules import WarningDraft
 from domain.monitoring.store import in_retried_transaction, raise_warning
 from tests.actors.conftest import redis_url

@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 
 from db.models import Event, OutboxMessage, RiskWarning, Role
+from domain.messaging.publisher import split_url
 from domain.monitoring.events import ingest_event
-from domain.monitoring.publisher import split_url
 from tests.actors.conftest import redis_url
 from tests.domain.monitoring.helpers import enterprise, user
 
