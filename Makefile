@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-PACKAGES := app.py config.py cli.py schema resolvers actors gnn db domain
+PACKAGES := app.py config.py cli schema resolvers actors gnn db domain
 TEST_PG ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS ?= redis://127.0.0.1:6379/15
 

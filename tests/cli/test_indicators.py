@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from domain.indicators.commands import register
 from domain.indicators.registry import codes, definitions
 from domain.world.generator import generate_world, write_world
-
-
-def _run(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser()
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    result: int = args.func(args)
-    return result
+from tests.cli.helpers import run
 
 
 def test_list_one_category_as_json(capsys: pytest.CaptureFixture[str]) -> None:
-    assert _run(["indicators", "list", "--category", "tax", "--json"]) == 0
+    assert run(["indicators", "list", "--category", "tax", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert [d["code"] for d in listed] == [d.code for d in definitions() if d.category == "tax"]
     assert set(listed[0]) == {"code", "name", "category", "source", "unit", "description",
@@ -31,7 +22,7 @@ def test_list_one_category_as_json(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_list_rejects_an_unknown_category(capsys: pytest.CaptureFixture[str]) -> None:
-    assert _run(["indicators", "list", "--category", "weather"]) == 2
+    assert run(["indicators", "list", "--category", "weather"]) == 2
     assert "unknown category" in capsys.readouterr().err
 
 
@@ -41,7 +32,7 @@ def test_compute_from_a_world_directory(tmp_path: Path, capsys: pytest.CaptureFi
     out = tmp_path / "ind.csv"
     argv = ["indicators", "compute", str(tmp_path / "w"), "--out", str(out),
             "--as-of", "2025-01-01", "--json"]  # fmt: skip
-    assert _run(argv) == 0
+    assert run(argv) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["rows"] == 12
     table = pd.read_csv(out, index_col=0)
@@ -51,4 +42,4 @@ def test_compute_from_a_world_directory(tmp_path: Path, capsys: pytest.CaptureFi
 
 def test_bad_as_of_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(SystemExit):
-        _run(["indicators", "compute", str(tmp_path), "--out", "x.csv", "--as-of", "soon"])
+        run(["indicators", "compute", str(tmp_path), "--out", "x.csv", "--as-of", "soon"])

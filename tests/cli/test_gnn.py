@@ -1,24 +1,15 @@
-"""`ipcredit gnn ...` commands wired into a parser."""
+"""`ipcredit gnn ...` commands."""
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
 import pytest
 
-from domain.world.frames import frames_from_dir
 from gnn import registry
-from gnn.commands import register
+from tests.cli.helpers import parse, run
 from tests.gnn.worlds import synthetic_rows
-
-
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="ipcredit")
-    sub = p.add_subparsers(dest="command", required=True)
-    register(sub, read_world=frames_from_dir)
-    return p
 
 
 def write_world(directory: Path, n: int = 250) -> Path:
@@ -28,12 +19,6 @@ def write_world(directory: Path, n: int = 250) -> Path:
             for row in rows:
                 fh.write(json.dumps(row) + "\n")
     return directory
-
-
-def run(argv: list[str]) -> int:
-    args = parser().parse_args(argv)
-    code: int = args.func(args)
-    return code
 
 
 def test_evaluate_prints_one_json_object(
@@ -73,4 +58,4 @@ def test_train_from_a_world_directory(
 @pytest.mark.parametrize("argv", [["gnn", "contagion"], ["gnn", "explain"], ["gnn", "bogus"]])
 def test_bad_arguments_exit(argv: list[str]) -> None:
     with pytest.raises(SystemExit):
-        parser().parse_args(argv)
+        parse(argv)

@@ -1,21 +1,28 @@
-"""Command line: `ipcredit scorecard fit` on a bank's CSV, and `ipcredit train` on the database."""
+"""`ipcredit scorecard fit` on a bank's CSV, and `ipcredit train` on the database's world."""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
+from cli.common import Subparsers, note, run_with_db
+from config import settings
 from domain.errors import DomainError
 
 
 def _headline(metrics: dict[str, Any]) -> dict[str, Any]:
     keys = ("auc", "ks", "gini", "brier", "n_train", "n_test", "bad_rate_train",
             "bad_rate_test", "split", "version", "features", "rejected", "calibration")  # fmt: skip
+    return {k: metrics[k] for k in keys if k in metrics}
+
+
+def _brief(metrics: dict[str, Any]) -> dict[str, Any]:
+    keys = ("auc", "ks", "gini", "n_train", "n_test", "split", "spearman", "mdape",
+            "baseline_spearman", "baseline_mdape", "interval_coverage")  # fmt: skip
     return {k: metrics[k] for k in keys if k in metrics}
 
 
@@ -48,7 +55,30 @@ def cmd_scorecard_fit(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def cmd_train(args: argparse.Namespace) -> int:
+    """Fit the valuation model and the scorecard on the database's world and activate them."""
+    from domain.scoring.service import train_models
+
+    data_dir = Path(args.data_dir) if args.data_dir else settings().data_dir
+    started = time.perf_counter()
+    try:
+        cards = run_with_db(lambda: train_models(data_dir=data_dir, progress=note))
+    except DomainError as exc:
+        print(f"error: {exc.message} (the active models are unchanged)", file=sys.stderr)
+        return 2
+    summary = [
+        {"name": c.name, "version": c.version, "metrics": _brief(c.metrics), "path": c.path}
+        for c in cards
+    ]
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False))
+    for c in summary:
+        print(f"{c['name']} {c['version']}: {c['metrics']}", file=sys.stderr)
+    print(f"trained in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return 0
+
+
+def register_scorecard(sub: Subparsers) -> None:
     """Add the `scorecard` group."""
     group = sub.add_parser("scorecard", help="credit scorecard tools")
     group_sub = group.add_subparsers(dest="scorecard_command", required=True, metavar="ACTION")
@@ -65,51 +95,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     fit.set_defaults(func=cmd_scorecard_fit)
 
 
-def cmd_train(args: argparse.Namespace) -> int:
-    """Fit the valuation model and the scorecard on the database's world and activate them."""
-    from config import settings
-    from db.connection import close_db, init_db
-    from domain.scoring.service import train_models
-
-    data_dir = Path(args.data_dir) if args.data_dir else settings().data_dir
-
-    async def go() -> int:
-        await init_db(settings().database_url)
-        try:
-            cards = await train_models(data_dir=data_dir, progress=_progress)
-        finally:
-            await close_db()
-        summary = [
-            {"name": c.name, "version": c.version, "metrics": _brief(c.metrics), "path": c.path}
-            for c in cards
-        ]
-        if args.json:
-            print(json.dumps(summary, ensure_ascii=False))
-        for c in summary:
-            print(f"{c['name']} {c['version']}: {c['metrics']}", file=sys.stderr)
-        return 0
-
-    started = time.perf_counter()
-    try:
-        code = asyncio.run(go())
-    except DomainError as exc:
-        print(f"error: {exc.message} (the active models are unchanged)", file=sys.stderr)
-        return 2
-    print(f"trained in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-    return code
-
-
-def _progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def _brief(metrics: dict[str, Any]) -> dict[str, Any]:
-    keys = ("auc", "ks", "gini", "n_train", "n_test", "split", "spearman", "mdape",
-            "baseline_spearman", "baseline_mdape", "interval_coverage")  # fmt: skip
-    return {k: metrics[k] for k in keys if k in metrics}
-
-
-def register_train(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register_train(sub: Subparsers) -> None:
     """Add the top-level `train` command."""
     train = sub.add_parser("train", help="fit the valuation model and the scorecard on the world")
     train.add_argument("--data-dir", help="where model files go (default: the data directory)")

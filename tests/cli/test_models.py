@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
@@ -10,14 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from domain.scoring.commands import register
 from domain.scoring.scorecard import Scorecard
-
-
-def _parse(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="ipcredit")
-    register(parser.add_subparsers(dest="command"))
-    return parser.parse_args(argv)
+from tests.cli.helpers import parse
 
 
 def _csv(tmp_path: Path, *, classes: int = 2) -> Path:
@@ -37,8 +30,8 @@ def test_fit_prints_one_json_object_and_writes_the_model(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "m" / "card.json"
-    args = _parse(["scorecard", "fit", "--csv", str(_csv(tmp_path)), "--label", "y",
-                   "--bad", "B", "--test-share", "0.25", "--out", str(out)])  # fmt: skip
+    args = parse(["scorecard", "fit", "--csv", str(_csv(tmp_path)), "--label", "y",
+                  "--bad", "B", "--test-share", "0.25", "--out", str(out)])  # fmt: skip
     assert args.func(args) == 0
     result = json.loads(capsys.readouterr().out)
     assert {"auc", "ks", "gini", "n_train", "n_test"} <= set(result)
@@ -54,8 +47,8 @@ def test_failure_is_a_clear_error_and_writes_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], label: str, classes: int, message: str
 ) -> None:
     out = tmp_path / "m" / "card.json"
-    args = _parse(["scorecard", "fit", "--csv", str(_csv(tmp_path, classes=classes)),
-                   "--label", label, "--bad", "B", "--out", str(out)])  # fmt: skip
+    args = parse(["scorecard", "fit", "--csv", str(_csv(tmp_path, classes=classes)),
+                  "--label", label, "--bad", "B", "--out", str(out)])  # fmt: skip
     assert args.func(args) == 2
     captured = capsys.readouterr()
     assert captured.out == ""

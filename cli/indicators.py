@@ -1,9 +1,8 @@
-"""Command line: `ipcredit indicators list | snapshot | compute`."""
+"""`ipcredit indicators list | snapshot | compute`."""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 import time
@@ -11,6 +10,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
+from cli.common import Subparsers, run_with_db
 from domain.errors import DomainError
 
 
@@ -44,25 +44,15 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_snapshot(args: argparse.Namespace) -> int:
     """Compute and store snapshots for the database's enterprises."""
-    from config import settings
-    from db.connection import close_db, init_db
     from domain.indicators.registry import version
     from domain.indicators.service import compute_and_store_snapshots
 
     when: datetime = args.as_of or datetime.now(UTC)
     usccs = args.uscc or None
-
-    async def go() -> int:
-        await init_db(settings().database_url)
-        try:
-            return await compute_and_store_snapshots(as_of=when, usccs=usccs)
-        finally:
-            await close_db()
-
     started = time.perf_counter()
     print(f"computing indicators as of {when.isoformat()}", file=sys.stderr)
     try:
-        stored = asyncio.run(go())
+        stored = run_with_db(lambda: compute_and_store_snapshots(as_of=when, usccs=usccs))
     except DomainError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 2
@@ -94,7 +84,7 @@ def cmd_compute(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: Subparsers) -> None:
     """Add the `indicators` group."""
     group = sub.add_parser("indicators", help="risk indicators: catalogue and snapshots")
     group_sub = group.add_subparsers(dest="indicators_command", required=True, metavar="ACTION")

@@ -1,32 +1,16 @@
-"""Command line: `ipcredit loans classify` (days past due, five tiers, overdue events) and
-`ipcredit products seed`."""
+"""`ipcredit loans classify`: days past due, five tiers, overdue events."""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from collections import Counter
-from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
+from cli.common import Subparsers, run_with_db
 from domain.errors import DomainError
-
-
-def _with_db(work: Callable[[], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
-    from config import settings
-    from db.connection import close_db, init_db
-
-    async def go() -> dict[str, Any]:
-        await init_db(settings().database_url)
-        try:
-            return await work()
-        finally:
-            await close_db()
-
-    return asyncio.run(go())
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
@@ -47,7 +31,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
         }
 
     try:
-        summary = _with_db(work)
+        summary = run_with_db(work)
     except DomainError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 2
@@ -61,22 +45,8 @@ def cmd_classify(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_seed_products(args: argparse.Namespace) -> int:
-    """Create or update the loan products from the catalogue."""
-    from domain.products.service import seed_products
-
-    async def work() -> dict[str, Any]:
-        return {"products": [p.code for p in await seed_products()]}
-
-    summary = _with_db(work)
-    if args.json:
-        print(json.dumps(summary))
-    print(f"{len(summary['products'])} products seeded", file=sys.stderr)
-    return 0
-
-
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add the `loans` and `products` groups."""
+def register(sub: Subparsers) -> None:
+    """Add the `loans` group."""
     loans = sub.add_parser("loans", help="loan servicing")
     loans_sub = loans.add_subparsers(dest="loans_command", required=True, metavar="ACTION")
     classify = loans_sub.add_parser(
@@ -85,8 +55,3 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     classify.add_argument("--as-of", help="date (YYYY-MM-DD); default today (UTC)")
     classify.add_argument("--json", action="store_true")
     classify.set_defaults(func=cmd_classify)
-    products = sub.add_parser("products", help="the loan product catalogue")
-    products_sub = products.add_subparsers(dest="products_command", required=True, metavar="ACTION")
-    seed = products_sub.add_parser("seed", help="create or update the catalogue products")
-    seed.add_argument("--json", action="store_true")
-    seed.set_defaults(func=cmd_seed_products)

@@ -1,0 +1,185 @@
+"""`ipcredit gnn evaluate | train | score | contagion | explain`: the graph risk model."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cli.common import Subparsers, note, run_with_db
+from gnn.errors import GraphRiskError
+
+if TYPE_CHECKING:
+    from db.frames import WorldFrames
+    from gnn.train import TrainOptions
+
+
+def _options(args: argparse.Namespace) -> TrainOptions:
+    from gnn.train import TrainOptions
+
+    return TrainOptions(epochs=args.epochs, seed=args.seed)
+
+
+def _world(args: argparse.Namespace) -> WorldFrames | None:
+    from domain.world.frames import frames_from_dir
+
+    directory = Path(args.world)
+    if not directory.is_dir() or not (directory / "enterprises.jsonl").exists():
+        note(f"{directory}: not a world directory (no enterprises.jsonl)")
+        return None
+    return frames_from_dir(directory)
+
+
+def _fail(exc: GraphRiskError) -> int:
+    note(f"error ({exc.code}): {exc.message}")
+    return 2
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    """Train graph and tabular models on a world directory and compare them on held-out data."""
+    from gnn.device import resolve_device
+    from gnn.evaluate import evaluate_world
+
+    started = time.perf_counter()
+    try:
+        frames = _world(args)
+        if frames is None:
+            return 2
+        note(f"evaluating on {len(frames.enterprises)} enterprises from {args.world}")
+        result = evaluate_world(frames, options=_options(args), device=resolve_device(), log=note)
+    except GraphRiskError as exc:
+        return _fail(exc)
+    print(json.dumps(result, ensure_ascii=False))
+    note(
+        f"graph AUC {result['auc_graph']:.3f} vs tabular AUC {result['auc_tabular']:.3f} "
+        f"on {result['n_test']} held-out ({result['split']['kind']} split) "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """Train, save and activate a graph model from a world directory or the database."""
+    from gnn import service
+
+    async def go(frames: WorldFrames | None, record: bool) -> int:
+        try:
+            card = await service.train(
+                frames=frames, options=_options(args), record=record, log=note
+            )
+        except GraphRiskError as exc:
+            note("the previous graph model stays in service")
+            return _fail(exc)
+        m = card["metrics"]
+        if args.json:
+            print(json.dumps({"version": card["version"], "path": card["path"], **m}))
+        note(
+            f"graph model {card['version']} saved to {card['path']}: held-out AUC "
+            f"{m['auc_graph']:.3f} (tabular {m['auc_tabular']:.3f})"
+        )
+        return 0
+
+    if args.world:
+        try:
+            frames = _world(args)
+        except GraphRiskError as exc:
+            return _fail(exc)
+        return 2 if frames is None else asyncio.run(go(frames, False))
+    return run_with_db(lambda: go(None, True))
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    """Score every enterprise in the database; list the riskiest."""
+    from gnn import service
+
+    async def go() -> int:
+        started = time.perf_counter()
+        try:
+            scores = await service.score_all()
+        except GraphRiskError as exc:
+            return _fail(exc)
+        if args.json:
+            print(json.dumps(scores))
+        top = sorted(scores.items(), key=lambda kv: -kv[1])[: args.top]
+        for uscc, p in top:
+            note(f"{uscc} {p:.4f}")
+        mean = sum(scores.values()) / max(len(scores), 1)
+        note(
+            f"scored {len(scores)} enterprises (mean graph risk {mean:.4f}) "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
+        return 0
+
+    return run_with_db(go)
+
+
+def cmd_contagion(args: argparse.Namespace) -> int:
+    """Who is exposed if these enterprises default."""
+    from gnn import service
+
+    async def go() -> int:
+        try:
+            result = await service.simulate_shock(usccs=args.uscc, hops=args.hops)
+        except GraphRiskError as exc:
+            return _fail(exc)
+        out: dict[str, Any] = asdict(result)
+        print(json.dumps(out, ensure_ascii=False))
+        note(f"{len(result.exposed)} exposed enterprises within {args.hops} hops")
+        return 0
+
+    return run_with_db(go)
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    """What moves one enterprise's graph risk."""
+    from gnn import service
+
+    async def go() -> int:
+        try:
+            expl, reasons = await service.explain(uscc=args.uscc)
+        except GraphRiskError as exc:
+            return _fail(exc)
+        print(json.dumps({**asdict(expl), "reasons": reasons}, ensure_ascii=False))
+        return 0
+
+    return run_with_db(go)
+
+
+def _training_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--epochs", type=int, default=200, help="maximum epochs (default 200)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def register(sub: Subparsers) -> None:
+    """Add the `gnn` group."""
+    group = sub.add_parser("gnn", help="graph risk model")
+    gsub = group.add_subparsers(dest="gnn_command", required=True, metavar="ACTION")
+
+    ev = gsub.add_parser("evaluate", help="train graph and tabular models on a world, compare")
+    ev.add_argument("--world", required=True, help="a world directory")
+    _training_args(ev)
+    ev.set_defaults(func=cmd_evaluate)
+
+    tr = gsub.add_parser("train", help="train, save and activate a new graph model version")
+    tr.add_argument("--world", help="a world directory (default: the database)")
+    _training_args(tr)
+    tr.set_defaults(func=cmd_train)
+
+    sc = gsub.add_parser("score", help="score every enterprise in the database")
+    sc.add_argument("--json", action="store_true", help="print {uscc: graph risk} as JSON")
+    sc.add_argument("--top", type=int, default=10, help="how many of the riskiest to list")
+    sc.set_defaults(func=cmd_score)
+
+    co = gsub.add_parser("contagion", help="who is exposed if these enterprises default")
+    co.add_argument("--uscc", action="append", required=True, help="repeat for several")
+    co.add_argument("--hops", type=int, default=2)
+    co.set_defaults(func=cmd_contagion)
+
+    ex = gsub.add_parser("explain", help="what moves one enterprise's graph risk")
+    ex.add_argument("--uscc", required=True)
+    ex.set_defaults(func=cmd_explain)

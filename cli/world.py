@@ -1,0 +1,229 @@
+"""`ipcredit world generate | import | export | replay`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from cli.common import Subparsers, run_with_db
+from domain.errors import DomainError
+from domain.world.generator import (
+    DEFAULT_CONTAGION,
+    DEFAULT_MONTHS,
+    DEFAULT_START,
+    generate_to_dir,
+)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Validate and import a world directory; on any bad line print them all and write nothing."""
+    from domain.world.importer import WorldInvalid, import_world_dir
+
+    directory = Path(args.dir)
+    if not directory.is_dir():
+        print(f"{directory}: not a directory", file=sys.stderr)
+        return 2
+
+    def progress(name: str, done: int) -> None:
+        print(f"\r{name}: {done}", end="", file=sys.stderr, flush=True)
+
+    async def go() -> int:
+        started = time.perf_counter()
+        try:
+            report = await import_world_dir(directory, progress=progress)
+        except WorldInvalid as exc:
+            print(file=sys.stderr)
+            for line in exc.lines:
+                print(line, file=sys.stderr)
+            print(f"import refused: {exc.message}", file=sys.stderr)
+            return 1
+        took = time.perf_counter() - started
+        print(file=sys.stderr)
+        if args.json:
+            print(
+                json.dumps({"added": report.added, "unchanged": report.unchanged, "seconds": took})
+            )
+        print(
+            f"imported {report.total_added} records "
+            f"({sum(report.unchanged.values())} already present) in {took:.1f} s",
+            file=sys.stderr,
+        )
+        return 0
+
+    return run_with_db(go)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Export the database's world to a directory."""
+    from domain.world.exporter import export_world
+
+    async def go() -> int:
+        counts = await export_world(Path(args.dir))
+        if args.json:
+            print(json.dumps(counts))
+        print(f"exported {sum(counts.values())} records to {args.dir}", file=sys.stderr)
+        return 0
+
+    return run_with_db(go)
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    """Generate the world; progress on stderr, a summary (or JSON) at the end."""
+    started = time.perf_counter()
+
+    def progress(name: str, rows: int) -> None:
+        print(
+            f"  {name}.jsonl: {rows} rows ({time.perf_counter() - started:.1f} s)", file=sys.stderr
+        )
+
+    try:
+        counts = generate_to_dir(
+            out_dir=args.out,
+            enterprises=args.enterprises,
+            seed=args.seed,
+            contagion=args.contagion,
+            start=args.start,
+            months=args.months,
+            progress=progress,
+        )
+    except DomainError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    seconds = time.perf_counter() - started
+    if args.json:
+        result = {
+            "out": str(args.out),
+            "enterprises": args.enterprises,
+            "seed": args.seed,
+            "contagion": args.contagion,
+            "start": args.start.isoformat(),
+            "months": args.months,
+            "rows": counts,
+            "seconds": round(seconds, 3),
+        }
+        print(json.dumps(result, ensure_ascii=False, sort_keys=True))
+    total = sum(counts.values())
+    print(
+        f"world generated in {args.out}: {args.enterprises} enterprises, {total} rows "
+        f"in {len(counts)} files, seed {args.seed}, contagion {args.contagion:g}, "
+        f"{seconds:.1f} s",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    """Replay a world's events.jsonl in time order through the ingest."""
+    from domain.monitoring.replay import ReplayReport, replay_events
+
+    directory = Path(args.dir)
+    if not (directory / "events.jsonl").is_file():
+        print(f"{directory}: no events.jsonl", file=sys.stderr)
+        return 2
+    if args.speed < 0:
+        print("--speed must be 0 or more", file=sys.stderr)
+        return 2
+
+    def progress(done: int, total: int) -> None:
+        if done == total or done % 100 == 0:
+            print(f"\revents: {done}/{total}", end="", file=sys.stderr, flush=True)
+
+    async def go() -> tuple[ReplayReport, int]:
+        report = await replay_events(directory, speed=args.speed, progress=progress)
+        processed = 0
+        if args.inline:
+            from actors.dispatch import drain_inline
+
+            processed = await drain_inline()
+        return report, processed
+
+    report, processed = run_with_db(go)
+    print(file=sys.stderr)
+    for problem in report.problems:
+        print(problem, file=sys.stderr)
+    if args.json:
+        out: dict[str, Any] = {
+            "read": report.read, "accepted": report.accepted,
+            "duplicates": report.duplicates, "queued": report.queued,
+            "rejected": report.rejected, "seconds": round(report.seconds, 3),
+            "processed_inline": processed,
+        }  # fmt: skip
+        print(json.dumps(out))
+    suffix = f"; {processed} outbox messages run inline" if args.inline else ""
+    print(report.summary() + suffix, file=sys.stderr)
+    return 0
+
+
+def register(sub: Subparsers) -> None:
+    """Add the `world` group."""
+    world = sub.add_parser("world", help="generate, import, export or replay a world")
+    world_sub = world.add_subparsers(dest="world_command", required=True, metavar="ACTION")
+    imp = world_sub.add_parser(
+        "import", help="validate and import a world directory (all or nothing)"
+    )
+    imp.add_argument("dir", help="directory of JSON Lines files")
+    imp.add_argument("--json", action="store_true", help="print counts as JSON on stdout")
+    imp.set_defaults(func=cmd_import)
+    exp = world_sub.add_parser("export", help="export the database's world to a directory")
+    exp.add_argument("dir", help="output directory")
+    exp.add_argument("--json", action="store_true", help="print counts as JSON on stdout")
+    exp.set_defaults(func=cmd_export)
+    _register_generate(world_sub)
+    _register_replay(world_sub)
+
+
+def _register_generate(world_sub: Subparsers) -> None:
+    p = world_sub.add_parser(
+        "generate",
+        help="generate a synthetic world (same seed and arguments, same bytes)",
+        description="Generate a synthetic world directory in the world format (docs/world.md).",
+    )
+    p.add_argument("--enterprises", type=int, required=True, help="number of enterprises")
+    p.add_argument("--seed", type=int, required=True, help="random seed (>= 0)")
+    p.add_argument("--out", type=Path, required=True, help="directory to write the files to")
+    p.add_argument(
+        "--contagion",
+        type=float,
+        default=DEFAULT_CONTAGION,
+        help=f"strength of default contagion along relations; 0 turns it off "
+        f"(default {DEFAULT_CONTAGION})",
+    )
+    p.add_argument(
+        "--start",
+        type=date.fromisoformat,
+        default=DEFAULT_START,
+        help=f"first day of the observation timeline (default {DEFAULT_START.isoformat()})",
+    )
+    p.add_argument(
+        "--months",
+        type=int,
+        default=DEFAULT_MONTHS,
+        help=f"length of the timeline in months (default {DEFAULT_MONTHS})",
+    )
+    p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+    p.set_defaults(func=cmd_generate)
+
+
+def _register_replay(world_sub: Subparsers) -> None:
+    replay = world_sub.add_parser(
+        "replay", help="replay a world's events.jsonl in time order (duplicates are safe)"
+    )
+    replay.add_argument("dir", help="world directory holding events.jsonl")
+    replay.add_argument(
+        "--speed",
+        type=float,
+        default=0.0,
+        help="replay gaps X times faster than they happened (0, the default: no waiting)",
+    )
+    replay.add_argument(
+        "--inline",
+        action="store_true",
+        help="also process the events here (no broker or app needed; not while one runs)",
+    )
+    replay.add_argument("--json", action="store_true", help="print counts as JSON on stdout")
+    replay.set_defaults(func=cmd_replay)

@@ -1,0 +1,59 @@
+"""`ipcredit world generate` and `ipcredit world replay`."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.cli.helpers import parse, run_process
+from tests.domain.monitoring.helpers import make_portfolio
+
+
+def test_generate_writes_world_and_json_summary(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:  # fmt: skip
+    args = parse(["world", "generate", "--enterprises", "120", "--seed", "4",
+                  "--out", str(tmp_path), "--contagion", "0", "--json"])  # fmt: skip
+    assert args.func(args) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["rows"]["enterprises"] == 120 and out["contagion"] == 0.0
+    lines = (tmp_path / "outcomes.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 120
+    bad = parse(["world", "generate", "--enterprises", "1", "--seed", "4",
+                 "--out", str(tmp_path / "x")])  # fmt: skip
+    assert bad.func(bad) == 2
+    assert not (tmp_path / "x").exists()
+
+
+async def test_replay_ingests_and_processes_inline(shared_db: str, tmp_path: Path) -> None:
+    if not shared_db.startswith("sqlite"):
+        pytest.skip("runs on the SQLite file")
+    p = await make_portfolio()
+    world = tmp_path / "world"
+    world.mkdir()
+    rows = [
+        {"id": "r2", "uscc": p.a.uscc, "occurred_at": "2025-02-01T00:00:00+00:00",
+         "type": "equity_frozen", "payload": {}},
+        {"id": "r1", "uscc": p.b.uscc, "occurred_at": "2025-01-01T00:00:00+00:00",
+         "type": "legal_rep_changed", "payload": {}},
+    ]  # fmt: skip
+    (world / "events.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    env = {**os.environ, "DATABASE_URL": shared_db, "IPCREDIT_DATA_DIR": str(tmp_path / "d")}
+    env.pop("BROKER_URL", None)
+    done = run_process("world", "replay", str(world), "--inline", "--json", env=env)
+    assert done.returncode == 0, done.stderr
+    counts = json.loads(done.stdout)
+    assert (counts["accepted"], counts["rejected"]) == (2, 0)
+    assert counts["processed_inline"] >= 2
+    assert "replayed 2 events" in done.stderr
+    from db.models import RiskWarning
+
+    kinds = await RiskWarning.all().order_by("id").values_list("kind", flat=True)
+    assert kinds[:2] == ["legal_rep_changed", "equity_frozen"]
+    again = run_process("world", "replay", str(world), "--json", env=env)
+    assert json.loads(again.stdout)["duplicates"] == 2
+    missing = run_process("world", "replay", str(tmp_path / "nowhere"), env=env)
+    assert missing.returncode == 2
