@@ -121,63 +121,64 @@ def normalise(name: str, df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+# One plain-SQL query per frame, in the order they are read.
+QUERIES: dict[str, str] = {
+    "enterprises": (
+        "SELECT uscc, name, founded_on, registered_capital, industry, region, employees, "
+        "high_tech, srdi, status FROM enterprise ORDER BY id"
+    ),
+    "persons": "SELECT person_id AS id, name FROM person ORDER BY id",
+    "relations": "SELECT kind, src, dst, amount, ratio, role, since FROM relation ORDER BY id",
+    "patents": (
+        "SELECT p.number, e.uscc AS owner, p.title, p.ipc, p.kind, p.filed_on, p.granted_on, "
+        "p.status, p.claims, p.independent_claims, p.inventors, p.family_size, p.transfers, "
+        "p.licenses, p.pledged, p.annuity_paid_through, p.transaction_price "
+        "FROM patent p LEFT JOIN enterprise e ON e.id = p.owner_id ORDER BY p.id"
+    ),
+    "citations": "SELECT citing, cited FROM patent_citation ORDER BY id",
+    "litigations": (
+        "SELECT case_no, court, filed_on, closed_on, cause, amount, status, outcome "
+        "FROM litigation ORDER BY id"
+    ),
+    "litigation_parties": (
+        "SELECT l.case_no, e.uscc, lp.role FROM litigation_party lp "
+        "JOIN litigation l ON l.id = lp.litigation_id "
+        "JOIN enterprise e ON e.id = lp.enterprise_id ORDER BY lp.id"
+    ),
+    "litigation_patents": (
+        "SELECT l.case_no, p.number FROM litigation_patent lp "
+        "JOIN litigation l ON l.id = lp.litigation_id "
+        "JOIN patent p ON p.id = lp.patent_id ORDER BY lp.id"
+    ),
+    "tax": (
+        "SELECT e.uscc, t.year, t.rating, t.revenue, t.tax_paid, t.arrears FROM tax_record t "
+        "JOIN enterprise e ON e.id = t.enterprise_id ORDER BY t.id"
+    ),
+    "financials": (
+        "SELECT e.uscc, f.period, f.revenue, f.net_profit, f.total_assets, "
+        "f.total_liabilities, f.current_assets, f.current_liabilities, f.cash, f.rd_expense, "
+        "f.operating_cash_flow FROM financial f JOIN enterprise e ON e.id = f.enterprise_id "
+        "ORDER BY f.id"
+    ),
+    "events": "SELECT event_id AS id, uscc, occurred_at, type, payload FROM event ORDER BY id",
+    "outcomes": "SELECT uscc, defaulted, as_of, default_date FROM outcome ORDER BY id",
+}
+
+
 async def load_frames() -> WorldFrames:
     """Load the whole world from the database into frames (plain SQL, one query per table)."""
     from tortoise import connections
 
     conn = connections.get("default")
-
-    async def table(sql: str) -> pd.DataFrame:
-        rows = await conn.execute_query_dict(sql)
-        return pd.DataFrame(rows)
-
     tables = {
-        "enterprises": await table(
-            "SELECT uscc, name, founded_on, registered_capital, industry, region, employees, "
-            "high_tech, srdi, status FROM enterprise ORDER BY id"
-        ),
-        "persons": await table("SELECT person_id AS id, name FROM person ORDER BY id"),
-        "relations": await table(
-            "SELECT kind, src, dst, amount, ratio, role, since FROM relation ORDER BY id"
-        ),
-        "patents": await table(
-            "SELECT p.number, e.uscc AS owner, p.title, p.ipc, p.kind, p.filed_on, p.granted_on, "
-            "p.status, p.claims, p.independent_claims, p.inventors, p.family_size, p.transfers, "
-            "p.licenses, p.pledged, p.annuity_paid_through, p.transaction_price "
-            "FROM patent p LEFT JOIN enterprise e ON e.id = p.owner_id ORDER BY p.id"
-        ),
-        "citations": await table("SELECT citing, cited FROM patent_citation ORDER BY id"),
-        "litigations": await table(
-            "SELECT case_no, court, filed_on, closed_on, cause, amount, status, outcome "
-            "FROM litigation ORDER BY id"
-        ),
-        "litigation_parties": await table(
-            "SELECT l.case_no, e.uscc, lp.role FROM litigation_party lp "
-            "JOIN litigation l ON l.id = lp.litigation_id "
-            "JOIN enterprise e ON e.id = lp.enterprise_id ORDER BY lp.id"
-        ),
-        "litigation_patents": await table(
-            "SELECT l.case_no, p.number FROM litigation_patent lp "
-            "JOIN litigation l ON l.id = lp.litigation_id "
-            "JOIN patent p ON p.id = lp.patent_id ORDER BY lp.id"
-        ),
-        "tax": await table(
-            "SELECT e.uscc, t.year, t.rating, t.revenue, t.tax_paid, t.arrears FROM tax_record t "
-            "JOIN enterprise e ON e.id = t.enterprise_id ORDER BY t.id"
-        ),
-        "financials": await table(
-            "SELECT e.uscc, f.period, f.revenue, f.net_profit, f.total_assets, "
-            "f.total_liabilities, f.current_assets, f.current_liabilities, f.cash, f.rd_expense, "
-            "f.operating_cash_flow FROM financial f JOIN enterprise e ON e.id = f.enterprise_id "
-            "ORDER BY f.id"
-        ),
-        "events": await table(
-            "SELECT event_id AS id, uscc, occurred_at, type, payload FROM event ORDER BY id"
-        ),
-        "outcomes": await table(
-            "SELECT uscc, defaulted, as_of, default_date FROM outcome ORDER BY id"
-        ),
+        name: pd.DataFrame(await conn.execute_query_dict(sql)) for name, sql in QUERIES.items()
     }
+    _decode(tables)
+    return WorldFrames.from_tables(tables)
+
+
+def _decode(tables: dict[str, pd.DataFrame]) -> None:
+    """What SQL returns in database form: period ends, JSON payloads, booleans stored as ints."""
     fin = tables["financials"]
     if not fin.empty:
         fin["period_end"] = [_period_end(str(p)) for p in fin["period"]]
@@ -189,7 +190,6 @@ async def load_frames() -> WorldFrames:
         for col in ("high_tech", "srdi", "pledged", "defaulted"):
             if col in df.columns:
                 df[col] = df[col].astype(bool)
-    return WorldFrames.from_tables(tables)
 
 
 def _period_end(period: str) -> pd.Timestamp:

@@ -100,6 +100,19 @@ def _brier(y: np.ndarray, p: np.ndarray) -> float | None:
     return float(brier_score_loss(y, p)) if len(y) else None
 
 
+def _baselines(
+    train: list[LabelledGraph], test: LabelledGraph, result: TrainResult, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Test predictions of the gradient-boosting and logistic baselines, trained on the graph
+    model's training rows; and those rows' labels."""
+    x_train, y_train = _tabular_rows(train, result)
+    names = train[0].bundle.feature_names[ENTERPRISE]
+    x_test = test.bundle.x[ENTERPRISE][test.rows]
+    hgb = fit_tabular(x_train, y_train, names, kind="hgb", seed=seed)
+    logistic = fit_tabular(x_train, y_train, names, kind="logistic", seed=seed)
+    return hgb.predict(x_test), logistic.predict(x_test), y_train
+
+
 def evaluate_world(
     frames: WorldFrames,
     *,
@@ -126,14 +139,8 @@ def evaluate_world(
     p_graph = result.model.predict(test.bundle)[test.rows]
     no_edges = [et[1] for et in FORWARD_RELATIONS]
     p_graph_no_edges = result.model.predict(test.bundle, drop=no_edges)[test.rows]
-    x_train, y_train = _tabular_rows(train, result)
-    names = train[0].bundle.feature_names[ENTERPRISE]
-    x_test = test.bundle.x[ENTERPRISE][test.rows]
     say("training the tabular baselines")
-    hgb = fit_tabular(x_train, y_train, names, kind="hgb", seed=opts.seed)
-    logistic = fit_tabular(x_train, y_train, names, kind="logistic", seed=opts.seed)
-    p_hgb = hgb.predict(x_test)
-    p_log = logistic.predict(x_test)
+    p_hgb, p_log, y_train = _baselines(train, test, result, opts.seed)
     primary = train[0]
     return {
         "auc_graph": auc(y_test, p_graph),

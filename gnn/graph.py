@@ -133,34 +133,36 @@ def _enterprise_x(
     return x.replace([np.inf, -np.inf], np.nan)
 
 
-def build_graph(
-    frames: WorldFrames, node_features: pd.DataFrame | None, as_of: object
-) -> GraphBundle:
-    """Build the graph as of `as_of`; `node_features` (index USCC) replaces built-in features."""
-    t = feat._ts(as_of)
-    ent_index = feat.enterprise_index(frames)
-    if len(ent_index) == 0:
-        raise InvalidGraphInput("the world has no enterprises", field="enterprises")
-    ent = frames.enterprises.drop_duplicates("uscc", keep="last").set_index("uscc")
-    ent_names = ent["name"].reindex(ent_index).fillna("").astype(str).to_numpy()
-
+def _relations_as_of(frames: WorldFrames, t: pd.Timestamp) -> pd.DataFrame:
+    """Relations in force at `t` (or undated), with string endpoints."""
     rel = frames.relations
     rel = rel[rel["since"].isna() | (rel["since"] <= t)]
-    rel = rel.assign(src=rel["src"].astype(str), dst=rel["dst"].astype(str))
+    return rel.assign(src=rel["src"].astype(str), dst=rel["dst"].astype(str))
+
+
+def _person_nodes(
+    frames: WorldFrames, rel: pd.DataFrame, ent_index: pd.Index
+) -> tuple[pd.Index, np.ndarray]:
+    """Person ids and names: known persons, then holders and officers named only in relations."""
     person_rel = rel[rel["kind"].isin(("officer", "shareholding"))]
     persons = frames.persons.drop_duplicates("id", keep="last")
     known = pd.Index(persons["id"].astype(str))
     extra = pd.Index(person_rel["src"].unique()).difference(ent_index).difference(known)
-    person_index = known.append(extra)
-    person_names = np.concatenate(
+    names = np.concatenate(
         [persons["name"].fillna("").astype(str).to_numpy(), extra.to_numpy(dtype=object)]
     )
+    return known.append(extra), names
 
-    pats = feat.patents_as_of(frames, t)
-    pat_index = pd.Index(pats["number"])
-    lits = feat.litigations_as_of(frames, t)
-    lit_index = pd.Index(lits["case_no"])
 
+def _edges(
+    frames: WorldFrames,
+    rel: pd.DataFrame,
+    ids: dict[str, pd.Index],
+    pats: pd.DataFrame,
+) -> dict[EdgeType, tuple[IntArray, IntArray]]:
+    """Every forward relation as (source, target) local indices."""
+    ent_index, pat_index = ids[ENTERPRISE], ids[PATENT]
+    lit_index, person_index = ids[LITIGATION], ids[PERSON]
     edges: dict[EdgeType, tuple[IntArray, IntArray]] = {}
     edges[(ENTERPRISE, "owns", PATENT)] = _pairs(
         ent_index, pat_index, pats["owner"], pats["number"]
@@ -191,25 +193,51 @@ def build_graph(
     edges[(PERSON, "officer_of", ENTERPRISE)] = _pairs(
         person_index, ent_index, off["src"], off["dst"]
     )
+    return edges
+
+
+def _person_x(edges: dict[EdgeType, tuple[IntArray, IntArray]], n_person: int) -> np.ndarray:
+    """Person features: a constant and the log of officer roles and of holdings."""
+    officer_deg = np.bincount(edges[(PERSON, "officer_of", ENTERPRISE)][0], minlength=n_person)
+    holding_deg = np.bincount(edges[(PERSON, "holds_shares", ENTERPRISE)][0], minlength=n_person)
+    return np.column_stack(
+        [np.ones(n_person), np.log1p(officer_deg), np.log1p(holding_deg)]
+    ).astype(np.float32)
+
+
+def build_graph(
+    frames: WorldFrames, node_features: pd.DataFrame | None, as_of: object
+) -> GraphBundle:
+    """Build the graph as of `as_of`; `node_features` (index USCC) replaces built-in features."""
+    t = feat._ts(as_of)
+    ent_index = feat.enterprise_index(frames)
+    if len(ent_index) == 0:
+        raise InvalidGraphInput("the world has no enterprises", field="enterprises")
+    ent = frames.enterprises.drop_duplicates("uscc", keep="last").set_index("uscc")
+    ent_names = ent["name"].reindex(ent_index).fillna("").astype(str).to_numpy()
+    rel = _relations_as_of(frames, t)
+    person_index, person_names = _person_nodes(frames, rel, ent_index)
+    pats = feat.patents_as_of(frames, t)
+    lits = feat.litigations_as_of(frames, t)
+    ids = {
+        ENTERPRISE: ent_index,
+        PATENT: pd.Index(pats["number"]),
+        LITIGATION: pd.Index(lits["case_no"]),
+        PERSON: person_index,
+    }
+    edges = _edges(frames, rel, ids, pats)
 
     ex = _enterprise_x(frames, node_features, t, ent_index)
     pat_x, pat_cols = feat.patent_node_features(frames, pats, t)
     lit_x, lit_cols = feat.litigation_node_features(frames, lits)
-    n_person = len(person_index)
-    officer_deg = np.bincount(edges[(PERSON, "officer_of", ENTERPRISE)][0], minlength=n_person)
-    holding_deg = np.bincount(edges[(PERSON, "holds_shares", ENTERPRISE)][0], minlength=n_person)
-    person_x = np.column_stack(
-        [np.ones(n_person), np.log1p(officer_deg), np.log1p(holding_deg)]
-    ).astype(np.float32)
-
     return GraphBundle(
         as_of=t,
-        ids={ENTERPRISE: ent_index, PATENT: pat_index, LITIGATION: lit_index, PERSON: person_index},
+        ids=ids,
         x={
             ENTERPRISE: np.array(ex.to_numpy(dtype=np.float64), dtype=np.float32),
             PATENT: pat_x,
             LITIGATION: lit_x,
-            PERSON: person_x,
+            PERSON: _person_x(edges, len(person_index)),
         },
         feature_names={
             ENTERPRISE: [str(c) for c in ex.columns],

@@ -123,13 +123,21 @@ def train_graph_model(
         return _train(sets, opts, dev, log)
 
 
-def _train(
-    sets: Sequence[LabelledGraph], opts: TrainOptions, dev: torch.device, log: Any
-) -> TrainResult:
+@dataclass
+class _Split:
+    """Training and validation rows of every labelled graph, and the positive class weight."""
+
+    train_rows: list[np.ndarray]
+    val_rows: list[np.ndarray]
+    train_y: torch.Tensor  # the training labels of every graph, concatenated
+    val_y: np.ndarray
+    pos_weight: float
+
+
+def _check_sets(sets: Sequence[LabelledGraph]) -> None:
     if not sets:
         raise InvalidGraphInput("no labelled graph to train on")
     primary = sets[0]
-    n_ent = primary.bundle.num_nodes(ENTERPRISE)
     for s in sets:
         if not s.bundle.ids[ENTERPRISE].equals(primary.bundle.ids[ENTERPRISE]):
             raise InvalidGraphInput("training graphs must share the same enterprises")
@@ -137,7 +145,11 @@ def _train(
     if y_all.size == 0 or y_all.max() == y_all.min():
         raise TrainingFailed("training labels need both defaulted and sound enterprises")
 
-    torch.manual_seed(opts.seed)
+
+def _split(sets: Sequence[LabelledGraph], opts: TrainOptions, dev: torch.device) -> _Split:
+    """Hold out the same enterprises for validation in every graph."""
+    primary = sets[0]
+    n_ent = primary.bundle.num_nodes(ENTERPRISE)
     val = validation_mask(n_ent, primary.rows, primary.y, opts.val_fraction, opts.seed)
     train_rows = [s.rows[~val[s.rows]] for s in sets]
     val_rows = [s.rows[val[s.rows]] for s in sets]
@@ -148,15 +160,14 @@ def _train(
     if n_pos == 0 or n_pos == len(ty):
         raise TrainingFailed("the training rows need both defaulted and sound enterprises")
     pos_weight = min((len(ty) - n_pos) / n_pos, MAX_POS_WEIGHT)
+    return _Split(train_rows, val_rows, ty, val_y, pos_weight)
 
-    # fitted over every training graph: the first one may predate any known default
-    pooled = {nt: np.concatenate([s.bundle.x[nt] for s in sets]) for nt in NODE_TYPES}
-    scaler = FeatureScaler.fit(pooled, primary.bundle.feature_names)
-    inputs = _prepared(sets, scaler, dev)
-    in_dims = {nt: primary.bundle.x[nt].shape[1] for nt in NODE_TYPES}
-    names = primary.bundle.feature_names[ENTERPRISE]
+
+def _network(
+    in_dims: dict[str, int], names: list[str], opts: TrainOptions, dev: torch.device
+) -> HeteroSAGE:
     signal_index = [names.index(c) for c in opts.signal_columns if c in names]
-    net = HeteroSAGE(
+    return HeteroSAGE(
         in_dims,
         ALL_EDGE_TYPES,
         hidden=opts.hidden,
@@ -165,46 +176,83 @@ def _train(
         signal_index=signal_index,
         signal_dim=opts.signal_dim,
     ).to(dev)
+
+
+def _optimiser(net: HeteroSAGE, opts: TrainOptions) -> torch.optim.Optimizer:
     signal = [p for n, p in net.named_parameters() if n.startswith("signal_")]
     rest = [p for n, p in net.named_parameters() if not n.startswith("signal_")]
     # the few distress-channel weights learn faster and unpenalised: early stopping on the wide
     # layers would otherwise end training before contagion is learned
-    optim = torch.optim.Adam(
+    return torch.optim.Adam(
         [
             {"params": rest, "lr": opts.lr, "weight_decay": opts.weight_decay},
             {"params": signal, "lr": opts.signal_lr, "weight_decay": 0.0},
         ]
     )
-    loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor(pos_weight, device=dev))
-    t_rows = [torch.from_numpy(r).to(dev) for r in train_rows]
 
+
+def _train(
+    sets: Sequence[LabelledGraph], opts: TrainOptions, dev: torch.device, log: Any
+) -> TrainResult:
+    _check_sets(sets)
+    primary = sets[0]
+    torch.manual_seed(opts.seed)
+    split = _split(sets, opts, dev)
+    # fitted over every training graph: the first one may predate any known default
+    pooled = {nt: np.concatenate([s.bundle.x[nt] for s in sets]) for nt in NODE_TYPES}
+    scaler = FeatureScaler.fit(pooled, primary.bundle.feature_names)
+    inputs = _prepared(sets, scaler, dev)
+    in_dims = {nt: primary.bundle.x[nt].shape[1] for nt in NODE_TYPES}
+    net = _network(in_dims, primary.bundle.feature_names[ENTERPRISE], opts, dev)
+    epoch, best_epoch = _fit(net, inputs, split, opts, dev, log)
+    val_logits = _val_logits(net, inputs, split.val_rows)
+    n_primary_val = len(split.val_rows[0])
+    calibration = _platt(val_logits[:n_primary_val], split.val_y[:n_primary_val], split.pos_weight)
+    meta = {
+        "in_dims": in_dims,
+        "feature_names": primary.bundle.feature_names,
+        "options": asdict(opts),
+        "best_epoch": best_epoch,
+        "epochs_run": epoch,
+        "pos_weight": split.pos_weight,
+    }
+    model = GraphModel(net, scaler, calibration, meta, dev)
+    return TrainResult(
+        model=model,
+        epochs_run=epoch,
+        best_epoch=best_epoch,
+        val_auc=auc(split.val_y, val_logits),
+        train_rows=split.train_rows,
+        val_rows=split.val_rows,
+    )
+
+
+def _fit(
+    net: HeteroSAGE,
+    inputs: list[tuple[dict[str, torch.Tensor], Adjacency]],
+    split: _Split,
+    opts: TrainOptions,
+    dev: torch.device,
+    log: Any,
+) -> tuple[int, int]:
+    """Train until validation stops improving and keep the best weights; returns the number of
+    epochs run and the best epoch."""
+    optim = _optimiser(net, opts)
+    loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor(split.pos_weight, device=dev))
+    t_rows = [torch.from_numpy(r).to(dev) for r in split.train_rows]
     rng = np.random.default_rng(opts.seed)
     best_state = copy.deepcopy(net.state_dict())
     best_score = -math.inf
     best_epoch = 0
     epoch = 0
     for epoch in range(1, opts.epochs + 1):
-        net.train()
-        optim.zero_grad()
-        kept = _relation_dropout(rng, opts.relation_dropout)
-        out = torch.cat(
-            [
-                net(x, {et: m for et, m in a.items() if forward_name(et[1]) in kept})[r]
-                for (x, a), r in zip(inputs, t_rows, strict=True)
-            ]
-        )
-        loss = loss_fn(out, ty)
-        loss_value = float(loss.detach())
-        if not math.isfinite(loss_value):
-            raise TrainingFailed(f"training diverged at epoch {epoch} (loss {loss_value})")
-        loss.backward()
-        optim.step()
-        val_logits = _val_logits(net, inputs, val_rows)
-        score = auc(val_y, val_logits)
-        if opts.stop_on == "loss" and len(val_y):
+        loss_value = _step(net, optim, loss_fn, inputs, t_rows, split.train_y, rng, opts, epoch)
+        val_logits = _val_logits(net, inputs, split.val_rows)
+        score = auc(split.val_y, val_logits)
+        if opts.stop_on == "loss" and len(split.val_y):
             # the validation loss is a steadier stopping signal than the AUC of a few defaults
             v = torch.from_numpy(val_logits).to(dev)
-            metric = -float(loss_fn(v, torch.from_numpy(val_y).to(dev).to(v.dtype)))
+            metric = -float(loss_fn(v, torch.from_numpy(split.val_y).to(dev).to(v.dtype)))
         else:
             metric = score if score is not None else -loss_value
         if metric > best_score + 1e-4:
@@ -216,26 +264,37 @@ def _train(
             log(f"epoch {epoch}: loss {loss_value:.4f} val auc {score}")
     net.load_state_dict(best_state)
     net.eval()
-    val_logits = _val_logits(net, inputs, val_rows)
-    n_primary_val = len(val_rows[0])
-    calibration = _platt(val_logits[:n_primary_val], val_y[:n_primary_val], pos_weight)
-    meta = {
-        "in_dims": in_dims,
-        "feature_names": primary.bundle.feature_names,
-        "options": asdict(opts),
-        "best_epoch": best_epoch,
-        "epochs_run": epoch,
-        "pos_weight": pos_weight,
-    }
-    model = GraphModel(net, scaler, calibration, meta, dev)
-    return TrainResult(
-        model=model,
-        epochs_run=epoch,
-        best_epoch=best_epoch,
-        val_auc=auc(val_y, val_logits),
-        train_rows=train_rows,
-        val_rows=val_rows,
+    return epoch, best_epoch
+
+
+def _step(
+    net: HeteroSAGE,
+    optim: torch.optim.Optimizer,
+    loss_fn: torch.nn.Module,
+    inputs: list[tuple[dict[str, torch.Tensor], Adjacency]],
+    t_rows: list[torch.Tensor],
+    ty: torch.Tensor,
+    rng: np.random.Generator,
+    opts: TrainOptions,
+    epoch: int,
+) -> float:
+    """One full-graph step with some relations dropped; returns the training loss."""
+    net.train()
+    optim.zero_grad()
+    kept = _relation_dropout(rng, opts.relation_dropout)
+    out = torch.cat(
+        [
+            net(x, {et: m for et, m in a.items() if forward_name(et[1]) in kept})[r]
+            for (x, a), r in zip(inputs, t_rows, strict=True)
+        ]
     )
+    loss = loss_fn(out, ty)
+    loss_value = float(loss.detach())
+    if not math.isfinite(loss_value):
+        raise TrainingFailed(f"training diverged at epoch {epoch} (loss {loss_value})")
+    loss.backward()
+    optim.step()
+    return loss_value
 
 
 def _relation_dropout(rng: np.random.Generator, p: float) -> set[str]:

@@ -120,58 +120,13 @@ class _Writer:
         self.report.unchanged[name] = skipped
 
     async def run(self) -> None:
+        """Write every file, parents before the records that refer to them."""
         c = self.conn
-        recs = self.records
-        new: list[Any]
-        # enterprises
-        have = set(await Enterprise.all().using_db(c).values_list("uscc", flat=True))
-        new = [Enterprise(**_clean(r)) for r in recs["enterprises"] if r["uscc"] not in have]
-        await self._bulk("enterprises", Enterprise, new, len(recs["enterprises"]) - len(new))
-        ent_ids = dict(await Enterprise.all().using_db(c).values_list("uscc", "id"))
-        # persons
-        have = set(await Person.all().using_db(c).values_list("person_id", flat=True))
-        new = [Person(**_clean(r)) for r in recs["persons"] if r["person_id"] not in have]
-        await self._bulk("persons", Person, new, len(recs["persons"]) - len(new))
-        # relations
-        have_rel = {
-            tuple(t)
-            for t in await Relation.all().using_db(c).values_list("kind", "src", "dst", "role")
-        }
-        new = [
-            Relation(**_clean(r))
-            for r in recs["relations"]
-            if (r["kind"], r["src"], r["dst"], r["role"]) not in have_rel
-        ]
-        await self._bulk("relations", Relation, new, len(recs["relations"]) - len(new))
-        # patents
-        have = set(await Patent.all().using_db(c).values_list("number", flat=True))
-        new = [
-            Patent(
-                **_clean(r, ("owner",)), owner_id=ent_ids.get(r["owner"]) if r["owner"] else None
-            )
-            for r in recs["patents"]
-            if r["number"] not in have
-        ]
-        await self._bulk("patents", Patent, new, len(recs["patents"]) - len(new))
-        pat_ids = dict(await Patent.all().using_db(c).values_list("number", "id"))
-        # citations
-        have_cit = {
-            tuple(t) for t in await PatentCitation.all().using_db(c).values_list("citing", "cited")
-        }
-        new = [
-            PatentCitation(**_clean(r))
-            for r in recs["patent_citations"]
-            if (r["citing"], r["cited"]) not in have_cit
-        ]
-        await self._bulk(
-            "patent_citations", PatentCitation, new, len(recs["patent_citations"]) - len(new)
-        )
-        if new:
-            # execute_query, not execute_script: on SQLite a script commits the transaction
-            await c.execute_query(
-                "UPDATE patent SET forward_citations = "
-                "(SELECT COUNT(*) FROM patent_citation pc WHERE pc.cited = patent.number)"
-            )
+        ent_ids = await self._enterprises()
+        await self._persons()
+        await self._relations()
+        pat_ids = await self._patents(ent_ids)
+        await self._citations()
         await self._litigations(ent_ids, pat_ids)
         await self._keyed(
             "tax", TaxRecord, ent_ids, lambda r: (r["uscc"], r["year"]),
@@ -181,18 +136,83 @@ class _Writer:
             "financials", Financial, ent_ids, lambda r: (r["uscc"], r["period"]),
             await Financial.all().using_db(c).values_list("enterprise__uscc", "period"),
         )  # fmt: skip
-        have = set(await Event.all().using_db(c).values_list("event_id", flat=True))
+        await self._events()
+        await self._outcomes()
+
+    async def _enterprises(self) -> dict[str, int]:
+        """Add new enterprises; returns the id of every stored enterprise by USCC."""
+        c = self.conn
+        recs = self.records["enterprises"]
+        have = set(await Enterprise.all().using_db(c).values_list("uscc", flat=True))
+        new = [Enterprise(**_clean(r)) for r in recs if r["uscc"] not in have]
+        await self._bulk("enterprises", Enterprise, new, len(recs) - len(new))
+        return dict(await Enterprise.all().using_db(c).values_list("uscc", "id"))
+
+    async def _persons(self) -> None:
+        recs = self.records["persons"]
+        have = set(await Person.all().using_db(self.conn).values_list("person_id", flat=True))
+        new = [Person(**_clean(r)) for r in recs if r["person_id"] not in have]
+        await self._bulk("persons", Person, new, len(recs) - len(new))
+
+    async def _relations(self) -> None:
+        recs = self.records["relations"]
+        have = {
+            tuple(t)
+            for t in await Relation.all()
+            .using_db(self.conn)
+            .values_list("kind", "src", "dst", "role")
+        }
         new = [
-            Event(**_clean(r), source="import") for r in recs["events"] if r["event_id"] not in have
+            Relation(**_clean(r))
+            for r in recs
+            if (r["kind"], r["src"], r["dst"], r["role"]) not in have
         ]
-        await self._bulk("events", Event, new, len(recs["events"]) - len(new))
-        have_out = {tuple(t) for t in await Outcome.all().using_db(c).values_list("uscc", "as_of")}
+        await self._bulk("relations", Relation, new, len(recs) - len(new))
+
+    async def _patents(self, ent_ids: dict[str, int]) -> dict[str, int]:
+        """Add new patents; returns the id of every stored patent by number."""
+        c = self.conn
+        recs = self.records["patents"]
+        have = set(await Patent.all().using_db(c).values_list("number", flat=True))
         new = [
-            Outcome(**_clean(r))
-            for r in recs["outcomes"]
-            if (r["uscc"], r["as_of"]) not in have_out
+            Patent(
+                **_clean(r, ("owner",)), owner_id=ent_ids.get(r["owner"]) if r["owner"] else None
+            )
+            for r in recs
+            if r["number"] not in have
         ]
-        await self._bulk("outcomes", Outcome, new, len(recs["outcomes"]) - len(new))
+        await self._bulk("patents", Patent, new, len(recs) - len(new))
+        return dict(await Patent.all().using_db(c).values_list("number", "id"))
+
+    async def _citations(self) -> None:
+        """Add new citations and recount forward citations when there were any."""
+        c = self.conn
+        recs = self.records["patent_citations"]
+        have = {
+            tuple(t) for t in await PatentCitation.all().using_db(c).values_list("citing", "cited")
+        }
+        new = [PatentCitation(**_clean(r)) for r in recs if (r["citing"], r["cited"]) not in have]
+        await self._bulk("patent_citations", PatentCitation, new, len(recs) - len(new))
+        if new:
+            # execute_query, not execute_script: on SQLite a script commits the transaction
+            await c.execute_query(
+                "UPDATE patent SET forward_citations = "
+                "(SELECT COUNT(*) FROM patent_citation pc WHERE pc.cited = patent.number)"
+            )
+
+    async def _events(self) -> None:
+        recs = self.records["events"]
+        have = set(await Event.all().using_db(self.conn).values_list("event_id", flat=True))
+        new = [Event(**_clean(r), source="import") for r in recs if r["event_id"] not in have]
+        await self._bulk("events", Event, new, len(recs) - len(new))
+
+    async def _outcomes(self) -> None:
+        recs = self.records["outcomes"]
+        have = {
+            tuple(t) for t in await Outcome.all().using_db(self.conn).values_list("uscc", "as_of")
+        }
+        new = [Outcome(**_clean(r)) for r in recs if (r["uscc"], r["as_of"]) not in have]
+        await self._bulk("outcomes", Outcome, new, len(recs) - len(new))
 
     async def _keyed(
         self,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -68,6 +70,82 @@ def _later(days: int) -> pd.Timestamp:
     return T + pd.Timedelta(days=days)
 
 
+Pick = Callable[[int], np.ndarray]
+
+
+def _future_patents(
+    pats: pd.DataFrame, pick: Pick, rng: np.random.Generator, seed: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Twenty patents filed after T, each citing an existing one."""
+    new = pats.sample(20, random_state=seed).copy()
+    new["number"] = [f"FUT{i}" for i in range(20)]
+    new["owner"] = pick(20)
+    new["filed_on"], new["granted_on"] = _later(10), _later(100)
+    old_numbers = pats["number"].to_numpy()
+    cites = pd.DataFrame({"citing": new["number"], "cited": rng.choice(old_numbers, 20)})
+    return new, cites
+
+
+def _future_cases(
+    old_numbers: np.ndarray, pick: Pick, rng: np.random.Generator
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Ten cases filed after T, with their defendants and patents."""
+    cases = pd.DataFrame({"case_no": [f"FC{i}" for i in range(10)], "court": "c",
+                          "filed_on": _later(5), "cause": "loan_dispute", "amount": 1e6})  # fmt: skip
+    parties = pd.DataFrame({"case_no": cases["case_no"], "uscc": pick(10), "role": "defendant"})
+    links = pd.DataFrame({"case_no": cases["case_no"], "number": rng.choice(old_numbers, 10)})
+    return cases, parties, links
+
+
+def _future_statements(firms: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Dreadful tax records and statements for periods that end after T."""
+    tax = pd.DataFrame({"uscc": firms, "year": T.year + 1, "rating": "D", "revenue": 1.0,
+                        "tax_paid": 0.0, "arrears": 9e9})  # fmt: skip
+    fin = pd.concat([
+        pd.DataFrame({"uscc": firms, "period": p, "period_end": period_end(p), "revenue": 1.0,
+                      "total_assets": 1.0, "total_liabilities": 9.0})
+        for p in (str(T.year), f"{T.year + 1}Q1")
+    ])  # fmt: skip
+    return tax, fin
+
+
+def _future_links_and_events(types: np.ndarray, pick: Pick) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Relations that start after T, and five events of every type after T."""
+    a, b = pick(40), pick(40)
+    rel = pd.DataFrame({"kind": np.repeat(["guarantee", "supply", "shareholding", "officer"], 10),
+                        "src": np.r_[a[:30], ["p-new"] * 10], "dst": b[:40], "amount": 1e8,
+                        "ratio": 0.9, "role": "director", "since": _later(1)})  # fmt: skip
+    ev = pd.DataFrame({"id": [f"fe{i}" for i in range(len(types) * 5)],
+                       "uscc": pick(len(types) * 5), "occurred_at": _later(3),
+                       "type": np.repeat(types, 5), "payload": [{}] * (len(types) * 5)})  # fmt: skip
+    return rel, ev
+
+
+def _future_histories(pats: pd.DataFrame, ent: pd.DataFrame, firms: np.ndarray) -> pd.DataFrame:
+    """End-of-timeline states (a lapse, a transfer, a deregistration) written into `pats` and
+    `ent`, and the events after T behind them."""
+    alive = pats.index[(pats["status"] == "granted") & (pats["granted_on"] < T)
+                       & (pats["filed_on"] > T - pd.DateOffset(years=5))]  # fmt: skip
+    lapse_i, move_i = alive[0], alive[1]
+    pats.loc[lapse_i, "status"] = "lapsed"
+    seller = pats.loc[move_i, "owner"]
+    buyer = next(f for f in firms if f != seller)
+    pats.loc[move_i, ["owner", "transfers"]] = [buyer, pats.loc[move_i, "transfers"] + 1]
+    quit_i = ent.index[ent["status"] == "active"][0]
+    ent.loc[quit_i, "status"] = "cancelled"
+    move = {"number": pats.loc[move_i, "number"], "from": seller, "to": buyer}
+    return pd.DataFrame([
+        {"id": "h1", "uscc": pats.loc[lapse_i, "owner"], "occurred_at": _later(30),
+         "type": "patent_lapsed", "payload": {"number": pats.loc[lapse_i, "number"]}},
+        {"id": "h2", "uscc": seller, "occurred_at": _later(40), "type": "patent_transferred",
+         "payload": {**move, "role": "assignor"}},
+        {"id": "h3", "uscc": buyer, "occurred_at": _later(40), "type": "patent_transferred",
+         "payload": {**move, "role": "assignee"}},
+        {"id": "h4", "uscc": ent.loc[quit_i, "uscc"], "occurred_at": _later(50),
+         "type": "deregistered", "payload": {"status": "cancelled"}},
+    ])  # fmt: skip
+
+
 def _with_future(world: WorldFrames, seed: int = 0) -> WorldFrames:
     """The same world plus facts dated after T, and end-of-timeline states consistent with
     future histories (a later lapse, transfer and deregistration)."""
@@ -79,57 +157,16 @@ def _with_future(world: WorldFrames, seed: int = 0) -> WorldFrames:
         return rng.choice(firms, n)
 
     pats = t["patents"]
-    new = pats.sample(20, random_state=seed).copy()
-    new["number"] = [f"FUT{i}" for i in range(20)]
-    new["owner"] = pick(20)
-    new["filed_on"], new["granted_on"] = _later(10), _later(100)
-    old_numbers = pats["number"].to_numpy()
-    cites = pd.DataFrame({"citing": new["number"], "cited": rng.choice(old_numbers, 20)})
-    cases = pd.DataFrame({"case_no": [f"FC{i}" for i in range(10)], "court": "c",
-                          "filed_on": _later(5), "cause": "loan_dispute", "amount": 1e6})  # fmt: skip
-    parties = pd.DataFrame({"case_no": cases["case_no"], "uscc": pick(10), "role": "defendant"})
-    links = pd.DataFrame({"case_no": cases["case_no"], "number": rng.choice(old_numbers, 10)})
+    new, cites = _future_patents(pats, pick, rng, seed)
+    cases, parties, links = _future_cases(pats["number"].to_numpy(), pick, rng)
     lit = t["litigations"]
     still_open = lit["closed_on"].isna() | (lit["closed_on"] > T)
     lit.loc[still_open, "closed_on"] = _later(20)
     lit.loc[still_open, "outcome"] = "won"
-    tax = pd.DataFrame({"uscc": firms, "year": T.year + 1, "rating": "D", "revenue": 1.0,
-                        "tax_paid": 0.0, "arrears": 9e9})  # fmt: skip
-    fin = pd.concat([
-        pd.DataFrame({"uscc": firms, "period": p, "period_end": period_end(p), "revenue": 1.0,
-                      "total_assets": 1.0, "total_liabilities": 9.0})
-        for p in (str(T.year), f"{T.year + 1}Q1")
-    ])  # fmt: skip
-    a, b = pick(40), pick(40)
-    rel = pd.DataFrame({"kind": np.repeat(["guarantee", "supply", "shareholding", "officer"], 10),
-                        "src": np.r_[a[:30], ["p-new"] * 10], "dst": b[:40], "amount": 1e8,
-                        "ratio": 0.9, "role": "director", "since": _later(1)})  # fmt: skip
-    types = t["events"]["type"].unique()
-    ev = pd.DataFrame({"id": [f"fe{i}" for i in range(len(types) * 5)],
-                       "uscc": pick(len(types) * 5), "occurred_at": _later(3),
-                       "type": np.repeat(types, 5), "payload": [{}] * (len(types) * 5)})  # fmt: skip
-    # future histories behind end-of-timeline states
-    alive = pats.index[(pats["status"] == "granted") & (pats["granted_on"] < T)
-                       & (pats["filed_on"] > T - pd.DateOffset(years=5))]  # fmt: skip
-    lapse_i, move_i = alive[0], alive[1]
-    pats.loc[lapse_i, "status"] = "lapsed"
-    seller = pats.loc[move_i, "owner"]
-    buyer = next(f for f in firms if f != seller)
-    pats.loc[move_i, ["owner", "transfers"]] = [buyer, pats.loc[move_i, "transfers"] + 1]
+    tax, fin = _future_statements(firms)
+    rel, ev = _future_links_and_events(t["events"]["type"].unique(), pick)
     ent = t["enterprises"]
-    quit_i = ent.index[ent["status"] == "active"][0]
-    ent.loc[quit_i, "status"] = "cancelled"
-    move = {"number": pats.loc[move_i, "number"], "from": seller, "to": buyer}
-    history = pd.DataFrame([
-        {"id": "h1", "uscc": pats.loc[lapse_i, "owner"], "occurred_at": _later(30),
-         "type": "patent_lapsed", "payload": {"number": pats.loc[lapse_i, "number"]}},
-        {"id": "h2", "uscc": seller, "occurred_at": _later(40), "type": "patent_transferred",
-         "payload": {**move, "role": "assignor"}},
-        {"id": "h3", "uscc": buyer, "occurred_at": _later(40), "type": "patent_transferred",
-         "payload": {**move, "role": "assignee"}},
-        {"id": "h4", "uscc": ent.loc[quit_i, "uscc"], "occurred_at": _later(50),
-         "type": "deregistered", "payload": {"status": "cancelled"}},
-    ])  # fmt: skip
+    history = _future_histories(pats, ent, firms)
     newcomer = ent.iloc[[0]].assign(uscc="NEWFIRM", founded_on=_later(60))
     return WorldFrames.from_tables({
         **t,

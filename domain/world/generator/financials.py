@@ -1,4 +1,4 @@
-"""Financial statements and tax records, driven by each firm's health path.
+"""Financial statements, driven by each firm's health path; signs of decline as events.
 
 Health at day t: H(t) = health + yearly drift - distress(t), where distress ramps up to 1.8 over
 the months before a default (2.5 after it) and to 1.0 in a survived scare, recovering afterwards.
@@ -11,14 +11,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from domain.world.gen_common import F64, I64, NEVER, Ctx, EventBatch, sigmoid
-from domain.world.gen_defaults import Defaults
-from domain.world.gen_enterprises import INDUSTRY_LABELS, Firms
-from domain.world.gen_io import Col, Table, table
-from domain.world.gen_lifecycle import Lifecycle
+from domain.world.generator.arrays import F64, I64, sigmoid
+from domain.world.generator.defaults import Defaults
+from domain.world.generator.enterprises import INDUSTRY_LABELS, Firms
+from domain.world.generator.events import EventBatch
+from domain.world.generator.lifecycle import Lifecycle
+from domain.world.generator.tables import Col, Table, table
+from domain.world.generator.timeline import Ctx
 
-RATINGS = ["A", "B", "M", "C", "D"]
-RATING_RANK = np.array([0, 1, -1, 2, 3])  # M (new firm) is not ranked
 SEASON = np.array([0.85, 1.0, 1.0, 1.15])
 FIGURES = ("revenue", "net_profit", "total_assets", "total_liabilities", "current_assets",
            "current_liabilities", "cash", "rd_expense", "operating_cash_flow")  # fmt: skip
@@ -146,75 +146,8 @@ def financial_table(ctx: Ctx, firms: Firms, books: Books) -> Table:
     return table(*columns).take(order)
 
 
-def make_tax(
-    ctx: Ctx, firms: Firms, defaults: Defaults, books: Books
-) -> tuple[Table, list[EventBatch]]:
-    """tax.jsonl (yearly ratings, revenue, tax paid, arrears) and the tax events of the timeline."""
-    rng = ctx.rng("tax")
-    n, h = firms.n, ctx.horizon
-    years = [y for y in np.unique(books.q_year).tolist() if (books.q_year == y).sum() == 4]
-    rows_f, rows_y, rating_l, rev_l, paid_l, arrears_l = [], [], [], [], [], []
-    prev = np.full(n, -1)
-    events: list[EventBatch] = []
-    down_f, down_d, down_p = [], [], []
-    for y in years:
-        cols = np.flatnonzero(books.q_year == y)
-        ok = books.exists[:, cols[-1]]
-        hy = books.health[:, cols].mean(axis=1)
-        score = hy + 0.5 * rng.standard_normal(n)
-        rating = np.select([score > 0.9, score > -0.9, score > -1.9], [0, 1, 3], 4)
-        founded_year = ctx.years(firms.founded)
-        rating = np.where(founded_year >= y - 1, 2, rating)
-        year_end = ctx.day_of(np.array([y + 1]))[0] - 1
-        in_default = defaults.day < year_end
-        rating = np.where(in_default, np.where(rng.random(n) < 0.5, 4, 3), rating)
-        revenue = np.where(books.exists[:, cols], books.fig["revenue"][:, cols], 0).sum(axis=1)
-        revenue = np.round(revenue * rng.uniform(0.97, 1.03, n), 2)
-        profit = np.where(books.exists[:, cols], books.fig["net_profit"][:, cols], 0).sum(axis=1)
-        eff = (0.025 + 0.3 * np.clip(profit / np.maximum(revenue, 1), 0, 0.2)) * np.where(
-            firms.high_tech, 0.7, 1.0
-        )
-        paid = np.round(revenue * eff, 2)
-        trouble = (defaults.distress_from < year_end) & (defaults.distress_to > year_end - 365)
-        owes = rng.random(n) < 0.01 + 0.45 * trouble
-        arrears = np.where(owes, np.round(paid * rng.uniform(0.1, 0.8, n), 2), 0.0)
-        idx = np.flatnonzero(ok)
-        rows_f.append(idx)
-        rows_y.append(np.full(len(idx), y))
-        rating_l.append(rating[idx])
-        rev_l.append(revenue[idx])
-        paid_l.append(paid[idx])
-        arrears_l.append(arrears[idx])
-        # Ratings are published in spring of the next year; a worse one is a signal.
-        pub = ctx.day_of(np.array([y + 1]), 4, 15)[0] + np.floor(rng.uniform(0, 45, n))
-        worse = ok & (prev >= 0) & (RATING_RANK[rating] > RATING_RANK[np.maximum(prev, 0)])
-        worse &= (RATING_RANK[rating] >= 0) & (RATING_RANK[np.maximum(prev, 0)] >= 0)
-        worse &= (pub >= 0) & (pub < h)
-        w = np.flatnonzero(worse)
-        down_f.append(w)
-        down_d.append(pub[w])
-        down_p += [{"year": y, "from": RATINGS[o], "rating": RATINGS[r]}
-                   for o, r in zip(prev[w].tolist(), rating[w].tolist(), strict=True)]  # fmt: skip
-        prev = np.where(ok, rating, prev)
-    events.append(
-        EventBatch("tax_rating_downgraded", np.concatenate(down_f), np.concatenate(down_d), down_p)
-    )
-    firm = np.concatenate(rows_f)
-    tab = table(
-        Col("uscc", "cat", firm, firms.uscc),
-        Col("year", "int", np.concatenate(rows_y)),
-        Col("rating", "cat", np.concatenate(rating_l), RATINGS),
-        Col("revenue", "float", np.concatenate(rev_l)),
-        Col("tax_paid", "float", np.concatenate(paid_l)),
-        Col("arrears", "float", np.concatenate(arrears_l)),
-    )
-    order = np.lexsort((np.concatenate(rows_y), firm))
-    return tab.take(order), events
-
-
-def finance_events(ctx: Ctx, firms: Firms, defaults: Defaults, books: Books) -> list[EventBatch]:
-    """financial_decline when a quarterly statement becomes known; tax_arrears in trouble."""
-    rng = ctx.rng("finance-events")
+def financial_decline_events(ctx: Ctx, books: Books) -> list[EventBatch]:
+    """financial_decline when a quarterly statement showing a new sign of decline becomes known."""
     h = ctx.horizon
     rev, prof = books.fig["revenue"], books.fig["net_profit"]
     ratio = books.fig["total_liabilities"] / np.maximum(books.fig["total_assets"], 1.0)
@@ -246,20 +179,5 @@ def finance_events(ctx: Ctx, firms: Firms, defaults: Defaults, books: Books) -> 
             })  # fmt: skip
         f_l.append(hit)
         d_l.append(np.full(len(hit), float(known)))
-    out = [EventBatch("financial_decline", np.concatenate(f_l) if f_l else np.zeros(0, np.int64),
-                      np.concatenate(d_l) if d_l else np.zeros(0), p_l)]  # fmt: skip
-
-    n = firms.n
-    p = np.select([np.isin(defaults.cause, (1, 2)), defaults.cause == 3], [0.45, 0.25], 0.0)
-    owes = rng.random(n) < p
-    a = np.maximum(defaults.distress_from, 0)
-    b = np.minimum(defaults.distress_to, h)
-    day = np.where(owes & (b > a), np.floor(a + rng.random(n) * (b - a)), NEVER)
-    ordinary = ~firms.lender & (rng.random(n) < 0.01 * h / 365)
-    day = np.where(ordinary & (day >= NEVER / 2), np.floor(rng.random(n) * h), day)
-    who = np.flatnonzero(day < h)
-    amount = np.round(firms.employees[who] * 4e5 * 0.01 * rng.uniform(0.2, 1.5, len(who)), 2)
-    years = ctx.years(day[who]).tolist()
-    payloads = [{"year": y, "amount": x} for y, x in zip(years, amount.tolist(), strict=True)]
-    out.append(EventBatch("tax_arrears", who, day[who], payloads))
-    return out
+    return [EventBatch("financial_decline", np.concatenate(f_l) if f_l else np.zeros(0, np.int64),
+                       np.concatenate(d_l) if d_l else np.zeros(0), p_l)]  # fmt: skip

@@ -1,6 +1,6 @@
 """Patents: portfolios, bibliographic facts and the citation network.
 
-Legal status, transfers and prices are settled later (gen_patent_status), once litigation is
+Legal status, transfers and prices are settled later (patent_status), once litigation is
 known, because infringement cases can end in invalidation.
 """
 
@@ -11,16 +11,17 @@ from dataclasses import field as dc_field
 
 import numpy as np
 
-from domain.world.gen_common import F64, I64, NEVER, B, Ctx, pick, unique_ints
-from domain.world.gen_defaults import Defaults
-from domain.world.gen_enterprises import Firms
-from domain.world.gen_reference import (
+from domain.world.generator.arrays import F64, I64, B, pick, unique_ints
+from domain.world.generator.defaults import Defaults
+from domain.world.generator.enterprises import Firms
+from domain.world.generator.reference import (
     INDUSTRIES,
     INVENTION_SUFFIXES,
     IPC_FIELDS,
     TITLE_ADJECTIVES,
     UTILITY_SUFFIXES,
 )
+from domain.world.generator.timeline import NEVER, Ctx
 
 INVENTION, UTILITY, DESIGN = 0, 1, 2
 KINDS = ["invention", "utility_model", "design"]
@@ -117,25 +118,44 @@ def _counts(rng: np.random.Generator, firms: Firms) -> I64:
 def make_patents(ctx: Ctx, firms: Firms, defaults: Defaults) -> Patents:
     """Draw portfolios, bibliographic facts, grant dates and citations."""
     rng = ctx.rng("patents")
+    app, ind, filed = _filings(ctx, rng, firms, defaults)
+    m = len(app)
+    tech = firms.tech[app]
+    mix = np.array([i.kind_mix for i in INDUSTRIES])[ind]
+    mix[:, INVENTION] *= np.exp(0.35 * tech)
+    kind = pick(rng, mix / mix.sum(axis=1, keepdims=True))
+    field = _fields(rng, firms, app, ind)
+    quality = rng.standard_normal(m) + 0.35 * tech
+    claims, independent, inventors, family = _claims_and_family(rng, kind, quality, tech)
+    granted, expiry = _grant_and_expiry(ctx, rng, kind, filed)
+    ipc, title = _ipc_and_title(rng, kind, field)
+    citing, cited = _citations(rng, kind, field, filed, granted, quality, ctx.horizon)
+    return Patents(
+        applicant=app, owner=app.copy(), kind=kind, field=field, ipc=ipc, title=title,
+        filed=filed, granted=granted, quality=quality, claims=claims, independent=independent,
+        inventors=inventors, family=family, expiry=expiry.astype(np.float64), citing=citing,
+        cited=cited, invalidated=np.full(m, NEVER),
+    )  # fmt: skip
+
+
+def _filings(
+    ctx: Ctx, rng: np.random.Generator, firms: Firms, defaults: Defaults
+) -> tuple[I64, I64, I64]:
+    """Applicant, its industry and filing day of each patent."""
     counts = _counts(rng, firms)
     app = np.repeat(np.arange(firms.n), counts)
     m = len(app)
     ind = firms.industry[app]
-
     lo = np.maximum(firms.founded[app] + 30, -25 * 365)
     filed = np.floor(lo + rng.random(m) ** 0.7 * (ctx.horizon - 1 - lo)).astype(np.int64)
     # Firms in trouble file less, and nothing after default.
     d_from, d_day = defaults.distress_from[app], defaults.day[app]
     keep = ~((filed >= d_from) & (rng.random(m) < 0.7)) & (filed < d_day)
-    app, ind, filed = app[keep], ind[keep], filed[keep]
-    m = len(app)
+    return app[keep], ind[keep], filed[keep]
 
-    tech = firms.tech[app]
-    mix = np.array([i.kind_mix for i in INDUSTRIES])[ind]
-    mix[:, INVENTION] *= np.exp(0.35 * tech)
-    kind = pick(rng, mix / mix.sum(axis=1, keepdims=True))
 
-    # A firm works mostly in one primary field of its industry.
+def _fields(rng: np.random.Generator, firms: Firms, app: I64, ind: I64) -> I64:
+    """The IPC field of each patent: a firm works mostly in one primary field of its industry."""
     ind_fields = [[FIELDS.index(c) for c in i.ipc] for i in INDUSTRIES]
     width = max(len(f) for f in ind_fields)
     table_f = np.array([f + [f[0]] * (width - len(f)) for f in ind_fields])
@@ -144,10 +164,15 @@ def make_patents(ctx: Ctx, firms: Firms, defaults: Defaults) -> Patents:
     firm_ind = np.minimum(firms.industry, len(INDUSTRIES) - 1)
     primary = pick(rng, table_w[firm_ind])[app]
     other = pick(rng, table_w[ind])
-    slot = np.where(rng.random(m) < 0.6, primary, other)
-    field = table_f[ind, slot]
+    slot = np.where(rng.random(len(app)) < 0.6, primary, other)
+    return np.asarray(table_f[ind, slot], dtype=np.int64)
 
-    quality = rng.standard_normal(m) + 0.35 * tech
+
+def _claims_and_family(
+    rng: np.random.Generator, kind: I64, quality: F64, tech: F64
+) -> tuple[I64, I64, I64, I64]:
+    """Claims, independent claims, inventors and family size of each patent."""
+    m = len(kind)
     claims = np.where(
         kind == INVENTION,
         1 + rng.negative_binomial(3, 3 / (3 + np.exp(1.95 + 0.25 * quality))),
@@ -159,8 +184,12 @@ def make_patents(ctx: Ctx, firms: Firms, defaults: Defaults) -> Patents:
     inventors = 1 + rng.poisson(np.array([2.4, 1.6, 0.8])[kind] * np.exp(0.15 * quality))
     fam_rate = np.where(kind == INVENTION, np.exp(-2.0 + 0.7 * quality + 0.3 * tech), 0.0)
     family = 1 + rng.poisson(fam_rate) + ((kind == UTILITY) & (rng.random(m) < 0.05))
+    return claims, independent, inventors, family
 
-    lag = GRANT_LAG_MEDIAN[kind] * np.exp(GRANT_LAG_SIGMA[kind] * rng.standard_normal(m))
+
+def _grant_and_expiry(ctx: Ctx, rng: np.random.Generator, kind: I64, filed: I64) -> tuple[F64, F64]:
+    """Grant day (NEVER when after the timeline) and expiry day of each patent."""
+    lag = GRANT_LAG_MEDIAN[kind] * np.exp(GRANT_LAG_SIGMA[kind] * rng.standard_normal(len(kind)))
     granted = filed + np.floor(lag)
     granted = np.where(granted < ctx.horizon, granted, NEVER)
     reform = ctx.day_of(2021, 6, 1)
@@ -168,7 +197,12 @@ def make_patents(ctx: Ctx, firms: Firms, defaults: Defaults) -> Patents:
         kind == INVENTION, 20, np.where(kind == UTILITY, 10, 10 + 5 * (filed >= reform))
     )
     expiry = filed + np.floor(term * 365.25)
+    return granted, np.asarray(expiry, dtype=np.float64)
 
+
+def _ipc_and_title(rng: np.random.Generator, kind: I64, field: I64) -> tuple[I64, I64]:
+    """Codes into IPC_LABELS and TITLE_LABELS for each patent, within its field."""
+    m = len(kind)
     groups = IPC_GROUPS[field]
     ipc = IPC_OFFSET[field] + (
         rng.integers(0, 1 << 30, m) % groups * len(SUBGROUPS) + rng.integers(0, len(SUBGROUPS), m)
@@ -180,14 +214,7 @@ def make_patents(ctx: Ctx, firms: Firms, defaults: Defaults) -> Patents:
         + (obj * n_adj + rng.integers(0, n_adj, m)) * N_SUFFIX[kind]
         + rng.integers(0, 1 << 30, m) % N_SUFFIX[kind]
     )
-
-    citing, cited = _citations(rng, kind, field, filed, granted, quality, ctx.horizon)
-    return Patents(
-        applicant=app, owner=app.copy(), kind=kind, field=field, ipc=ipc, title=title,
-        filed=filed, granted=granted, quality=quality, claims=claims, independent=independent,
-        inventors=inventors, family=family, expiry=expiry.astype(np.float64), citing=citing,
-        cited=cited, invalidated=np.full(m, NEVER),
-    )  # fmt: skip
+    return ipc, title
 
 
 def _citations(

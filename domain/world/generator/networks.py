@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from domain.world.gen_common import F64, I64, Ctx, round_to, weighted_pick
-from domain.world.gen_enterprises import Firms, pick_lender
+from domain.world.generator.arrays import F64, I64, round_to, weighted_pick
+from domain.world.generator.enterprises import Firms, pick_lender
+from domain.world.generator.timeline import Ctx
 
 # Structures of guarantee groups among SMEs of one city: (size, kind, weight).
 GROUP_SHAPES = (

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from domain.world.gen_common import F64, I64, NEVER, Ctx, EventBatch
-from domain.world.gen_defaults import Defaults
-from domain.world.gen_enterprises import STATUS_LABELS, Firms
+from domain.world.generator.arrays import F64, I64
+from domain.world.generator.defaults import Defaults
+from domain.world.generator.enterprises import STATUS_LABELS, Firms
+from domain.world.generator.events import EventBatch
+from domain.world.generator.timeline import NEVER, Ctx
 
 ABNORMAL_REASONS = (
     "未按规定报送年度报告",

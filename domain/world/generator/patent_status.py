@@ -13,12 +13,21 @@ from typing import Any
 
 import numpy as np
 
-from domain.world.gen_common import F64, I64, NEVER, Ctx, EventBatch, round_to, weighted_pick
-from domain.world.gen_defaults import Defaults
-from domain.world.gen_enterprises import Firms
-from domain.world.gen_io import Col, Table, table
-from domain.world.gen_patents import DESIGN, INVENTION, IPC_LABELS, KINDS, TITLE_LABELS, Patents
-from domain.world.gen_reference import INDUSTRIES
+from domain.world.generator.arrays import F64, I64, round_to, weighted_pick
+from domain.world.generator.defaults import Defaults
+from domain.world.generator.enterprises import Firms
+from domain.world.generator.events import EventBatch
+from domain.world.generator.patents import (
+    DESIGN,
+    INVENTION,
+    IPC_LABELS,
+    KINDS,
+    TITLE_LABELS,
+    Patents,
+)
+from domain.world.generator.reference import INDUSTRIES
+from domain.world.generator.tables import Col, Table, table
+from domain.world.generator.timeline import NEVER, Ctx
 
 STATUSES = ["pending", "granted", "lapsed", "invalidated", "expired"]
 PENDING, GRANTED, LAPSED, INVALIDATED, EXPIRED = range(5)

@@ -1,13 +1,16 @@
-"""Overdue payments, and the assembly of every stage's events into events.jsonl; outcomes."""
+"""Events: the batches each stage emits, and their assembly into events.jsonl."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 
-from domain.world.gen_common import F64, I64, Ctx, EventBatch
-from domain.world.gen_defaults import Defaults
-from domain.world.gen_enterprises import Firms, pick_lender
-from domain.world.gen_io import Col, Table, table
+from domain.world.generator.arrays import F64, I64
+from domain.world.generator.enterprises import Firms
+from domain.world.generator.tables import Col, Table, table
+from domain.world.generator.timeline import Ctx
 
 EVENT_TYPES = [
     "litigation_filed", "judgment_lost", "enforcement_listed", "dishonest_listed", "equity_frozen",
@@ -15,35 +18,20 @@ EVENT_TYPES = [
     "patent_lapsed", "patent_invalidated", "patent_transferred", "financial_decline",
     "overdue_payment", "business_abnormal", "deregistered",
 ]  # fmt: skip
-OVERDUE_RATE = 0.015  # yearly, outside trouble
 
 
-def overdue_events(ctx: Ctx, firms: Firms, defaults: Defaults) -> list[EventBatch]:
-    """Late payments to lenders: several before a default, fewer in a scare, rare otherwise."""
-    rng = ctx.rng("overdue")
-    n, h = firms.n, ctx.horizon
-    k = np.select(
-        [np.isin(defaults.cause, (1, 2)), defaults.cause == 3],
-        [rng.poisson(2.2, n), rng.poisson(1.0, n)],
-        rng.poisson(OVERDUE_RATE * h / 365.25, n),
-    )
-    k[firms.lender] = 0
-    firm = np.repeat(np.arange(n), k)
-    troubled = defaults.cause[firm] > 0
-    a = defaults.distress_from[firm]
-    b = defaults.distress_to[firm] + 15
-    day = np.where(troubled, np.floor(a + rng.random(len(firm)) * (b - a)),
-                   np.floor(rng.random(len(firm)) * h))  # fmt: skip
-    keep = (day >= 0) & (day < h)
-    firm, day = firm[keep], day[keep]
-    creditor = pick_lender(rng, firms, firms.city[firm])
-    amount = np.round(firms.employees[firm] * 2e4 * np.exp(rng.standard_normal(len(firm))), 2)
-    overdue = rng.choice([30, 60, 90, 180], len(firm), p=[0.45, 0.3, 0.15, 0.1])
-    payloads = [
-        {"amount": a_, "days_overdue": d_, "creditor": firms.uscc[c_]}
-        for a_, d_, c_ in zip(amount.tolist(), overdue.tolist(), creditor.tolist(), strict=True)
-    ]
-    return [EventBatch("overdue_payment", firm, day.astype(np.float64), payloads)]
+@dataclass
+class EventBatch:
+    """Events of one type: the firm, the day offset and the payload of each."""
+
+    type: str
+    firm: I64
+    day: F64
+    payloads: list[dict[str, Any]]
+
+    def __post_init__(self) -> None:
+        if not (len(self.firm) == len(self.day) == len(self.payloads)):
+            raise ValueError(f"{self.type}: firm, day and payloads differ in length")
 
 
 def event_table(ctx: Ctx, firms: Firms, batches: list[EventBatch]) -> Table:
@@ -87,14 +75,3 @@ def event_table(ctx: Ctx, firms: Firms, batches: list[EventBatch]) -> Table:
         Col("type", "cat", kind, EVENT_TYPES),
         Col("payload", "json", payloads),
     ).take(np.asarray(final, dtype=np.int64))
-
-
-def outcome_table(ctx: Ctx, firms: Firms, defaults: Defaults) -> Table:
-    """outcomes.jsonl: one row per enterprise, defaulted during [S, E) or not."""
-    end = np.datetime64(ctx.end.isoformat(), "D")
-    return table(
-        Col("uscc", "str", firms.uscc),
-        Col("defaulted", "bool", defaults.defaulted),
-        Col("as_of", "date", np.full(firms.n, end)),
-        Col("default_date", "date", ctx.dates(defaults.day)),
-    )

@@ -1,4 +1,5 @@
-"""Defaults: a firm's own hazard plus contagion along guarantee, supply and shareholding edges.
+"""Defaults: a firm's own hazard plus contagion along guarantee, supply and shareholding edges;
+the outcomes file.
 
 Own default: an exponential time with yearly hazard LAMBDA0 * exp(-BETA_HEALTH * health).
 Contagion: when firm j defaults on day t_j, each neighbour i linked by an arc j -> i that existed
@@ -14,9 +15,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from domain.world.gen_common import F64, I64, NEVER, B, Ctx
-from domain.world.gen_enterprises import Firms
-from domain.world.gen_relations import Network
+from domain.world.generator.arrays import F64, I64, B
+from domain.world.generator.enterprises import Firms
+from domain.world.generator.networks import Network
+from domain.world.generator.tables import Col, Table, table
+from domain.world.generator.timeline import NEVER, Ctx
 
 LAMBDA0 = 0.015  # yearly own-default hazard at health 0
 BETA_HEALTH = 1.15
@@ -126,3 +129,14 @@ def simulate_defaults(ctx: Ctx, firms: Firms, net: Network) -> Defaults:
         day=np.where(defaulted, day, NEVER), cause=np.asarray(cause, dtype=np.int64),
         trigger=trigger, distress_from=start, distress_to=end,
     )  # fmt: skip
+
+
+def outcome_table(ctx: Ctx, firms: Firms, defaults: Defaults) -> Table:
+    """outcomes.jsonl: one row per enterprise, defaulted during [S, E) or not."""
+    end = np.datetime64(ctx.end.isoformat(), "D")
+    return table(
+        Col("uscc", "str", firms.uscc),
+        Col("defaulted", "bool", defaults.defaulted),
+        Col("as_of", "date", np.full(firms.n, end)),
+        Col("default_date", "date", ctx.dates(defaults.day)),
+    )

@@ -1,9 +1,8 @@
-"""The synthetic world generator: a seeded, documented process (docs/world.md) that writes the
-world format. Same arguments, same bytes.
+"""The order of the generator's stages and its entry points: a world in memory or on disk.
 
 Stages, each with its own random stream: enterprises -> networks -> defaults (own hazard and
-contagion) -> lifecycle -> patents -> patent status -> litigation -> finance and tax -> people
--> events and outcomes.
+contagion) -> lifecycle -> people -> patents -> patent status -> litigation -> financials and tax
+-> overdue payments -> events and outcomes.
 """
 
 from __future__ import annotations
@@ -15,24 +14,26 @@ from pathlib import Path
 import numpy as np
 
 from domain.errors import InvalidInput
-from domain.world.gen_common import Ctx, EventBatch
-from domain.world.gen_defaults import simulate_defaults
-from domain.world.gen_enterprises import enterprise_table, make_firms
-from domain.world.gen_events import event_table, outcome_table, overdue_events
-from domain.world.gen_finance import finance_events, financial_table, make_books, make_tax
-from domain.world.gen_io import Table, WorldRows, encode_lines, table_rows, write_rows
-from domain.world.gen_lifecycle import lifecycle_events, make_lifecycle
-from domain.world.gen_litigation import litigation_events, litigation_table, make_cases
-from domain.world.gen_patent_status import (
+from domain.world.generator.defaults import outcome_table, simulate_defaults
+from domain.world.generator.enterprises import enterprise_table, make_firms
+from domain.world.generator.events import EventBatch, event_table
+from domain.world.generator.financials import financial_decline_events, financial_table, make_books
+from domain.world.generator.lifecycle import lifecycle_events, make_lifecycle
+from domain.world.generator.litigation import litigation_events, litigation_table, make_cases
+from domain.world.generator.networks import make_network
+from domain.world.generator.overdue import overdue_events
+from domain.world.generator.patent_status import (
     citation_table,
     finish_patents,
     patent_events,
     patent_table,
     settle_patents,
 )
-from domain.world.gen_patents import make_patents
-from domain.world.gen_people import make_people, person_table, relation_table
-from domain.world.gen_relations import make_network
+from domain.world.generator.patents import make_patents
+from domain.world.generator.people import make_people, person_table, relation_table
+from domain.world.generator.tables import Table, WorldRows, encode_lines, table_rows, write_rows
+from domain.world.generator.tax import make_tax, tax_arrears_events
+from domain.world.generator.timeline import Ctx
 
 DEFAULT_CONTAGION = 1.0
 DEFAULT_START = date(2024, 1, 1)
@@ -44,8 +45,8 @@ FILES = (
 )  # fmt: skip
 
 __all__ = [
-    "DEFAULT_CONTAGION", "FILES", "WorldRows", "generate_tables", "generate_to_dir",
-    "generate_world", "write_world",
+    "DEFAULT_CONTAGION", "DEFAULT_MONTHS", "DEFAULT_START", "FILES", "MAX_MONTHS", "WorldRows",
+    "generate_tables", "generate_to_dir", "generate_world", "write_world",
 ]  # fmt: skip
 
 
@@ -104,7 +105,8 @@ def _stages(ctx: Ctx, enterprises: int) -> Iterator[tuple[str, Table]]:
 
     books = make_books(ctx, firms, defaults, life)
     tax, tax_events = make_tax(ctx, firms, defaults, books)
-    batches += tax_events + finance_events(ctx, firms, defaults, books)
+    batches += tax_events + financial_decline_events(ctx, books)
+    batches += tax_arrears_events(ctx, firms, defaults)
     yield "tax", tax
     yield "financials", financial_table(ctx, firms, books)
     del books, tax

@@ -6,9 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from domain.world.gen_common import F64, I64, B, Ctx, round_to, segments, sigmoid
-from domain.world.gen_io import Col, Table, table
-from domain.world.gen_reference import (
+from domain.world.generator.arrays import F64, I64, B, round_to, segments, sigmoid
+from domain.world.generator.reference import (
     BRAND_CHARS,
     COMPANY_FORMS,
     INDUSTRIES,
@@ -16,6 +15,8 @@ from domain.world.gen_reference import (
     PROVINCE_NAMES,
     REGIONS,
 )
+from domain.world.generator.tables import Col, Table, table
+from domain.world.generator.timeline import Ctx
 from domain.world.uscc import ALPHABET, ORG_WEIGHTS, WEIGHTS
 
 INDUSTRY_LABELS = [i.code for i in INDUSTRIES] + ["J66", "J69"]
