@@ -16,6 +16,7 @@ import json
 import resource
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,11 @@ from gnn.scaling import FeatureScaler  # noqa: E402
 from gnn.scoring import Calibration, GraphModel, ScoredGraph  # noqa: E402
 
 AS_OF = pd.Timestamp("2025-01-01")
+DAY0 = np.datetime64("2005-01-01")
+FINANCIAL_COLUMNS = (
+    "revenue", "net_profit", "total_assets", "total_liabilities", "current_assets",
+    "current_liabilities", "cash", "rd_expense", "operating_cash_flow",
+)  # fmt: skip
 
 
 def peak_rss_mb() -> float:
@@ -42,179 +48,228 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def synth_frames(n: int, seed: int = 0) -> WorldFrames:
-    """A random world of n enterprises with the target's node and edge proportions."""
-    rng = np.random.default_rng(seed)
-    n_person, n_patent, n_case = int(0.4 * n), int(1.5 * n), int(0.3 * n)
-    uscc = np.array([f"91{i:016d}" for i in range(n)], dtype=object)
-    person = np.array([f"P{i}" for i in range(n_person)], dtype=object)
-    patent = np.array([f"CN{i:09d}A" for i in range(n_patent)], dtype=object)
-    case = np.array([f"C{i}" for i in range(n_case)], dtype=object)
-    day0 = np.datetime64("2005-01-01")
+@dataclass
+class SyntheticWorld:
+    """The id pools of a synthetic world and the one generator all its tables draw from."""
 
-    def days(k: int, span: int = 7000) -> np.ndarray:
-        return day0 + rng.integers(0, span, k).astype("timedelta64[D]")
+    rng: np.random.Generator
+    uscc: np.ndarray
+    person: np.ndarray
+    patent: np.ndarray
+    case: np.ndarray
 
-    def pick(pool: np.ndarray, k: int) -> np.ndarray:
-        # heavy-tailed choice: a few hubs, many leaves
+    @classmethod
+    def create(cls, n: int, seed: int) -> SyntheticWorld:
+        """Pools for n enterprises with the target's proportions of persons, patents, cases."""
+        return cls(
+            rng=np.random.default_rng(seed),
+            uscc=np.array([f"91{i:016d}" for i in range(n)], dtype=object),
+            person=np.array([f"P{i}" for i in range(int(0.4 * n))], dtype=object),
+            patent=np.array([f"CN{i:09d}A" for i in range(int(1.5 * n))], dtype=object),
+            case=np.array([f"C{i}" for i in range(int(0.3 * n))], dtype=object),
+        )
+
+    def days(self, k: int, span: int = 7000) -> np.ndarray:
+        """k random dates within `span` days from 2005-01-01."""
+        return DAY0 + self.rng.integers(0, span, k).astype("timedelta64[D]")
+
+    def pick(self, pool: np.ndarray, k: int) -> np.ndarray:
+        """k heavy-tailed choices from pool: a few hubs, many leaves."""
+        rng = self.rng
         idx = np.minimum((rng.pareto(1.5, k) * len(pool) / 20).astype(np.int64), len(pool) - 1)
         return pool[rng.permutation(len(pool))[idx]]
 
-    ent = pd.DataFrame(
-        {
-            "uscc": uscc,
-            "name": [f"Firm {i}" for i in range(n)],
-            "founded_on": days(n, 6000),
-            "registered_capital": np.exp(rng.normal(15, 1, n)),
-            "industry": rng.choice(["C39", "I65", "M73", "C35"], n),
-            "region": "340100",
-            "employees": rng.integers(5, 500, n),
-            "high_tech": rng.random(n) < 0.4,
-            "srdi": rng.random(n) < 0.1,
-            "status": "active",
-        }
-    )
-    rel_parts = []
-    for kind, k, src_pool in (
-        ("guarantee", int(0.8 * n), uscc),
-        ("supply", int(2.5 * n), uscc),
-        ("shareholding", int(0.6 * n), uscc),
-        ("officer", int(1.8 * n), person),
-    ):
-        rel_parts.append(
-            pd.DataFrame(
-                {
-                    "kind": kind,
-                    "src": pick(src_pool, k),
-                    "dst": uscc[rng.integers(0, n, k)],
-                    "amount": rng.random(k) * 1e6,
-                    "ratio": rng.random(k),
-                    "role": "director" if kind == "officer" else None,
-                    "since": days(k),
-                }
-            )
+    def enterprises(self) -> pd.DataFrame:
+        """One row per enterprise."""
+        rng, n = self.rng, len(self.uscc)
+        return pd.DataFrame(
+            {
+                "uscc": self.uscc,
+                "name": [f"Firm {i}" for i in range(n)],
+                "founded_on": self.days(n, 6000),
+                "registered_capital": np.exp(rng.normal(15, 1, n)),
+                "industry": rng.choice(["C39", "I65", "M73", "C35"], n),
+                "region": "340100",
+                "employees": rng.integers(5, 500, n),
+                "high_tech": rng.random(n) < 0.4,
+                "srdi": rng.random(n) < 0.1,
+                "status": "active",
+            }
         )
-    relations = pd.concat(rel_parts, ignore_index=True)
-    patents = pd.DataFrame(
-        {
-            "number": patent,
-            "owner": uscc[rng.integers(0, n, n_patent)],
-            "title": "t",
-            "kind": rng.choice(["invention", "utility_model", "design"], n_patent),
-            "filed_on": days(n_patent),
-            "granted_on": days(n_patent),
-            "status": rng.choice(["granted", "pending", "lapsed"], n_patent),
-            "claims": rng.integers(1, 30, n_patent),
-            "independent_claims": 1,
-            "inventors": 2,
-            "family_size": 1,
-            "transfers": 0,
-            "licenses": 0,
-            "pledged": False,
-        }
-    )
-    k_cit = 2 * n
-    citations = pd.DataFrame({"citing": pick(patent, k_cit), "cited": pick(patent, k_cit)})
-    lits = pd.DataFrame(
-        {
-            "case_no": case,
-            "court": "c",
-            "filed_on": days(n_case),
-            "closed_on": pd.NaT,
-            "cause": rng.choice(["contract_dispute", "loan_dispute", "ip_infringement"], n_case),
-            "amount": rng.random(n_case) * 1e6,
-            "status": "pending",
-            "outcome": None,
-        }
-    )
-    parties = pd.concat(
-        [
-            pd.DataFrame({"case_no": case, "uscc": pick(uscc, n_case), "role": "plaintiff"}),
-            pd.DataFrame({"case_no": case, "uscc": pick(uscc, n_case), "role": "defendant"}),
-            pd.DataFrame(
-                {
-                    "case_no": case[: n_case // 6],
-                    "uscc": pick(uscc, n_case // 6),
-                    "role": "defendant",
-                }
-            ),
-        ],
-        ignore_index=True,
-    )
-    lit_patents = pd.DataFrame(
-        {"case_no": case[: n_case // 2], "number": pick(patent, n_case // 2)}
-    )
-    tax = pd.DataFrame(
-        {
-            "uscc": uscc,
-            "year": 2023,
-            "rating": rng.choice(list("ABMCD"), n),
-            "revenue": 1e6,
-            "tax_paid": 5e4,
-            "arrears": 0.0,
-        }
-    )
-    fin = pd.DataFrame(
-        {
-            "uscc": np.repeat(uscc, 2),
-            "period": np.tile(["2022", "2023"], n),
-            "period_end": np.tile(
-                np.array(["2022-12-31", "2023-12-31"], dtype="datetime64[ns]"), n
-            ),
-            **{
-                c: rng.random(2 * n) * 1e7
-                for c in (
-                    "revenue",
-                    "net_profit",
-                    "total_assets",
-                    "total_liabilities",
-                    "current_assets",
-                    "current_liabilities",
-                    "cash",
-                    "rd_expense",
-                    "operating_cash_flow",
+
+    def relations(self) -> pd.DataFrame:
+        """Guarantees, supplies, shareholdings and officers, hubs first among sources."""
+        rng, uscc, n = self.rng, self.uscc, len(self.uscc)
+        rel_parts = []
+        for kind, k, src_pool in (
+            ("guarantee", int(0.8 * n), uscc),
+            ("supply", int(2.5 * n), uscc),
+            ("shareholding", int(0.6 * n), uscc),
+            ("officer", int(1.8 * n), self.person),
+        ):
+            rel_parts.append(
+                pd.DataFrame(
+                    {
+                        "kind": kind,
+                        "src": self.pick(src_pool, k),
+                        "dst": uscc[rng.integers(0, n, k)],
+                        "amount": rng.random(k) * 1e6,
+                        "ratio": rng.random(k),
+                        "role": "director" if kind == "officer" else None,
+                        "since": self.days(k),
+                    }
                 )
-            },  # fmt: skip
-        }
-    )
-    k_ev = 2 * n
-    events = pd.DataFrame(
-        {
-            "id": np.arange(k_ev).astype(str),
-            "uscc": uscc[rng.integers(0, n, k_ev)],
-            "occurred_at": np.datetime64("2024-01-01")
-            + rng.integers(0, 700, k_ev).astype("timedelta64[D]"),
-            "type": rng.choice(["overdue_payment", "litigation_filed", "tax_arrears"], k_ev),
-            "payload": [{}] * k_ev,
-        }
-    )
-    defaulted = rng.random(n) < 0.05
-    outcomes = pd.DataFrame(
-        {
-            "uscc": uscc,
-            "defaulted": defaulted,
-            "as_of": np.datetime64("2026-01-01"),
-            "default_date": np.where(
-                defaulted,
-                np.datetime64("2024-01-01") + rng.integers(0, 700, n).astype("timedelta64[D]"),
-                np.datetime64("NaT"),
-            ),
-        }
-    )
+            )
+        return pd.concat(rel_parts, ignore_index=True)
+
+    def patents(self) -> pd.DataFrame:
+        """One row per patent, owned by a uniformly drawn enterprise."""
+        rng, n_patent = self.rng, len(self.patent)
+        return pd.DataFrame(
+            {
+                "number": self.patent,
+                "owner": self.uscc[rng.integers(0, len(self.uscc), n_patent)],
+                "title": "t",
+                "kind": rng.choice(["invention", "utility_model", "design"], n_patent),
+                "filed_on": self.days(n_patent),
+                "granted_on": self.days(n_patent),
+                "status": rng.choice(["granted", "pending", "lapsed"], n_patent),
+                "claims": rng.integers(1, 30, n_patent),
+                "independent_claims": 1,
+                "inventors": 2,
+                "family_size": 1,
+                "transfers": 0,
+                "licenses": 0,
+                "pledged": False,
+            }
+        )
+
+    def citations(self) -> pd.DataFrame:
+        """Two citations per enterprise between heavy-tailed patents."""
+        pick, patent, k_cit = self.pick, self.patent, 2 * len(self.uscc)
+        return pd.DataFrame({"citing": pick(patent, k_cit), "cited": pick(patent, k_cit)})
+
+    def litigations(self) -> pd.DataFrame:
+        """One pending row per case."""
+        rng, n = self.rng, len(self.case)
+        return pd.DataFrame(
+            {
+                "case_no": self.case,
+                "court": "c",
+                "filed_on": self.days(n),
+                "closed_on": pd.NaT,
+                "cause": rng.choice(["contract_dispute", "loan_dispute", "ip_infringement"], n),
+                "amount": rng.random(n) * 1e6,
+                "status": "pending",
+                "outcome": None,
+            }
+        )
+
+    def litigation_parties(self) -> pd.DataFrame:
+        """A plaintiff and a defendant per case, and a second defendant in one case of six."""
+        case, uscc, n_case = self.case, self.uscc, len(self.case)
+        return pd.concat(
+            [
+                pd.DataFrame(
+                    {"case_no": case, "uscc": self.pick(uscc, n_case), "role": "plaintiff"}
+                ),
+                pd.DataFrame(
+                    {"case_no": case, "uscc": self.pick(uscc, n_case), "role": "defendant"}
+                ),
+                pd.DataFrame(
+                    {
+                        "case_no": case[: n_case // 6],
+                        "uscc": self.pick(uscc, n_case // 6),
+                        "role": "defendant",
+                    }
+                ),
+            ],
+            ignore_index=True,
+        )
+
+    def litigation_patents(self) -> pd.DataFrame:
+        """A patent in dispute in half of the cases."""
+        half = len(self.case) // 2
+        return pd.DataFrame({"case_no": self.case[:half], "number": self.pick(self.patent, half)})
+
+    def tax(self) -> pd.DataFrame:
+        """One 2023 tax record per enterprise."""
+        return pd.DataFrame(
+            {
+                "uscc": self.uscc,
+                "year": 2023,
+                "rating": self.rng.choice(list("ABMCD"), len(self.uscc)),
+                "revenue": 1e6,
+                "tax_paid": 5e4,
+                "arrears": 0.0,
+            }
+        )
+
+    def financials(self) -> pd.DataFrame:
+        """Two yearly statements per enterprise."""
+        uscc, n = self.uscc, len(self.uscc)
+        return pd.DataFrame(
+            {
+                "uscc": np.repeat(uscc, 2),
+                "period": np.tile(["2022", "2023"], n),
+                "period_end": np.tile(
+                    np.array(["2022-12-31", "2023-12-31"], dtype="datetime64[ns]"), n
+                ),
+                **{c: self.rng.random(2 * n) * 1e7 for c in FINANCIAL_COLUMNS},
+            }
+        )
+
+    def events(self) -> pd.DataFrame:
+        """Two monitoring events per enterprise in 2024-2025."""
+        rng, n = self.rng, len(self.uscc)
+        k_ev = 2 * n
+        return pd.DataFrame(
+            {
+                "id": np.arange(k_ev).astype(str),
+                "uscc": self.uscc[rng.integers(0, n, k_ev)],
+                "occurred_at": np.datetime64("2024-01-01")
+                + rng.integers(0, 700, k_ev).astype("timedelta64[D]"),
+                "type": rng.choice(["overdue_payment", "litigation_filed", "tax_arrears"], k_ev),
+                "payload": [{}] * k_ev,
+            }
+        )
+
+    def outcomes(self) -> pd.DataFrame:
+        """A default outcome per enterprise, about 5 % defaulted in 2024-2025."""
+        rng, n = self.rng, len(self.uscc)
+        defaulted = rng.random(n) < 0.05
+        return pd.DataFrame(
+            {
+                "uscc": self.uscc,
+                "defaulted": defaulted,
+                "as_of": np.datetime64("2026-01-01"),
+                "default_date": np.where(
+                    defaulted,
+                    np.datetime64("2024-01-01") + rng.integers(0, 700, n).astype("timedelta64[D]"),
+                    np.datetime64("NaT"),
+                ),
+            }
+        )
+
+
+def synth_frames(n: int, seed: int = 0) -> WorldFrames:
+    """A random world of n enterprises with the target's node and edge proportions."""
+    world = SyntheticWorld.create(n, seed)
+    # the tables share one generator: building them in this order fixes the figures
     return WorldFrames.from_tables(
         {
-            "enterprises": ent,
-            "persons": pd.DataFrame({"id": person, "name": person}),
-            "relations": relations,
-            "patents": patents,
-            "citations": citations,
-            "litigations": lits,
-            "litigation_parties": parties,
-            "litigation_patents": lit_patents,
-            "tax": tax,
-            "financials": fin,
-            "events": events,
-            "outcomes": outcomes,
+            "enterprises": world.enterprises(),
+            "persons": pd.DataFrame({"id": world.person, "name": world.person}),
+            "relations": world.relations(),
+            "patents": world.patents(),
+            "citations": world.citations(),
+            "litigations": world.litigations(),
+            "litigation_parties": world.litigation_parties(),
+            "litigation_patents": world.litigation_patents(),
+            "tax": world.tax(),
+            "financials": world.financials(),
+            "events": world.events(),
+            "outcomes": world.outcomes(),
         }
     )
 

@@ -271,8 +271,8 @@ def print_table(results: list[Result]) -> None:
         )
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Measure, print the table and the ratios; exit 1 when a target is missed."""
+def build_parser() -> argparse.ArgumentParser:
+    """The command line: load size, the optional extra app and its queries."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=16)
@@ -284,11 +284,63 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list-fields", type=int, default=ROWS * FIELDS)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def compute_checks(by_name: dict[str, Result], list_fields: int) -> dict[str, tuple[float, bool]]:
+    """Each target's figure (by server CPU per request) and whether it is met."""
+    plain, trivial = by_name["plain trivial"], by_name["graphql trivial"]
+    plain_list = by_name[f"plain {ROWS}x{FIELDS}"]
+    graphql_list = by_name[f"graphql {ROWS}x{FIELDS}"]
+    trivial_share = plain.server_cpu_us / trivial.server_cpu_us
+    list_factor = graphql_list.server_cpu_us / plain_list.server_cpu_us
+    per_field = (graphql_list.server_cpu_us - trivial.server_cpu_us) / (ROWS * FIELDS)
+    checks = {
+        "trivial_share_of_plain": (trivial_share, trivial_share >= TRIVIAL_TARGET),
+        "list_factor_over_plain": (list_factor, list_factor <= LIST_TARGET),
+        "us_per_scalar_field": (per_field, per_field <= FIELD_TARGET_US),
+    }
+    if "app list" in by_name:
+        app_us = by_name["app list"].server_cpu_us - by_name["app trivial"].server_cpu_us
+        checks["app_us_per_field"] = (app_us / list_fields, True)
+    return checks
+
+
+def print_report(
+    results: list[Result], by_name: dict[str, Result], checks: dict[str, tuple[float, bool]]
+) -> None:
+    """Print the table, each target's figure and verdict, and the failed requests."""
+    failures = sum(r.failures for r in results)
+    print_table(results)
+    trivial_share = checks["trivial_share_of_plain"][0]
+    list_factor = checks["list_factor_over_plain"][0]
+    per_field = checks["us_per_scalar_field"][0]
+    client_share = by_name["graphql trivial"].req_per_s / by_name["plain trivial"].req_per_s
+    print(
+        f"trivial query: {trivial_share:.0%} of plain throughput by server CPU"
+        f" ({client_share:.0%} by client-observed req/s); target >= {TRIVIAL_TARGET:.0%}:"
+        f" {'OK' if checks['trivial_share_of_plain'][1] else 'MISSED'}"
+    )
+    print(
+        f"{ROWS}x{FIELDS} list: {list_factor:.1f}x plain by server CPU;"
+        f" target <= {LIST_TARGET:.0f}x: {'OK' if checks['list_factor_over_plain'][1] else 'MISSED'}"
+    )
+    print(
+        f"per resolved scalar field: {per_field:.2f} us; target <= {FIELD_TARGET_US:.0f} us:"
+        f" {'OK' if checks['us_per_scalar_field'][1] else 'MISSED'}"
+    )
+    if "app_us_per_field" in checks:
+        print(f"--app: {checks['app_us_per_field'][0]:.2f} us per field of --list-query")
+    if failures:
+        print(f"{failures} requests failed")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Measure, print the table and the ratios; exit 1 when a target is missed."""
+    args = build_parser().parse_args(argv)
     if args.serve:
         serve(args.serve, args.app)
         return 0
-
     scenarios = [
         Scenario("plain trivial", "/plain/trivial", {}),
         Scenario("graphql trivial", "/graphql", {"query": TRIVIAL_QUERY}),
@@ -303,24 +355,7 @@ def main(argv: list[str] | None = None) -> int:
         ]
         results += _measure(args.app, app_scenarios, args)
     by_name = {r.name: r for r in results}
-    plain, trivial = by_name["plain trivial"], by_name["graphql trivial"]
-    plain_list, graphql_list = (
-        by_name[f"plain {ROWS}x{FIELDS}"],
-        by_name[f"graphql {ROWS}x{FIELDS}"],
-    )
-    trivial_share = plain.server_cpu_us / trivial.server_cpu_us
-    list_factor = graphql_list.server_cpu_us / plain_list.server_cpu_us
-    per_field = (graphql_list.server_cpu_us - trivial.server_cpu_us) / (ROWS * FIELDS)
-    checks = {
-        "trivial_share_of_plain": (trivial_share, trivial_share >= TRIVIAL_TARGET),
-        "list_factor_over_plain": (list_factor, list_factor <= LIST_TARGET),
-        "us_per_scalar_field": (per_field, per_field <= FIELD_TARGET_US),
-    }
-    if "app list" in by_name:
-        app_field = (by_name["app list"].server_cpu_us - by_name["app trivial"].server_cpu_us) / (
-            args.list_fields
-        )
-        checks["app_us_per_field"] = (app_field, True)
+    checks = compute_checks(by_name, args.list_fields)
     failures = sum(r.failures for r in results)
     if args.json:
         print(json.dumps({
@@ -328,25 +363,7 @@ def main(argv: list[str] | None = None) -> int:
             "checks": {k: {"value": round(v, 3), "ok": ok} for k, (v, ok) in checks.items()},
         }))  # fmt: skip
     else:
-        print_table(results)
-        client_share = trivial.req_per_s / plain.req_per_s
-        print(
-            f"trivial query: {trivial_share:.0%} of plain throughput by server CPU"
-            f" ({client_share:.0%} by client-observed req/s); target >= {TRIVIAL_TARGET:.0%}:"
-            f" {'OK' if checks['trivial_share_of_plain'][1] else 'MISSED'}"
-        )
-        print(
-            f"{ROWS}x{FIELDS} list: {list_factor:.1f}x plain by server CPU;"
-            f" target <= {LIST_TARGET:.0f}x: {'OK' if checks['list_factor_over_plain'][1] else 'MISSED'}"
-        )
-        print(
-            f"per resolved scalar field: {per_field:.2f} us; target <= {FIELD_TARGET_US:.0f} us:"
-            f" {'OK' if checks['us_per_scalar_field'][1] else 'MISSED'}"
-        )
-        if "app_us_per_field" in checks:
-            print(f"--app: {checks['app_us_per_field'][0]:.2f} us per field of --list-query")
-        if failures:
-            print(f"{failures} requests failed")
+        print_report(results, by_name, checks)
     return 0 if failures == 0 and all(ok for _, ok in checks.values()) else 1
 
 

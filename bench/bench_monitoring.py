@@ -111,11 +111,41 @@ def stop_workers(procs: list[subprocess.Popen[bytes]]) -> None:
             p.kill()
 
 
+async def monitored_firms(n: int) -> list[tuple[int, str]]:
+    """Create n enterprises for the events; their (id, uscc) in id order."""
+    from db.models import Enterprise
+    from domain.world.uscc import uscc_check_char
+
+    bodies = [f"91340100MB{i:07d}" for i in range(n)]
+    await Enterprise.bulk_create(
+        [
+            Enterprise(uscc=b + uscc_check_char(b), name=f"监测企业{i}", registered=True)
+            for i, b in enumerate(bodies)
+        ]  # fmt: skip
+    )
+    return (
+        await Enterprise.filter(uscc__startswith="91340100MB")
+        .order_by("id")
+        .values_list("id", "uscc")
+    )
+
+
+def latency_figures(times: list[float]) -> dict[str, Any]:
+    """Median, p95 and max of the timed events, and their ratios to the targets."""
+    median, p95 = statistics.median(times), percentile(times, 0.95)
+    return {
+        "events": len(times), "median_ms": round(median * 1000, 1),
+        "p95_ms": round(p95 * 1000, 1), "max_ms": round(max(times) * 1000, 1),
+        "median_ratio": round(median / LATENCY_MEDIAN_S, 3),
+        "p95_ratio": round(p95 / LATENCY_P95_S, 3),
+    }  # fmt: skip
+
+
 async def latency(n_events: int, log: Path) -> dict[str, Any]:
     """Ingest events one at a time and time each until its warning reaches the subscriber."""
     from actors.broker import get_broker
     from actors.dispatch import broker_send
-    from db.models import Enterprise, Role, User
+    from db.models import Role, User
     from domain.accounts.principal import Principal
     from domain.messaging.outbox import Dispatcher
     from domain.monitoring.events import ingest_event
@@ -124,20 +154,7 @@ async def latency(n_events: int, log: Path) -> dict[str, Any]:
     feed_user = await User.create(email="feed@bench", password_hash="x", role=Role.SERVICE)
     feed = Principal(feed_user.id, feed_user.email, Role.SERVICE)
     staff = Principal(0, "staff@bench", Role.RISK_MANAGER)
-    from domain.world.uscc import uscc_check_char
-
-    bodies = [f"91340100MB{i:07d}" for i in range(n_events + 10)]
-    await Enterprise.bulk_create(
-        [
-            Enterprise(uscc=b + uscc_check_char(b), name=f"监测企业{i}", registered=True)
-            for i, b in enumerate(bodies)
-        ]  # fmt: skip
-    )
-    firm_ids = (
-        await Enterprise.filter(uscc__startswith="91340100MB")
-        .order_by("id")
-        .values_list("id", "uscc")
-    )
+    firm_ids = await monitored_firms(n_events + 10)
     workers = start_workers(1, log, threads=4)
     dispatcher = Dispatcher(broker_send(get_broker()), poll_interval=0.05)
     task = asyncio.create_task(dispatcher.run())
@@ -169,13 +186,13 @@ async def latency(n_events: int, log: Path) -> dict[str, Any]:
             await task
         finally:
             stop_workers(workers)
-    median, p95 = statistics.median(times), percentile(times, 0.95)
-    return {
-        "events": len(times), "median_ms": round(median * 1000, 1),
-        "p95_ms": round(p95 * 1000, 1), "max_ms": round(max(times) * 1000, 1),
-        "median_ratio": round(median / LATENCY_MEDIAN_S, 3),
-        "p95_ratio": round(p95 / LATENCY_P95_S, 3),
-    }  # fmt: skip
+    return latency_figures(times)
+
+
+async def create_in_chunks(rows: list[Any], model: Any) -> None:
+    """Insert rows CHUNK at a time."""
+    for start in range(0, len(rows), CHUNK):
+        await model.bulk_create(rows[start : start + CHUNK])
 
 
 async def synthesise(n: int) -> None:
@@ -183,19 +200,7 @@ async def synthesise(n: int) -> None:
 
     Every 50th appraisal leaves the loan under-covered; every 100th borrower's revenue halved.
     """
-    from db.models import (
-        ApplicationPatent,
-        Contract,
-        Enterprise,
-        Financial,
-        Loan,
-        LoanApplication,
-        LoanProduct,
-        Patent,
-        Role,
-        User,
-        Valuation,
-    )  # fmt: skip
+    from db.models import LoanProduct, Role, User
 
     product = await LoanProduct.create(
         code="BENCH", name="bench", min_amount=Decimal(1), max_amount=Decimal(10**8),
@@ -203,45 +208,77 @@ async def synthesise(n: int) -> None:
     )  # fmt: skip
     owner = await User.create(email="owner@bench", password_hash="x", role=Role.APPLICANT)
     now = datetime.now(UTC)
+    firms, patents = await synthesise_borrowers(n)
+    await synthesise_loans(firms, patents, product_id=product.id, owner_id=owner.id, now=now)
+    await synthesise_appraisals(patents)
+    await synthesise_financials(firms)
 
-    async def chunks(rows: list[Any], model: Any) -> None:
-        for start in range(0, len(rows), CHUNK):
-            await model.bulk_create(rows[start : start + CHUNK])
 
-    await chunks([Enterprise(uscc=f"B{i:017d}", name=f"借款企业{i}", registered=True)
-                  for i in range(n)], Enterprise)  # fmt: skip
+async def synthesise_borrowers(n: int) -> tuple[list[Any], list[Any]]:
+    """n enterprises owning one granted invention each; their ids and the patents' ids."""
+    from db.models import Enterprise, Patent
+
+    await create_in_chunks([Enterprise(uscc=f"B{i:017d}", name=f"借款企业{i}", registered=True)
+                            for i in range(n)], Enterprise)  # fmt: skip
     firms = list(
         await Enterprise.filter(uscc__startswith="B").order_by("id").values_list("id", flat=True)
     )
-    await chunks([Patent(number=f"CNB{i:010d}B", owner_id=f, title="专利", kind="invention",
-                         filed_on=date(2020, 1, 1), granted_on=date(2022, 1, 1), status="granted")
-                  for i, f in enumerate(firms)], Patent)  # fmt: skip
+    await create_in_chunks([Patent(number=f"CNB{i:010d}B", owner_id=f, title="专利", kind="invention",
+                                   filed_on=date(2020, 1, 1), granted_on=date(2022, 1, 1),
+                                   status="granted")
+                            for i, f in enumerate(firms)], Patent)  # fmt: skip
     patents = list(
         await Patent.filter(number__startswith="CNB").order_by("id").values_list("id", flat=True)
     )
-    await chunks([LoanApplication(enterprise_id=f, product_id=product.id, created_by_id=owner.id,
-                                  amount=Decimal(1_000_000), term_months=12, status="DISBURSED")
-                  for f in firms], LoanApplication)  # fmt: skip
+    return firms, patents
+
+
+async def synthesise_loans(
+    firms: list[Any], patents: list[Any], *, product_id: int, owner_id: int, now: datetime
+) -> None:
+    """A disbursed application pledging each firm's patent, its contract and its loan of 1M."""
+    from db.models import ApplicationPatent, Contract, Loan, LoanApplication
+
+    await create_in_chunks([LoanApplication(enterprise_id=f, product_id=product_id,
+                                            created_by_id=owner_id, amount=Decimal(1_000_000),
+                                            term_months=12, status="DISBURSED")
+                            for f in firms], LoanApplication)  # fmt: skip
     applications = list(
-        await LoanApplication.filter(product_id=product.id)
+        await LoanApplication.filter(product_id=product_id)
         .order_by("id")
         .values_list("id", flat=True)
     )
-    await chunks([ApplicationPatent(application_id=a, patent_id=p)
-                  for a, p in zip(applications, patents, strict=True)], ApplicationPatent)  # fmt: skip
-    await chunks([Contract(application_id=a, path="bench.pdf", sha256="0" * 64) for a in applications],
-                 Contract)  # fmt: skip
+    await create_in_chunks([ApplicationPatent(application_id=a, patent_id=p)
+                            for a, p in zip(applications, patents, strict=True)],
+                           ApplicationPatent)  # fmt: skip
+    await create_in_chunks([Contract(application_id=a, path="bench.pdf", sha256="0" * 64)
+                            for a in applications], Contract)  # fmt: skip
     contracts = list(
         await Contract.filter(path="bench.pdf").order_by("id").values_list("id", flat=True)
     )
-    await chunks([Loan(enterprise_id=f, application_id=a, contract_id=c, principal=Decimal(1_000_000),
-                       outstanding=Decimal(1_000_000), annual_rate=Decimal("0.04"),
-                       repayment_method="equal_installment", disbursed_at=now, disbursed_by="bench")
-                  for f, a, c in zip(firms, applications, contracts, strict=True)], Loan)  # fmt: skip
-    await chunks([Valuation(patent_id=p, value=Decimal(2_000_000 if i % 50 == 0 else 5_000_000),
-                            low=Decimal(1), high=Decimal(1), pledge_value=Decimal(1),
-                            method="bench", model_version="bench")
-                  for i, p in enumerate(patents)], Valuation)  # fmt: skip
+    await create_in_chunks([Loan(enterprise_id=f, application_id=a, contract_id=c,
+                                 principal=Decimal(1_000_000), outstanding=Decimal(1_000_000),
+                                 annual_rate=Decimal("0.04"), repayment_method="equal_installment",
+                                 disbursed_at=now, disbursed_by="bench")
+                            for f, a, c in zip(firms, applications, contracts, strict=True)],
+                           Loan)  # fmt: skip
+
+
+async def synthesise_appraisals(patents: list[Any]) -> None:
+    """An appraisal per patent: 5M, or 2M for every 50th (under-covering its loan)."""
+    from db.models import Valuation
+
+    await create_in_chunks([Valuation(patent_id=p,
+                                      value=Decimal(2_000_000 if i % 50 == 0 else 5_000_000),
+                                      low=Decimal(1), high=Decimal(1), pledge_value=Decimal(1),
+                                      method="bench", model_version="bench")
+                            for i, p in enumerate(patents)], Valuation)  # fmt: skip
+
+
+async def synthesise_financials(firms: list[Any]) -> None:
+    """2023 and 2024 statements per firm; every 100th firm's 2024 revenue halved."""
+    from db.models import Financial
+
     fin = []
     for i, f in enumerate(firms):
         fin.append(Financial(enterprise_id=f, period="2023", revenue=Decimal(10_000_000),
@@ -249,7 +286,7 @@ async def synthesise(n: int) -> None:
         fin.append(Financial(enterprise_id=f, period="2024",
                              revenue=Decimal(5_000_000 if i % 100 == 0 else 11_000_000),
                              net_profit=Decimal(300_000)))  # fmt: skip
-    await chunks(fin, Financial)
+    await create_in_chunks(fin, Financial)
 
 
 async def sweep(n: int, log: Path, batch: int, workers: int) -> dict[str, Any]:
