@@ -8,42 +8,63 @@ configured instead of the generated bank certificate.
 
 from __future__ import annotations
 
-import fcntl
-import os
-import tempfile
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
+from domain.contracts.ca import (
+    BACKDATE,
+    CA_COMMON_NAME,
+    CA_VALIDITY,
+    LEAF_VALIDITY,
+    aware_utc,
+    issued_by,
+    leaf_certificate,
+    load_or_create_ca,
+)
+from domain.contracts.keyfiles import (
+    PrivateKey,
+    locked,
+    pem_cert,
+    pem_key,
+    read_cert,
+    read_key,
+    spki,
+    write_atomic,
+)
 from domain.errors import InvalidInput
 
-CA_COMMON_NAME = "ipcredit Platform CA"
+__all__ = [
+    "BACKDATE",
+    "CA_COMMON_NAME",
+    "CA_VALIDITY",
+    "DEFAULT_BANK_NAME",
+    "LEAF_VALIDITY",
+    "RENEW_BEFORE",
+    "LocalCA",
+    "PrivateKey",
+    "SigningCredential",
+    "certificate_display_name",
+    "ensure_ca",
+    "enterprise_credential",
+    "issue_enterprise_certificate",
+]
+
 DEFAULT_BANK_NAME = "ipcredit Bank"
-CA_VALIDITY = timedelta(days=3652)
-LEAF_VALIDITY = timedelta(days=730)
 # A generated bank certificate is replaced this long before it expires, so that a contract is
 # never signed with a certificate about to lapse.
 RENEW_BEFORE = timedelta(days=30)
-# Backdating absorbs small clock differences between the machines that verify.
-BACKDATE = timedelta(minutes=5)
 
-_CA_KEY = "ca.key.pem"
-_CA_CERT = "ca.cert.pem"
 _BANK_KEY = "bank.key.pem"
 _BANK_CERT = "bank.cert.pem"
 _LOCK = ".lock"
-
-PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
 
 
 @dataclass(frozen=True)
@@ -89,7 +110,7 @@ def ensure_ca(
     now: datetime | None = None,
 ) -> LocalCA:
     """Load the platform CA and bank credential from `data_dir/pki`, creating them if absent."""
-    now = _aware(now)
+    now = aware_utc(now)
     directory = data_dir / "pki"
     directory.mkdir(parents=True, exist_ok=True)
     configured_bank = bank_pkcs12 is not None or bank_key_file is not None
@@ -100,8 +121,8 @@ def ensure_ca(
 
     # Several processes may start at once on the same data directory: the lock makes exactly one
     # of them create the CA, and the others load what it wrote.
-    with _locked(directory / _LOCK):
-        ca_key, ca_cert = _load_or_create_ca(directory, now)
+    with locked(directory / _LOCK):
+        ca_key, ca_cert = load_or_create_ca(directory, now)
         if configured_bank:
             bank = _load_configured_bank(
                 pkcs12_file=bank_pkcs12,
@@ -113,11 +134,11 @@ def ensure_ca(
         else:
             bank = _load_or_create_bank(directory, ca_key, ca_cert, bank_name, now)
 
-    extra_roots = tuple(_pem_cert(_read_cert(path)) for path in extra_trust_root_files)
+    extra_roots = tuple(pem_cert(read_cert(path)) for path in extra_trust_root_files)
     return LocalCA(
         directory=directory,
-        ca_cert_pem=_pem_cert(ca_cert),
-        ca_key_pem=_pem_key(ca_key),
+        ca_cert_pem=pem_cert(ca_cert),
+        ca_key_pem=pem_key(ca_key),
         bank=bank,
         extra_trust_roots_pem=extra_roots,
     )
@@ -133,7 +154,7 @@ def issue_enterprise_certificate(
         raise InvalidInput("enterprise name is required", field="name")
     if len(uscc) != 18 or not uscc.isalnum():
         raise InvalidInput("USCC must be 18 letters or digits", field="uscc")
-    now = _aware(now)
+    now = aware_utc(now)
     ca_key = serialization.load_pem_private_key(ca.ca_key_pem, password=None)
     if not isinstance(ca_key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):
         raise InvalidInput("unsupported CA key type")
@@ -147,8 +168,8 @@ def issue_enterprise_certificate(
             x509.NameAttribute(NameOID.COMMON_NAME, name),
         ]
     )
-    cert = _leaf_certificate(subject, key, ca_key, ca_cert, now)
-    return _pem_key(key), _pem_cert(cert)
+    cert = leaf_certificate(subject, key, ca_key, ca_cert, now)
+    return pem_key(key), pem_cert(cert)
 
 
 def enterprise_credential(ca: LocalCA, *, key_pem: bytes, cert_pem: bytes) -> SigningCredential:
@@ -166,51 +187,6 @@ def certificate_display_name(cert_pem: bytes) -> str:
     return subject.rfc4514_string()
 
 
-def _load_or_create_ca(directory: Path, now: datetime) -> tuple[PrivateKey, x509.Certificate]:
-    key_path, cert_path = directory / _CA_KEY, directory / _CA_CERT
-    if key_path.exists() and cert_path.exists():
-        return _read_key(key_path), _read_cert(cert_path)
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name(
-        [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "ipcredit"),
-            x509.NameAttribute(NameOID.COMMON_NAME, CA_COMMON_NAME),
-        ]
-    )
-    public = key.public_key()
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(public)
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - BACKDATE)
-        .not_valid_after(now + CA_VALIDITY)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=False,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    # Key first: a certificate on disk without its key would be loaded as a broken CA.
-    _write_atomic(key_path, _pem_key(key), mode=0o600)
-    _write_atomic(cert_path, _pem_cert(cert), mode=0o644)
-    return key, cert
-
-
 def _load_or_create_bank(
     directory: Path,
     ca_key: PrivateKey,
@@ -218,14 +194,15 @@ def _load_or_create_bank(
     bank_name: str,
     now: datetime,
 ) -> SigningCredential:
+    """The generated bank credential, issued anew when missing, foreign or about to expire."""
     key_path, cert_path = directory / _BANK_KEY, directory / _BANK_CERT
     if key_path.exists() and cert_path.exists():
-        cert = _read_cert(cert_path)
-        if _issued_by(cert, ca_cert) and cert.not_valid_after_utc - RENEW_BEFORE > now:
+        cert = read_cert(cert_path)
+        if issued_by(cert, ca_cert) and cert.not_valid_after_utc - RENEW_BEFORE > now:
             return SigningCredential(
                 key_pem=key_path.read_bytes(),
-                cert_pem=_pem_cert(cert),
-                chain_pem=(_pem_cert(ca_cert),),
+                cert_pem=pem_cert(cert),
+                chain_pem=(pem_cert(ca_cert),),
             )
     key = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name(
@@ -236,11 +213,11 @@ def _load_or_create_bank(
             x509.NameAttribute(NameOID.COMMON_NAME, bank_name),
         ]
     )
-    cert = _leaf_certificate(subject, key, ca_key, ca_cert, now)
-    _write_atomic(key_path, _pem_key(key), mode=0o600)
-    _write_atomic(cert_path, _pem_cert(cert), mode=0o644)
+    cert = leaf_certificate(subject, key, ca_key, ca_cert, now)
+    write_atomic(key_path, pem_key(key), mode=0o600)
+    write_atomic(cert_path, pem_cert(cert), mode=0o644)
     return SigningCredential(
-        key_pem=_pem_key(key), cert_pem=_pem_cert(cert), chain_pem=(_pem_cert(ca_cert),)
+        key_pem=pem_key(key), cert_pem=pem_cert(cert), chain_pem=(pem_cert(ca_cert),)
     )
 
 
@@ -252,7 +229,8 @@ def _load_configured_bank(
     cert_file: Path | None,
     chain_files: Sequence[Path],
 ) -> SigningCredential:
-    chain = [_read_cert(path) for path in chain_files]
+    """The bank credential configured as PKCS#12 or PEM files, its key checked against it."""
+    chain = [read_cert(path) for path in chain_files]
     if pkcs12_file is not None:
         try:
             key, cert, extra = pkcs12.load_key_and_certificates(
@@ -264,140 +242,16 @@ def _load_configured_bank(
             raise InvalidInput("the bank PKCS#12 file holds no key or no certificate")
         chain = [*extra, *chain]
     elif key_file is not None and cert_file is not None:
-        key = _read_key(key_file)
-        cert = _read_cert(cert_file)
+        key = read_key(key_file)
+        cert = read_cert(cert_file)
     else:
         raise InvalidInput("no bank credential configured")
     if not isinstance(key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):
         raise InvalidInput("the bank key must be an RSA or EC key")
-    if _spki(key.public_key()) != _spki(cert.public_key()):
+    if spki(key.public_key()) != spki(cert.public_key()):
         raise InvalidInput("the bank key does not match the bank certificate")
     return SigningCredential(
-        key_pem=_pem_key(key),
-        cert_pem=_pem_cert(cert),
-        chain_pem=tuple(_pem_cert(c) for c in chain),
+        key_pem=pem_key(key),
+        cert_pem=pem_cert(cert),
+        chain_pem=tuple(pem_cert(c) for c in chain),
     )
-
-
-def _leaf_certificate(
-    subject: x509.Name,
-    key: PrivateKey,
-    ca_key: PrivateKey,
-    ca_cert: x509.Certificate,
-    now: datetime,
-) -> x509.Certificate:
-    public = key.public_key()
-    not_after = min(now + LEAF_VALIDITY, ca_cert.not_valid_after_utc)
-    return (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(ca_cert.subject)
-        .public_key(public)
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - BACKDATE)
-        .not_valid_after(not_after)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=True,  # nonRepudiation: a contract signature commits its signer
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_cert.public_key()),  # type: ignore[arg-type]
-            critical=False,
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-
-
-def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
-    try:
-        cert.verify_directly_issued_by(issuer)
-    except (ValueError, TypeError, InvalidSignature):
-        return False
-    return True
-
-
-def _read_key(path: Path) -> PrivateKey:
-    try:
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-    except (ValueError, OSError) as exc:
-        raise InvalidInput(f"cannot read private key {path.name}: {exc}") from exc
-    if not isinstance(key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):
-        raise InvalidInput(f"{path.name}: only RSA and EC keys are supported")
-    return key
-
-
-def _read_cert(path: Path) -> x509.Certificate:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InvalidInput(f"cannot read certificate {path.name}: {exc}") from exc
-    try:
-        return x509.load_pem_x509_certificate(data)
-    except ValueError:
-        pass
-    try:
-        return x509.load_der_x509_certificate(data)
-    except ValueError as exc:
-        raise InvalidInput(f"{path.name} is not a PEM or DER certificate") from exc
-
-
-def _spki(public: CertificatePublicKeyTypes) -> bytes:
-    return public.public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-
-
-def _pem_key(key: PrivateKey) -> bytes:
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-
-
-def _pem_cert(cert: x509.Certificate) -> bytes:
-    return cert.public_bytes(serialization.Encoding.PEM)
-
-
-def _aware(now: datetime | None) -> datetime:
-    if now is None:
-        return datetime.now(UTC)
-    if now.tzinfo is None:
-        raise InvalidInput("times must be timezone-aware")
-    return now.astimezone(UTC)
-
-
-def _write_atomic(path: Path, data: bytes, *, mode: int) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-@contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    with path.open("a") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)

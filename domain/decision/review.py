@@ -7,6 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
@@ -57,11 +58,7 @@ async def review_application(
     """Record a staff review; reject at once, approve when enough distinct people agree."""
     principal.require_role(*REVIEWER_ROLES)
     verdict = ReviewDecision(decision)
-    comment = comment.strip()
-    if not comment:
-        raise InvalidInput("a review needs a comment", field="comment")
-    if len(comment) > MAX_COMMENT:
-        raise InvalidInput(f"comment is longer than {MAX_COMMENT} characters", field="comment")
+    comment = _checked_comment(comment)
     application = await get_application_or_raise(principal=principal, application_id=application_id)
     if application.status != ApplicationStatus.MANUAL_REVIEW:
         raise InvalidState(f"the application is {application.status}, not in manual review")
@@ -70,59 +67,16 @@ async def review_application(
     now = datetime.now(UTC)
     try:
         async with in_transaction() as conn:
-            prior = (
-                await Review.filter(application_id=application.id)
-                .using_db(conn)
-                .select_related("reviewer")
-                .order_by("id")
-            )
-            if any(r.reviewer_id == principal.user_id for r in prior):  # type: ignore[attr-defined]
-                raise Duplicate("you have already reviewed this application")
-            await Review.create(
-                application_id=application.id,
-                reviewer_id=principal.user_id,
-                role=principal.role.value,
-                decision=verdict.value,
-                comment=comment,
-                at=now,
-                using_db=conn,
-            )
+            prior = await _add_review(application, principal, verdict, comment, now, conn=conn)
             reviews = [*prior, Review(role=principal.role.value, decision=verdict.value)]
             approvers = [r.role for r in reviews if r.decision == ReviewDecision.APPROVE]
-            if verdict is ReviewDecision.REJECT:
-                event: Event | None = Event.REJECT
-            elif approvals_complete(amount, approvers, four_eyes_amount()):
-                event = Event.APPROVE
-            else:
-                event = None
+            event = _event_for(verdict, approvers, amount)
             if event is None:
-                await guarded_update(application, conn=conn)
-                await audit.record(
-                    actor=f"user:{principal.email}",
-                    action="application.review",
-                    entity_type="loan_application",
-                    entity_id=application.id,
-                    data={
-                        "decision": verdict.value,
-                        "comment": comment,
-                        "awaiting": sorted(FOUR_EYES_ROLES - set(approvers)),
-                    },
-                    connection=conn,
-                )
-                await publish_update(application, conn=conn)
+                await _await_approvals(application, principal, verdict, comment, approvers, conn)
                 return application
             final = _final_record(record, prior, principal, verdict, comment, now)
             if event is Event.APPROVE:
-                product = await LoanProduct.get(id=application.product_id).using_db(conn)  # type: ignore[attr-defined]
-                snapshot = product_terms(product)
-                if snapshot.guarantee_on_approval:
-                    final["guarantee"] = await record_guarantee(
-                        application,
-                        snapshot,
-                        load_policy(record.get("policy_version") or "v1"),
-                        amount,
-                        conn=conn,
-                    )
+                await _guarantee_on_approval(application, record, final, amount, conn=conn)
             await apply_transition(
                 application,
                 event,
@@ -135,6 +89,101 @@ async def review_application(
         # the unique (application, reviewer) index caught a concurrent second review
         raise Duplicate("you have already reviewed this application") from None
     return application
+
+
+def _checked_comment(comment: str) -> str:
+    """The stripped comment, or INVALID_INPUT when it is empty or too long."""
+    comment = comment.strip()
+    if not comment:
+        raise InvalidInput("a review needs a comment", field="comment")
+    if len(comment) > MAX_COMMENT:
+        raise InvalidInput(f"comment is longer than {MAX_COMMENT} characters", field="comment")
+    return comment
+
+
+async def _add_review(
+    application: LoanApplication,
+    principal: Principal,
+    verdict: ReviewDecision,
+    comment: str,
+    now: datetime,
+    *,
+    conn: BaseDBAsyncClient,
+) -> list[Review]:
+    """Store the caller's review; the reviews before it, or DUPLICATE if the caller has one."""
+    prior = (
+        await Review.filter(application_id=application.id)
+        .using_db(conn)
+        .select_related("reviewer")
+        .order_by("id")
+    )
+    if any(r.reviewer_id == principal.user_id for r in prior):  # type: ignore[attr-defined]
+        raise Duplicate("you have already reviewed this application")
+    await Review.create(
+        application_id=application.id,
+        reviewer_id=principal.user_id,
+        role=principal.role.value,
+        decision=verdict.value,
+        comment=comment,
+        at=now,
+        using_db=conn,
+    )
+    return list(prior)
+
+
+def _event_for(verdict: ReviewDecision, approvers: list[str], amount: Decimal) -> Event | None:
+    """REJECT, APPROVE once the approvals suffice, or None while more are needed."""
+    if verdict is ReviewDecision.REJECT:
+        return Event.REJECT
+    if approvals_complete(amount, approvers, four_eyes_amount()):
+        return Event.APPROVE
+    return None
+
+
+async def _await_approvals(
+    application: LoanApplication,
+    principal: Principal,
+    verdict: ReviewDecision,
+    comment: str,
+    approvers: list[str],
+    conn: BaseDBAsyncClient,
+) -> None:
+    """An approval that is not yet enough: bump the version, audit it, announce the change."""
+    await guarded_update(application, conn=conn)
+    await audit.record(
+        actor=f"user:{principal.email}",
+        action="application.review",
+        entity_type="loan_application",
+        entity_id=application.id,
+        data={
+            "decision": verdict.value,
+            "comment": comment,
+            "awaiting": sorted(FOUR_EYES_ROLES - set(approvers)),
+        },
+        connection=conn,
+    )
+    await publish_update(application, conn=conn)
+
+
+async def _guarantee_on_approval(
+    application: LoanApplication,
+    record: dict[str, Any],
+    final: dict[str, Any],
+    amount: Decimal,
+    *,
+    conn: BaseDBAsyncClient,
+) -> None:
+    """Record the partner's guarantee into `final` when the product guarantees on approval."""
+    product = await LoanProduct.get(id=application.product_id).using_db(conn)  # type: ignore[attr-defined]
+    snapshot = product_terms(product)
+    if snapshot.guarantee_on_approval:
+        final["guarantee"] = await record_guarantee(
+            application,
+            snapshot,
+            load_policy(record.get("policy_version") or "v1"),
+            amount,
+            conn=conn,
+        )
 
 
 def _final_record(

@@ -56,8 +56,23 @@ async def assess_application(
 ) -> LoanApplication | None:
     """Decide a SUBMITTED application (safe to call twice: otherwise it does nothing)."""
     application = await LoanApplication.get_or_none(id=application_id)
-    if application is None:
+    if application is None or not await _start_assessment(application):
         return None
+    # an application left ASSESSING by a crashed worker is picked up again here; the guarded
+    # final transition lets only one of two concurrent assessments through
+    product = await LoanProduct.get(id=application.product_id)  # type: ignore[attr-defined]
+    terms = await _application_terms(application)
+    policy = load_policy(policy_version)
+    snapshot = product_terms(product)
+    now = datetime.now(UTC)
+    record = await _model_record(application, gather, terms, snapshot, policy, now)
+    if not await _apply_decision(application, record, snapshot, policy, now):
+        return None
+    return application
+
+
+async def _start_assessment(application: LoanApplication) -> bool:
+    """Move a SUBMITTED application to ASSESSING; False when it is not there to be assessed."""
     if application.status == ApplicationStatus.SUBMITTED:
         try:
             async with in_transaction() as conn:
@@ -65,22 +80,31 @@ async def assess_application(
                     application, Event.START_ASSESSMENT, by="model:assessment", conn=conn
                 )
         except (Conflict, InvalidState):
-            return None  # another worker took it, or the applicant withdrew
-    elif application.status != ApplicationStatus.ASSESSING:
-        return None
-    # an application left ASSESSING by a crashed worker is picked up again here; the guarded
-    # final transition lets only one of two concurrent assessments through
-    product = await LoanProduct.get(id=application.product_id)  # type: ignore[attr-defined]
+            return False  # another worker took it, or the applicant withdrew
+        return True
+    return application.status == ApplicationStatus.ASSESSING
+
+
+async def _application_terms(application: LoanApplication) -> ApplicationTerms:
+    """The amount, term and pledged patent numbers the applicant asked for."""
     from domain.applications.service import pledged_numbers
 
-    terms = ApplicationTerms(
+    return ApplicationTerms(
         Decimal(application.amount),
         application.term_months,
         tuple(await pledged_numbers(application_id=application.id)),
     )
-    policy = load_policy(policy_version)
-    snapshot = product_terms(product)
-    now = datetime.now(UTC)
+
+
+async def _model_record(
+    application: LoanApplication,
+    gather: Gatherer | None,
+    terms: ApplicationTerms,
+    snapshot: ProductTerms,
+    policy: Policy,
+    now: datetime,
+) -> dict[str, Any]:
+    """The model's decision record, or a referral when its inputs cannot be gathered."""
     if gather is None:
         from domain.decision.gather import gather_risk_inputs
 
@@ -88,10 +112,19 @@ async def assess_application(
     try:
         inputs = await gather(application)
     except DomainError as exc:
-        record = referral_record(terms, snapshot, policy, now, reason=exc.message)
-    else:
-        result = decide(inputs, terms, snapshot, policy)
-        record = decision_record(result, inputs, terms, snapshot, policy, now)
+        return referral_record(terms, snapshot, policy, now, reason=exc.message)
+    result = decide(inputs, terms, snapshot, policy)
+    return decision_record(result, inputs, terms, snapshot, policy, now)
+
+
+async def _apply_decision(
+    application: LoanApplication,
+    record: dict[str, Any],
+    snapshot: ProductTerms,
+    policy: Policy,
+    now: datetime,
+) -> bool:
+    """Store the decision and move the application on; False when another worker got there."""
     outcome = Outcome(record["outcome"])
     changes: dict[str, Any] = {"decision": record}
     if outcome is not Outcome.MANUAL_REVIEW:
@@ -116,8 +149,8 @@ async def assess_application(
                 },
             )
     except (Conflict, InvalidState):
-        return None
-    return application
+        return False
+    return True
 
 
 def decision_record(

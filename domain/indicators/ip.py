@@ -111,6 +111,11 @@ AGG_TEXT = {"mean": "Mean", "max": "Maximum", "sum": "Sum"}
 
 def definitions() -> tuple[IndicatorDefinition, ...]:
     """IP indicator definitions."""
+    return (*_subset_definitions(), *_feature_definitions(), *_portfolio_definitions())
+
+
+def _subset_definitions() -> list[IndicatorDefinition]:
+    """The count of every portfolio subset, then the share of those reporting one."""
     out: list[IndicatorDefinition] = []
     for key, (text, direction, _, _) in SUBSETS.items():
         out.append(
@@ -127,6 +132,12 @@ def definitions() -> tuple[IndicatorDefinition, ...]:
             out.append(_d(f"ip.{key}.share", f"share of {text}", "share",
                           f"{text.capitalize()} / all patents owned (missing without patents).",
                           direction))  # fmt: skip
+    return out
+
+
+def _feature_definitions() -> list[IndicatorDefinition]:
+    """Each aggregation of each quality feature, then the means over patents in force."""
+    out: list[IndicatorDefinition] = []
     for key, (text, unit, direction, aggs) in FEATURES.items():
         for agg in aggs:
             out.append(_d(f"ip.{key}.{agg}", f"{agg} {text}", unit,
@@ -143,7 +154,12 @@ def definitions() -> tuple[IndicatorDefinition, ...]:
                 direction,
             )
         )
-    out += [
+    return out
+
+
+def _portfolio_definitions() -> list[IndicatorDefinition]:
+    """Portfolio-wide indicators: concentration, growth, intensity and value."""
+    return [
         _d("ip.in_force.remaining_life_years.min", "shortest remaining life in force", "years",
            "Smallest remaining life among the patents in force.", DOWN),
         _d("ip.ipc_subclass.hhi", "IPC subclass concentration", "index",
@@ -169,7 +185,6 @@ def definitions() -> tuple[IndicatorDefinition, ...]:
         _d("ip.in_force.value_index", "portfolio value index", "score",
            "Sum over patents in force of the mean of the three GB/T 42748 value scores.", DOWN),
     ]  # fmt: skip
-    return tuple(out)
 
 
 def compute(ctx: Context) -> Mapping[str, F64]:

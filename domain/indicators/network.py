@@ -33,7 +33,12 @@ NEIGHBOUR_EVENTS = (
 
 def definitions() -> tuple[IndicatorDefinition, ...]:
     """Network indicator definitions."""
-    out = [
+    return (*_relation_definitions(), *_neighbour_definitions())
+
+
+def _relation_definitions() -> list[IndicatorDefinition]:
+    """Guarantees, shareholding, supply chain and shared officers of the firm itself."""
+    return [
         _d("net.guarantee.given.count", "guarantees given", "guarantees",
            "Guarantees the firm gives to other firms.", UP),
         _d("net.guarantee.given.amount", "amount guaranteed for others", "CNY",
@@ -88,6 +93,11 @@ def definitions() -> tuple[IndicatorDefinition, ...]:
         _d("net.legal_rep.other_firms", "legal representative's other firms", "firms",
            "Other firms where the legal representative is also an officer.", UP),
     ]  # fmt: skip
+
+
+def _neighbour_definitions() -> list[IndicatorDefinition]:
+    """Per kind of neighbour: how many, how many with each adverse event, the share in distress."""
+    out: list[IndicatorDefinition] = []
     for kind, text in NEIGHBOUR_KINDS.items():
         out.append(
             _d(
@@ -126,7 +136,7 @@ def definitions() -> tuple[IndicatorDefinition, ...]:
             UP,
         )
     )
-    return tuple(out)
+    return out
 
 
 def compute(ctx: Context) -> Mapping[str, F64]:

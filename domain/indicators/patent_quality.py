@@ -42,6 +42,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from db.frames import WorldFrames
@@ -98,36 +99,11 @@ def patent_quality(frames: WorldFrames, as_of: Any) -> pd.DataFrame:
     term = pat["kind"].map(TERM_YEARS).astype("float64").fillna(TERM_YEARS["invention"])
     out["term_years"] = term.to_numpy(np.float64)
 
-    lost = _lost_dates(frames)
-    status = pat["status"].astype("string").fillna("")
-    flags = {}
-    for kind_of_loss in ("lapsed", "invalidated"):
-        when = lost[kind_of_loss].reindex(numbers).to_numpy()
-        has_event = ~pd.isna(when)
-        by_event = has_event & (when <= np.datetime64(t))
-        # a dead status with no dated event: it happened before the timeline began
-        by_status = ~has_event & (status == kind_of_loss).to_numpy() & granted
-        flags[kind_of_loss] = by_event | by_status
-    dead = flags["lapsed"] | flags["invalidated"]
-    life = out["term_years"].to_numpy() - out["age_years"].to_numpy()
-    expired = granted & ~dead & (life <= 0)
-    out["remaining_life_years"] = np.where(dead | expired, 0.0, np.clip(life, 0.0, None))
-    out["is_granted"] = granted.astype(np.float64)
-    out["is_in_force"] = (granted & ~dead & ~expired).astype(np.float64)
-    out["is_lapsed"] = flags["lapsed"].astype(np.float64)
-    out["is_invalidated"] = flags["invalidated"].astype(np.float64)
-    out["is_expired"] = expired.astype(np.float64)
-    out["is_pending"] = (~granted & ~dead).astype(np.float64)
+    _status_features(frames, pat, numbers, granted, out, t)
     for k in KINDS:
         out[f"kind_{k}"] = (pat["kind"] == k).to_numpy(np.float64)
 
-    moves = _transfers_after(frames, t)
-    later = moves["number"].value_counts().reindex(numbers, fill_value=0).to_numpy(np.float64)
-    # the owner at as_of is the assignor of the first transfer after it
-    first = moves.drop_duplicates("number").set_index("number")["from"].dropna()
-    owner_then = first.reindex(numbers).to_numpy(dtype=object)
-    out["owner"] = np.where(pd.isna(owner_then), out["owner"].to_numpy(dtype=object), owner_then)
-    out["transfers"] = np.clip(pat["transfers"].to_numpy(np.float64) - later, 0.0, None)
+    _transfer_features(frames, pat, numbers, out, t)
     out["pledged"] = pat["pledged"].astype(bool).to_numpy(np.float64)
     out["litigated"] = _litigated(frames, t).reindex(numbers, fill_value=0).to_numpy(np.float64)
     out["annuity_gap_days"] = days_between(t, pat["annuity_paid_through"])
@@ -183,6 +159,50 @@ def value_scores(q: pd.DataFrame) -> tuple[F64, F64, F64]:
         np.asarray(technical, np.float64),
         np.asarray(economic, np.float64),
     )
+
+
+def _status_features(
+    frames: WorldFrames,
+    pat: pd.DataFrame,
+    numbers: pd.Series,
+    granted: npt.NDArray[np.bool_],
+    out: pd.DataFrame,
+    t: pd.Timestamp,
+) -> None:
+    """Legal status at `t` (lapsed, invalidated, expired, pending, in force) and remaining life."""
+    lost = _lost_dates(frames)
+    status = pat["status"].astype("string").fillna("")
+    flags = {}
+    for kind_of_loss in ("lapsed", "invalidated"):
+        when = lost[kind_of_loss].reindex(numbers).to_numpy()
+        has_event = ~pd.isna(when)
+        by_event = has_event & (when <= np.datetime64(t))
+        # a dead status with no dated event: it happened before the timeline began
+        by_status = ~has_event & (status == kind_of_loss).to_numpy() & granted
+        flags[kind_of_loss] = by_event | by_status
+    dead = flags["lapsed"] | flags["invalidated"]
+    life = out["term_years"].to_numpy() - out["age_years"].to_numpy()
+    expired = granted & ~dead & (life <= 0)
+    out["remaining_life_years"] = np.where(dead | expired, 0.0, np.clip(life, 0.0, None))
+    out["is_granted"] = granted.astype(np.float64)
+    out["is_in_force"] = (granted & ~dead & ~expired).astype(np.float64)
+    out["is_lapsed"] = flags["lapsed"].astype(np.float64)
+    out["is_invalidated"] = flags["invalidated"].astype(np.float64)
+    out["is_expired"] = expired.astype(np.float64)
+    out["is_pending"] = (~granted & ~dead).astype(np.float64)
+
+
+def _transfer_features(
+    frames: WorldFrames, pat: pd.DataFrame, numbers: pd.Series, out: pd.DataFrame, t: pd.Timestamp
+) -> None:
+    """The owner at `t` and the transfers recorded by then, into `out`."""
+    moves = _transfers_after(frames, t)
+    later = moves["number"].value_counts().reindex(numbers, fill_value=0).to_numpy(np.float64)
+    # the owner at as_of is the assignor of the first transfer after it
+    first = moves.drop_duplicates("number").set_index("number")["from"].dropna()
+    owner_then = first.reindex(numbers).to_numpy(dtype=object)
+    out["owner"] = np.where(pd.isna(owner_then), out["owner"].to_numpy(dtype=object), owner_then)
+    out["transfers"] = np.clip(pat["transfers"].to_numpy(np.float64) - later, 0.0, None)
 
 
 def _citation_features(frames: WorldFrames, out: pd.DataFrame, t: pd.Timestamp) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from domain.indicators.common import F64, f64, ratio
@@ -79,25 +80,40 @@ def _growth(now: F64, before: F64) -> F64:
 
 def compute(ctx: Context) -> Mapping[str, F64]:
     """All tax indicators."""
+    tax = _known_records(ctx)
+    latest = tax.reset_index().groupby("uscc")["year"].max().reindex(ctx.index)
+    years = latest.to_numpy(np.float64)
+    rows = tuple(_records_at(ctx, tax, years, lag) for lag in (0, 1, 2))
+    out = _rating_indicators(rows, years)
+    out["tax.latest_year_lag"] = ctx.t.year - years
+    out["tax.years_on_record"] = ctx.align(tax.reset_index().groupby("uscc").size(), 0.0)
+    out.update(_amount_indicators(ctx, rows, has=~np.isnan(years)))
+    return out
+
+
+def _known_records(ctx: Context) -> pd.DataFrame:
+    """The firms' tax records known at the as-of date, indexed by (uscc, year)."""
     tax = ctx.frames.tax.dropna(subset=["uscc", "year"]).copy()
     tax["uscc"] = tax["uscc"].astype(str)
     tax["year"] = tax["year"].astype("int64")
     known_from = pd.to_datetime({"year": tax["year"] + 1, "month": 6, "day": 1})
     tax = tax[(known_from <= ctx.t).to_numpy() & tax["uscc"].isin(ctx.index).to_numpy()]
-    tax = tax.drop_duplicates(["uscc", "year"], keep="last").set_index(["uscc", "year"])
-    latest = tax.reset_index().groupby("uscc")["year"].max().reindex(ctx.index)
-    years = latest.to_numpy(np.float64)
+    return tax.drop_duplicates(["uscc", "year"], keep="last").set_index(["uscc", "year"])
 
-    def at(lag: int) -> pd.DataFrame:
-        keys = pd.MultiIndex.from_arrays(
-            [ctx.index, np.nan_to_num(years - lag, nan=-1).astype("int64")]
-        )
-        return tax.reindex(keys)
 
-    y0, y1, y2 = at(0), at(1), at(2)
-    score = [f64(y["rating"].map(RATING_SCORE)) for y in (y0, y1, y2)]
+def _records_at(ctx: Context, tax: pd.DataFrame, years: F64, lag: int) -> pd.DataFrame:
+    """Each firm's record `lag` years before its latest known one (a row of NaN if none)."""
+    keys = pd.MultiIndex.from_arrays(
+        [ctx.index, np.nan_to_num(years - lag, nan=-1).astype("int64")]
+    )
+    return tax.reindex(keys)
+
+
+def _rating_indicators(rows: tuple[pd.DataFrame, ...], years: F64) -> dict[str, F64]:
+    """The tax credit rating of the latest known years, as flags and scores."""
+    score = [f64(y["rating"].map(RATING_SCORE)) for y in rows]
     out: dict[str, F64] = {}
-    rating = y0["rating"].to_numpy(dtype=object)
+    rating = rows[0]["rating"].to_numpy(dtype=object)
     has = ~np.isnan(years)
     for r in RATING_SCORE:
         out[f"tax.rating.{r}"] = np.where(has, (rating == r).astype(np.float64), np.nan)
@@ -109,11 +125,17 @@ def compute(ctx: Context) -> Mapping[str, F64]:
     )
     out["tax.rating.worst_3y"] = pd.DataFrame(np.column_stack(score)).min(axis=1).to_numpy()
     out["tax.rating.known"] = has.astype(np.float64)
-    out["tax.latest_year_lag"] = ctx.t.year - years
-    out["tax.years_on_record"] = ctx.align(tax.reset_index().groupby("uscc").size(), 0.0)
-    rev = [y["revenue"].to_numpy(np.float64) for y in (y0, y1, y2)]
-    paid = [y["tax_paid"].to_numpy(np.float64) for y in (y0, y1)]
-    arrears = [y["arrears"].to_numpy(np.float64) for y in (y0, y1, y2)]
+    return out
+
+
+def _amount_indicators(
+    ctx: Context, rows: tuple[pd.DataFrame, ...], *, has: npt.NDArray[np.bool_]
+) -> dict[str, F64]:
+    """Revenue, tax paid and arrears of the latest known years, and their ratios."""
+    rev = [y["revenue"].to_numpy(np.float64) for y in rows]
+    paid = [y["tax_paid"].to_numpy(np.float64) for y in rows[:2]]
+    arrears = [y["arrears"].to_numpy(np.float64) for y in rows]
+    out: dict[str, F64] = {}
     out["tax.revenue"] = rev[0]
     out["tax.log_revenue"] = np.log1p(np.clip(rev[0], 0, None))
     out["tax.revenue.growth_1y"] = _growth(rev[0], rev[1])

@@ -11,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from config import settings
@@ -155,6 +156,40 @@ async def accept_offer(*, principal: Principal, application_id: int) -> Contract
 async def sign_contract(*, principal: Principal, contract_id: int) -> Contract:
     """The borrower signs a generated contract; then staff countersign for the bank."""
     contract, application = await _contract_and_application(principal, contract_id)
+    expected, new_status, stage = _signing_step(principal, contract, application)
+    data_dir = settings().data_dir
+    pdf = await asyncio.to_thread(load_contract, data_dir, _file_id(contract))
+    signed, signer, role = await _signed_by(principal, application, pdf)
+    now = datetime.now(UTC)
+    digest = sha256_hex(signed)
+    file_id = await _store(application.id, stage, signed)
+    signature = {"signer": signer, "role": role, "by": f"user:{principal.email}",
+                 "signed_at": now.isoformat()}  # fmt: skip
+    try:
+        async with in_transaction() as conn:
+            await _save_signature(
+                contract,
+                principal,
+                expected=expected,
+                new_status=new_status,
+                file_id=file_id,
+                digest=digest,
+                signature=signature,
+                conn=conn,
+            )
+            if new_status == ContractStatus.SIGNED:
+                await apply_transition(application, Event.SIGN_CONTRACT, by=principal, conn=conn)
+    except BaseException:
+        _discard(file_id)
+        raise
+    await contract.refresh_from_db()
+    return contract
+
+
+def _signing_step(
+    principal: Principal, contract: Contract, application: LoanApplication
+) -> tuple[str, str, str]:
+    """The contract status the caller may sign from, the status after it, and the file stage."""
     if application.status != ApplicationStatus.OFFER_ACCEPTED:
         raise InvalidState(f"the application is {application.status}: there is no offer to sign")
     if principal.role == Role.APPLICANT:
@@ -165,8 +200,13 @@ async def sign_contract(*, principal: Principal, contract_id: int) -> Contract:
         raise Forbidden("only the borrower and bank staff sign contracts")
     if contract.status != expected:
         raise InvalidState(f"the contract is {contract.status}; it cannot be signed now")
-    data_dir = settings().data_dir
-    pdf = await asyncio.to_thread(load_contract, data_dir, _file_id(contract))
+    return expected, new_status, stage
+
+
+async def _signed_by(
+    principal: Principal, application: LoanApplication, pdf: bytes
+) -> tuple[bytes, str, str]:
+    """The PDF with the caller's party's signature added, the signer's name and its role."""
     ca = platform_ca()
     if principal.role == Role.APPLICANT:
         key_pem, cert_pem = await _enterprise_credential(principal, ca)
@@ -175,45 +215,44 @@ async def sign_contract(*, principal: Principal, contract_id: int) -> Contract:
                 pdf, enterprise_key_pem=key_pem, enterprise_cert_pem=cert_pem, ca=ca
             )
         )
-        signer = (await Enterprise.get(id=application.enterprise_id)).name  # type: ignore[attr-defined]
-        role = "BORROWER"
-    else:
-        signed = await asyncio.to_thread(lambda: sign_as_bank(pdf, ca=ca))
-        signer, role = ca.bank.subject_name, "LENDER"
-    now = datetime.now(UTC)
-    digest = sha256_hex(signed)
-    file_id = await _store(application.id, stage, signed)
-    signature = {"signer": signer, "role": role, "by": f"user:{principal.email}",
-                 "signed_at": now.isoformat()}  # fmt: skip
-    try:
-        async with in_transaction() as conn:
-            count = (
-                await Contract.filter(id=contract.id, status=expected, sha256=contract.sha256)
-                .using_db(conn)
-                .update(
-                    status=new_status,
-                    path=_relative(file_id),
-                    sha256=digest,
-                    signatures=[*contract.signatures, signature],
-                )
-            )
-            if count != 1:
-                raise Conflict("the contract was signed by someone else meanwhile")
-            await audit.record(
-                actor=f"user:{principal.email}",
-                action="contract.sign",
-                entity_type="contract",
-                entity_id=contract.id,
-                data={"role": role, "sha256": digest, "previous_sha256": contract.sha256},
-                connection=conn,
-            )
-            if new_status == ContractStatus.SIGNED:
-                await apply_transition(application, Event.SIGN_CONTRACT, by=principal, conn=conn)
-    except BaseException:
-        _discard(file_id)
-        raise
-    await contract.refresh_from_db()
-    return contract
+        enterprise = await Enterprise.get(id=application.enterprise_id)  # type: ignore[attr-defined]
+        return signed, enterprise.name, "BORROWER"
+    signed = await asyncio.to_thread(lambda: sign_as_bank(pdf, ca=ca))
+    return signed, ca.bank.subject_name, "LENDER"
+
+
+async def _save_signature(
+    contract: Contract,
+    principal: Principal,
+    *,
+    expected: str,
+    new_status: str,
+    file_id: str,
+    digest: str,
+    signature: dict[str, str],
+    conn: BaseDBAsyncClient,
+) -> None:
+    """Move the contract to its signed version if no one else did meanwhile, with an audit entry."""
+    count = (
+        await Contract.filter(id=contract.id, status=expected, sha256=contract.sha256)
+        .using_db(conn)
+        .update(
+            status=new_status,
+            path=_relative(file_id),
+            sha256=digest,
+            signatures=[*contract.signatures, signature],
+        )
+    )
+    if count != 1:
+        raise Conflict("the contract was signed by someone else meanwhile")
+    await audit.record(
+        actor=f"user:{principal.email}",
+        action="contract.sign",
+        entity_type="contract",
+        entity_id=contract.id,
+        data={"role": signature["role"], "sha256": digest, "previous_sha256": contract.sha256},
+        connection=conn,
+    )
 
 
 async def verify_contract(*, principal: Principal, contract_id: int) -> VerificationResult:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -25,8 +25,8 @@ from db.models import (
 from domain import audit
 from domain.accounts.principal import Principal
 from domain.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
-from domain.lending.contract import ContractStatus, offer_of, verify_contract
-from domain.lending.schedule import ZERO, build_schedule
+from domain.lending.contract import ContractStatus, Offer, offer_of, verify_contract
+from domain.lending.schedule import ZERO, ScheduledInstallment, build_schedule
 from domain.workflow import Event, apply_transition, target_of
 
 PAYMENT_ROLES = frozenset({Role.LOAN_OFFICER, Role.RISK_MANAGER, Role.ADMIN, Role.SERVICE})
@@ -42,16 +42,7 @@ class LoanStatus:
 async def disburse(*, principal: Principal, contract_id: int) -> Loan:
     """Pay out a signed contract once: the loan and its schedule (staff; race-safe)."""
     principal.require_staff()
-    contract = await Contract.get_or_none(id=contract_id)
-    if contract is None:
-        raise NotFound("no such contract", field="contractId")
-    application = await LoanApplication.get(id=contract.application_id)  # type: ignore[attr-defined]
-    target_of(application.status, Event.DISBURSE)
-    if contract.status != ContractStatus.SIGNED:
-        raise InvalidState(f"the contract is {contract.status}, not signed by both parties")
-    check = await verify_contract(principal=principal, contract_id=contract.id)
-    if not check.accepted:
-        raise InvalidState(f"the contract does not verify: {check.detail}")
+    contract, application = await _disbursable(principal, contract_id)
     offer = offer_of(application)
     product = await LoanProduct.get(id=application.product_id)  # type: ignore[attr-defined]
     now = datetime.now(UTC)
@@ -65,41 +56,11 @@ async def disburse(*, principal: Principal, contract_id: int) -> Loan:
     try:
         async with in_transaction() as conn:
             await apply_transition(application, Event.DISBURSE, by=principal, conn=conn)
-            loan = await Loan.create(
-                enterprise_id=application.enterprise_id,  # type: ignore[attr-defined]
-                application_id=application.id,
-                contract_id=contract.id,
-                principal=offer.amount,
-                outstanding=offer.amount,
-                annual_rate=offer.annual_rate,
-                repayment_method=product.repayment_method,
-                status=LoanStatus.ACTIVE,
-                disbursed_at=now,
-                disbursed_by=f"user:{principal.email}",
-                using_db=conn,
+            loan = await _open_loan(
+                application, contract, offer, product, principal, now=now, conn=conn
             )
-            await Installment.bulk_create(
-                [
-                    Installment(
-                        loan_id=loan.id,
-                        number=row.number,
-                        due_on=row.due_on,
-                        principal=row.principal,
-                        interest=row.interest,
-                        paid_principal=ZERO,
-                        paid_interest=ZERO,
-                    )
-                    for row in schedule
-                ],
-                using_db=conn,
-            )
-            patent_ids = (
-                await ApplicationPatent.filter(application_id=application.id)
-                .using_db(conn)
-                .values_list("patent_id", flat=True)
-            )
-            if patent_ids:
-                await Patent.filter(id__in=list(patent_ids)).using_db(conn).update(pledged=True)
+            await _add_installments(loan, schedule, conn=conn)
+            await _set_pledged(application.id, pledged=True, conn=conn)
             await audit.record(
                 actor=f"user:{principal.email}",
                 action="loan.disburse",
@@ -118,6 +79,68 @@ async def disburse(*, principal: Principal, contract_id: int) -> Loan:
         # the loan's unique application/contract keys stop a second loan even if the guard didn't
         raise Conflict("this contract has already been disbursed") from None
     return loan
+
+
+async def _disbursable(principal: Principal, contract_id: int) -> tuple[Contract, LoanApplication]:
+    """The contract and its application, if both parties signed and the contract verifies."""
+    contract = await Contract.get_or_none(id=contract_id)
+    if contract is None:
+        raise NotFound("no such contract", field="contractId")
+    application = await LoanApplication.get(id=contract.application_id)  # type: ignore[attr-defined]
+    target_of(application.status, Event.DISBURSE)
+    if contract.status != ContractStatus.SIGNED:
+        raise InvalidState(f"the contract is {contract.status}, not signed by both parties")
+    check = await verify_contract(principal=principal, contract_id=contract.id)
+    if not check.accepted:
+        raise InvalidState(f"the contract does not verify: {check.detail}")
+    return contract, application
+
+
+async def _open_loan(
+    application: LoanApplication,
+    contract: Contract,
+    offer: Offer,
+    product: LoanProduct,
+    principal: Principal,
+    *,
+    now: datetime,
+    conn: BaseDBAsyncClient,
+) -> Loan:
+    """The new active loan for the offer, owing its whole principal."""
+    return await Loan.create(
+        enterprise_id=application.enterprise_id,  # type: ignore[attr-defined]
+        application_id=application.id,
+        contract_id=contract.id,
+        principal=offer.amount,
+        outstanding=offer.amount,
+        annual_rate=offer.annual_rate,
+        repayment_method=product.repayment_method,
+        status=LoanStatus.ACTIVE,
+        disbursed_at=now,
+        disbursed_by=f"user:{principal.email}",
+        using_db=conn,
+    )
+
+
+async def _add_installments(
+    loan: Loan, schedule: Sequence[ScheduledInstallment], *, conn: BaseDBAsyncClient
+) -> None:
+    """The loan's repayment schedule, nothing paid yet, in one insert."""
+    await Installment.bulk_create(
+        [
+            Installment(
+                loan_id=loan.id,
+                number=row.number,
+                due_on=row.due_on,
+                principal=row.principal,
+                interest=row.interest,
+                paid_principal=ZERO,
+                paid_interest=ZERO,
+            )
+            for row in schedule
+        ],
+        using_db=conn,
+    )
 
 
 @dataclass(frozen=True)
@@ -162,20 +185,11 @@ async def record_repayment(
     """Record money received and apply it to the oldest installments (staff or a data feed)."""
     if principal.role not in PAYMENT_ROLES:
         raise Forbidden("only bank staff or a payment feed record repayments")
-    try:
-        money = Decimal(str(amount))
-    except InvalidOperation:
-        raise InvalidInput("amount is not a number", field="amount") from None
-    if not money.is_finite() or money <= 0 or money != money.quantize(Decimal("0.01")):
-        raise InvalidInput("amount must be positive with at most two decimals", field="amount")
+    money = _payment_amount(amount)
     if received_at.tzinfo is None:
         raise InvalidInput("received_at must carry a time zone", field="receivedAt")
     async with in_transaction() as conn:
-        loan = await Loan.filter(id=loan_id).using_db(conn).select_for_update().first()
-        if loan is None:
-            raise NotFound("no such loan", field="loanId")
-        if loan.status != LoanStatus.ACTIVE:
-            raise InvalidState(f"the loan is {loan.status}")
+        loan = await _active_loan_for_update(loan_id, conn=conn)
         unpaid = [
             i
             for i in await Installment.filter(loan_id=loan.id).using_db(conn).order_by("number")
@@ -184,23 +198,8 @@ async def record_repayment(
         allocations, left = allocate(unpaid, money)
         if left > 0:
             raise InvalidInput(f"amount exceeds what is owed on the loan by {left}", field="amount")
-        by_number = {i.number: i for i in unpaid}
-        for part in allocations:
-            inst = by_number[part.number]
-            inst.paid_interest += part.interest
-            inst.paid_principal += part.principal
-            if inst.paid_interest == inst.interest and inst.paid_principal == inst.principal:
-                inst.paid_at = received_at
-            await inst.save(
-                using_db=conn, update_fields=["paid_interest", "paid_principal", "paid_at"]
-            )
-        loan.outstanding -= sum((a.principal for a in allocations), ZERO)
-        fields = ["outstanding"]
-        if all(i.paid_at is not None for i in unpaid):
-            loan.status = LoanStatus.CLOSED
-            fields.append("status")
-            await _release_pledges(loan, conn)
-        await loan.save(using_db=conn, update_fields=fields)
+        await _pay_installments(unpaid, allocations, received_at, conn=conn)
+        await _update_balance(loan, unpaid, allocations, conn=conn)
         repayment = await Repayment.create(
             loan_id=loan.id,
             amount=money,
@@ -228,15 +227,76 @@ async def record_repayment(
     return RepaymentResult(repayment, tuple(allocations), loan)
 
 
+def _payment_amount(amount: Decimal | str) -> Decimal:
+    """The amount as money: positive, finite, at most two decimals; else INVALID_INPUT."""
+    try:
+        money = Decimal(str(amount))
+    except InvalidOperation:
+        raise InvalidInput("amount is not a number", field="amount") from None
+    if not money.is_finite() or money <= 0 or money != money.quantize(Decimal("0.01")):
+        raise InvalidInput("amount must be positive with at most two decimals", field="amount")
+    return money
+
+
+async def _active_loan_for_update(loan_id: int, *, conn: BaseDBAsyncClient) -> Loan:
+    """The loan, locked for this transaction; NOT_FOUND or INVALID_STATE unless it is active."""
+    loan = await Loan.filter(id=loan_id).using_db(conn).select_for_update().first()
+    if loan is None:
+        raise NotFound("no such loan", field="loanId")
+    if loan.status != LoanStatus.ACTIVE:
+        raise InvalidState(f"the loan is {loan.status}")
+    return loan
+
+
+async def _pay_installments(
+    unpaid: list[Installment],
+    allocations: list[Allocation],
+    received_at: datetime,
+    *,
+    conn: BaseDBAsyncClient,
+) -> None:
+    """Add each allocation to its installment, marking the ones now fully paid."""
+    by_number = {i.number: i for i in unpaid}
+    for part in allocations:
+        inst = by_number[part.number]
+        inst.paid_interest += part.interest
+        inst.paid_principal += part.principal
+        if inst.paid_interest == inst.interest and inst.paid_principal == inst.principal:
+            inst.paid_at = received_at
+        await inst.save(using_db=conn, update_fields=["paid_interest", "paid_principal", "paid_at"])
+
+
+async def _update_balance(
+    loan: Loan,
+    unpaid: list[Installment],
+    allocations: list[Allocation],
+    *,
+    conn: BaseDBAsyncClient,
+) -> None:
+    """Lower the outstanding principal; close the loan and free its pledges once all is paid."""
+    loan.outstanding -= sum((a.principal for a in allocations), ZERO)
+    fields = ["outstanding"]
+    if all(i.paid_at is not None for i in unpaid):
+        loan.status = LoanStatus.CLOSED
+        fields.append("status")
+        await _release_pledges(loan, conn)
+    await loan.save(using_db=conn, update_fields=fields)
+
+
 async def _release_pledges(loan: Loan, conn: BaseDBAsyncClient) -> None:
     """A repaid loan frees the patents pledged for it."""
+    await _set_pledged(loan.application_id, pledged=False, conn=conn)  # type: ignore[attr-defined]
+
+
+async def _set_pledged(application_id: int, *, pledged: bool, conn: BaseDBAsyncClient) -> None:
+    """Mark the patents an application pledged as pledged or free."""
     patent_ids = (
-        await ApplicationPatent.filter(application_id=loan.application_id)  # type: ignore[attr-defined]
+        await ApplicationPatent.filter(application_id=application_id)
         .using_db(conn)
         .values_list("patent_id", flat=True)
     )
     if patent_ids:
-        await Patent.filter(id__in=list(patent_ids)).using_db(conn).update(pledged=False)
+        await Patent.filter(id__in=list(patent_ids)).using_db(conn).update(pledged=pledged)
 
 
 async def get_loan_or_raise(*, principal: Principal, loan_id: int) -> Loan:

@@ -8,7 +8,8 @@ replay runs is either in the replay or in the live queue, never in neither.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Mapping
+from typing import Any
 
 from db.models import LoanApplication, RiskWarning, WarningLevel
 from domain.accounts.principal import Principal
@@ -43,47 +44,83 @@ async def subscribe_warnings(
         recent: deque[int] = deque(maxlen=RECENT)
         seen: set[int] = set()
         if after_id is not None:
-            query = visible_warnings(principal).filter(level__in=levels_at_least(min_level))
-            if enterprise_id is not None:
-                query = query.filter(enterprise_id=enterprise_id)
-            cursor = after_id
-            while True:
-                rows = await query.filter(id__gt=cursor).order_by("id").limit(REPLAY_PAGE)
-                for warning in rows:
-                    seen.add(warning.id)
-                    yield warning
-                if len(rows) < REPLAY_PAGE:
-                    break
-                cursor = rows[-1].id
+            async for warning in _replay(principal, after_id, min_level, enterprise_id):
+                seen.add(warning.id)
+                yield warning
         while True:
             notice = await sub.get()
-            payload = notice.payload
-            try:
-                wid = int(payload["warning_id"])
-            except (KeyError, TypeError, ValueError):
-                continue
-            if wid in seen or wid in recent or (after_id is not None and wid <= after_id):
-                continue
-            # cheap filters on the notice before reading the row
-            if enterprise_id is not None and payload.get("enterprise_id") not in (
-                None,
-                enterprise_id,
+            wid = _warning_id(notice.payload)
+            if (
+                wid is None
+                or wid in seen
+                or wid in recent
+                or (after_id is not None and wid <= after_id)
             ):
                 continue
-            level = payload.get("level")
-            if level is not None and not at_least(str(level), min_level):
+            if not _notice_matches(notice.payload, min_level, enterprise_id):
                 continue
-            live = await RiskWarning.get_or_none(id=wid)
-            if live is None or not can_see(principal, live):
-                continue
-            if enterprise_id is not None and live.enterprise_id != enterprise_id:
-                continue
-            if not at_least(live.level, min_level):
+            live = await _visible_warning(principal, wid, min_level, enterprise_id)
+            if live is None:
                 continue
             recent.append(wid)
             yield live
     finally:
         await sub.close()
+
+
+async def _replay(
+    principal: Principal,
+    after_id: int,
+    min_level: WarningLevel | str | None,
+    enterprise_id: int | None,
+) -> AsyncGenerator[RiskWarning, None]:
+    """Every visible warning after `after_id` in id order, read a page at a time."""
+    query = visible_warnings(principal).filter(level__in=levels_at_least(min_level))
+    if enterprise_id is not None:
+        query = query.filter(enterprise_id=enterprise_id)
+    cursor = after_id
+    while True:
+        rows = await query.filter(id__gt=cursor).order_by("id").limit(REPLAY_PAGE)
+        for warning in rows:
+            yield warning
+        if len(rows) < REPLAY_PAGE:
+            break
+        cursor = rows[-1].id
+
+
+def _warning_id(payload: Mapping[str, Any]) -> int | None:
+    """The warning id a notice announces, or None when it carries none."""
+    try:
+        return int(payload["warning_id"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _notice_matches(
+    payload: Mapping[str, Any], min_level: WarningLevel | str | None, enterprise_id: int | None
+) -> bool:
+    """Whether the notice's own enterprise and level pass the filters (cheap: no row read)."""
+    if enterprise_id is not None and payload.get("enterprise_id") not in (None, enterprise_id):
+        return False
+    level = payload.get("level")
+    return level is None or at_least(str(level), min_level)
+
+
+async def _visible_warning(
+    principal: Principal,
+    wid: int,
+    min_level: WarningLevel | str | None,
+    enterprise_id: int | None,
+) -> RiskWarning | None:
+    """The stored warning if the caller may see it and it passes the filters, else None."""
+    live = await RiskWarning.get_or_none(id=wid)
+    if live is None or not can_see(principal, live):
+        return None
+    if enterprise_id is not None and live.enterprise_id != enterprise_id:
+        return None
+    if not at_least(live.level, min_level):
+        return None
+    return live
 
 
 async def subscribe_application_updates(

@@ -47,10 +47,7 @@ async def raise_warning(
 ) -> Raised:
     """Create the warning, or fold the draft into the open one; inside the caller's transaction."""
     key = open_key(enterprise_id, draft.kind, draft.source)
-    query = RiskWarning.filter(open_key=key).using_db(conn)
-    if conn.capabilities.dialect == "postgres":
-        query = query.select_for_update()
-    current = await query.first()
+    current = await _open_warning(key, conn)
     if current is not None:
         if LEVEL_RANK[WarningLevel(draft.level)] > LEVEL_RANK[WarningLevel(current.level)]:
             await _supersede(current, draft, conn=conn, actor=actor)
@@ -71,6 +68,47 @@ async def raise_warning(
         open_key=key,
         using_db=conn,
     )
+    await _enqueue_notices(
+        warning,
+        draft,
+        enterprise_id=enterprise_id,
+        contagion_source_id=contagion_source_id,
+        conn=conn,
+    )
+    await audit.record(
+        actor=actor,
+        action="warning.raise",
+        entity_type="risk_warning",
+        entity_id=warning.id,
+        data={
+            "enterprise_id": enterprise_id,
+            "level": str(draft.level),
+            "kind": draft.kind,
+            "rule": draft.rule,
+            "source": draft.source,
+        },
+        connection=conn,
+    )
+    return Raised(warning, True)
+
+
+async def _open_warning(key: str, conn: BaseDBAsyncClient) -> RiskWarning | None:
+    """The open warning holding `key`, locked on PostgreSQL until the transaction ends."""
+    query = RiskWarning.filter(open_key=key).using_db(conn)
+    if conn.capabilities.dialect == "postgres":
+        query = query.select_for_update()
+    return await query.first()
+
+
+async def _enqueue_notices(
+    warning: RiskWarning,
+    draft: WarningDraft,
+    *,
+    enterprise_id: int,
+    contagion_source_id: int | None,
+    conn: BaseDBAsyncClient,
+) -> None:
+    """Outbox rows for the new warning: its notice, and a contagion run for a severe source."""
     await OutboxMessage.create(
         topic=Topic.WARNING,
         key=str(warning.id),
@@ -90,21 +128,6 @@ async def raise_warning(
                 payload={"warning_id": warning.id},
                 using_db=conn,
             )
-    await audit.record(
-        actor=actor,
-        action="warning.raise",
-        entity_type="risk_warning",
-        entity_id=warning.id,
-        data={
-            "enterprise_id": enterprise_id,
-            "level": str(draft.level),
-            "kind": draft.kind,
-            "rule": draft.rule,
-            "source": draft.source,
-        },
-        connection=conn,
-    )
-    return Raised(warning, True)
 
 
 async def _already_seen(enterprise_id: int, draft: WarningDraft, conn: BaseDBAsyncClient) -> bool:

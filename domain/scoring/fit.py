@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -164,63 +165,109 @@ def fit_from_world(
     not yet defaulted, label = default in [S+h, E). S defaults to E - 2h, E = the outcomes'
     as_of. Without default dates: a stratified hold-out on indicators as of E - h.
     """
-    from domain.indicators.compute import compute_indicators
-
     out = frames.outcomes
     if out.empty:
         raise InvalidInput("the world has no outcomes to learn from", field="outcomes")
-    end = pd.Timestamp(out["as_of"].max()).date()
-    defaulted = out["defaulted"].astype(bool).to_numpy()
-    dates = pd.to_datetime(out["default_date"])
-    has_dates = bool(defaulted.any()) and bool(dates[defaulted].notna().all())
-    usccs = out["uscc"].astype(str).to_numpy()
+    outcomes = _Outcomes(
+        end=pd.Timestamp(out["as_of"].max()).date(),
+        defaulted=out["defaulted"].astype(bool).to_numpy(),
+        dates=pd.to_datetime(out["default_date"]),
+        usccs=out["uscc"].astype(str).to_numpy(),
+    )
     descs = dict(descriptions) if descriptions is not None else _registry_descriptions()
-    if has_dates:
-        s = as_of_train or _add_months(end, -2 * horizon_months)
-        mid = _add_months(s, horizon_months)
-        if not s < mid < end:
-            raise InvalidInput(
-                f"the training date {s} leaves no test period before the outcomes' date {end}",
-                field="as_of_train",
-            )
-        s_ts, mid_ts, end_ts = pd.Timestamp(s), pd.Timestamp(mid), pd.Timestamp(end)
-        alive_at_s = ~(defaulted & (dates < s_ts)).to_numpy()
-        y_tr_all = (defaulted & (dates >= s_ts) & (dates < mid_ts)).to_numpy()
-        alive_at_mid = ~(defaulted & (dates < mid_ts)).to_numpy()
-        y_te_all = (defaulted & (dates >= mid_ts) & (dates < end_ts)).to_numpy()
-        tr_ids, te_ids = usccs[alive_at_s], usccs[alive_at_mid]
-        y_tr = y_tr_all[alive_at_s].astype(np.int64)
-        y_te = y_te_all[alive_at_mid].astype(np.int64)
-        _check_classes(y_tr, f"the training window [{s}, {mid})")
-        _check_classes(y_te, f"the test window [{mid}, {end})")
-        x_tr = compute_indicators(frames, s_ts.to_pydatetime(), usccs=list(tr_ids))
-        x_te = compute_indicators(frames, mid_ts.to_pydatetime(), usccs=list(te_ids))
-        x_tr, x_te = x_tr.reindex(tr_ids), x_te.reindex(te_ids)
-        split: dict[str, Any] = {
-            "split": "time", "train_as_of": s.isoformat(), "test_as_of": mid.isoformat(),
-            "end": end.isoformat(), "horizon_months": horizon_months,
-        }  # fmt: skip
+    if outcomes.has_dates:
+        data = _time_split(frames, outcomes, as_of_train, horizon_months)
     else:
-        t = _add_months(end, -horizon_months)
-        y = defaulted.astype(np.int64)
-        _check_classes(y, "the outcomes")
-        x_all = compute_indicators(
-            frames, pd.Timestamp(t).to_pydatetime(), usccs=list(usccs)
-        ).reindex(usccs)
-        tr, te = train_test_split(
-            np.arange(len(usccs)), test_size=test_share, random_state=seed, stratify=y
-        )
-        x_tr, x_te, y_tr, y_te = x_all.iloc[tr], x_all.iloc[te], y[tr], y[te]
-        _check_classes(y_te, "the test part")
-        split = {"split": "stratified", "note": "outcomes carry no default dates",
-                 "features_as_of": t.isoformat(), "test_share": test_share}  # fmt: skip
+        data = _stratified_split(frames, outcomes, horizon_months, test_share, seed)
     meta = {"source": "world", "label": "default within horizon", "horizon_months": horizon_months}
-    card, report = fit_scorecard(x_tr, y_tr, options=options, descriptions=descs, meta=meta)
-    metrics = _metrics(card, x_tr, y_tr, x_te, y_te)
-    metrics.update(split)
-    metrics["data_hash"] = frame_hash(pd.concat([x_tr, x_te]).reset_index())
+    card, report = fit_scorecard(
+        data.x_tr, data.y_tr, options=options, descriptions=descs, meta=meta
+    )
+    metrics = _metrics(card, data.x_tr, data.y_tr, data.x_te, data.y_te)
+    metrics.update(data.split)
+    metrics["data_hash"] = frame_hash(pd.concat([data.x_tr, data.x_te]).reset_index())
     metrics.update(report.to_dict())
     return card, metrics
+
+
+@dataclass(frozen=True)
+class _Outcomes:
+    """A world's outcomes as arrays: who defaulted, when, and the outcomes' date."""
+
+    end: date
+    defaulted: npt.NDArray[np.bool_]
+    dates: pd.Series
+    usccs: npt.NDArray[np.object_]
+
+    @property
+    def has_dates(self) -> bool:
+        """Whether there are defaults and every one of them is dated."""
+        return bool(self.defaulted.any()) and bool(self.dates[self.defaulted].notna().all())
+
+
+class _Split(NamedTuple):
+    """Features and labels for training and testing, and how they were split."""
+
+    x_tr: pd.DataFrame
+    y_tr: npt.NDArray[np.int64]
+    x_te: pd.DataFrame
+    y_te: npt.NDArray[np.int64]
+    split: dict[str, Any]
+
+
+def _time_split(
+    frames: Any, outcomes: _Outcomes, as_of_train: date | None, horizon_months: int
+) -> _Split:
+    """Train on defaults in [S, S+h) with features as of S, test on [S+h, E) as of S+h."""
+    from domain.indicators.compute import compute_indicators
+
+    end, defaulted, dates, usccs = outcomes.end, outcomes.defaulted, outcomes.dates, outcomes.usccs
+    s = as_of_train or _add_months(end, -2 * horizon_months)
+    mid = _add_months(s, horizon_months)
+    if not s < mid < end:
+        raise InvalidInput(
+            f"the training date {s} leaves no test period before the outcomes' date {end}",
+            field="as_of_train",
+        )
+    s_ts, mid_ts, end_ts = pd.Timestamp(s), pd.Timestamp(mid), pd.Timestamp(end)
+    alive_at_s = ~((dates < s_ts) & defaulted).to_numpy()
+    y_tr_all = ((dates >= s_ts) & (dates < mid_ts) & defaulted).to_numpy()
+    alive_at_mid = ~((dates < mid_ts) & defaulted).to_numpy()
+    y_te_all = ((dates >= mid_ts) & (dates < end_ts) & defaulted).to_numpy()
+    tr_ids, te_ids = usccs[alive_at_s], usccs[alive_at_mid]
+    y_tr = y_tr_all[alive_at_s].astype(np.int64)
+    y_te = y_te_all[alive_at_mid].astype(np.int64)
+    _check_classes(y_tr, f"the training window [{s}, {mid})")
+    _check_classes(y_te, f"the test window [{mid}, {end})")
+    x_tr = compute_indicators(frames, s_ts.to_pydatetime(), usccs=list(tr_ids))
+    x_te = compute_indicators(frames, mid_ts.to_pydatetime(), usccs=list(te_ids))
+    split: dict[str, Any] = {
+        "split": "time", "train_as_of": s.isoformat(), "test_as_of": mid.isoformat(),
+        "end": end.isoformat(), "horizon_months": horizon_months,
+    }  # fmt: skip
+    return _Split(x_tr.reindex(tr_ids), y_tr, x_te.reindex(te_ids), y_te, split)
+
+
+def _stratified_split(
+    frames: Any, outcomes: _Outcomes, horizon_months: int, test_share: float, seed: int
+) -> _Split:
+    """Without default dates: a stratified hold-out on features as of E - h."""
+    from domain.indicators.compute import compute_indicators
+
+    usccs = outcomes.usccs
+    t = _add_months(outcomes.end, -horizon_months)
+    y = outcomes.defaulted.astype(np.int64)
+    _check_classes(y, "the outcomes")
+    x_all = compute_indicators(frames, pd.Timestamp(t).to_pydatetime(), usccs=list(usccs)).reindex(
+        usccs
+    )
+    tr, te = train_test_split(
+        np.arange(len(usccs)), test_size=test_share, random_state=seed, stratify=y
+    )
+    _check_classes(y[te], "the test part")
+    split = {"split": "stratified", "note": "outcomes carry no default dates",
+             "features_as_of": t.isoformat(), "test_share": test_share}  # fmt: skip
+    return _Split(x_all.iloc[tr], y[tr], x_all.iloc[te], y[te], split)
 
 
 def _registry_descriptions() -> dict[str, str]:

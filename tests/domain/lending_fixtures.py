@@ -62,6 +62,17 @@ async def _user(email: str, role: Role, enterprise: Enterprise | None = None) ->
     )
 
 
+async def _patent(number: str, owner: Enterprise, title: str, **fields: object) -> None:
+    """An invention patent filed in 2017 and granted in 2019 unless `fields` say otherwise."""
+    values: dict[str, object] = {
+        "filed_on": date(2017, 1, 1),
+        "granted_on": date(2019, 1, 1),
+        "status": "granted",
+        **fields,
+    }
+    await Patent.create(number=number, owner_id=owner.id, title=title, kind="invention", **values)
+
+
 async def make_lending_world() -> LendingWorld:
     """Seed products and a tiny world into the current database."""
     await seed_products()
@@ -81,42 +92,14 @@ async def make_lending_world() -> LendingWorld:
         registered=True,
     )
     for number in OWN_PATENTS:
-        await Patent.create(
-            number=number,
-            owner_id=own.id,
-            title="光子芯片",
-            kind="invention",
-            filed_on=date(2018, 1, 1),
-            granted_on=date(2020, 1, 1),
-            status="granted",
+        await _patent(
+            number, own, "光子芯片", filed_on=date(2018, 1, 1), granted_on=date(2020, 1, 1)
         )
-    await Patent.create(
-        number=PENDING_PATENT,
-        owner_id=own.id,
-        title="待审",
-        kind="invention",
-        filed_on=date(2023, 1, 1),
-        status="pending",
+    await _patent(
+        PENDING_PATENT, own, "待审", filed_on=date(2023, 1, 1), granted_on=None, status="pending"
     )
-    await Patent.create(
-        number=PLEDGED_PATENT,
-        owner_id=own.id,
-        title="已质押",
-        kind="invention",
-        filed_on=date(2017, 1, 1),
-        granted_on=date(2019, 1, 1),
-        status="granted",
-        pledged=True,
-    )
-    await Patent.create(
-        number=OTHER_PATENT,
-        owner_id=other.id,
-        title="机械臂",
-        kind="invention",
-        filed_on=date(2017, 1, 1),
-        granted_on=date(2019, 1, 1),
-        status="granted",
-    )
+    await _patent(PLEDGED_PATENT, own, "已质押", pledged=True)
+    await _patent(OTHER_PATENT, other, "机械臂")
     await TaxRecord.create(enterprise_id=own.id, year=2024, rating="A", revenue=Decimal("20000000"))
     await Financial.create(enterprise_id=own.id, period="2024", revenue=Decimal("24000000"))
     return LendingWorld(

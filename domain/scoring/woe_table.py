@@ -1,0 +1,180 @@
+"""The WoE table of one feature: its bins, their counts and weights of evidence.
+
+Convention (the industry one): WoE = ln(share of goods in the bin / share of bads in the bin),
+so a positive WoE means a safer-than-average bin. Counts are smoothed by half an observation
+so an all-good or all-bad bin gets a large but finite WoE.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+SMOOTHING = 0.5
+OTHER = "__other__"
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+class BinningError(ValueError):
+    """A column cannot be binned (constant, identifier-like, unreadable); the message says why."""
+
+
+@dataclass(frozen=True)
+class BinningOptions:
+    """How finely to bin: pre-bins, minimum bin share, maximum bins, rare-category share."""
+
+    prebins: int = 20
+    min_bin_share: float = 0.05
+    max_bins: int = 8
+    rare_share: float = 0.02
+    max_categories: int = 50
+    numeric_share: float = 0.95
+    min_bin_events: int = 3
+
+
+@dataclass
+class Binning:
+    """The bins of one feature with their WoE; `transform` maps raw values to WoE."""
+
+    feature: str
+    kind: str  # "numeric" or "categorical"
+    woe: list[float]
+    counts: list[int]
+    bads: list[int]
+    missing_woe: float
+    missing_count: int
+    missing_bads: int
+    iv: float
+    edges: list[float] = field(default_factory=list)  # numeric: upper edges, right-closed
+    groups: list[list[str]] = field(default_factory=list)  # categorical: categories per bin
+    other_bin: int | None = None  # categorical: bin of rare and unseen categories
+
+    @property
+    def n_bins(self) -> int:
+        """Bins excluding the missing bin."""
+        return len(self.woe)
+
+    def bin_index(self, values: pd.Series) -> IntArray:
+        """Bin index per value; -1 for the missing bin (and for unseen categories without home)."""
+        if self.kind == "numeric":
+            x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+            idx = np.searchsorted(np.asarray(self.edges, dtype=float), x, side="left")
+            idx = idx.astype(np.int64)
+            idx[~np.isfinite(x)] = -1
+            return idx
+        lookup = {cat: i for i, group in enumerate(self.groups) for cat in group}
+        other = -2 if self.other_bin is None else self.other_bin
+        missing = values.isna().to_numpy()
+        as_str = values.astype(str).str.strip()
+        idx = np.array([lookup.get(v, other) for v in as_str], dtype=np.int64)
+        idx[missing | (as_str == "").to_numpy()] = -1
+        return idx
+
+    def woe_of_index(self, idx: IntArray) -> FloatArray:
+        """WoE for bin indices from `bin_index` (unseen categories without a home get 0)."""
+        table = np.asarray([*self.woe, self.missing_woe, 0.0], dtype=float)
+        # -1 -> missing (position n_bins), -2 -> neutral (position n_bins + 1)
+        pos = np.where(idx >= 0, idx, np.where(idx == -1, self.n_bins, self.n_bins + 1))
+        return table[pos]
+
+    def transform(self, values: pd.Series) -> FloatArray:
+        """WoE of each raw value."""
+        return self.woe_of_index(self.bin_index(values))
+
+    def label(self, index: int) -> str:
+        """Readable description of a bin (index -1 is the missing bin)."""
+        if index == -1:
+            return "missing"
+        if index == -2:
+            return "unseen value"
+        if self.kind == "numeric":
+            lo = self.edges[index - 1] if index > 0 else None
+            hi = self.edges[index] if index < len(self.edges) else None
+            if lo is None and hi is None:
+                return "any value"
+            if lo is None:
+                return f"<= {_fmt(hi)}"
+            if hi is None:
+                return f"> {_fmt(lo)}"
+            return f"({_fmt(lo)}, {_fmt(hi)}]"
+        if index == self.other_bin:
+            named = [c for c in self.groups[index] if c != OTHER]
+            return "other" if not named else ", ".join(named) + ", other"
+        return ", ".join(self.groups[index])
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data."""
+        return {
+            "feature": self.feature,
+            "kind": self.kind,
+            "woe": self.woe,
+            "counts": self.counts,
+            "bads": self.bads,
+            "missing_woe": self.missing_woe,
+            "missing_count": self.missing_count,
+            "missing_bads": self.missing_bads,
+            "iv": self.iv,
+            "edges": self.edges,
+            "groups": self.groups,
+            "other_bin": self.other_bin,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Binning:
+        """Inverse of `to_dict`."""
+        return cls(
+            feature=str(data["feature"]),
+            kind=str(data["kind"]),
+            woe=[float(v) for v in data["woe"]],
+            counts=[int(v) for v in data["counts"]],
+            bads=[int(v) for v in data["bads"]],
+            missing_woe=float(data["missing_woe"]),
+            missing_count=int(data["missing_count"]),
+            missing_bads=int(data["missing_bads"]),
+            iv=float(data["iv"]),
+            edges=[float(v) for v in data.get("edges", [])],
+            groups=[[str(c) for c in g] for g in data.get("groups", [])],
+            other_bin=None if data.get("other_bin") is None else int(data["other_bin"]),
+        )
+
+
+def _fmt(v: float | None) -> str:
+    if v is None:
+        return ""
+    return f"{v:.4g}"
+
+
+def woe_iv(
+    counts: IntArray, bads: IntArray, missing_count: int, missing_bads: int, min_count: float
+) -> tuple[FloatArray, float, float]:
+    """Smoothed WoE of each bin and of the missing bin, and the information value.
+
+    A missing bin smaller than `min_count` is scored neutral (WoE 0): a handful of missing
+    values says too little to earn or cost points.
+    """
+    if 0 < missing_count < min_count:
+        woe, _, iv = woe_iv(counts, bads, 0, 0, 0.0)
+        return woe, 0.0, iv
+    all_counts = np.append(counts, missing_count).astype(float)
+    all_bads = np.append(bads, missing_bads).astype(float)
+    goods = all_counts - all_bads
+    present = all_counts > 0
+    k = int(present.sum())
+    total_bad, total_good = all_bads.sum(), goods.sum()
+    dist_bad = (all_bads + SMOOTHING) / (total_bad + SMOOTHING * k)
+    dist_good = (goods + SMOOTHING) / (total_good + SMOOTHING * k)
+    woe = np.log(dist_good / dist_bad)
+    woe[~present] = 0.0
+    iv = float(np.sum(((dist_good - dist_bad) * woe)[present]))
+    return woe[:-1], float(woe[-1]), iv
+
+
+def bad_rates(counts: list[int], bads: list[int]) -> list[float]:
+    """The bad rate of each bin (0 for an empty bin)."""
+    return [b / c if c else 0.0 for c, b in zip(counts, bads, strict=True)]
