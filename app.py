@@ -23,7 +23,7 @@ from db.connection import close_db, init_db
 from db.models import Role
 from domain.accounts.principal import Principal
 from domain.accounts.tokens import InvalidToken, decode_token
-from domain.context import set_request_id
+from domain.observability import set_request_id
 from schema import build_schema
 from schema.context import Context
 from schema.http import make_graphql_app
@@ -181,7 +181,7 @@ async def contract_download(request: Request) -> Response:
     """The contract PDF, for the borrower's users and bank staff only."""
     from domain.errors import DomainError, ErrorCode
     from domain.lending.contract import contract_pdf
-    from schema.ids import decode_id
+    from resolvers.ids import decode_id
 
     try:
         principal = principal_from_header(request.headers.get("authorization"), settings())

@@ -1,4 +1,4 @@
-"""The GraphQL schema: each area contributes a small Query/Mutation class."""
+"""The GraphQL schema: each area contributes a small Query/Mutation class that binds fields."""
 
 from __future__ import annotations
 
@@ -11,38 +11,54 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 
 from domain.errors import DomainError
-from schema.accounts import AccountMutation, AccountQuery
-from schema.lending import (
-    ContractMutation,
-    ContractQuery,
-    LendingMutation,
-    LendingQuery,
-    RepaymentMutation,
-)
-from schema.monitoring import MonitoringMutation, MonitoringQuery, Subscription
-from schema.risk import RiskMutation, RiskQuery
-from schema.world import WorldQuery
+from schema import lending, monitoring
+from schema.connection import describe_connections
+from schema.enterprise import EnterpriseQuery
+from schema.indicator import IndicatorQuery
+from schema.model_card import ModelCardQuery
+from schema.patent import PatentQuery
+from schema.product import ProductQuery
+from schema.user import UserMutation, UserQuery
+from schema.valuation import ValuationMutation
 
 
+# the order of the bases is the order of the fields in the served schema
 @strawberry.type(description="Everything a client can read.")
-class Query(AccountQuery, WorldQuery, LendingQuery, ContractQuery, RiskQuery, MonitoringQuery):
+class Query(
+    UserQuery,
+    EnterpriseQuery,
+    PatentQuery,
+    ProductQuery,
+    lending.LendingQuery,
+    lending.ContractQuery,
+    IndicatorQuery,
+    ModelCardQuery,
+    monitoring.MonitoringQuery,
+):
     pass
 
 
 @strawberry.type(description="Everything a client can change.")
 class Mutation(
-    AccountMutation,
-    LendingMutation,
-    ContractMutation,
-    RiskMutation,
-    RepaymentMutation,
-    MonitoringMutation,
+    UserMutation,
+    lending.LendingMutation,
+    lending.ContractMutation,
+    ValuationMutation,
+    lending.RepaymentMutation,
+    monitoring.MonitoringMutation,
 ):
     pass
 
 
+Subscription = monitoring.Subscription
+
+
 class IpcreditSchema(strawberry.Schema):
     """Logs only unexpected errors: refusals with a stable code are the client's business."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        describe_connections(self._schema)
 
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         unexpected = [
@@ -70,4 +86,4 @@ def build_schema(
     )
 
 
-__all__ = ["Mutation", "Query", "SchemaExtension", "build_schema"]
+__all__ = ["Mutation", "Query", "SchemaExtension", "Subscription", "build_schema"]

@@ -1,15 +1,15 @@
-"""The per-request context: who is calling, and DataLoaders created lazily once per request."""
+"""The per-request context: who is calling, the request, and the request's DataLoaders."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
-from strawberry.dataloader import DataLoader
+from strawberry.types import Info
 
 from domain.accounts.principal import Principal
-from schema.errors import forbidden, unauthenticated
+from resolvers.errors import forbidden, unauthenticated
+from resolvers.loaders import Loaders
 
 
 @dataclass
@@ -22,7 +22,7 @@ class Context:
     idempotency_key: str | None = None
     # set by the websocket handler from connection_init's payload
     connection_params: dict[str, Any] | None = None
-    _loaders: dict[str, DataLoader[Any, Any]] = field(default_factory=dict)
+    loaders: Loaders = field(default_factory=Loaders)
 
     def require(self) -> Principal:
         """The principal, or a top-level authentication error."""
@@ -37,18 +37,11 @@ class Context:
             raise forbidden("this operation is for bank staff")
         return principal
 
-    def loader(
-        self, name: str, load: Callable[[list[Any]], Awaitable[list[Any]]]
-    ) -> DataLoader[Any, Any]:
-        """The request's loader of that name, created on first use."""
-        existing = self._loaders.get(name)
-        if existing is None:
-            existing = DataLoader(load_fn=load)  # type: ignore[arg-type]
-            self._loaders[name] = existing
-        return existing
 
-    def keyed_loader(
-        self, name: str, key: Hashable, load: Callable[[list[Any]], Awaitable[list[Any]]]
-    ) -> DataLoader[Any, Any]:
-        """A loader per (name, key): pages with the same arguments batch together."""
-        return self.loader(f"{name}:{key!r}", load)
+def ctx(info: Info) -> Context:
+    """The typed request context."""
+    context: Context = info.context
+    return context
+
+
+__all__ = ["Context", "ctx"]

@@ -44,3 +44,17 @@ async def search_enterprises(
         qs = qs.filter(id__gt=after)
     rows = await qs.order_by("id").limit(first + 1)
     return rows, total
+
+
+USCC_LENGTH = 18
+
+
+async def visible_enterprise_by_uscc(*, principal: Principal, uscc: str) -> Enterprise | None:
+    """The enterprise with this USCC when the principal may see it; None otherwise."""
+    code = uscc.strip().upper()
+    if len(code) != USCC_LENGTH:
+        return None
+    found = await Enterprise.get_or_none(uscc=code)
+    if found is None or not principal.can_see_enterprise(found.id):
+        return None
+    return found

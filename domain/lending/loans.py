@@ -179,12 +179,17 @@ def allocate(
     return allocations, left
 
 
+def require_payment_role(principal: Principal) -> None:
+    """Only bank staff or a payment feed record repayments."""
+    if principal.role not in PAYMENT_ROLES:
+        raise Forbidden("repayments are recorded by bank staff or a payment feed")
+
+
 async def record_repayment(
     *, principal: Principal, loan_id: int, amount: Decimal | str, received_at: datetime
 ) -> RepaymentResult:
     """Record money received and apply it to the oldest installments (staff or a data feed)."""
-    if principal.role not in PAYMENT_ROLES:
-        raise Forbidden("only bank staff or a payment feed record repayments")
+    require_payment_role(principal)
     money = _payment_amount(amount)
     if received_at.tzinfo is None:
         raise InvalidInput("received_at must carry a time zone", field="receivedAt")

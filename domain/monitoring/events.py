@@ -132,6 +132,12 @@ def validate_event(
     return dict(payload)
 
 
+def require_ingest_role(principal: Principal) -> None:
+    """Events come from bank staff or a data feed's service account."""
+    if principal.role not in INGEST_ROLES:
+        raise Forbidden("events come from staff or a data feed")
+
+
 async def ingest_event(
     *,
     principal: Principal,
@@ -147,8 +153,7 @@ async def ingest_event(
 
     Staff and data-feed service accounts only.
     """
-    if principal.role not in INGEST_ROLES:
-        raise Forbidden("only bank staff and data feeds may ingest events")
+    require_ingest_role(principal)
     if source not in SOURCES:
         raise InvalidInput(f"unknown event source {source!r}", field="source")
     clean = validate_event(

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from db.batch import by_ids, counts, pages
 from db.models import Patent
+from domain.accounts.principal import Principal
 
 
 async def patents_by_ids(ids: Sequence[int]) -> list[Patent | None]:
@@ -26,3 +27,23 @@ async def patent_counts(owner_ids: Sequence[int]) -> dict[int, int]:
         "SELECT owner_id, COUNT(*) FROM patent WHERE owner_id IN ({ids}) GROUP BY owner_id",
         owner_ids,
     )
+
+
+MAX_NUMBER_LENGTH = 32
+
+
+def can_see_patent(principal: Principal, patent: Patent, *, ownerless: bool) -> bool:
+    """Whether the principal may see a patent: its owner's, or `ownerless` when it has none."""
+    owner: int | None = patent.owner_id  # type: ignore[attr-defined]
+    return ownerless if owner is None else principal.can_see_enterprise(owner)
+
+
+async def visible_patent_by_number(*, principal: Principal, number: str) -> Patent | None:
+    """A patent by publication number when the principal may see it (ownerless: staff only)."""
+    number = number.strip()
+    if not 0 < len(number) <= MAX_NUMBER_LENGTH:
+        return None
+    found = await Patent.get_or_none(number=number)
+    if found is None or not can_see_patent(principal, found, ownerless=principal.is_staff):
+        return None
+    return found

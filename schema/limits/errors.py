@@ -8,6 +8,7 @@ from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import MaskErrors
 
 from domain.errors import DomainError, ErrorCode
+from resolvers.errors import top_level_code
 from schema.limits.rules import GRAPHQL_VALIDATION_FAILED, LIMIT_EXCEEDED
 
 GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
@@ -65,13 +66,6 @@ def ensure_code(error: GraphQLError, *, production: bool) -> GraphQLError:
     if production:
         return GraphQLError(MASKED_MESSAGE, extensions={"code": INTERNAL_SERVER_ERROR})
     return with_code(error, INTERNAL_SERVER_ERROR)
-
-
-def top_level_code(exc: DomainError) -> str:
-    """The top-level code of a domain error: bad arguments read as BAD_USER_INPUT."""
-    if exc.code in (ErrorCode.INVALID_INPUT, ErrorCode.NOT_FOUND):
-        return BAD_USER_INPUT
-    return exc.code.value
 
 
 class ErrorPolicy(MaskErrors):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 from db.models import (
     ApplicationPatent,
@@ -62,9 +63,9 @@ async def _user(email: str, role: Role, enterprise: Enterprise | None = None) ->
     )
 
 
-async def _patent(number: str, owner: Enterprise, title: str, **fields: object) -> None:
+async def _patent(number: str, owner: Enterprise, title: str, **fields: Any) -> None:
     """An invention patent filed in 2017 and granted in 2019 unless `fields` say otherwise."""
-    values: dict[str, object] = {
+    values: dict[str, Any] = {
         "filed_on": date(2017, 1, 1),
         "granted_on": date(2019, 1, 1),
         "status": "granted",

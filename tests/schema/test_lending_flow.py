@@ -1,20 +1,38 @@
-"""From application to disbursed loan through the API, with signatures verified."""
+"""From application to disbursed loan through the API, with signatures verified.
+
+Two paths to an approved offer: the automated decision approves (risk inputs the policy
+approves stand in for the scoring and valuation services), or, with no model trained yet, the
+application is referred and a loan officer approves it.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from db.models import Enterprise, LoanApplication, Role
+from db.models import Enterprise, LoanApplication, Repayment, Role
 from domain.accounts import service as accounts
+from domain.accounts.principal import Principal
 from domain.decision.service import assess_application
 from domain.products.service import seed_products
+from domain.providers.directory import DirectoryProvider
 from domain.world.importer import import_world_dir
+from schema.context import Context
+from tests.domain.lending_fixtures import fixed_gather, inputs
 from tests.factories import A, tiny_world, write_world
-from tests.schema.helpers import make_user, run
+from tests.schema.helpers import SCHEMA, make_user, run
 
 PASSWORD = "correct horse battery"
+PLEDGED = "CN110000001B"
+APPLICATION = """query($id: ID!) { application(id: $id) { status
+  decision { outcome approvedAmount decidedBy reasons { code } } } }"""
+DISBURSE = "mutation($id: ID!) { disburse(contractId: $id) { loan { id } errors { code } } }"
+SIGN = """mutation($id: ID!) { signContract(contractId: $id) {
+  contract { status signatures { signer valid } } errors { code message } } }"""
+PAY = """mutation($id: ID!) { recordRepayment(loanId: $id, amount: "1000.00") {
+  loan { outstanding schedule { paid } } errors { code } } }"""
 
 
 @pytest.fixture
@@ -25,63 +43,45 @@ async def world(db: str, data_dir: Path, tmp_path: Path) -> dict[str, int]:
     return dict(await Enterprise.all().values_list("uscc", "id"))
 
 
-async def test_apply_decide_sign_disburse(
-    world: dict[str, int], data_dir: Path, tmp_path: Path
-) -> None:
-    from domain.providers.directory import DirectoryProvider
-
+async def _submitted(tmp_path: Path) -> tuple[Principal, str]:
+    """A registered applicant and its submitted application's id."""
     reg = await accounts.register(
         email="cfo@a.cn", password=PASSWORD, uscc=A, enterprise_name="合肥量子科技有限公司",
         provider=DirectoryProvider(tmp_path / "w"),
     )  # fmt: skip
     applicant = accounts.principal_of(reg.user)
-    officer = await make_user("officer@bank.cn", Role.LOAN_OFFICER)
-    risk = await make_user("risk@bank.cn", Role.RISK_MANAGER)
     created = await run(
-        """mutation { createApplication(input: {productCode: "IPCREDIT_IP_PLEDGE", amount: "200000.00",
-          termMonths: 12, pledgedPatentNumbers: ["CN110000001B"]}) { application { id } errors { code } } }""",
+        """mutation($n: String!) { createApplication(input: {productCode: "IPCREDIT_IP_PLEDGE",
+          amount: "200000.00", termMonths: 12, pledgedPatentNumbers: [$n]}) {
+          application { id } errors { code } } }""",
         applicant,
+        n=PLEDGED,
     )
-    app_id = created["createApplication"]["application"]["id"]
-    await run(
+    application_id = created["createApplication"]["application"]["id"]
+    submitted = await run(
         "mutation($id: ID!) { submitApplication(id: $id) { errors { code } } }",
         applicant,
-        id=app_id,
+        id=application_id,
     )
+    assert submitted["submitApplication"]["errors"] == []
+    return applicant, application_id
 
-    await assess_application(application_id=(await LoanApplication.get()).id)
-    status = (await LoanApplication.get()).status
-    if status == "MANUAL_REVIEW":
-        for reviewer in (officer, risk):
-            await run(
-                """mutation($id: ID!) { reviewApplication(id: $id, decision: APPROVE, comment: "checked")
-                  { errors { code } } }""",
-                reviewer,
-                id=app_id,
-            )
-    app = (await run(
-        "query($id: ID!) { application(id: $id) { status decision { outcome approvedAmount reasons { code } } } }",
-        applicant, id=app_id,
-    ))["application"]  # fmt: skip
-    assert app["status"] == "APPROVED", app
-    assert app["decision"]["reasons"], "every decision carries reason codes"
 
-    contract = (await run(
+async def _accepted(applicant: Principal, application_id: str) -> str:
+    """The id of the contract generated when the applicant accepts the offer."""
+    accepted = (await run(
         "mutation($id: ID!) { acceptOffer(applicationId: $id) { contract { id status sha256 } errors { code message } } }",
-        applicant, id=app_id,
+        applicant, id=application_id,
     ))["acceptOffer"]  # fmt: skip
-    assert contract["errors"] == [], contract
-    cid = contract["contract"]["id"]
-    sign = "mutation($id: ID!) { signContract(contractId: $id) { contract { status signatures { signer valid } } errors { code message } } }"
-    early = (
-        await run(
-            "mutation($id: ID!) { disburse(contractId: $id) { loan { id } errors { code } } }",
-            officer,
-            id=cid,
-        )
-    )["disburse"]
-    first = (await run(sign, applicant, id=cid))["signContract"]
-    second = (await run(sign, officer, id=cid))["signContract"]
+    assert accepted["errors"] == [], accepted
+    assert accepted["contract"]["status"] == "GENERATED"
+    return str(accepted["contract"]["id"])
+
+
+async def _signed_and_disbursed(applicant: Principal, officer: Principal, cid: str) -> None:
+    early = (await run(DISBURSE, officer, id=cid))["disburse"]
+    first = (await run(SIGN, applicant, id=cid))["signContract"]
+    second = (await run(SIGN, officer, id=cid))["signContract"]
     verified = (
         await run(
             "query($id: ID!) { verifyContract(id: $id) { intact detail signatures { valid } } }",
@@ -93,13 +93,7 @@ async def test_apply_decide_sign_disburse(
         "mutation($id: ID!) { disburse(contractId: $id) { loan { principal outstanding schedule { principal interest } } errors { code } } }",
         officer, id=cid,
     ))["disburse"]  # fmt: skip
-    again = (
-        await run(
-            "mutation($id: ID!) { disburse(contractId: $id) { loan { id } errors { code } } }",
-            officer,
-            id=cid,
-        )
-    )["disburse"]
+    again = (await run(DISBURSE, officer, id=cid))["disburse"]
 
     assert early["errors"][0]["code"] == "INVALID_STATE"
     assert first["errors"] == [], first
@@ -114,31 +108,76 @@ async def test_apply_decide_sign_disburse(
     )
     assert again["errors"][0]["code"] == "INVALID_STATE"
 
-    # a repayment retried under the same Idempotency-Key is recorded once
-    from schema.context import Context
-    from tests.schema.helpers import SCHEMA
 
-    loan_id = (
-        await run(
-            "{ applications { edges { node { enterprise { loans { id outstanding } } } } } }",
-            officer,
-        )
-    )["applications"]["edges"][0]["node"]["enterprise"]["loans"][0]["id"]
-    pay = 'mutation($id: ID!) { recordRepayment(loanId: $id, amount: "1000.00") { loan { outstanding schedule { paid } } errors { code } } }'
-    results = []
+async def _repaid_once_per_key(applicant: Principal, officer: Principal) -> None:
+    """A repayment retried under the same Idempotency-Key is recorded once."""
+    listed = await run(
+        "{ applications { edges { node { enterprise { loans { id outstanding } } } } } }", officer
+    )
+    loan_id = listed["applications"]["edges"][0]["node"]["enterprise"]["loans"][0]["id"]
+    results: list[Any] = []
     for _ in range(3):
         r = await SCHEMA.execute(
-            pay,
+            PAY,
             variable_values={"id": loan_id},
             context_value=Context(officer, idempotency_key="pay-1"),
         )
         assert r.errors is None, r.errors
         results.append(r.data["recordRepayment"])  # type: ignore[index]
-    repaid = await SCHEMA.execute(
-        pay, variable_values={"id": loan_id}, context_value=Context(applicant)
+    by_applicant = await SCHEMA.execute(
+        PAY, variable_values={"id": loan_id}, context_value=Context(applicant)
     )
-    from db.models import Repayment
 
     assert all(x["errors"] == [] for x in results)
     assert await Repayment.all().count() == 1
-    assert repaid.errors[0].extensions["code"] == "FORBIDDEN"  # type: ignore[index]
+    assert by_applicant.errors[0].extensions["code"] == "FORBIDDEN"  # type: ignore[index]
+
+
+async def test_automated_approval_to_disbursed_loan(world: dict[str, int], tmp_path: Path) -> None:
+    applicant, application_id = await _submitted(tmp_path)
+    officer = await make_user("officer@bank.cn", Role.LOAN_OFFICER)
+
+    approving = inputs(patents=(PLEDGED,))
+    await assess_application(
+        application_id=(await LoanApplication.get()).id, gather=fixed_gather(approving)
+    )
+    decided = (await run(APPLICATION, applicant, id=application_id))["application"]
+
+    assert decided["status"] == "APPROVED", decided
+    assert decided["decision"]["outcome"] == "APPROVED"
+    assert decided["decision"]["decidedBy"].startswith("model:")
+    assert decided["decision"]["approvedAmount"] == "200000.00"
+    assert decided["decision"]["reasons"], "every decision carries reason codes"
+    cid = await _accepted(applicant, application_id)
+    await _signed_and_disbursed(applicant, officer, cid)
+    await _repaid_once_per_key(applicant, officer)
+
+
+async def test_referral_approved_by_a_loan_officer(world: dict[str, int], tmp_path: Path) -> None:
+    applicant, application_id = await _submitted(tmp_path)
+    officer = await make_user("officer@bank.cn", Role.LOAN_OFFICER)
+
+    # no model has been trained in this data directory: the assessment refers the application
+    await assess_application(application_id=(await LoanApplication.get()).id)
+    referred = (await run(APPLICATION, applicant, id=application_id))["application"]
+    reviewed = await run(
+        """mutation($id: ID!) { reviewApplication(id: $id, decision: APPROVE, comment: "checked")
+          { application { status } errors { code } } }""",
+        officer,
+        id=application_id,
+    )
+    decided = (await run(APPLICATION, applicant, id=application_id))["application"]
+
+    assert referred["status"] == "MANUAL_REVIEW"
+    assert referred["decision"]["outcome"] == "MANUAL_REVIEW"
+    assert [r["code"] for r in referred["decision"]["reasons"]] == ["DATA_UNAVAILABLE"]
+    assert reviewed["reviewApplication"] == {"application": {"status": "APPROVED"}, "errors": []}
+    assert decided["status"] == "APPROVED"
+    assert decided["decision"]["outcome"] == "APPROVED"
+    assert decided["decision"]["decidedBy"] == "user:officer@bank.cn"
+    assert [r["code"] for r in decided["decision"]["reasons"]] == [
+        "MANUAL_APPROVED",
+        "DATA_UNAVAILABLE",
+    ]
+    cid = await _accepted(applicant, application_id)
+    await _signed_and_disbursed(applicant, officer, cid)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import binascii
 
+from domain.errors import NotFound
+
 
 def encode_id(type_name: str, pk: int) -> str:
     """The opaque id of a record, e.g. for `Enterprise` 12."""
@@ -36,4 +38,14 @@ def decode_cursor(value: str | None) -> int | None:
     pk = decode_id(value, "cursor")
     if pk is None:
         raise ValueError("malformed cursor")
+    return pk
+
+
+def decode_or_raise(
+    value: str, type_name: str, field: str = "id", message: str | None = None
+) -> int:
+    """The key inside an opaque id, or NOT_FOUND (a foreign id reads as unknown)."""
+    pk = decode_id(value, type_name)
+    if pk is None:
+        raise NotFound(message or f"no such {type_name}", field=field)
     return pk

@@ -1,0 +1,185 @@
+"""Loan applications: reads, the applicant's operations, and status updates as they happen."""
+
+# no `from __future__ import annotations`: strawberry cannot resolve a lazy input type of a
+# resolver argument from a string annotation
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from db import models as m
+from domain.applications import service
+from domain.errors import DomainError, NotFound
+from domain.monitoring.feed import subscribe_application_updates
+from resolvers.connection import Page, page_after, page_args, page_of
+from resolvers.context import ctx
+from resolvers.enterprise import visible_enterprise
+from resolvers.errors import PayloadError, graphql_error, payload
+from resolvers.idempotency import once
+from resolvers.ids import decode_id, decode_or_raise
+
+if TYPE_CHECKING:
+    from schema.types.application import CreateApplicationInput
+
+
+@dataclass(frozen=True)
+class ApplicationOutcome:
+    """An application after an operation, or why the operation failed."""
+
+    application: m.LoanApplication | None = None
+    errors: list[PayloadError] = field(default_factory=list)
+
+
+async def application(info: Info, id: strawberry.ID) -> m.LoanApplication | None:
+    """An application by opaque id; None when unknown or not the caller's."""
+    principal = ctx(info).require()
+    pk = decode_id(str(id), "LoanApplication")
+    if pk is None:
+        return None
+    try:
+        return await service.get_application_or_raise(principal=principal, application_id=pk)
+    except DomainError:
+        return None
+
+
+async def applications(
+    info: Info,
+    first: int | None = 20,
+    after: str | None = None,
+    status: m.ApplicationStatus | None = None,
+) -> Page[m.LoanApplication]:
+    """A page of the applications the caller may see, newest first."""
+    principal = ctx(info).require()
+    n, after_key = page_args(first, after)
+    query = service.visible_applications(principal=principal, status=status)
+    total = await query.count()
+    if after_key is not None:
+        query = query.filter(id__lt=after_key)
+    return page_of(await query.limit(n + 1), n, total)
+
+
+async def enterprise_applications(
+    root: strawberry.Parent[m.Enterprise],
+    info: Info,
+    first: int | None = 20,
+    after: str | None = None,
+) -> Page[m.LoanApplication]:
+    """A page of an enterprise's applications, newest first."""
+    n, after_key = page_args(first, after)
+    rows = await ctx(info).loaders.enterprise_applications.load(root.id)
+    return page_after(rows, n, after_key, descending=True)
+
+
+async def create_application(
+    info: Info,
+    input: Annotated["CreateApplicationInput", strawberry.lazy("schema.types.application")],
+) -> ApplicationOutcome:
+    """A draft application for the caller's enterprise."""
+    principal = ctx(info).require()
+    return await payload(
+        ApplicationOutcome,
+        lambda: service.create_application(
+            principal=principal,
+            product_code=input.product_code,
+            amount=input.amount,
+            term_months=input.term_months,
+            purpose=input.purpose,
+            pledged_patent_numbers=input.pledged_patent_numbers,
+        ),
+    )
+
+
+async def submit_application(info: Info, id: strawberry.ID) -> ApplicationOutcome:
+    """Submit a draft, once per Idempotency-Key."""
+    principal = ctx(info).require()
+
+    async def call() -> int:
+        submitted = await service.submit_application(
+            principal=principal, application_id=decode_or_raise(str(id), "LoanApplication")
+        )
+        return submitted.id
+
+    done = await once(info, operation="submitApplication", arguments={"id": str(id)}, call=call)
+    if done.id is None:
+        return ApplicationOutcome(errors=done.errors)
+    found = await service.get_application(application_id=done.id)
+    assert found is not None
+    return ApplicationOutcome(found)
+
+
+async def withdraw_application(info: Info, id: strawberry.ID) -> ApplicationOutcome:
+    """Withdraw an application before the contract is signed."""
+    principal = ctx(info).require()
+    return await payload(
+        ApplicationOutcome,
+        lambda: service.withdraw_application(
+            principal=principal, application_id=decode_or_raise(str(id), "LoanApplication")
+        ),
+    )
+
+
+async def application_updated(
+    info: Info, id: strawberry.ID
+) -> AsyncGenerator[m.LoanApplication, None]:
+    """An application each time its status changes."""
+    principal = ctx(info).require()
+    pk = decode_id(str(id), "LoanApplication")
+    if pk is None:
+        raise graphql_error(NotFound("no such application", field="id"))
+    feed = subscribe_application_updates(principal=principal, application_id=pk)
+    try:
+        async for update in feed:
+            yield update
+    except DomainError as exc:
+        raise graphql_error(exc) from exc
+    finally:
+        await feed.aclose()
+
+
+async def application_enterprise(
+    root: strawberry.Parent[m.LoanApplication], info: Info
+) -> m.Enterprise:
+    """The applicant enterprise (the caller may see it: it may see the application)."""
+    found = await visible_enterprise(info, root.enterprise_id)  # type: ignore[attr-defined]
+    assert found is not None
+    return found
+
+
+async def application_product(
+    root: strawberry.Parent[m.LoanApplication], info: Info
+) -> m.LoanProduct | None:
+    """The product applied for."""
+    return await ctx(info).loaders.product.load(root.product_id)  # type: ignore[attr-defined]
+
+
+async def pledged_patents(root: strawberry.Parent[m.LoanApplication], info: Info) -> list[m.Patent]:
+    """The patents offered as pledge."""
+    return await ctx(info).loaders.pledged_patents.load(root.id)
+
+
+async def application_risk_score(
+    root: strawberry.Parent[m.LoanApplication], info: Info
+) -> m.RiskScore | None:
+    """The score the decision used; before a decision, the enterprise's latest."""
+    inputs = (root.decision or {}).get("inputs") or {}
+    score_id = inputs.get("risk_score_id")
+    loaders = ctx(info).loaders
+    if isinstance(score_id, int):
+        return await loaders.risk_score.load(score_id)
+    return await loaders.latest_risk_score.load(root.enterprise_id)  # type: ignore[attr-defined]
+
+
+async def application_contract(
+    root: strawberry.Parent[m.LoanApplication], info: Info
+) -> m.Contract | None:
+    """The contract, once the offer is accepted."""
+    return await ctx(info).loaders.application_contract.load(root.id)
+
+
+async def application_history(
+    root: strawberry.Parent[m.LoanApplication], info: Info
+) -> list[m.StatusChange]:
+    """Every status change, oldest first."""
+    return await ctx(info).loaders.application_history.load(root.id)

@@ -1,0 +1,106 @@
+"""Contracts: accepting an offer, signing, verifying, and what a contract shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import strawberry
+from strawberry.types import Info
+
+from db import models as m
+from domain.errors import DomainError, NotFound
+from domain.lending import contract as service
+from resolvers.context import ctx
+from resolvers.errors import PayloadError, payload
+from resolvers.ids import decode_id, decode_or_raise
+
+
+@dataclass(frozen=True)
+class ContractOutcome:
+    """A contract after an operation, or why the operation failed."""
+
+    contract: m.Contract | None = None
+    errors: list[PayloadError] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SignatureView:
+    """A signature as the API shows it."""
+
+    signer: str
+    signed_at: datetime
+    valid: bool
+
+
+@dataclass(frozen=True)
+class Verification:
+    """Whether a contract file is untouched and properly signed, in a sentence for people."""
+
+    intact: bool
+    signatures: list[SignatureView]
+    detail: str
+
+
+async def verify(info: Info, id: strawberry.ID) -> Verification:
+    """Check a contract file; a contract the caller may not see reads as not intact."""
+    principal = ctx(info).require()
+    pk = decode_id(str(id), "Contract")
+    try:
+        if pk is None:
+            raise NotFound("no such contract", field="id")
+        result = await service.verify_contract(principal=principal, contract_id=pk)
+    except DomainError as exc:
+        return Verification(intact=False, signatures=[], detail=exc.message)
+    return Verification(
+        intact=result.intact,
+        signatures=[
+            SignatureView(signer=s.signer, signed_at=s.signed_at, valid=s.valid and s.trusted)
+            for s in result.signatures
+        ],
+        detail=result.detail,
+    )
+
+
+async def accept_offer(info: Info, application_id: strawberry.ID) -> ContractOutcome:
+    """Accept an approved offer: the contract is generated."""
+    principal = ctx(info).require()
+    return await payload(
+        ContractOutcome,
+        lambda: service.accept_offer(
+            principal=principal,
+            application_id=decode_or_raise(str(application_id), "LoanApplication", "applicationId"),
+        ),
+    )
+
+
+async def sign_contract(info: Info, contract_id: strawberry.ID) -> ContractOutcome:
+    """Sign: the borrower first, then the bank."""
+    principal = ctx(info).require()
+    return await payload(
+        ContractOutcome,
+        lambda: service.sign_contract(
+            principal=principal,
+            contract_id=decode_or_raise(str(contract_id), "Contract", "contractId"),
+        ),
+    )
+
+
+async def contract_application(
+    root: strawberry.Parent[m.Contract], info: Info
+) -> m.LoanApplication:
+    """The application a contract belongs to (the caller may see it: it may see the contract)."""
+    found = await ctx(info).loaders.application.load(root.application_id)  # type: ignore[attr-defined]
+    assert found is not None
+    return found
+
+
+__all__ = [
+    "ContractOutcome",
+    "SignatureView",
+    "Verification",
+    "accept_offer",
+    "contract_application",
+    "sign_contract",
+    "verify",
+]

@@ -1,0 +1,68 @@
+"""Enterprises: by id, by USCC, search, and an enterprise's tax years."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from db import models as m
+from domain.enterprise.reads import search_enterprises, visible_enterprise_by_uscc
+from resolvers.connection import Page, page_args, page_of
+from resolvers.context import ctx
+from resolvers.ids import decode_id
+
+
+async def visible_enterprise(info: Info, enterprise_id: int | None) -> m.Enterprise | None:
+    """An enterprise the caller may see, through the request's loader; None otherwise."""
+    if enterprise_id is None:
+        return None
+    c = ctx(info)
+    principal = c.require()
+    if not principal.can_see_enterprise(enterprise_id):
+        return None
+    return await c.loaders.enterprise.load(enterprise_id)
+
+
+async def enterprise(info: Info, id: strawberry.ID) -> m.Enterprise | None:
+    """An enterprise by opaque id, when the caller may see it."""
+    ctx(info).require()
+    return await visible_enterprise(info, decode_id(str(id), "Enterprise"))
+
+
+async def enterprise_by_uscc(info: Info, uscc: str) -> m.Enterprise | None:
+    """An enterprise by USCC, when the caller may see it."""
+    return await visible_enterprise_by_uscc(principal=ctx(info).require(), uscc=uscc)
+
+
+async def enterprises(
+    info: Info, first: int | None = 20, after: str | None = None, search: str | None = None
+) -> Page[m.Enterprise]:
+    """A page of the enterprises the caller may see, by name or USCC prefix."""
+    principal = ctx(info).require()
+    n, after_key = page_args(first, after)
+    rows, total = await search_enterprises(
+        principal=principal, search=search, first=n, after=after_key
+    )
+    return page_of(rows, n, total)
+
+
+async def tax_records(root: strawberry.Parent[m.Enterprise], info: Info) -> list[m.TaxRecord]:
+    """An enterprise's tax years, oldest first."""
+    return await ctx(info).loaders.tax_records.load(root.id)
+
+
+async def party_enterprise(
+    root: strawberry.Parent[m.LitigationParty], info: Info
+) -> m.Enterprise | None:
+    """A party to a case, when the caller may see it."""
+    return await visible_enterprise(info, root.enterprise_id)  # type: ignore[attr-defined]
+
+
+async def patent_owner(root: strawberry.Parent[m.Patent], info: Info) -> m.Enterprise | None:
+    """A patent's owner, when the caller may see it."""
+    return await visible_enterprise(info, root.owner_id)  # type: ignore[attr-defined]
+
+
+async def user_enterprise(root: strawberry.Parent[m.User], info: Info) -> m.Enterprise | None:
+    """An applicant's enterprise; None for staff."""
+    return await visible_enterprise(info, root.enterprise_id)  # type: ignore[attr-defined]

@@ -1,0 +1,41 @@
+"""Indicators: the registry's definitions and an enterprise's latest values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import strawberry
+from strawberry.types import Info
+
+from db import models as m
+from domain.indicators.registry import IndicatorDefinition
+from domain.indicators.service import indicator_definitions as registered_definitions
+from resolvers.context import ctx
+
+
+@dataclass(frozen=True)
+class IndicatorReading:
+    """An indicator's value for an enterprise, as of the snapshot it comes from."""
+
+    definition: IndicatorDefinition
+    value: float | None
+    as_of: datetime
+
+
+def indicator_definitions(category: str | None = None) -> list[IndicatorDefinition]:
+    """Every indicator the bank computes, optionally of one category (public)."""
+    return registered_definitions(category=category)
+
+
+async def enterprise_indicators(
+    root: strawberry.Parent[m.Enterprise], info: Info, category: str | None = None
+) -> list[IndicatorReading]:
+    """The values of an enterprise's latest snapshot, in registry order; none without one."""
+    snapshot = await ctx(info).loaders.latest_snapshot.load(root.id)
+    if snapshot is None:
+        return []
+    return [
+        IndicatorReading(definition=d, value=snapshot.values.get(d.code), as_of=snapshot.as_of)
+        for d in registered_definitions(category=category)
+    ]

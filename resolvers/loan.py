@@ -1,0 +1,119 @@
+"""Loans: disbursement, repayments, the schedule, and the bank's portfolio figures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import strawberry
+from strawberry.types import Info
+
+from db import models as m
+from domain.errors import DomainError
+from domain.lending import loans
+from domain.lending.stats import PortfolioStats, portfolio_stats
+from resolvers.context import ctx
+from resolvers.enterprise import visible_enterprise
+from resolvers.errors import PayloadError, forbidden
+from resolvers.idempotency import once
+from resolvers.ids import decode_id, decode_or_raise
+
+
+@dataclass(frozen=True)
+class LoanOutcome:
+    """A loan after an operation, or why the operation failed."""
+
+    loan: m.Loan | None = None
+    errors: list[PayloadError] = field(default_factory=list)
+
+
+async def loan(info: Info, id: strawberry.ID) -> m.Loan | None:
+    """A loan by opaque id; None when unknown or not the caller's."""
+    principal = ctx(info).require()
+    pk = decode_id(str(id), "Loan")
+    if pk is None:
+        return None
+    try:
+        return await loans.get_loan_or_raise(principal=principal, loan_id=pk)
+    except DomainError:
+        return None
+
+
+async def disburse(info: Info, contract_id: strawberry.ID) -> LoanOutcome:
+    """Pay out a signed contract, once per Idempotency-Key (staff)."""
+    principal = ctx(info).require_staff()
+
+    async def call() -> int:
+        paid = await loans.disburse(
+            principal=principal,
+            contract_id=decode_or_raise(str(contract_id), "Contract", "contractId"),
+        )
+        return paid.id
+
+    done = await once(
+        info, operation="disburse", arguments={"contractId": str(contract_id)}, call=call
+    )
+    if done.id is None:
+        return LoanOutcome(errors=done.errors)
+    return LoanOutcome(await loans.get_loan_or_raise(principal=principal, loan_id=done.id))
+
+
+async def record_repayment(
+    info: Info, loan_id: strawberry.ID, amount: Decimal, received_at: datetime | None = None
+) -> LoanOutcome:
+    """Record money received against a loan, once per Idempotency-Key."""
+    principal = ctx(info).require()
+    try:
+        loans.require_payment_role(principal)
+    except DomainError as exc:  # refused before any idempotency record is written
+        raise forbidden(exc.message) from None
+    when = received_at or datetime.now(UTC)
+
+    async def call() -> int:
+        result = await loans.record_repayment(
+            principal=principal,
+            loan_id=decode_or_raise(str(loan_id), "Loan", "loanId"),
+            amount=amount,
+            received_at=when,
+        )
+        return result.loan.id
+
+    arguments = {"loanId": str(loan_id), "amount": str(amount)}
+    if received_at is not None:
+        # a retry without a time is the same request
+        arguments["receivedAt"] = when.isoformat()
+    done = await once(info, operation="recordRepayment", arguments=arguments, call=call)
+    if done.id is None:
+        return LoanOutcome(errors=done.errors)
+    return LoanOutcome(await loans.get_loan_or_raise(principal=principal, loan_id=done.id))
+
+
+async def stats(info: Info) -> PortfolioStats:
+    """Figures for the bank's dashboard (staff)."""
+    principal = ctx(info).require_staff()
+    return await portfolio_stats(principal=principal)
+
+
+async def enterprise_loans(root: strawberry.Parent[m.Enterprise], info: Info) -> list[m.Loan]:
+    """An enterprise's loans, oldest first."""
+    return await ctx(info).loaders.enterprise_loans.load(root.id)
+
+
+async def loan_enterprise(root: strawberry.Parent[m.Loan], info: Info) -> m.Enterprise:
+    """The borrower (the caller may see it: it may see the loan)."""
+    found = await visible_enterprise(info, root.enterprise_id)  # type: ignore[attr-defined]
+    assert found is not None
+    return found
+
+
+async def loan_application(root: strawberry.Parent[m.Loan], info: Info) -> m.LoanApplication:
+    """The application that led to the loan."""
+    found = await ctx(info).loaders.application.load(root.application_id)  # type: ignore[attr-defined]
+    assert found is not None
+    return found
+
+
+async def schedule(root: strawberry.Parent[m.Loan], info: Info) -> list[m.Installment]:
+    """The repayment schedule, in order."""
+    return await ctx(info).loaders.loan_installments.load(root.id)

@@ -1,0 +1,230 @@
+"""Warnings: lists, staff actions, ingested signals, contagion, dead letters, the live feed."""
+
+# no `from __future__ import annotations`: strawberry cannot resolve a lazy input type of a
+# resolver argument from a string annotation
+import asyncio
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from db import models as m
+from domain.errors import DomainError, NotFound
+from domain.monitoring import warnings as service
+from domain.monitoring.events import IngestResult, ingest_event, require_ingest_role
+from domain.monitoring.feed import subscribe_warnings
+from domain.monitoring.shock import Exposed, Report, simulate
+from resolvers.connection import Page, page_args, page_of
+from resolvers.context import ctx
+from resolvers.enterprise import visible_enterprise
+from resolvers.errors import PayloadError, bad_request, forbidden, graphql_error, payload
+from resolvers.ids import decode_cursor, decode_id, decode_or_raise
+
+if TYPE_CHECKING:
+    from schema.types.warning import MonitoringEventInput
+
+
+@dataclass(frozen=True)
+class WarningOutcome:
+    """A warning after a staff action, or why the action failed."""
+
+    warning: m.RiskWarning | None = None
+    errors: list[PayloadError] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    """Whether an event was taken in, or why it was refused."""
+
+    accepted: bool = False
+    duplicate: bool = False
+    errors: list[PayloadError] = field(default_factory=list)
+
+    @classmethod
+    def of(
+        cls, result: IngestResult | None = None, *, errors: list[PayloadError] | None = None
+    ) -> "IngestOutcome":
+        """The outcome of an ingest call's result, or of its errors."""
+        if result is None:
+            return cls(errors=errors or [])
+        return cls(accepted=result.accepted, duplicate=result.duplicate)
+
+
+async def warnings(
+    info: Info,
+    first: int | None = 20,
+    after: str | None = None,
+    min_level: m.WarningLevel | None = None,
+    status: m.WarningStatus | None = None,
+) -> Page[m.RiskWarning]:
+    """A page of the warnings the caller may see, newest first."""
+    principal = ctx(info).require()
+    n, after_key = page_args(first, after)
+    found = await service.list_warnings(
+        principal=principal, first=n, after_id=after_key, min_level=min_level, status=status
+    )
+    return page_of(found.rows, n, found.total_count)
+
+
+async def enterprise_warnings(
+    root: strawberry.Parent[m.Enterprise],
+    info: Info,
+    first: int | None = 20,
+    after: str | None = None,
+) -> Page[m.RiskWarning]:
+    """A page of the warnings raised about an enterprise, oldest first."""
+    n, after_key = page_args(first, after)
+    loaders = ctx(info).loaders
+    rows = await loaders.warning_page(n, after_key).load(root.id)
+    return page_of(rows, n, await loaders.warning_count.load(root.id))
+
+
+async def acknowledge_warning(info: Info, id: strawberry.ID) -> WarningOutcome:
+    """Staff have seen the warning."""
+    principal = ctx(info).require_staff()
+    return await payload(
+        WarningOutcome,
+        lambda: service.acknowledge_warning(principal=principal, warning_id=_warning_key(id)),
+    )
+
+
+async def resolve_warning(info: Info, id: strawberry.ID, note: str) -> WarningOutcome:
+    """Close the warning with a note."""
+    principal = ctx(info).require_staff()
+    return await payload(
+        WarningOutcome,
+        lambda: service.resolve_warning(
+            principal=principal, warning_id=_warning_key(id), note=note
+        ),
+    )
+
+
+def _warning_key(id: strawberry.ID) -> int:
+    return decode_or_raise(str(id), "Warning", message="no such warning")
+
+
+async def ingest(
+    info: Info,
+    input: Annotated["MonitoringEventInput", strawberry.lazy("schema.types.warning")],
+) -> IngestOutcome:
+    """Take in a signal from staff or a data feed."""
+    principal = ctx(info).require()
+    try:
+        require_ingest_role(principal)
+    except DomainError as exc:
+        raise forbidden(exc.message) from None
+    return await payload(
+        IngestOutcome.of,
+        lambda: ingest_event(
+            principal=principal,
+            event_id=input.id,
+            uscc=input.uscc,
+            type=input.type,
+            occurred_at=input.occurred_at,
+            payload=input.payload,
+            source="api",
+        ),
+    )
+
+
+async def contagion(info: Info, enterprise_id: strawberry.ID, hops: int | None = 2) -> Report:
+    """Who is exposed, and how, if this enterprise defaults (staff)."""
+    principal = ctx(info).require_staff()
+    try:
+        pk = decode_or_raise(
+            str(enterprise_id), "Enterprise", "enterpriseId", message="no such enterprise"
+        )
+        return await simulate(
+            principal=principal, enterprise_ids=[pk], hops=2 if hops is None else hops
+        )
+    except DomainError as exc:
+        raise graphql_error(exc) from exc
+
+
+async def simulate_shock(info: Info, enterprise_ids: list[strawberry.ID]) -> Report:
+    """What if these enterprises defaulted? Writes nothing (staff)."""
+    principal = ctx(info).require_staff()
+    keys = [decode_id(str(i), "Enterprise") for i in enterprise_ids]
+    try:
+        if any(k is None for k in keys):
+            raise NotFound("no such enterprise", field="enterpriseIds")
+        return await simulate(
+            principal=principal, enterprise_ids=[k for k in keys if k is not None]
+        )
+    except DomainError as exc:
+        raise graphql_error(exc) from exc
+
+
+async def dead_letters(
+    info: Info, first: int | None = 20, after: str | None = None
+) -> list[m.DeadLetter]:
+    """Actor messages that failed for good, newest first (staff)."""
+    principal = ctx(info).require_staff()
+    n, after_key = page_args(first, after)
+    found = await service.list_dead_letters(principal=principal, first=n, after_id=after_key)
+    return found.rows[:n]
+
+
+async def warning_feed(
+    info: Info,
+    min_level: m.WarningLevel | None = None,
+    enterprise_id: strawberry.ID | None = None,
+    after: str | None = None,
+) -> AsyncGenerator[m.RiskWarning, None]:
+    """Warnings as they are raised; with `after`, first every one raised since that cursor."""
+    principal = ctx(info).require()
+    try:
+        after_id = decode_cursor(after)
+    except ValueError:
+        raise bad_request("malformed cursor") from None
+    enterprise = None
+    if enterprise_id is not None:
+        enterprise = decode_id(str(enterprise_id), "Enterprise")
+        if enterprise is None:
+            raise bad_request("no such enterprise")
+    feed = subscribe_warnings(
+        principal=principal, after_id=after_id, min_level=min_level, enterprise_id=enterprise
+    )
+    try:
+        async for warning in feed:
+            yield warning
+    except DomainError as exc:
+        raise graphql_error(exc) from exc
+    finally:
+        await feed.aclose()
+
+
+async def warning_enterprise(root: strawberry.Parent[m.RiskWarning], info: Info) -> m.Enterprise:
+    """The enterprise warned about (the caller may see it: it may see the warning)."""
+    found = await visible_enterprise(info, root.enterprise_id)  # type: ignore[attr-defined]
+    assert found is not None
+    return found
+
+
+async def warning_loan(root: strawberry.Parent[m.RiskWarning], info: Info) -> m.Loan | None:
+    """The loan a warning concerns, if any."""
+    if root.loan_id is None:  # type: ignore[attr-defined]
+        return None
+    return await ctx(info).loaders.loan.load(root.loan_id)  # type: ignore[attr-defined]
+
+
+async def contagion_source(
+    root: strawberry.Parent[m.RiskWarning], info: Info
+) -> m.Enterprise | None:
+    """For a contagion warning: where the trouble started, when the caller may see it."""
+    return await visible_enterprise(info, root.contagion_source_id)  # type: ignore[attr-defined]
+
+
+async def exposed_enterprise(root: strawberry.Parent[Exposed], info: Info) -> m.Enterprise:
+    """The exposed enterprise (contagion is for staff, who see every enterprise)."""
+    found = await visible_enterprise(info, root.enterprise_id)
+    assert found is not None
+    return found
+
+
+async def shocked(root: strawberry.Parent[Report], info: Info) -> list[m.Enterprise]:
+    """The shocked enterprises."""
+    found = await asyncio.gather(*(visible_enterprise(info, i) for i in root.source_ids))
+    return [e for e in found if e is not None]
