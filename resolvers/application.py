@@ -18,7 +18,7 @@ from resolvers.context import ctx
 from resolvers.enterprise import visible_enterprise
 from resolvers.errors import PayloadError, graphql_error, payload
 from resolvers.idempotency import once
-from resolvers.ids import decode_id, decode_or_raise
+from resolvers.ids import decode_id, decode_or_raise, readable_or_none
 
 if TYPE_CHECKING:
     from schema.types.application import CreateApplicationInput
@@ -35,13 +35,11 @@ class ApplicationOutcome:
 async def application(info: Info, id: strawberry.ID) -> m.LoanApplication | None:
     """An application by opaque id; None when unknown or not the caller's."""
     principal = ctx(info).require()
-    pk = decode_id(str(id), "LoanApplication")
-    if pk is None:
-        return None
-    try:
-        return await service.get_application_or_raise(principal=principal, application_id=pk)
-    except DomainError:
-        return None
+    return await readable_or_none(
+        str(id),
+        "LoanApplication",
+        lambda pk: service.get_application_or_raise(principal=principal, application_id=pk),
+    )
 
 
 async def applications(

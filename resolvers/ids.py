@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
-from domain.errors import NotFound
+from domain.errors import DomainError, NotFound
+
+R = TypeVar("R")
 
 
 def encode_id(type_name: str, pk: int) -> str:
@@ -49,3 +53,17 @@ def decode_or_raise(
     if pk is None:
         raise NotFound(message or f"no such {type_name}", field=field)
     return pk
+
+
+async def readable_or_none(
+    value: str, type_name: str, read: Callable[[int], Awaitable[R]]
+) -> R | None:
+    """The record behind an opaque id, or None when the id is not one, unknown or not the
+    caller's (a foreign id reads as unknown)."""
+    pk = decode_id(value, type_name)
+    if pk is None:
+        return None
+    try:
+        return await read(pk)
+    except DomainError:
+        return None

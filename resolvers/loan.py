@@ -17,7 +17,7 @@ from resolvers.context import ctx
 from resolvers.enterprise import visible_enterprise
 from resolvers.errors import PayloadError, forbidden
 from resolvers.idempotency import once
-from resolvers.ids import decode_id, decode_or_raise
+from resolvers.ids import decode_or_raise, readable_or_none
 
 
 @dataclass(frozen=True)
@@ -31,13 +31,9 @@ class LoanOutcome:
 async def loan(info: Info, id: strawberry.ID) -> m.Loan | None:
     """A loan by opaque id; None when unknown or not the caller's."""
     principal = ctx(info).require()
-    pk = decode_id(str(id), "Loan")
-    if pk is None:
-        return None
-    try:
-        return await loans.get_loan_or_raise(principal=principal, loan_id=pk)
-    except DomainError:
-        return None
+    return await readable_or_none(
+        str(id), "Loan", lambda pk: loans.get_loan_or_raise(principal=principal, loan_id=pk)
+    )
 
 
 async def disburse(info: Info, contract_id: strawberry.ID) -> LoanOutcome:

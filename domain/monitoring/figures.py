@@ -126,8 +126,8 @@ async def load_borrowers(enterprise_ids: list[int]) -> list[Borrower]:
             "id", "uscc", "name"
         )
     }
-    app_ids = [r["application_id"] for r in loans]
-    links = await ApplicationPatent.filter(application_id__in=app_ids).values(
+    application_ids = [r["application_id"] for r in loans]
+    links = await ApplicationPatent.filter(application_id__in=application_ids).values(
         "application_id", "patent_id"
     )
     patent_ids = sorted({r["patent_id"] for r in links})
@@ -138,7 +138,7 @@ async def load_borrowers(enterprise_ids: list[int]) -> list[Borrower]:
         )
     }
     latest = await latest_valuations(patent_ids)
-    granted = await _granted_pledge_values(app_ids) if links else {}
+    granted = await _granted_pledge_values(application_ids) if links else {}
     by_app: dict[int, list[int]] = defaultdict(list)
     for link in links:
         by_app[link["application_id"]].append(link["patent_id"])
@@ -183,17 +183,17 @@ async def latest_valuations(patent_ids: list[int]) -> dict[int, tuple[Decimal, d
     return {r["patent_id"]: (Decimal(r["value"]), r["created_at"]) for r in rows}
 
 
-async def _granted_pledge_values(app_ids: list[int]) -> dict[tuple[int, str], Decimal]:
+async def _granted_pledge_values(application_ids: list[int]) -> dict[tuple[int, str], Decimal]:
     """(application, patent number) -> the pledge value the decision relied on."""
     out: dict[tuple[int, str], Decimal] = {}
-    for app_id, decision in await LoanApplication.filter(id__in=app_ids).values_list(
-        "id", "decision"
-    ):
+    for application_id, decision in await LoanApplication.filter(
+        id__in=application_ids
+    ).values_list("id", "decision"):
         inputs: Any = (decision or {}).get("inputs") if isinstance(decision, dict) else None
         values = (inputs or {}).get("pledge_values", {}) if isinstance(inputs, dict) else {}
         for number, value in values.items():
             try:
-                out[(int(app_id), str(number))] = Decimal(str(value))
+                out[(int(application_id), str(number))] = Decimal(str(value))
             except ArithmeticError:
                 continue
     return out

@@ -39,18 +39,18 @@ async def test_applicant_creates_and_submits(world: dict[str, int]) -> None:
     applicant = await make_user("cfo@a.cn", Role.APPLICANT, world[A])
 
     created = (await run(CREATE, applicant, input=_input()))["createApplication"]
-    app = created["application"]
+    application = created["application"]
     submitted = await run(
         "mutation($id: ID!) { submitApplication(id: $id) { application { status history { to } } errors { code } } }",
         applicant,
-        id=app["id"],
+        id=application["id"],
     )
 
     assert created["errors"] == []
-    assert app["status"] == "DRAFT"
-    assert app["amount"] == "500000.00"
-    assert app["pledgedPatents"] == [{"number": "CN110000001B"}]
-    assert app["history"] == [{"from": None, "to": "DRAFT", "by": "user:cfo@a.cn"}]
+    assert application["status"] == "DRAFT"
+    assert application["amount"] == "500000.00"
+    assert application["pledgedPatents"] == [{"number": "CN110000001B"}]
+    assert application["history"] == [{"from": None, "to": "DRAFT", "by": "user:cfo@a.cn"}]
     assert submitted["submitApplication"]["application"]["status"] == "SUBMITTED"
 
 
@@ -79,14 +79,16 @@ async def test_bad_applications_write_nothing(
 async def test_other_enterprise_cannot_touch_an_application(world: dict[str, int]) -> None:
     owner = await make_user("cfo@a.cn", Role.APPLICANT, world[A])
     intruder = await make_user("cfo@b.cn", Role.APPLICANT, world[B])
-    app_id = (await run(CREATE, owner, input=_input()))["createApplication"]["application"]["id"]
+    application_id = (await run(CREATE, owner, input=_input()))["createApplication"]["application"][
+        "id"
+    ]
 
-    seen = await run("query($id: ID!) { application(id: $id) { id } }", intruder, id=app_id)
+    seen = await run("query($id: ID!) { application(id: $id) { id } }", intruder, id=application_id)
     listing = await run("{ applications { totalCount } }", intruder)
     submit = await run(
         "mutation($id: ID!) { submitApplication(id: $id) { application { id } errors { code } } }",
         intruder,
-        id=app_id,
+        id=application_id,
     )
 
     assert seen == {"application": None}
@@ -98,13 +100,15 @@ async def test_other_enterprise_cannot_touch_an_application(world: dict[str, int
 async def test_review_outside_manual_review_is_invalid_state(world: dict[str, int]) -> None:
     owner = await make_user("cfo@a.cn", Role.APPLICANT, world[A])
     officer = await make_user("officer@bank.cn", Role.LOAN_OFFICER)
-    app_id = (await run(CREATE, owner, input=_input()))["createApplication"]["application"]["id"]
+    application_id = (await run(CREATE, owner, input=_input()))["createApplication"]["application"][
+        "id"
+    ]
 
     result = await run(
         """mutation($id: ID!) { reviewApplication(id: $id, decision: APPROVE, comment: "ok") {
           application { id } errors { code } } }""",
         officer,
-        id=app_id,
+        id=application_id,
     )
 
     assert result["reviewApplication"]["errors"][0]["code"] == "INVALID_STATE"

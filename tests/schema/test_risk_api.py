@@ -123,11 +123,11 @@ async def test_automated_decision_records_its_risk_score(trained: Path) -> None:
           termMonths: 12, pledgedPatentNumbers: []}) { application { id } errors { code message } } }""",
         applicant,
     )
-    app_id = created["createApplication"]["application"]["id"]
+    application_id = created["createApplication"]["application"]["id"]
     await run(
         "mutation($id: ID!) { submitApplication(id: $id) { errors { code } } }",
         applicant,
-        id=app_id,
+        id=application_id,
     )
 
     await assess_application(application_id=(await LoanApplication.get()).id)
@@ -135,15 +135,15 @@ async def test_automated_decision_records_its_risk_score(trained: Path) -> None:
         """query($id: ID!) { application(id: $id) { status decision { outcome reasons { code } decidedBy }
           riskScore { score grade probabilityOfDefault modelVersions } } }""",
         applicant,
-        id=app_id,
+        id=application_id,
     )
 
-    app = data["application"]
-    assert app["status"] in ("APPROVED", "REJECTED", "MANUAL_REVIEW")
-    assert app["decision"]["reasons"]
-    assert app["decision"]["decidedBy"].startswith("model:")
-    assert 0 < app["riskScore"]["probabilityOfDefault"] < 1
-    assert "scorecard" in app["riskScore"]["modelVersions"]
+    application = data["application"]
+    assert application["status"] in ("APPROVED", "REJECTED", "MANUAL_REVIEW")
+    assert application["decision"]["reasons"]
+    assert application["decision"]["decidedBy"].startswith("model:")
+    assert 0 < application["riskScore"]["probabilityOfDefault"] < 1
+    assert "scorecard" in application["riskScore"]["modelVersions"]
 
 
 async def test_unknown_indicator_category_is_a_coded_client_error(db: str) -> None:

@@ -73,8 +73,8 @@ async def test_without_appraisals_the_granted_pledge_value_is_used(portfolio: Po
     from db.models import LoanApplication
 
     p = portfolio
-    app_id = p.loans["a"].application_id  # type: ignore[attr-defined]
-    await LoanApplication.filter(id=app_id).update(
+    application_id = p.loans["a"].application_id  # type: ignore[attr-defined]
+    await LoanApplication.filter(id=application_id).update(
         decision={"inputs": {"pledge_values": {"CN500000001B": "400000"}}}
     )
     await appraise(p.patents["b"], "9000000")
