@@ -1,31 +1,36 @@
 """From application to disbursed loan through the API, with signatures verified.
 
-Two paths to an approved offer: the automated decision approves (risk inputs the policy
-approves stand in for the scoring and valuation services), or, with no model trained yet, the
-application is referred and a loan officer approves it.
+Two paths to an approved offer, each taken for certain: with models trained on a generated
+world, the automated decision approves the applicant the scorecard grades best; with no model
+trained yet, the application is referred and a loan officer approves it.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from db.models import Enterprise, LoanApplication, Repayment, Role
+from db.models import Enterprise, Financial, LoanApplication, Repayment, Role
 from domain.accounts import service as accounts
 from domain.accounts.principal import Principal
 from domain.decision.service import assess_application
 from domain.products.service import seed_products
 from domain.providers.directory import DirectoryProvider
-from domain.world.importer import import_world_dir
+from domain.scoring.service import train_models
+from domain.world.generator import generate_world
+from domain.world.importer import import_world_dir, import_world_rows
 from schema.context import Context
-from tests.domain.lending_fixtures import fixed_gather, inputs
 from tests.factories import A, tiny_world, write_world
 from tests.schema.helpers import SCHEMA, make_user, run
 
 PASSWORD = "correct horse battery"
 PLEDGED = "CN110000001B"
+# revenue at which a 100,000 credit loan is well inside the policy's revenue-based limit
+LARGE_REVENUE = Decimal("5000000")
 APPLICATION = """query($id: ID!) { application(id: $id) { status
   decision { outcome approvedAmount decidedBy reasons { code } } } }"""
 DISBURSE = "mutation($id: ID!) { disburse(contractId: $id) { loan { id } errors { code } } }"
@@ -133,20 +138,55 @@ async def _repaid_once_per_key(applicant: Principal, officer: Principal) -> None
     assert by_applicant.errors[0].extensions["code"] == "FORBIDDEN"  # type: ignore[index]
 
 
-async def test_automated_approval_to_disbursed_loan(world: dict[str, int], tmp_path: Path) -> None:
-    applicant, application_id = await _submitted(tmp_path)
-    officer = await make_user("officer@bank.cn", Role.LOAN_OFFICER)
+async def _strongest_applicant() -> Enterprise:
+    """The enterprise the trained scorecard grades best, among those a credit loan suits."""
+    from domain.indicators.service import compute_and_store_snapshots
+    from domain.scoring.service import active_scorecard, indicator_values, score_values
 
-    approving = inputs(patents=(PLEDGED,))
-    await assess_application(
-        application_id=(await LoanApplication.get()).id, gather=fixed_gather(approving)
+    await compute_and_store_snapshots(as_of=datetime.now(UTC))
+    card = await active_scorecard()
+    best: tuple[float, Enterprise] | None = None
+    for firm in await Enterprise.filter(status="active").order_by("id"):
+        revenue = await Financial.filter(enterprise_id=firm.id).order_by("-period").first()
+        if revenue is None or revenue.revenue is None or revenue.revenue < LARGE_REVENUE:
+            continue
+        values, _, _ = await indicator_values(enterprise=firm, as_of=None)
+        pd = score_values(card, values).probability_of_default
+        if best is None or pd < best[0]:
+            best = (pd, firm)
+    assert best is not None, "the generated world has no large active enterprise"
+    return best[1]
+
+
+async def test_trained_models_approve_a_strong_applicant_to_disbursed_loan(
+    db: str, data_dir: Path
+) -> None:
+    await import_world_rows(generate_world(enterprises=400, seed=5))
+    await train_models(data_dir=data_dir)
+    await seed_products()
+    firm = await _strongest_applicant()
+    applicant = await make_user("cfo@strong.cn", Role.APPLICANT, firm.id)
+    officer = await make_user("officer@bank.cn", Role.LOAN_OFFICER)
+    created = await run(
+        """mutation { createApplication(input: {productCode: "TECH_CREDIT", amount: "100000.00",
+          termMonths: 12, pledgedPatentNumbers: []}) { application { id } errors { code } } }""",
+        applicant,
     )
+    application_id = created["createApplication"]["application"]["id"]
+    await run(
+        "mutation($id: ID!) { submitApplication(id: $id) { errors { code } } }",
+        applicant,
+        id=application_id,
+    )
+
+    # the real assessment: indicators, the trained scorecard, rules and the policy
+    await assess_application(application_id=(await LoanApplication.get()).id)
     decided = (await run(APPLICATION, applicant, id=application_id))["application"]
 
     assert decided["status"] == "APPROVED", decided
     assert decided["decision"]["outcome"] == "APPROVED"
     assert decided["decision"]["decidedBy"].startswith("model:")
-    assert decided["decision"]["approvedAmount"] == "200000.00"
+    assert decided["decision"]["approvedAmount"] == "100000.00"
     assert decided["decision"]["reasons"], "every decision carries reason codes"
     cid = await _accepted(applicant, application_id)
     await _signed_and_disbursed(applicant, officer, cid)
