@@ -119,15 +119,20 @@ def _enforce_min_share(
         k = int(np.argmin(counts))
         if counts[k] >= min_count:
             return
-        rates = bad_rates(counts, bads)
-        if k == 0:
-            _merge(counts, bads, edges, 0)
-        elif k == len(counts) - 1:
-            _merge(counts, bads, edges, k - 1)
-        elif abs(rates[k] - rates[k - 1]) <= abs(rates[k + 1] - rates[k]):
-            _merge(counts, bads, edges, k - 1)
-        else:
-            _merge(counts, bads, edges, k)
+        _merge_into_closer(counts, bads, edges, k)
+
+
+def _merge_into_closer(counts: list[int], bads: list[int], edges: list[float], k: int) -> None:
+    """Merge bin k into the neighbour whose bad rate is closer (the only one at an end)."""
+    rates = bad_rates(counts, bads)
+    if k == 0:
+        _merge(counts, bads, edges, 0)
+    elif k == len(counts) - 1:
+        _merge(counts, bads, edges, k - 1)
+    elif abs(rates[k] - rates[k - 1]) <= abs(rates[k + 1] - rates[k]):
+        _merge(counts, bads, edges, k - 1)
+    else:
+        _merge(counts, bads, edges, k)
 
 
 def _enforce_min_events(
@@ -139,15 +144,7 @@ def _enforce_min_events(
         if not short:
             return
         k = min(short, key=lambda j: min(bads[j], counts[j] - bads[j]))
-        rates = bad_rates(counts, bads)
-        if k == 0:
-            _merge(counts, bads, edges, 0)
-        elif k == len(counts) - 1:
-            _merge(counts, bads, edges, k - 1)
-        elif abs(rates[k] - rates[k - 1]) <= abs(rates[k + 1] - rates[k]):
-            _merge(counts, bads, edges, k - 1)
-        else:
-            _merge(counts, bads, edges, k)
+        _merge_into_closer(counts, bads, edges, k)
 
 
 def _merge(counts: list[int], bads: list[int], edges: list[float], i: int) -> None:
