@@ -4,8 +4,8 @@ table from an outbox topic to the coroutine its actor runs (for work run on this
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from actors.gnn import do_run_contagion, run_contagion, score_graph_risk
-from actors.lending import assess_application, do_assess_application
+from actors.application import assess_application, do_assess_application
+from actors.graph_risk import do_run_contagion, run_contagion, score_graph_risk
 from actors.monitoring import (
     do_monitor_borrowers,
     do_process_event,

@@ -24,7 +24,7 @@ async def sweep_once(
     *, interval: int, batch_size: int = DEFAULT_BATCH, now: datetime | None = None
 ) -> SweepReport | None:
     """Sweep unless another scheduler already took this interval; None when it did."""
-    from actors.gnn import score_graph_risk
+    from actors.graph_risk import score_graph_risk
     from actors.monitoring import monitor_borrowers
 
     moment = now or datetime.now(UTC)

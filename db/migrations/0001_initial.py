@@ -1,8 +1,8 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 import functools
-from db.models.lending import ApplicationStatus
-from db.models.monitoring import WarningLevel, WarningStatus
+from db.models.application import ApplicationStatus
+from db.models.warning import WarningLevel, WarningStatus
 from db.models.user import Role
 from json import dumps, loads
 from tortoise.fields.base import OnDelete

@@ -1,41 +1,26 @@
 """All Tortoise models, registered under the `models` app."""
 
-from db.models.audit import AuditEntry, IdempotencyRecord
-from db.models.lending import (
+from db.models.application import (
     ApplicationPatent,
     ApplicationStatus,
-    Contract,
-    Installment,
-    Loan,
     LoanApplication,
-    LoanProduct,
-    Repayment,
-    Review,
     StatusChange,
 )
-from db.models.monitoring import (
-    DeadLetter,
-    OutboxMessage,
-    RiskWarning,
-    WarningLevel,
-    WarningStatus,
-)
-from db.models.risk import IndicatorSnapshot, ModelCard, RiskScore, Valuation
+from db.models.audit import AuditEntry, IdempotencyRecord
+from db.models.contract import Contract
+from db.models.decision import Review
+from db.models.enterprise import Enterprise, Financial, Person, Relation, TaxRecord
+from db.models.event import Event, Outcome
+from db.models.indicator import IndicatorSnapshot
+from db.models.litigation import Litigation, LitigationParty, LitigationPatent
+from db.models.loan import Installment, Loan, Repayment
+from db.models.messaging import DeadLetter, OutboxMessage
+from db.models.patent import Patent, PatentCitation
+from db.models.product import LoanProduct
+from db.models.scoring import ModelCard, RiskScore
 from db.models.user import Role, User
-from db.models.world import (
-    Enterprise,
-    Event,
-    Financial,
-    Litigation,
-    LitigationParty,
-    LitigationPatent,
-    Outcome,
-    Patent,
-    PatentCitation,
-    Person,
-    Relation,
-    TaxRecord,
-)
+from db.models.valuation import Valuation
+from db.models.warning import RiskWarning, WarningLevel, WarningStatus
 
 __all__ = [
     "ApplicationPatent", "ApplicationStatus", "AuditEntry", "Contract", "DeadLetter",

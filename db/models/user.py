@@ -7,7 +7,7 @@ from enum import StrEnum
 from tortoise import fields
 from tortoise.models import Model
 
-from db.models.world import Enterprise
+from db.models.enterprise import Enterprise
 
 
 class Role(StrEnum):

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from dramatiq import Broker, Message
 
+from actors.application import do_assess_application
 from actors.dispatch import broker_send, drain_inline
-from actors.gnn import do_run_contagion
-from actors.lending import do_assess_application
+from actors.graph_risk import do_run_contagion
 from actors.monitoring import do_monitor_borrowers, do_process_event
 from db.models import DeadLetter, Event, OutboxMessage, RiskWarning
 from domain.messaging import publisher as pub

@@ -1,4 +1,4 @@
-"""Lending actors: assessment of a submitted application.
+"""Application actors: assessment of a submitted application.
 
 Assessment reads graph risk from the graph model, so it imports torch: it runs on the "gnn"
 queue with the other actors that do.

@@ -1,4 +1,4 @@
-"""Warnings, their delivery outbox, and messages that exhausted their retries."""
+"""Warnings raised by post-loan monitoring."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 from tortoise import fields
 from tortoise.models import Model
 
-from db.models.lending import Loan
-from db.models.world import Enterprise
+from db.models.enterprise import Enterprise
+from db.models.loan import Loan
 
 
 class WarningLevel(StrEnum):
@@ -58,31 +58,3 @@ class RiskWarning(Model):
 
     class Meta:
         table = "risk_warning"
-
-
-class OutboxMessage(Model):
-    """A message written in the same transaction as its cause, published afterwards."""
-
-    id = fields.IntField(primary_key=True)
-    topic = fields.CharField(max_length=32, db_index=True)
-    key = fields.CharField(max_length=64)
-    payload: Any = fields.JSONField()
-    created_at = fields.DatetimeField(auto_now_add=True)
-    published_at = fields.DatetimeField(null=True, db_index=True)
-
-    class Meta:
-        table = "outbox_message"
-
-
-class DeadLetter(Model):
-    """An actor message that exhausted its retries, for staff to see."""
-
-    id = fields.IntField(primary_key=True)
-    actor = fields.CharField(max_length=64)
-    message_id = fields.CharField(max_length=64, unique=True)
-    args: Any = fields.JSONField(default=list)
-    error = fields.TextField()
-    failed_at = fields.DatetimeField(auto_now_add=True)
-
-    class Meta:
-        table = "dead_letter"

@@ -1,0 +1,29 @@
+"""Loan products on offer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class LoanProduct(Model):
+    """A product the bank offers online."""
+
+    id = fields.IntField(primary_key=True)
+    code = fields.CharField(max_length=32, unique=True)
+    name = fields.CharField(max_length=100)
+    min_amount = fields.DecimalField(max_digits=20, decimal_places=2)
+    max_amount = fields.DecimalField(max_digits=20, decimal_places=2)
+    terms_months: Any = fields.JSONField()
+    annual_rate = fields.DecimalField(max_digits=8, decimal_places=6)
+    repayment_method = fields.CharField(max_length=32)
+    guarantee_on_approval = fields.BooleanField(default=False)
+    guarantor_name = fields.CharField(max_length=100, null=True)
+    subsidy_rate = fields.DecimalField(max_digits=8, decimal_places=6, default=0)
+    requires_pledge = fields.BooleanField(default=False)
+    active = fields.BooleanField(default=True)
+
+    class Meta:
+        table = "loan_product"
