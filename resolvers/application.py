@@ -51,11 +51,10 @@ async def applications(
     """A page of the applications the caller may see, newest first."""
     principal = ctx(info).require()
     n, after_key = page_args(first, after)
-    query = service.visible_applications(principal=principal, status=status)
-    total = await query.count()
-    if after_key is not None:
-        query = query.filter(id__lt=after_key)
-    return page_of(await query.limit(n + 1), n, total)
+    rows, total = await service.page_of_applications(
+        principal=principal, first=n, after_id=after_key, status=status
+    )
+    return page_of(rows, n, total)
 
 
 async def enterprise_applications(

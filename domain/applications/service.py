@@ -212,6 +212,22 @@ def visible_applications(
     return query.order_by("-id")
 
 
+async def page_of_applications(
+    *,
+    principal: Principal,
+    first: int,
+    after_id: int | None,
+    status: ApplicationStatus | str | None = None,
+) -> tuple[list[LoanApplication], int]:
+    """Up to first+1 visible applications older than `after_id`, newest first, and how many
+    are visible in all."""
+    query = visible_applications(principal=principal, status=status)
+    total = await query.count()
+    if after_id is not None:
+        query = query.filter(id__lt=after_id)
+    return await query.limit(first + 1), total
+
+
 async def applications_by_ids(*, ids: Iterable[int]) -> list[LoanApplication | None]:
     """Applications in the order of `ids` (None where missing), in one query."""
     wanted = list(ids)
