@@ -23,7 +23,7 @@ from db.connection import close_db, init_db
 from db.models import Role
 from domain.accounts.principal import Principal
 from domain.accounts.tokens import InvalidToken, decode_token
-from domain.observability import set_request_id
+from domain.context import set_request_id
 from schema import build_schema
 from schema.context import Context
 from schema.http import make_graphql_app

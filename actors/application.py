@@ -7,6 +7,7 @@ queue with the other actors that do.
 from __future__ import annotations
 
 from actors.broker import GNN_QUEUE, declare
+from domain.messaging.topics import Topic
 
 
 async def do_assess_application(application_id: int) -> None:
@@ -17,5 +18,8 @@ async def do_assess_application(application_id: int) -> None:
 
 
 assess_application = declare(
-    do_assess_application, name="assess_application", queue=GNN_QUEUE, time_limit_ms=300_000
+    do_assess_application,
+    name=Topic.ASSESS_APPLICATION.value,
+    queue=GNN_QUEUE,
+    time_limit_ms=300_000,
 )

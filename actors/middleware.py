@@ -16,7 +16,7 @@ from prometheus_client import Counter
 from tortoise.context import TortoiseContext
 
 from db.connection import tortoise_config
-from domain.observability import set_request_id
+from domain.context import set_request_id
 
 log = logging.getLogger("ipcredit.actors")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from actors.broker import DEFAULT_QUEUE, declare
+from domain.messaging.topics import Topic
 from domain.monitoring import events, sweep
 
 
@@ -17,8 +18,11 @@ async def do_monitor_borrowers(enterprise_ids: list[int]) -> None:
 
 
 process_event = declare(
-    do_process_event, name="process_event", queue=DEFAULT_QUEUE, time_limit_ms=120_000
+    do_process_event, name=Topic.PROCESS_EVENT.value, queue=DEFAULT_QUEUE, time_limit_ms=120_000
 )
 monitor_borrowers = declare(
-    do_monitor_borrowers, name="monitor_borrowers", queue=DEFAULT_QUEUE, time_limit_ms=600_000
+    do_monitor_borrowers,
+    name=Topic.MONITOR_BORROWERS.value,
+    queue=DEFAULT_QUEUE,
+    time_limit_ms=600_000,
 )

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 
-from cli.common import Subparsers, run_with_db
+from cli.common import Subparsers, note, run_with_db
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
@@ -18,9 +17,9 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(report.__dict__))
         if report.ok:
-            print(f"audit chain intact: {report.entries} entries", file=sys.stderr)
+            note(f"audit chain intact: {report.entries} entries")
             return 0
-        print(f"audit chain BROKEN at seq {report.broken_at_seq}: {report.reason}", file=sys.stderr)
+        note(f"audit chain BROKEN at seq {report.broken_at_seq}: {report.reason}")
         return 1
 
     return run_with_db(go)

@@ -33,3 +33,9 @@ def run_with_db(work: Callable[[], Awaitable[T]]) -> T:
 def note(message: str) -> None:
     """Say something on stderr at once (stdout is kept for machine-readable results)."""
     print(message, file=sys.stderr, flush=True)
+
+
+def fail(message: str) -> int:
+    """Say why a command cannot go on and give its exit code for refused input (2)."""
+    note(message)
+    return 2

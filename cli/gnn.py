@@ -10,7 +10,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cli.common import Subparsers, note, run_with_db
+from cli.common import Subparsers, fail, note, run_with_db
 from gnn.errors import GraphRiskError
 
 if TYPE_CHECKING:
@@ -35,8 +35,7 @@ def _world(args: argparse.Namespace) -> WorldFrames | None:
 
 
 def _fail(exc: GraphRiskError) -> int:
-    note(f"error ({exc.code}): {exc.message}")
-    return 2
+    return fail(f"error ({exc.code}): {exc.message}")
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:

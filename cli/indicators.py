@@ -10,7 +10,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from cli.common import Subparsers, run_with_db
+from cli.common import Subparsers, fail, note, run_with_db
 from domain.errors import DomainError
 
 
@@ -31,14 +31,13 @@ def cmd_list(args: argparse.Namespace) -> int:
     try:
         defs = indicator_definitions(category=args.category)
     except DomainError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
-        return 2
+        return fail(f"error: {exc.message}")
     if args.json:
         print(json.dumps([asdict(d) for d in defs], ensure_ascii=False))
     else:
         for d in defs:
             print(f"{d.code}\t{d.category}\t{d.source}\t{d.unit}\t{d.direction}\t{d.name}")
-    print(f"{len(defs)} indicators, registry {version()}", file=sys.stderr)
+    note(f"{len(defs)} indicators, registry {version()}")
     return 0
 
 
@@ -50,17 +49,16 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
     when: datetime = args.as_of or datetime.now(UTC)
     usccs = args.uscc or None
     started = time.perf_counter()
-    print(f"computing indicators as of {when.isoformat()}", file=sys.stderr)
+    note(f"computing indicators as of {when.isoformat()}")
     try:
         stored = run_with_db(lambda: compute_and_store_snapshots(as_of=when, usccs=usccs))
     except DomainError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
-        return 2
+        return fail(f"error: {exc.message}")
     took = time.perf_counter() - started
     if args.json:
         print(json.dumps({"stored": stored, "as_of": when.isoformat(), "registry": version(),
                           "seconds": round(took, 2)}))  # fmt: skip
-    print(f"stored {stored} snapshots in {took:.1f} s", file=sys.stderr)
+    note(f"stored {stored} snapshots in {took:.1f} s")
     return 0
 
 
@@ -72,7 +70,7 @@ def cmd_compute(args: argparse.Namespace) -> int:
     when: datetime = args.as_of or datetime.now(UTC)
     started = time.perf_counter()
     frames = frames_from_dir(Path(args.world))
-    print(f"read {len(frames.enterprises)} enterprises from {args.world}", file=sys.stderr)
+    note(f"read {len(frames.enterprises)} enterprises from {args.world}")
     table = compute_indicators(frames, when, usccs=args.uscc or None)
     table.to_csv(args.out)
     took = time.perf_counter() - started

@@ -9,7 +9,7 @@ from collections import Counter
 from datetime import UTC, date, datetime
 from typing import Any
 
-from cli.common import Subparsers, run_with_db
+from cli.common import Subparsers, fail, note, run_with_db
 from domain.errors import DomainError
 
 
@@ -18,7 +18,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
     from domain.lending.arrears import classify_loans
 
     as_of = date.fromisoformat(args.as_of) if args.as_of else datetime.now(UTC).date()
-    print(f"classifying active loans as of {as_of}", file=sys.stderr)
+    note(f"classifying active loans as of {as_of}")
 
     async def work() -> dict[str, Any]:
         results = await classify_loans(as_of=as_of)
@@ -33,8 +33,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
     try:
         summary = run_with_db(work)
     except DomainError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
-        return 2
+        return fail(f"error: {exc.message}")
     if args.json:
         print(json.dumps(summary, ensure_ascii=False))
     print(

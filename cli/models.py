@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from cli.common import Subparsers, note, run_with_db
+from cli.common import Subparsers, fail, note, run_with_db
 from config import settings
 from domain.errors import DomainError
 
@@ -31,15 +31,14 @@ def cmd_scorecard_fit(args: argparse.Namespace) -> int:
     from domain.scoring.fit import fit_from_csv
 
     started = time.perf_counter()
-    print(f"fitting a scorecard on {args.csv} (label {args.label} = {args.bad})", file=sys.stderr)
+    note(f"fitting a scorecard on {args.csv} (label {args.label} = {args.bad})")
     try:
         card, metrics = fit_from_csv(
             Path(args.csv), label=args.label, bad=args.bad, test_share=args.test_share,
             seed=args.seed,
         )  # fmt: skip
     except DomainError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
-        return 2
+        return fail(f"error: {exc.message}")
     result = _headline(metrics)
     if args.out:
         # written only after a successful fit, atomically: never a half-trained file
@@ -64,8 +63,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     try:
         cards = run_with_db(lambda: train_models(data_dir=data_dir, progress=note))
     except DomainError as exc:
-        print(f"error: {exc.message} (the active models are unchanged)", file=sys.stderr)
-        return 2
+        return fail(f"error: {exc.message} (the active models are unchanged)")
     summary = [
         {"name": c.name, "version": c.version, "metrics": _brief(c.metrics), "path": c.path}
         for c in cards
@@ -73,8 +71,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(summary, ensure_ascii=False))
     for c in summary:
-        print(f"{c['name']} {c['version']}: {c['metrics']}", file=sys.stderr)
-    print(f"trained in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+        note(f"{c['name']} {c['version']}: {c['metrics']}")
+    note(f"trained in {time.perf_counter() - started:.1f} s")
     return 0
 
 

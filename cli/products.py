@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 
-from cli.common import Subparsers, run_with_db
+from cli.common import Subparsers, note, run_with_db
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
@@ -19,7 +18,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
     summary = {"products": run_with_db(work)}
     if args.json:
         print(json.dumps(summary))
-    print(f"{len(summary['products'])} products seeded", file=sys.stderr)
+    note(f"{len(summary['products'])} products seeded")
     return 0
 
 

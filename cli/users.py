@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
-from cli.common import Subparsers, run_with_db
+from cli.common import Subparsers, note, run_with_db
 
 
 def cmd_user_create(args: argparse.Namespace) -> int:
@@ -20,9 +19,9 @@ def cmd_user_create(args: argparse.Namespace) -> int:
                 email=args.email, password=args.password, role=Role(args.role)
             )
         except DomainError as exc:
-            print(f"error ({exc.code}): {exc.message}", file=sys.stderr)
+            note(f"error ({exc.code}): {exc.message}")
             return 1
-        print(f"created {user.role} {user.email} (id {user.id})", file=sys.stderr)
+        note(f"created {user.role} {user.email} (id {user.id})")
         return 0
 
     return run_with_db(go)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
-from cli.common import Subparsers
+from cli.common import Subparsers, fail
 from config import settings
 
 
@@ -23,9 +22,7 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
     from actors.scheduler import run_scheduler
 
     if in_process(get_broker()):
-        print("BROKER_URL is not set: in the embedded default the app runs the scheduler",
-              file=sys.stderr)  # fmt: skip
-        return 2
+        return fail("BROKER_URL is not set: in the embedded default the app runs the scheduler")
     return run_scheduler(interval=args.interval or settings().sweep_interval_seconds, now=args.now)
 
 

@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from cli.common import Subparsers, run_with_db
+from cli.common import Subparsers, fail, note, run_with_db
 from domain.errors import DomainError
 from domain.world.generator import (
     DEFAULT_CONTAGION,
@@ -26,8 +26,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     directory = Path(args.dir)
     if not directory.is_dir():
-        print(f"{directory}: not a directory", file=sys.stderr)
-        return 2
+        return fail(f"{directory}: not a directory")
 
     def progress(name: str, done: int) -> None:
         print(f"\r{name}: {done}", end="", file=sys.stderr, flush=True)
@@ -39,8 +38,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         except WorldInvalid as exc:
             print(file=sys.stderr)
             for line in exc.lines:
-                print(line, file=sys.stderr)
-            print(f"import refused: {exc.message}", file=sys.stderr)
+                note(line)
+            note(f"import refused: {exc.message}")
             return 1
         took = time.perf_counter() - started
         print(file=sys.stderr)
@@ -66,7 +65,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         counts = await export_world(Path(args.dir))
         if args.json:
             print(json.dumps(counts))
-        print(f"exported {sum(counts.values())} records to {args.dir}", file=sys.stderr)
+        note(f"exported {sum(counts.values())} records to {args.dir}")
         return 0
 
     return run_with_db(go)
@@ -92,8 +91,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
             progress=progress,
         )
     except DomainError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
-        return 2
+        return fail(f"error: {exc.message}")
     seconds = time.perf_counter() - started
     if args.json:
         result = {
@@ -123,11 +121,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
     directory = Path(args.dir)
     if not (directory / "events.jsonl").is_file():
-        print(f"{directory}: no events.jsonl", file=sys.stderr)
-        return 2
+        return fail(f"{directory}: no events.jsonl")
     if args.speed < 0:
-        print("--speed must be 0 or more", file=sys.stderr)
-        return 2
+        return fail("--speed must be 0 or more")
 
     def progress(done: int, total: int) -> None:
         if done == total or done % 100 == 0:
@@ -145,7 +141,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     report, processed = run_with_db(go)
     print(file=sys.stderr)
     for problem in report.problems:
-        print(problem, file=sys.stderr)
+        note(problem)
     if args.json:
         out: dict[str, Any] = {
             "read": report.read, "accepted": report.accepted,
@@ -155,7 +151,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
         }  # fmt: skip
         print(json.dumps(out))
     suffix = f"; {processed} outbox messages run inline" if args.inline else ""
-    print(report.summary() + suffix, file=sys.stderr)
+    note(report.summary() + suffix)
     return 0
 
 

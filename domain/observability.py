@@ -1,22 +1,15 @@
-"""Observability shared by the API, the actors and the models: structured JSON logs carrying
-the request id (which follows a request into domain code and actors), and Prometheus metrics."""
+"""Observability shared by the actors and the models: structured JSON logs carrying the request
+id (kept in domain.context), and Prometheus metrics (the API's are in schema.observability)."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import MutableMapping
-from contextvars import ContextVar
 from typing import Any
 
 from prometheus_client import Counter, Gauge, Histogram
 
-GRAPHQL_LATENCY = Histogram(
-    "ipcredit_graphql_request_seconds",
-    "GraphQL operation latency by operation name and type",
-    ["operation", "type"],
-    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
-)
-GRAPHQL_ERRORS = Counter("ipcredit_graphql_errors_total", "GraphQL errors by stable code", ["code"])
+from domain.context import current_request_id
+
 ACTOR_SECONDS = Histogram(
     "ipcredit_actor_seconds", "Actor run time by actor", ["actor"],
     buckets=(0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300),
@@ -28,20 +21,6 @@ SCORING_SECONDS = Histogram(
     "ipcredit_model_scoring_seconds", "Model scoring time by model", ["model"],
     buckets=(0.001, 0.005, 0.01, 0.05, 0.1, 0.2, 0.5, 1, 2, 5),
 )  # fmt: skip
-
-_request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
-
-
-def current_request_id() -> str | None:
-    """The id of the request (or actor message) being handled, if any."""
-    return _request_id.get()
-
-
-def set_request_id(value: str | None = None) -> str:
-    """Set (or create) the current request id and return it."""
-    rid = value or uuid.uuid4().hex
-    _request_id.set(rid)
-    return rid
 
 
 def configure_logging(level: str = "INFO") -> None:

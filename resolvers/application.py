@@ -11,21 +11,22 @@ from strawberry.types import Info
 
 from db import models as m
 from domain.applications import service
-from domain.errors import DomainError, NotFound
+from domain.decision import decision_risk_score_id
+from domain.errors import DomainError
 from domain.monitoring.feed import subscribe_application_updates
 from resolvers.connection import Page, page_after, page_args, page_of
 from resolvers.context import ctx
-from resolvers.enterprise import visible_enterprise
+from resolvers.enterprise import required_enterprise
 from resolvers.errors import PayloadError, graphql_error, payload
 from resolvers.idempotency import once
-from resolvers.ids import decode_id, decode_or_raise, readable_or_none
+from resolvers.ids import decode_or_raise, readable_or_none
 
 if TYPE_CHECKING:
     from schema.types.application import CreateApplicationInput
 
 
 @dataclass(frozen=True)
-class ApplicationOutcome:
+class ApplicationPayload:
     """An application after an operation, or why the operation failed."""
 
     application: m.LoanApplication | None = None
@@ -72,11 +73,11 @@ async def enterprise_applications(
 async def create_application(
     info: Info,
     input: Annotated["CreateApplicationInput", strawberry.lazy("schema.types.application")],
-) -> ApplicationOutcome:
+) -> ApplicationPayload:
     """A draft application for the caller's enterprise."""
     principal = ctx(info).require()
     return await payload(
-        ApplicationOutcome,
+        ApplicationPayload,
         lambda: service.create_application(
             principal=principal,
             product_code=input.product_code,
@@ -88,7 +89,7 @@ async def create_application(
     )
 
 
-async def submit_application(info: Info, id: strawberry.ID) -> ApplicationOutcome:
+async def submit_application(info: Info, id: strawberry.ID) -> ApplicationPayload:
     """Submit a draft, once per Idempotency-Key."""
     principal = ctx(info).require()
 
@@ -98,23 +99,37 @@ async def submit_application(info: Info, id: strawberry.ID) -> ApplicationOutcom
         )
         return submitted.id
 
-    done = await once(info, operation="submitApplication", arguments={"id": str(id)}, call=call)
-    if done.id is None:
-        return ApplicationOutcome(errors=done.errors)
-    found = await service.get_application(application_id=done.id)
-    assert found is not None
-    return ApplicationOutcome(found)
+    async def reload(pk: int) -> m.LoanApplication:
+        found = await service.get_application(application_id=pk)
+        assert found is not None
+        return found
+
+    return await once(
+        info,
+        ApplicationPayload,
+        call,
+        reload=reload,
+        operation="submitApplication",
+        arguments={"id": str(id)},
+    )
 
 
-async def withdraw_application(info: Info, id: strawberry.ID) -> ApplicationOutcome:
+async def withdraw_application(info: Info, id: strawberry.ID) -> ApplicationPayload:
     """Withdraw an application before the contract is signed."""
     principal = ctx(info).require()
     return await payload(
-        ApplicationOutcome,
+        ApplicationPayload,
         lambda: service.withdraw_application(
             principal=principal, application_id=decode_or_raise(str(id), "LoanApplication")
         ),
     )
+
+
+async def required_application(info: Info, id: int) -> m.LoanApplication:
+    """An application the caller may see because it may see a record that belongs to it."""
+    found = await ctx(info).loaders.application.load(id)
+    assert found is not None
+    return found
 
 
 async def application_updated(
@@ -122,9 +137,10 @@ async def application_updated(
 ) -> AsyncGenerator[m.LoanApplication, None]:
     """An application each time its status changes."""
     principal = ctx(info).require()
-    pk = decode_id(str(id), "LoanApplication")
-    if pk is None:
-        raise graphql_error(NotFound("no such application", field="id"))
+    try:
+        pk = decode_or_raise(str(id), "LoanApplication", message="no such application")
+    except DomainError as exc:
+        raise graphql_error(exc) from exc
     feed = subscribe_application_updates(principal=principal, application_id=pk)
     try:
         async for update in feed:
@@ -139,9 +155,7 @@ async def application_enterprise(
     root: strawberry.Parent[m.LoanApplication], info: Info
 ) -> m.Enterprise:
     """The applicant enterprise (the caller may see it: it may see the application)."""
-    found = await visible_enterprise(info, root.enterprise_id)  # type: ignore[attr-defined]
-    assert found is not None
-    return found
+    return await required_enterprise(info, root.enterprise_id)  # type: ignore[attr-defined]
 
 
 async def application_product(
@@ -160,10 +174,9 @@ async def application_risk_score(
     root: strawberry.Parent[m.LoanApplication], info: Info
 ) -> m.RiskScore | None:
     """The score the decision used; before a decision, the enterprise's latest."""
-    inputs = (root.decision or {}).get("inputs") or {}
-    score_id = inputs.get("risk_score_id")
+    score_id = decision_risk_score_id(root)
     loaders = ctx(info).loaders
-    if isinstance(score_id, int):
+    if score_id is not None:
         return await loaders.risk_score.load(score_id)
     return await loaders.latest_risk_score.load(root.enterprise_id)  # type: ignore[attr-defined]
 

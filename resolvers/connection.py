@@ -23,18 +23,30 @@ class PageItem(Generic[R]):
 
 @dataclass(frozen=True)
 class Page(Generic[R]):
-    """A page of records (already sliced to `first`) and where it ends."""
+    """A page of records (already sliced to `first`), whether more follow, and their keys."""
 
     rows: list[R]
     has_next_page: bool
-    end_cursor: str | None
     total_count: int
-    cursors: list[str]
+    key: Callable[[R], int]
+
+    @property
+    def end_cursor(self) -> str | None:
+        """The cursor after the last record; None for an empty page."""
+        return encode_cursor(self.key(self.rows[-1])) if self.rows else None
 
     @property
     def items(self) -> list[PageItem[R]]:
         """Each record with its cursor."""
-        return [PageItem(cursor=c, node=r) for c, r in zip(self.cursors, self.rows, strict=True)]
+        return [PageItem(cursor=encode_cursor(self.key(r)), node=r) for r in self.rows]
+
+
+def after_key(after: str | None) -> int | None:
+    """The key inside an `after` cursor; a client error when it is malformed."""
+    try:
+        return decode_cursor(after)
+    except ValueError:
+        raise bad_request("malformed cursor") from None
 
 
 def page_args(first: int | None, after: str | None) -> tuple[int, int | None]:
@@ -42,10 +54,7 @@ def page_args(first: int | None, after: str | None) -> tuple[int, int | None]:
     n = 20 if first is None else first
     if n < 0 or n > MAX_PAGE:
         raise bad_request(f"first must be between 0 and {MAX_PAGE}")
-    try:
-        return n, decode_cursor(after)
-    except ValueError:
-        raise bad_request("malformed cursor") from None
+    return n, after_key(after)
 
 
 def _row_id(row: Any) -> int:
@@ -56,14 +65,8 @@ def page_of(
     rows: Sequence[R], first: int, total_count: int, key: Callable[[R], int] = _row_id
 ) -> Page[R]:
     """The page from up to first+1 rows ordered by key (one more row means more follow)."""
-    kept = list(rows[:first])
-    cursors = [encode_cursor(key(r)) for r in kept]
     return Page(
-        rows=kept,
-        has_next_page=len(rows) > first,
-        end_cursor=cursors[-1] if cursors else None,
-        total_count=total_count,
-        cursors=cursors,
+        rows=list(rows[:first]), has_next_page=len(rows) > first, total_count=total_count, key=key
     )
 
 
@@ -85,4 +88,4 @@ def page_after(
     return page_of(rest[: first + 1], first, len(rows), key)
 
 
-__all__ = ["MAX_PAGE", "Page", "PageItem", "page_after", "page_args", "page_of"]
+__all__ = ["MAX_PAGE", "Page", "PageItem", "after_key", "page_after", "page_args", "page_of"]

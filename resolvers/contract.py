@@ -9,15 +9,16 @@ import strawberry
 from strawberry.types import Info
 
 from db import models as m
-from domain.errors import DomainError, NotFound
+from domain.errors import DomainError
 from domain.lending import contract as service
+from resolvers.application import required_application
 from resolvers.context import ctx
 from resolvers.errors import PayloadError, payload
-from resolvers.ids import decode_id, decode_or_raise
+from resolvers.ids import decode_or_raise
 
 
 @dataclass(frozen=True)
-class ContractOutcome:
+class ContractPayload:
     """A contract after an operation, or why the operation failed."""
 
     contract: m.Contract | None = None
@@ -25,7 +26,7 @@ class ContractOutcome:
 
 
 @dataclass(frozen=True)
-class SignatureView:
+class Signature:
     """A signature as the API shows it."""
 
     signer: str
@@ -34,39 +35,37 @@ class SignatureView:
 
 
 @dataclass(frozen=True)
-class Verification:
+class ContractVerification:
     """Whether a contract file is untouched and properly signed, in a sentence for people."""
 
     intact: bool
-    signatures: list[SignatureView]
+    signatures: list[Signature]
     detail: str
 
 
-async def verify(info: Info, id: strawberry.ID) -> Verification:
+async def verify_contract(info: Info, id: strawberry.ID) -> ContractVerification:
     """Check a contract file; a contract the caller may not see reads as not intact."""
     principal = ctx(info).require()
-    pk = decode_id(str(id), "Contract")
     try:
-        if pk is None:
-            raise NotFound("no such contract", field="id")
+        pk = decode_or_raise(str(id), "Contract", message="no such contract")
         result = await service.verify_contract(principal=principal, contract_id=pk)
     except DomainError as exc:
-        return Verification(intact=False, signatures=[], detail=exc.message)
-    return Verification(
+        return ContractVerification(intact=False, signatures=[], detail=exc.message)
+    return ContractVerification(
         intact=result.intact,
         signatures=[
-            SignatureView(signer=s.signer, signed_at=s.signed_at, valid=s.valid and s.trusted)
+            Signature(signer=s.signer, signed_at=s.signed_at, valid=s.valid and s.trusted)
             for s in result.signatures
         ],
         detail=result.detail,
     )
 
 
-async def accept_offer(info: Info, application_id: strawberry.ID) -> ContractOutcome:
+async def accept_offer(info: Info, application_id: strawberry.ID) -> ContractPayload:
     """Accept an approved offer: the contract is generated."""
     principal = ctx(info).require()
     return await payload(
-        ContractOutcome,
+        ContractPayload,
         lambda: service.accept_offer(
             principal=principal,
             application_id=decode_or_raise(str(application_id), "LoanApplication", "applicationId"),
@@ -74,11 +73,11 @@ async def accept_offer(info: Info, application_id: strawberry.ID) -> ContractOut
     )
 
 
-async def sign_contract(info: Info, contract_id: strawberry.ID) -> ContractOutcome:
+async def sign_contract(info: Info, contract_id: strawberry.ID) -> ContractPayload:
     """Sign: the borrower first, then the bank."""
     principal = ctx(info).require()
     return await payload(
-        ContractOutcome,
+        ContractPayload,
         lambda: service.sign_contract(
             principal=principal,
             contract_id=decode_or_raise(str(contract_id), "Contract", "contractId"),
@@ -90,17 +89,15 @@ async def contract_application(
     root: strawberry.Parent[m.Contract], info: Info
 ) -> m.LoanApplication:
     """The application a contract belongs to (the caller may see it: it may see the contract)."""
-    found = await ctx(info).loaders.application.load(root.application_id)  # type: ignore[attr-defined]
-    assert found is not None
-    return found
+    return await required_application(info, root.application_id)  # type: ignore[attr-defined]
 
 
 __all__ = [
-    "ContractOutcome",
-    "SignatureView",
-    "Verification",
+    "ContractPayload",
+    "ContractVerification",
+    "Signature",
     "accept_offer",
     "contract_application",
     "sign_contract",
-    "verify",
+    "verify_contract",
 ]

@@ -7,7 +7,7 @@ from strawberry.types import Info
 
 from domain import decision as service
 from domain.decision import ReviewDecision
-from resolvers.application import ApplicationOutcome
+from resolvers.application import ApplicationPayload
 from resolvers.context import ctx
 from resolvers.errors import payload
 from resolvers.ids import decode_or_raise
@@ -15,11 +15,11 @@ from resolvers.ids import decode_or_raise
 
 async def review_application(
     info: Info, id: strawberry.ID, decision: ReviewDecision, comment: str
-) -> ApplicationOutcome:
+) -> ApplicationPayload:
     """Staff review of an application in manual review."""
     principal = ctx(info).require_staff()
     return await payload(
-        ApplicationOutcome,
+        ApplicationPayload,
         lambda: service.review_application(
             principal=principal,
             application_id=decode_or_raise(str(id), "LoanApplication"),

@@ -23,6 +23,13 @@ async def visible_enterprise(info: Info, enterprise_id: int | None) -> m.Enterpr
     return await c.loaders.enterprise.load(enterprise_id)
 
 
+async def required_enterprise(info: Info, enterprise_id: int) -> m.Enterprise:
+    """An enterprise the caller may see because it may see a record that points to it."""
+    found = await visible_enterprise(info, enterprise_id)
+    assert found is not None
+    return found
+
+
 async def enterprise(info: Info, id: strawberry.ID) -> m.Enterprise | None:
     """An enterprise by opaque id, when the caller may see it."""
     ctx(info).require()

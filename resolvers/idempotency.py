@@ -3,35 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from strawberry.types import Info
 
 from domain.errors import DomainError
 from domain.idempotency import run_once
 from resolvers.context import ctx
-from resolvers.errors import PayloadError, errors_from_stored, stored_errors
+from resolvers.errors import errors_from_stored, stored_errors
 
-
-@dataclass(frozen=True)
-class Done:
-    """The key of the record a call produced, or why it produced none."""
-
-    id: int | None
-    errors: list[PayloadError]
+P = TypeVar("P")
 
 
 async def once(
     info: Info,
+    make: Callable[..., P],
+    call: Callable[[], Awaitable[int]],
     *,
+    reload: Callable[[int], Awaitable[Any]],
     operation: str,
     arguments: dict[str, Any],
-    call: Callable[[], Awaitable[int]],
-) -> Done:
+) -> P:
     """Run a call that returns a record's key, once per Idempotency-Key when the client sent one.
 
-    A replay gets the first call's result back: the key it produced, or its errors.
+    A replay gets the first call's result back: `make(reload(key))` for the key it produced,
+    `make(errors=[...])` for its errors.
     """
     c = ctx(info)
     principal = c.require()
@@ -57,7 +53,9 @@ async def once(
             )
         except DomainError as exc:
             result = {"id": None, "errors": stored_errors(exc)}
-    return Done(id=result["id"], errors=errors_from_stored(result["errors"]))
+    if result["id"] is None:
+        return make(errors=errors_from_stored(result["errors"]))
+    return make(await reload(result["id"]))
 
 
-__all__ = ["Done", "once"]
+__all__ = ["once"]

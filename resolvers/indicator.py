@@ -11,11 +11,12 @@ from strawberry.types import Info
 from db import models as m
 from domain.indicators.registry import IndicatorDefinition
 from domain.indicators.service import indicator_definitions as registered_definitions
+from domain.indicators.service import indicator_readings
 from resolvers.context import ctx
 
 
 @dataclass(frozen=True)
-class IndicatorReading:
+class IndicatorValue:
     """An indicator's value for an enterprise, as of the snapshot it comes from."""
 
     definition: IndicatorDefinition
@@ -30,12 +31,10 @@ def indicator_definitions(category: str | None = None) -> list[IndicatorDefiniti
 
 async def enterprise_indicators(
     root: strawberry.Parent[m.Enterprise], info: Info, category: str | None = None
-) -> list[IndicatorReading]:
+) -> list[IndicatorValue]:
     """The values of an enterprise's latest snapshot, in registry order; none without one."""
     snapshot = await ctx(info).loaders.latest_snapshot.load(root.id)
     if snapshot is None:
         return []
-    return [
-        IndicatorReading(definition=d, value=snapshot.values.get(d.code), as_of=snapshot.as_of)
-        for d in registered_definitions(category=category)
-    ]
+    readings = indicator_readings(values=snapshot.values, as_of=snapshot.as_of, category=category)
+    return [IndicatorValue(definition=d, value=v, as_of=at) for d, v, at in readings]

@@ -11,17 +11,18 @@ from strawberry.types import Info
 
 from db import models as m
 from domain.errors import DomainError
-from domain.lending import loans
-from domain.lending.stats import PortfolioStats, portfolio_stats
+from domain.lending import loans, stats
+from domain.lending.stats import PortfolioStats
+from resolvers.application import required_application
 from resolvers.context import ctx
-from resolvers.enterprise import visible_enterprise
+from resolvers.enterprise import required_enterprise
 from resolvers.errors import PayloadError, forbidden
 from resolvers.idempotency import once
 from resolvers.ids import decode_or_raise, readable_or_none
 
 
 @dataclass(frozen=True)
-class LoanOutcome:
+class LoanPayload:
     """A loan after an operation, or why the operation failed."""
 
     loan: m.Loan | None = None
@@ -36,7 +37,7 @@ async def loan(info: Info, id: strawberry.ID) -> m.Loan | None:
     )
 
 
-async def disburse(info: Info, contract_id: strawberry.ID) -> LoanOutcome:
+async def disburse(info: Info, contract_id: strawberry.ID) -> LoanPayload:
     """Pay out a signed contract, once per Idempotency-Key (staff)."""
     principal = ctx(info).require_staff()
 
@@ -47,17 +48,19 @@ async def disburse(info: Info, contract_id: strawberry.ID) -> LoanOutcome:
         )
         return paid.id
 
-    done = await once(
-        info, operation="disburse", arguments={"contractId": str(contract_id)}, call=call
+    return await once(
+        info,
+        LoanPayload,
+        call,
+        reload=lambda pk: loans.get_loan_or_raise(principal=principal, loan_id=pk),
+        operation="disburse",
+        arguments={"contractId": str(contract_id)},
     )
-    if done.id is None:
-        return LoanOutcome(errors=done.errors)
-    return LoanOutcome(await loans.get_loan_or_raise(principal=principal, loan_id=done.id))
 
 
 async def record_repayment(
     info: Info, loan_id: strawberry.ID, amount: Decimal, received_at: datetime | None = None
-) -> LoanOutcome:
+) -> LoanPayload:
     """Record money received against a loan, once per Idempotency-Key."""
     principal = ctx(info).require()
     try:
@@ -79,16 +82,20 @@ async def record_repayment(
     if received_at is not None:
         # a retry without a time is the same request
         arguments["receivedAt"] = when.isoformat()
-    done = await once(info, operation="recordRepayment", arguments=arguments, call=call)
-    if done.id is None:
-        return LoanOutcome(errors=done.errors)
-    return LoanOutcome(await loans.get_loan_or_raise(principal=principal, loan_id=done.id))
+    return await once(
+        info,
+        LoanPayload,
+        call,
+        reload=lambda pk: loans.get_loan_or_raise(principal=principal, loan_id=pk),
+        operation="recordRepayment",
+        arguments=arguments,
+    )
 
 
-async def stats(info: Info) -> PortfolioStats:
+async def portfolio_stats(info: Info) -> PortfolioStats:
     """Figures for the bank's dashboard (staff)."""
     principal = ctx(info).require_staff()
-    return await portfolio_stats(principal=principal)
+    return await stats.portfolio_stats(principal=principal)
 
 
 async def enterprise_loans(root: strawberry.Parent[m.Enterprise], info: Info) -> list[m.Loan]:
@@ -98,16 +105,12 @@ async def enterprise_loans(root: strawberry.Parent[m.Enterprise], info: Info) ->
 
 async def loan_enterprise(root: strawberry.Parent[m.Loan], info: Info) -> m.Enterprise:
     """The borrower (the caller may see it: it may see the loan)."""
-    found = await visible_enterprise(info, root.enterprise_id)  # type: ignore[attr-defined]
-    assert found is not None
-    return found
+    return await required_enterprise(info, root.enterprise_id)  # type: ignore[attr-defined]
 
 
 async def loan_application(root: strawberry.Parent[m.Loan], info: Info) -> m.LoanApplication:
     """The application that led to the loan."""
-    found = await ctx(info).loaders.application.load(root.application_id)  # type: ignore[attr-defined]
-    assert found is not None
-    return found
+    return await required_application(info, root.application_id)  # type: ignore[attr-defined]
 
 
 async def schedule(root: strawberry.Parent[m.Loan], info: Info) -> list[m.Installment]:

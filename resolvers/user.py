@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class AuthOutcome:
+class AuthPayload:
     """What register or login hands back: a token and its user, or why not."""
 
     token: str | None = None
@@ -30,7 +30,7 @@ class AuthOutcome:
     @classmethod
     def of(
         cls, result: AuthResult | None = None, *, errors: list[PayloadError] | None = None
-    ) -> "AuthOutcome":
+    ) -> "AuthPayload":
         """The outcome of a domain call's result, or of its errors."""
         if result is None:
             return cls(errors=errors or [])
@@ -47,10 +47,10 @@ async def me(info: Info) -> m.User | None:
 
 async def register(
     info: Info, input: Annotated["RegisterInput", strawberry.lazy("schema.types.user")]
-) -> AuthOutcome:
+) -> AuthPayload:
     """Sign an enterprise up."""
     return await payload(
-        AuthOutcome.of,
+        AuthPayload.of,
         lambda: service.register(
             email=input.email,
             password=input.password,
@@ -61,6 +61,6 @@ async def register(
     )
 
 
-async def login(info: Info, email: str, password: str) -> AuthOutcome:
+async def login(info: Info, email: str, password: str) -> AuthPayload:
     """Exchange credentials for a token."""
-    return await payload(AuthOutcome.of, lambda: service.login(email=email, password=password))
+    return await payload(AuthPayload.of, lambda: service.login(email=email, password=password))

@@ -14,7 +14,7 @@ from resolvers.errors import PayloadError, payload
 
 
 @dataclass(frozen=True)
-class ValuationOutcome:
+class ValuationPayload:
     """A new valuation, or why there is none."""
 
     valuation: m.Valuation | None = None
@@ -33,7 +33,7 @@ async def valuation_patent(root: strawberry.Parent[m.Valuation], info: Info) -> 
     return await ctx(info).loaders.patent.load(root.patent_id)  # type: ignore[attr-defined]
 
 
-async def value_patent(info: Info, number: str) -> ValuationOutcome:
+async def value_patent(info: Info, number: str) -> ValuationPayload:
     """Value a patent now with the active valuation model."""
     c = ctx(info)
     principal = c.require()
@@ -43,4 +43,4 @@ async def value_patent(info: Info, number: str) -> ValuationOutcome:
         c.loaders.patent.prime(patent.id, patent)  # the payload shows it: no second read
         return valuation
 
-    return await payload(ValuationOutcome, call)
+    return await payload(ValuationPayload, call)

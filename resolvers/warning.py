@@ -11,23 +11,24 @@ import strawberry
 from strawberry.types import Info
 
 from db import models as m
-from domain.errors import DomainError, NotFound
+from domain.errors import DomainError
+from domain.monitoring import events
 from domain.monitoring import warnings as service
-from domain.monitoring.events import IngestResult, ingest_event, require_ingest_role
+from domain.monitoring.events import IngestResult
 from domain.monitoring.feed import subscribe_warnings
 from domain.monitoring.shock import Exposed, Report, simulate
-from resolvers.connection import Page, page_args, page_of
+from resolvers.connection import Page, after_key, page_args, page_of
 from resolvers.context import ctx
-from resolvers.enterprise import visible_enterprise
+from resolvers.enterprise import required_enterprise, visible_enterprise
 from resolvers.errors import PayloadError, bad_request, forbidden, graphql_error, payload
-from resolvers.ids import decode_cursor, decode_id, decode_or_raise
+from resolvers.ids import decode_id, decode_or_raise
 
 if TYPE_CHECKING:
     from schema.types.warning import MonitoringEventInput
 
 
 @dataclass(frozen=True)
-class WarningOutcome:
+class WarningPayload:
     """A warning after a staff action, or why the action failed."""
 
     warning: m.RiskWarning | None = None
@@ -35,7 +36,7 @@ class WarningOutcome:
 
 
 @dataclass(frozen=True)
-class IngestOutcome:
+class IngestPayload:
     """Whether an event was taken in, or why it was refused."""
 
     accepted: bool = False
@@ -45,7 +46,7 @@ class IngestOutcome:
     @classmethod
     def of(
         cls, result: IngestResult | None = None, *, errors: list[PayloadError] | None = None
-    ) -> "IngestOutcome":
+    ) -> "IngestPayload":
         """The outcome of an ingest call's result, or of its errors."""
         if result is None:
             return cls(errors=errors or [])
@@ -81,20 +82,20 @@ async def enterprise_warnings(
     return page_of(rows, n, await loaders.warning_count.load(root.id))
 
 
-async def acknowledge_warning(info: Info, id: strawberry.ID) -> WarningOutcome:
+async def acknowledge_warning(info: Info, id: strawberry.ID) -> WarningPayload:
     """Staff have seen the warning."""
     principal = ctx(info).require_staff()
     return await payload(
-        WarningOutcome,
+        WarningPayload,
         lambda: service.acknowledge_warning(principal=principal, warning_id=_warning_key(id)),
     )
 
 
-async def resolve_warning(info: Info, id: strawberry.ID, note: str) -> WarningOutcome:
+async def resolve_warning(info: Info, id: strawberry.ID, note: str) -> WarningPayload:
     """Close the warning with a note."""
     principal = ctx(info).require_staff()
     return await payload(
-        WarningOutcome,
+        WarningPayload,
         lambda: service.resolve_warning(
             principal=principal, warning_id=_warning_key(id), note=note
         ),
@@ -105,19 +106,23 @@ def _warning_key(id: strawberry.ID) -> int:
     return decode_or_raise(str(id), "Warning", message="no such warning")
 
 
-async def ingest(
+def _enterprise_key(id: strawberry.ID, field: str) -> int:
+    return decode_or_raise(str(id), "Enterprise", field, message="no such enterprise")
+
+
+async def ingest_event(
     info: Info,
     input: Annotated["MonitoringEventInput", strawberry.lazy("schema.types.warning")],
-) -> IngestOutcome:
+) -> IngestPayload:
     """Take in a signal from staff or a data feed."""
     principal = ctx(info).require()
     try:
-        require_ingest_role(principal)
+        events.require_ingest_role(principal)
     except DomainError as exc:
         raise forbidden(exc.message) from None
     return await payload(
-        IngestOutcome.of,
-        lambda: ingest_event(
+        IngestPayload.of,
+        lambda: events.ingest_event(
             principal=principal,
             event_id=input.id,
             uscc=input.uscc,
@@ -133,11 +138,10 @@ async def contagion(info: Info, enterprise_id: strawberry.ID, hops: int | None =
     """Who is exposed, and how, if this enterprise defaults (staff)."""
     principal = ctx(info).require_staff()
     try:
-        pk = decode_or_raise(
-            str(enterprise_id), "Enterprise", "enterpriseId", message="no such enterprise"
-        )
         return await simulate(
-            principal=principal, enterprise_ids=[pk], hops=2 if hops is None else hops
+            principal=principal,
+            enterprise_ids=[_enterprise_key(enterprise_id, "enterpriseId")],
+            hops=2 if hops is None else hops,
         )
     except DomainError as exc:
         raise graphql_error(exc) from exc
@@ -146,13 +150,9 @@ async def contagion(info: Info, enterprise_id: strawberry.ID, hops: int | None =
 async def simulate_shock(info: Info, enterprise_ids: list[strawberry.ID]) -> Report:
     """What if these enterprises defaulted? Writes nothing (staff)."""
     principal = ctx(info).require_staff()
-    keys = [decode_id(str(i), "Enterprise") for i in enterprise_ids]
     try:
-        if any(k is None for k in keys):
-            raise NotFound("no such enterprise", field="enterpriseIds")
-        return await simulate(
-            principal=principal, enterprise_ids=[k for k in keys if k is not None]
-        )
+        keys = [_enterprise_key(i, "enterpriseIds") for i in enterprise_ids]
+        return await simulate(principal=principal, enterprise_ids=keys)
     except DomainError as exc:
         raise graphql_error(exc) from exc
 
@@ -167,7 +167,7 @@ async def dead_letters(
     return found.rows[:n]
 
 
-async def warning_feed(
+async def warnings_feed(
     info: Info,
     min_level: m.WarningLevel | None = None,
     enterprise_id: strawberry.ID | None = None,
@@ -175,10 +175,7 @@ async def warning_feed(
 ) -> AsyncGenerator[m.RiskWarning, None]:
     """Warnings as they are raised; with `after`, first every one raised since that cursor."""
     principal = ctx(info).require()
-    try:
-        after_id = decode_cursor(after)
-    except ValueError:
-        raise bad_request("malformed cursor") from None
+    after_id = after_key(after)
     enterprise = None
     if enterprise_id is not None:
         enterprise = decode_id(str(enterprise_id), "Enterprise")
@@ -198,9 +195,7 @@ async def warning_feed(
 
 async def warning_enterprise(root: strawberry.Parent[m.RiskWarning], info: Info) -> m.Enterprise:
     """The enterprise warned about (the caller may see it: it may see the warning)."""
-    found = await visible_enterprise(info, root.enterprise_id)  # type: ignore[attr-defined]
-    assert found is not None
-    return found
+    return await required_enterprise(info, root.enterprise_id)  # type: ignore[attr-defined]
 
 
 async def warning_loan(root: strawberry.Parent[m.RiskWarning], info: Info) -> m.Loan | None:
@@ -219,12 +214,10 @@ async def contagion_source(
 
 async def exposed_enterprise(root: strawberry.Parent[Exposed], info: Info) -> m.Enterprise:
     """The exposed enterprise (contagion is for staff, who see every enterprise)."""
-    found = await visible_enterprise(info, root.enterprise_id)
-    assert found is not None
-    return found
+    return await required_enterprise(info, root.enterprise_id)
 
 
-async def shocked(root: strawberry.Parent[Report], info: Info) -> list[m.Enterprise]:
+async def source(root: strawberry.Parent[Report], info: Info) -> list[m.Enterprise]:
     """The shocked enterprises."""
     found = await asyncio.gather(*(visible_enterprise(info, i) for i in root.source_ids))
     return [e for e in found if e is not None]

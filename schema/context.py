@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from strawberry.types import Info
-
 from domain.accounts.principal import Principal
+from resolvers.context import ctx
 from resolvers.errors import forbidden, unauthenticated
 from resolvers.loaders import Loaders
 
@@ -38,10 +37,4 @@ class Context:
         return principal
 
 
-def ctx(info: Info) -> Context:
-    """The typed request context."""
-    context: Context = info.context
-    return context
-
-
-__all__ = ["Context", "ctx"]
+__all__ = ["Context", "Loaders", "ctx"]

@@ -47,17 +47,18 @@ class LendingMutation:
 
 
 @strawberry.type
-class ContractQuery:
+class LoanQuery:
     loan: Loan | None = strawberry.field(
         resolver=resolvers.loan.loan,
         description="A loan by id (null when unknown or not yours).",
     )
     verify_contract: ContractVerification = strawberry.field(
-        resolver=resolvers.contract.verify,
+        resolver=resolvers.contract.verify_contract,
         description="Check a contract PDF: untouched, and each signature valid.",
     )
     portfolio_stats: PortfolioStats = strawberry.field(
-        resolver=resolvers.loan.stats, description="Figures for the bank's dashboard (staff)."
+        resolver=resolvers.loan.portfolio_stats,
+        description="Figures for the bank's dashboard (staff).",
     )
 
 
@@ -71,6 +72,10 @@ class ContractMutation:
         resolver=resolvers.contract.sign_contract,
         description="Sign: the borrower first, then the bank (PAdES).",
     )
+
+
+@strawberry.type
+class DisbursementMutation:
     disburse: LoanPayload = strawberry.mutation(
         resolver=resolvers.loan.disburse,
         description="Pay out a signed contract (staff; once only).",
@@ -88,8 +93,9 @@ class RepaymentMutation:
 
 __all__ = [
     "ContractMutation",
-    "ContractQuery",
+    "DisbursementMutation",
     "LendingMutation",
     "LendingQuery",
+    "LoanQuery",
     "RepaymentMutation",
 ]

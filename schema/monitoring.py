@@ -38,7 +38,7 @@ class MonitoringQuery:
 @strawberry.type
 class MonitoringMutation:
     ingest_event: IngestPayload = strawberry.mutation(
-        resolver=resolvers.warning.ingest,
+        resolver=resolvers.warning.ingest_event,
         description="Take in a signal (staff or a data feed's service account).",
     )
     acknowledge_warning: WarningPayload = strawberry.mutation(
@@ -57,7 +57,7 @@ class MonitoringMutation:
 @strawberry.type(description="Live feeds over graphql-transport-ws.")
 class Subscription:
     warnings: AsyncGenerator[RiskWarning, None] = strawberry.subscription(
-        resolver=resolvers.warning.warning_feed,
+        resolver=resolvers.warning.warnings_feed,
         description="Warnings as they are raised. With `after` (a warning cursor), first replays "
         "every warning the caller may see that was raised after it, then goes live: a client "
         "that reconnects misses nothing.",

@@ -5,9 +5,16 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
+from prometheus_client import Counter, Histogram
 from strawberry.extensions import SchemaExtension
 
-from domain.observability import GRAPHQL_ERRORS, GRAPHQL_LATENCY
+GRAPHQL_LATENCY = Histogram(
+    "ipcredit_graphql_request_seconds",
+    "GraphQL operation latency by operation name and type",
+    ["operation", "type"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+GRAPHQL_ERRORS = Counter("ipcredit_graphql_errors_total", "GraphQL errors by stable code", ["code"])
 
 MAX_NAMES = 200
 _names: set[str] = set()

@@ -22,11 +22,6 @@ def database_url() -> str:
     return os.environ.get("TEST_DATABASE_URL", "sqlite://:memory:")
 
 
-def on_postgres() -> bool:
-    """True when the suite runs against PostgreSQL."""
-    return database_url().startswith("postgres")
-
-
 _TEMPLATE: dict[str, str] = {}
 
 

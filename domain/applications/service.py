@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
+from db import batch
 from db.models import (
     ApplicationPatent,
     ApplicationStatus,
@@ -21,9 +22,9 @@ from db.models import (
     StatusChange,
 )
 from domain.accounts.principal import Principal
+from domain.context import current_request_id
 from domain.errors import Duplicate, Forbidden, InvalidInput, NotFound
 from domain.messaging.topics import Topic
-from domain.observability import current_request_id
 from domain.products import get_product_or_raise
 from domain.workflow import OPEN_STATES, Event, apply_transition, record_creation
 
@@ -230,20 +231,14 @@ async def page_of_applications(
 
 async def applications_by_ids(*, ids: Iterable[int]) -> list[LoanApplication | None]:
     """Applications in the order of `ids` (None where missing), in one query."""
-    wanted = list(ids)
-    found = {a.id: a for a in await LoanApplication.filter(id__in=set(wanted))}
-    return [found.get(i) for i in wanted]
+    return await batch.by_ids(LoanApplication, list(ids))
 
 
 async def applications_by_enterprise_ids(
     *, enterprise_ids: Iterable[int]
 ) -> list[list[LoanApplication]]:
     """Each enterprise's applications, newest first, in the order of `enterprise_ids`."""
-    wanted = list(enterprise_ids)
-    grouped: dict[int, list[LoanApplication]] = {i: [] for i in wanted}
-    for application in await LoanApplication.filter(enterprise_id__in=set(wanted)).order_by("-id"):
-        grouped[application.enterprise_id].append(application)  # type: ignore[attr-defined]
-    return [grouped[i] for i in wanted]
+    return await batch.grouped(LoanApplication, "enterprise_id", list(enterprise_ids), order="-id")
 
 
 async def history_by_application_ids(*, ids: Iterable[int]) -> list[list[StatusChange]]:

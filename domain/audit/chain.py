@@ -16,7 +16,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from db.models import AuditEntry
-from domain.observability import current_request_id
+from domain.context import current_request_id
 
 GENESIS = "0" * 64
 # PostgreSQL advisory lock key serialising appends to the chain

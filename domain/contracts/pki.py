@@ -20,10 +20,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
 from domain.contracts.ca import (
-    BACKDATE,
     CA_COMMON_NAME,
-    CA_VALIDITY,
-    LEAF_VALIDITY,
     aware_utc,
     issued_by,
     leaf_certificate,
@@ -42,14 +39,8 @@ from domain.contracts.keyfiles import (
 from domain.errors import InvalidInput
 
 __all__ = [
-    "BACKDATE",
     "CA_COMMON_NAME",
-    "CA_VALIDITY",
-    "DEFAULT_BANK_NAME",
-    "LEAF_VALIDITY",
-    "RENEW_BEFORE",
     "LocalCA",
-    "PrivateKey",
     "SigningCredential",
     "certificate_display_name",
     "ensure_ca",

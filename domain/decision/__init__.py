@@ -4,6 +4,7 @@ manual (maker-checker) review."""
 from domain.decision.engine import DecisionResult, Outcome, credit_limit, decide, price
 from domain.decision.inputs import ApplicationTerms, ProductTerms, Reason, RiskInputs, RuleHit
 from domain.decision.policy import CURRENT_VERSION, Policy, load_policy
+from domain.decision.record import decision_risk_score_id, is_decided
 from domain.decision.review import ReviewDecision, approvals_complete, review_application
 from domain.decision.service import assess_application, product_terms, replay_decision
 
@@ -22,6 +23,8 @@ __all__ = [
     "assess_application",
     "credit_limit",
     "decide",
+    "decision_risk_score_id",
+    "is_decided",
     "load_policy",
     "price",
     "product_terms",

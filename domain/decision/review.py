@@ -76,7 +76,9 @@ async def review_application(
                 return application
             final = _final_record(record, prior, principal, verdict, comment, now)
             if event is Event.APPROVE:
-                await _guarantee_on_approval(application, record, final, amount, conn=conn)
+                guarantee = await _guarantee_on_approval(application, record, amount, conn=conn)
+                if guarantee is not None:
+                    final["guarantee"] = guarantee
             await apply_transition(
                 application,
                 event,
@@ -168,22 +170,22 @@ async def _await_approvals(
 async def _guarantee_on_approval(
     application: LoanApplication,
     record: dict[str, Any],
-    final: dict[str, Any],
     amount: Decimal,
     *,
     conn: BaseDBAsyncClient,
-) -> None:
-    """Record the partner's guarantee into `final` when the product guarantees on approval."""
+) -> dict[str, Any] | None:
+    """The partner's guarantee, recorded when the product guarantees on approval; else None."""
     product = await LoanProduct.get(id=application.product_id).using_db(conn)  # type: ignore[attr-defined]
     snapshot = product_terms(product)
-    if snapshot.guarantee_on_approval:
-        final["guarantee"] = await record_guarantee(
-            application,
-            snapshot,
-            load_policy(record.get("policy_version") or "v1"),
-            amount,
-            conn=conn,
-        )
+    if not snapshot.guarantee_on_approval:
+        return None
+    return await record_guarantee(
+        application,
+        snapshot,
+        load_policy(record.get("policy_version") or "v1"),
+        amount,
+        conn=conn,
+    )
 
 
 def _final_record(

@@ -8,7 +8,7 @@ version, one snapshot per (enterprise, as_of).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -114,14 +114,26 @@ def indicator_definitions(*, category: str | None = None) -> list[IndicatorDefin
     return [d for d in definitions() if category is None or d.category == category]
 
 
+def indicator_readings(
+    *, values: Mapping[str, Any], as_of: datetime, category: str | None = None
+) -> list[tuple[IndicatorDefinition, float | None, datetime]]:
+    """(definition, value, as_of) of stored values, in registry order; None for a missing code."""
+    readings: list[tuple[IndicatorDefinition, float | None, datetime]] = []
+    for d in indicator_definitions(category=category):
+        value = values.get(d.code)
+        readings.append((d, None if value is None else float(value), as_of))
+    return readings
+
+
 async def enterprise_indicators(
     *, enterprise_id: int, category: str | None = None
 ) -> list[tuple[IndicatorDefinition, float | None, datetime]]:
     """(definition, value, as_of) of an enterprise's latest snapshot, in registry order;
     empty when it has no snapshot; None for a code the snapshot lacks (older registry)."""
-    wanted = indicator_definitions(category=category)
+    # an unknown category is refused before reading, whether or not there is a snapshot
+    indicator_definitions(category=category)
     latest = await latest_snapshot(enterprise_id=enterprise_id)
     if latest is None:
         return []
     when, values = latest
-    return [(d, values.get(d.code), when) for d in wanted]
+    return indicator_readings(values=values, as_of=when, category=category)

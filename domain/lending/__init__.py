@@ -1,1 +1,1 @@
-"""Contracts, disbursement, repayment, arrears and portfolio figures (API: domain.lending.service)."""
+"""Lending, one module each: contract, loans (disbursement, repayment), arrears, schedule, stats."""

@@ -11,6 +11,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from db import batch
 from db.models import (
     ApplicationPatent,
     Contract,
@@ -284,13 +285,8 @@ async def _update_balance(
     if all(i.paid_at is not None for i in unpaid):
         loan.status = LoanStatus.CLOSED
         fields.append("status")
-        await _release_pledges(loan, conn)
+        await _set_pledged(loan.application_id, pledged=False, conn=conn)  # type: ignore[attr-defined]
     await loan.save(using_db=conn, update_fields=fields)
-
-
-async def _release_pledges(loan: Loan, conn: BaseDBAsyncClient) -> None:
-    """A repaid loan frees the patents pledged for it."""
-    await _set_pledged(loan.application_id, pledged=False, conn=conn)  # type: ignore[attr-defined]
 
 
 async def _set_pledged(application_id: int, *, pledged: bool, conn: BaseDBAsyncClient) -> None:
@@ -315,18 +311,12 @@ async def get_loan_or_raise(*, principal: Principal, loan_id: int) -> Loan:
 
 async def loans_by_ids(*, ids: Iterable[int]) -> list[Loan | None]:
     """Loans in the order of `ids` (None where missing), in one query."""
-    wanted = list(ids)
-    found = {loan.id: loan for loan in await Loan.filter(id__in=set(wanted))}
-    return [found.get(i) for i in wanted]
+    return await batch.by_ids(Loan, list(ids))
 
 
 async def loans_by_enterprise_ids(*, enterprise_ids: Iterable[int]) -> list[list[Loan]]:
     """Each enterprise's loans, oldest first, in the order of `enterprise_ids`."""
-    wanted = list(enterprise_ids)
-    grouped: dict[int, list[Loan]] = {i: [] for i in wanted}
-    for loan in await Loan.filter(enterprise_id__in=set(wanted)).order_by("id"):
-        grouped[loan.enterprise_id].append(loan)  # type: ignore[attr-defined]
-    return [grouped[i] for i in wanted]
+    return await batch.grouped(Loan, "enterprise_id", list(enterprise_ids), order="id")
 
 
 async def loans_by_application_ids(*, ids: Iterable[int]) -> list[Loan | None]:

@@ -36,11 +36,15 @@ ACTOR_ARGUMENTS: dict[Topic, Callable[[dict[str, Any]], tuple[Any, ...]]] = {
     Topic.RUN_CONTAGION: lambda p: (int(p["warning_id"]),),
 }
 
+# topics spelled differently before the rename to "topic = actor name": outbox rows written
+# then are still stored under the old spelling and must still reach their actor
+LEGACY_TOPICS: dict[str, Topic] = {"monitor_borrower": Topic.MONITOR_BORROWERS}
+
 
 def actor_call(topic: str, payload: dict[str, Any]) -> tuple[Topic, tuple[Any, ...]]:
     """The actor and arguments of an outbox message; Undeliverable when there is none."""
     try:
-        actor = Topic(topic)
+        actor = LEGACY_TOPICS.get(topic) or Topic(topic)
         arguments = ACTOR_ARGUMENTS[actor]
     except (ValueError, KeyError):
         raise Undeliverable(f"no consumer for topic {topic!r}") from None

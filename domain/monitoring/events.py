@@ -14,13 +14,13 @@ from tortoise.transactions import in_transaction
 
 from db.models import Enterprise, Event, Loan, OutboxMessage, RiskWarning, Role
 from domain.accounts.principal import Principal
+from domain.context import current_request_id
 from domain.errors import Forbidden, InvalidInput, NotFound
 from domain.messaging import outbox
 from domain.messaging.topics import Topic
 from domain.monitoring.records import active_loans, apply_event, gather_context, is_customer
 from domain.monitoring.rules import EventContext, EventFacts, evaluate_event, load_rules
 from domain.monitoring.store import in_retried_transaction, raise_warning
-from domain.observability import current_request_id
 from domain.world.uscc import is_valid_uscc
 from domain.world.validate import EVENT_TYPES, TAX_RATINGS
 

@@ -10,6 +10,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
+from db.batch import by_ids
 from db.models import DeadLetter, RiskWarning, WarningLevel, WarningStatus
 from domain import audit
 from domain.accounts.principal import Principal
@@ -77,19 +78,7 @@ async def list_warnings(
 
 async def warnings_by_ids(ids: Sequence[int]) -> list[RiskWarning | None]:
     """Warnings in the order of `ids` (None where missing), one query; no permission check."""
-    found = {w.id: w for w in await RiskWarning.filter(id__in=list(set(ids)))}
-    return [found.get(i) for i in ids]
-
-
-async def warnings_by_enterprise(
-    *, principal: Principal, enterprise_id: int, first: int = 20, after_id: int | None = None
-) -> WarningPage:
-    """An enterprise's warnings, newest first (empty for a caller who may not see it)."""
-    if not principal.can_see_enterprise(enterprise_id):
-        return WarningPage([], 0)
-    return await list_warnings(
-        principal=principal, first=first, after_id=after_id, enterprise_id=enterprise_id
-    )
+    return await by_ids(RiskWarning, ids)
 
 
 async def get_warning_or_raise(*, principal: Principal, warning_id: int) -> RiskWarning:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from db.batch import by_ids, counts, pages
 from db.models import Patent
@@ -47,3 +47,9 @@ async def visible_patent_by_number(*, principal: Principal, number: str) -> Pate
     if found is None or not can_see_patent(principal, found, ownerless=principal.is_staff):
         return None
     return found
+
+
+async def visible_patents(*, principal: Principal, patent_ids: Iterable[int]) -> list[Patent]:
+    """The patents among these keys the principal may see (ownerless ones too), in that order."""
+    rows = await patents_by_ids(list(patent_ids))
+    return [r for r in rows if r is not None and can_see_patent(principal, r, ownerless=True)]

@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from db.batch import by_ids
 from db.models import LoanProduct
 from domain.errors import InvalidInput, NotFound
 from domain.products.repayment import RepaymentMethod
@@ -86,9 +87,7 @@ async def get_product_or_raise(*, code: str) -> LoanProduct:
 
 async def products_by_ids(*, ids: Iterable[int]) -> list[LoanProduct | None]:
     """Products in the order of `ids` (None where missing), in one query."""
-    wanted = list(ids)
-    found = {p.id: p for p in await LoanProduct.filter(id__in=set(wanted))}
-    return [found.get(i) for i in wanted]
+    return await by_ids(LoanProduct, list(ids))
 
 
 async def active_products() -> list[LoanProduct]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from db.batch import by_ids
 from db.models import ModelCard, RiskScore
 
 
@@ -20,8 +21,7 @@ async def latest_risk_scores(enterprise_ids: Sequence[int]) -> list[RiskScore | 
 
 async def risk_scores_by_ids(ids: Sequence[int]) -> list[RiskScore | None]:
     """Risk scores in key order."""
-    found = {r.id: r for r in await RiskScore.filter(id__in=list(set(ids)))}
-    return [found.get(i) for i in ids]
+    return await by_ids(RiskScore, ids)
 
 
 async def model_cards() -> list[ModelCard]:

@@ -1,7 +1,8 @@
 """Weight-of-evidence binning: numeric and categorical features, each with a missing bin.
 
 The WoE table and its convention are in `woe_table`, the two ways of binning in `woe_numeric`
-and `woe_categorical`; `bin_feature` picks one per column.
+and `woe_categorical` (merging bins the same way, by `woe_merge`); `bin_feature` picks one per
+column.
 """
 
 from __future__ import annotations
@@ -12,29 +13,9 @@ import pandas as pd
 
 from domain.scoring.woe_categorical import bin_categorical
 from domain.scoring.woe_numeric import bin_numeric
-from domain.scoring.woe_table import (
-    OTHER,
-    SMOOTHING,
-    Binning,
-    BinningError,
-    BinningOptions,
-    FloatArray,
-    IntArray,
-)
+from domain.scoring.woe_table import Binning, BinningError, BinningOptions
 
-__all__ = [
-    "OTHER",
-    "SMOOTHING",
-    "Binning",
-    "BinningError",
-    "BinningOptions",
-    "FloatArray",
-    "IntArray",
-    "bin_categorical",
-    "bin_feature",
-    "bin_numeric",
-    "classify",
-]
+__all__ = ["Binning", "BinningError", "BinningOptions", "bin_feature", "classify"]
 
 
 def classify(values: pd.Series, options: BinningOptions) -> str:

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import math
+from functools import partial
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from domain.scoring.woe_merge import merge_closest_pairs, merge_into_closer
 from domain.scoring.woe_table import (
     OTHER,
     Binning,
     BinningError,
     BinningOptions,
     bad_rates,
-    woe_iv,
+    finish_binning,
 )
 
 
@@ -34,24 +35,10 @@ def bin_categorical(
     min_count = options.min_bin_share * len(values)
     _merge_small_bins(groups, counts, bads, min_count, options)
     other_bin = _drop_empty_other(groups, counts, bads)
-    missing_count = int(missing.sum())
-    missing_bads = int(yy[missing].sum())
-    woe, missing_woe, iv = woe_iv(
-        np.asarray(counts), np.asarray(bads), missing_count, missing_bads, min_count
-    )
-    return Binning(
-        feature=feature,
-        kind="categorical",
-        woe=woe.tolist(),
-        counts=counts,
-        bads=bads,
-        missing_woe=missing_woe,
-        missing_count=missing_count,
-        missing_bads=missing_bads,
-        iv=iv,
-        groups=groups,
-        other_bin=other_bin,
-    )
+    return finish_binning(
+        feature, "categorical", counts, bads, yy[missing], min_count,
+        groups=groups, other_bin=other_bin,
+    )  # fmt: skip
 
 
 def _category_bins(
@@ -83,6 +70,7 @@ def _merge_small_bins(
     options: BinningOptions,
 ) -> None:
     """Merge neighbours by bad rate until every bin is big enough and few enough remain."""
+    merge = partial(_merge, groups, counts, bads)
     while len(counts) > 1:
         # an empty "other" bin is allowed (it only catches unseen values)
         small = [
@@ -90,20 +78,18 @@ def _merge_small_bins(
             for k, c in enumerate(counts)
             if 0 < c and (c < min_count or min(bads[k], c - bads[k]) < options.min_bin_events)
         ]
-        if len(counts) <= options.max_bins and not small:
+        if not small:
             break
-        rates = bad_rates(counts, bads)
-        if small:
-            k = min(small, key=lambda j: counts[j])
-            left = abs(rates[k] - rates[k - 1]) if k > 0 else math.inf
-            right = abs(rates[k + 1] - rates[k]) if k < len(counts) - 1 else math.inf
-            j = k - 1 if left <= right else k
-        else:
-            diffs = [abs(rates[k + 1] - rates[k]) for k in range(len(rates) - 1)]
-            j = int(np.argmin(diffs))
-        groups[j] = groups[j] + groups.pop(j + 1)
-        counts[j] += counts.pop(j + 1)
-        bads[j] += bads.pop(j + 1)
+        merge_into_closer(counts, bads, min(small, key=lambda j: counts[j]), merge)
+    # merging two big enough bins never makes a small one, so this order loses nothing
+    merge_closest_pairs(counts, bads, options.max_bins, merge)
+
+
+def _merge(groups: list[list[str]], counts: list[int], bads: list[int], i: int) -> None:
+    """Merge bin i with bin i+1 in place."""
+    groups[i] = groups[i] + groups.pop(i + 1)
+    counts[i] += counts.pop(i + 1)
+    bads[i] += bads.pop(i + 1)
 
 
 def _drop_empty_other(groups: list[list[str]], counts: list[int], bads: list[int]) -> int | None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from domain.scoring.woe_merge import merge_closest_pairs, merge_into_closer
 from domain.scoring.woe_table import (
     Binning,
     BinningError,
@@ -13,7 +16,7 @@ from domain.scoring.woe_table import (
     FloatArray,
     IntArray,
     bad_rates,
-    woe_iv,
+    finish_binning,
 )
 
 
@@ -34,27 +37,8 @@ def bin_numeric(
     min_count = options.min_bin_share * len(x)
     _enforce_min_share(counts, bads, edges, min_count)
     _enforce_min_events(counts, bads, edges, options.min_bin_events)
-    while len(counts) > options.max_bins:
-        rates = bad_rates(counts, bads)
-        diffs = [abs(rates[k + 1] - rates[k]) for k in range(len(rates) - 1)]
-        _merge(counts, bads, edges, int(np.argmin(diffs)))
-    missing_count = int((~finite).sum())
-    missing_bads = int(yy[~finite].sum())
-    woe, missing_woe, iv = woe_iv(
-        np.asarray(counts), np.asarray(bads), missing_count, missing_bads, min_count
-    )
-    return Binning(
-        feature=feature,
-        kind="numeric",
-        woe=woe.tolist(),
-        counts=counts,
-        bads=bads,
-        missing_woe=missing_woe,
-        missing_count=missing_count,
-        missing_bads=missing_bads,
-        iv=iv,
-        edges=edges,
-    )
+    merge_closest_pairs(counts, bads, options.max_bins, partial(_merge, counts, bads, edges))
+    return finish_binning(feature, "numeric", counts, bads, yy[~finite], min_count, edges=edges)
 
 
 def _prebins(
@@ -119,20 +103,7 @@ def _enforce_min_share(
         k = int(np.argmin(counts))
         if counts[k] >= min_count:
             return
-        _merge_into_closer(counts, bads, edges, k)
-
-
-def _merge_into_closer(counts: list[int], bads: list[int], edges: list[float], k: int) -> None:
-    """Merge bin k into the neighbour whose bad rate is closer (the only one at an end)."""
-    rates = bad_rates(counts, bads)
-    if k == 0:
-        _merge(counts, bads, edges, 0)
-    elif k == len(counts) - 1:
-        _merge(counts, bads, edges, k - 1)
-    elif abs(rates[k] - rates[k - 1]) <= abs(rates[k + 1] - rates[k]):
-        _merge(counts, bads, edges, k - 1)
-    else:
-        _merge(counts, bads, edges, k)
+        merge_into_closer(counts, bads, k, partial(_merge, counts, bads, edges))
 
 
 def _enforce_min_events(
@@ -144,7 +115,7 @@ def _enforce_min_events(
         if not short:
             return
         k = min(short, key=lambda j: min(bads[j], counts[j] - bads[j]))
-        _merge_into_closer(counts, bads, edges, k)
+        merge_into_closer(counts, bads, k, partial(_merge, counts, bads, edges))
 
 
 def _merge(counts: list[int], bads: list[int], edges: list[float], i: int) -> None:

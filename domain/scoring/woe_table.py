@@ -178,3 +178,32 @@ def woe_iv(
 def bad_rates(counts: list[int], bads: list[int]) -> list[float]:
     """The bad rate of each bin (0 for an empty bin)."""
     return [b / c if c else 0.0 for c, b in zip(counts, bads, strict=True)]
+
+
+def finish_binning(
+    feature: str,
+    kind: str,
+    counts: list[int],
+    bads: list[int],
+    missing_bads: IntArray,
+    min_count: float,
+    **layout: Any,
+) -> Binning:
+    """The Binning of final bins: WoE and IV from their counts and the missing rows' labels
+    (`missing_bads`: the 0/1 labels of the rows with no value); `layout` is edges or groups."""
+    missing_count, missing_bad = int(missing_bads.size), int(missing_bads.sum())
+    woe, missing_woe, iv = woe_iv(
+        np.asarray(counts), np.asarray(bads), missing_count, missing_bad, min_count
+    )
+    return Binning(
+        feature=feature,
+        kind=kind,
+        woe=woe.tolist(),
+        counts=counts,
+        bads=bads,
+        missing_woe=missing_woe,
+        missing_count=missing_count,
+        missing_bads=missing_bad,
+        iv=iv,
+        **layout,
+    )

@@ -18,6 +18,7 @@ from db.frames import WorldFrames, normalise
 from db.models import ModelCard, Patent, Valuation
 from domain.accounts.principal import Principal
 from domain.errors import InvalidInput, NotFound, Unavailable
+from domain.patent.reads import visible_patent_by_number
 from domain.valuation.events import PATENT_EVENTS, payload_number
 from domain.valuation.ltv import LtvTable, load_ltv
 from domain.valuation.model import ValuationModel, fit_valuation
@@ -223,10 +224,7 @@ def fit_on_frames(
 async def value_patent_for(*, principal: Principal, number: str) -> tuple[Valuation, Patent]:
     """Value a patent the caller may see (staff: any; applicants: their own); else NOT_FOUND."""
     number = number.strip()
-    patent = await Patent.get_or_none(number=number) if 0 < len(number) <= 32 else None
-    owner = patent.owner_id if patent is not None else None
-    if patent is None or not (
-        principal.is_staff or (owner is not None and principal.can_see_enterprise(owner))
-    ):
+    patent = await visible_patent_by_number(principal=principal, number=number)
+    if patent is None:
         raise NotFound(f"no patent {number!r}", field="number")
     return await value_patent(number=number), patent

@@ -121,122 +121,82 @@ class _Writer:
 
     async def run(self) -> None:
         """Write every file, parents before the records that refer to them."""
-        c = self.conn
         ent_ids = await self._enterprises()
-        await self._persons()
-        await self._relations()
+        await self._add_new("persons", Person, ("person_id",), lambda r: Person(**_clean(r)))
+        await self._add_new(
+            "relations", Relation, ("kind", "src", "dst", "role"), lambda r: Relation(**_clean(r))
+        )
         pat_ids = await self._patents(ent_ids)
         await self._citations()
         await self._litigations(ent_ids, pat_ids)
-        await self._keyed(
-            "tax", TaxRecord, ent_ids, lambda r: (r["uscc"], r["year"]),
-            await TaxRecord.all().using_db(c).values_list("enterprise__uscc", "year"),
+        await self._of_enterprises("tax", TaxRecord, "year", ent_ids)
+        await self._of_enterprises("financials", Financial, "period", ent_ids)
+        await self._add_new(
+            "events", Event, ("event_id",), lambda r: Event(**_clean(r), source="import")
+        )
+        await self._add_new("outcomes", Outcome, ("uscc", "as_of"), lambda r: Outcome(**_clean(r)))
+
+    async def _add_new(
+        self,
+        name: str,
+        model: type[Model],
+        stored: tuple[str, ...],
+        build: Callable[[dict[str, Any]], Model],
+        key: tuple[str, ...] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Add the records of a file whose natural key is not stored yet; returns those records.
+
+        `stored` names the key's columns in the database, `key` its fields in the records (the
+        same names unless given).
+        """
+        records = self.records[name]
+        fields = key or stored
+        have = {tuple(t) for t in await model.all().using_db(self.conn).values_list(*stored)}
+        fresh = [r for r in records if tuple(r[f] for f in fields) not in have]
+        await self._bulk(name, model, [build(r) for r in fresh], len(records) - len(fresh))
+        return fresh
+
+    async def _of_enterprises(
+        self, name: str, model: type[Model], period: str, ent_ids: dict[str, int]
+    ) -> None:
+        """Add new yearly or quarterly records of enterprises (keyed by USCC and period)."""
+        await self._add_new(
+            name, model, ("enterprise__uscc", period),
+            lambda r: model(**_clean(r, ("uscc",)), enterprise_id=ent_ids[r["uscc"]]),
+            key=("uscc", period),
         )  # fmt: skip
-        await self._keyed(
-            "financials", Financial, ent_ids, lambda r: (r["uscc"], r["period"]),
-            await Financial.all().using_db(c).values_list("enterprise__uscc", "period"),
-        )  # fmt: skip
-        await self._events()
-        await self._outcomes()
 
     async def _enterprises(self) -> dict[str, int]:
         """Add new enterprises; returns the id of every stored enterprise by USCC."""
-        c = self.conn
-        recs = self.records["enterprises"]
-        have = set(await Enterprise.all().using_db(c).values_list("uscc", flat=True))
-        new = [Enterprise(**_clean(r)) for r in recs if r["uscc"] not in have]
-        await self._bulk("enterprises", Enterprise, new, len(recs) - len(new))
-        return dict(await Enterprise.all().using_db(c).values_list("uscc", "id"))
-
-    async def _persons(self) -> None:
-        recs = self.records["persons"]
-        have = set(await Person.all().using_db(self.conn).values_list("person_id", flat=True))
-        new = [Person(**_clean(r)) for r in recs if r["person_id"] not in have]
-        await self._bulk("persons", Person, new, len(recs) - len(new))
-
-    async def _relations(self) -> None:
-        recs = self.records["relations"]
-        have = {
-            tuple(t)
-            for t in await Relation.all()
-            .using_db(self.conn)
-            .values_list("kind", "src", "dst", "role")
-        }
-        new = [
-            Relation(**_clean(r))
-            for r in recs
-            if (r["kind"], r["src"], r["dst"], r["role"]) not in have
-        ]
-        await self._bulk("relations", Relation, new, len(recs) - len(new))
+        await self._add_new("enterprises", Enterprise, ("uscc",), lambda r: Enterprise(**_clean(r)))
+        return dict(await Enterprise.all().using_db(self.conn).values_list("uscc", "id"))
 
     async def _patents(self, ent_ids: dict[str, int]) -> dict[str, int]:
         """Add new patents; returns the id of every stored patent by number."""
-        c = self.conn
-        recs = self.records["patents"]
-        have = set(await Patent.all().using_db(c).values_list("number", flat=True))
-        new = [
-            Patent(
-                **_clean(r, ("owner",)), owner_id=ent_ids.get(r["owner"]) if r["owner"] else None
-            )
-            for r in recs
-            if r["number"] not in have
-        ]
-        await self._bulk("patents", Patent, new, len(recs) - len(new))
-        return dict(await Patent.all().using_db(c).values_list("number", "id"))
+
+        def build(r: dict[str, Any]) -> Patent:
+            owner = ent_ids.get(r["owner"]) if r["owner"] else None
+            return Patent(**_clean(r, ("owner",)), owner_id=owner)
+
+        await self._add_new("patents", Patent, ("number",), build)
+        return dict(await Patent.all().using_db(self.conn).values_list("number", "id"))
 
     async def _citations(self) -> None:
         """Add new citations and recount forward citations when there were any."""
-        c = self.conn
-        recs = self.records["patent_citations"]
-        have = {
-            tuple(t) for t in await PatentCitation.all().using_db(c).values_list("citing", "cited")
-        }
-        new = [PatentCitation(**_clean(r)) for r in recs if (r["citing"], r["cited"]) not in have]
-        await self._bulk("patent_citations", PatentCitation, new, len(recs) - len(new))
-        if new:
+        build = lambda r: PatentCitation(**_clean(r))  # noqa: E731
+        if await self._add_new("patent_citations", PatentCitation, ("citing", "cited"), build):
             # execute_query, not execute_script: on SQLite a script commits the transaction
-            await c.execute_query(
+            await self.conn.execute_query(
                 "UPDATE patent SET forward_citations = "
                 "(SELECT COUNT(*) FROM patent_citation pc WHERE pc.cited = patent.number)"
             )
 
-    async def _events(self) -> None:
-        recs = self.records["events"]
-        have = set(await Event.all().using_db(self.conn).values_list("event_id", flat=True))
-        new = [Event(**_clean(r), source="import") for r in recs if r["event_id"] not in have]
-        await self._bulk("events", Event, new, len(recs) - len(new))
-
-    async def _outcomes(self) -> None:
-        recs = self.records["outcomes"]
-        have = {
-            tuple(t) for t in await Outcome.all().using_db(self.conn).values_list("uscc", "as_of")
-        }
-        new = [Outcome(**_clean(r)) for r in recs if (r["uscc"], r["as_of"]) not in have]
-        await self._bulk("outcomes", Outcome, new, len(recs) - len(new))
-
-    async def _keyed(
-        self,
-        name: str,
-        model: type[Model],
-        ent_ids: dict[str, int],
-        key: Callable[[dict[str, Any]], tuple[Any, ...]],
-        existing: list[Any],
-    ) -> None:
-        have = {tuple(t) for t in existing}
-        new = [
-            model(**_clean(r, ("uscc",)), enterprise_id=ent_ids[r["uscc"]])
-            for r in self.records[name]
-            if key(r) not in have
-        ]
-        await self._bulk(name, model, new, len(self.records[name]) - len(new))
-
     async def _litigations(self, ent_ids: dict[str, int], pat_ids: dict[str, int]) -> None:
         c = self.conn
-        recs = self.records["litigations"]
-        have = set(await Litigation.all().using_db(c).values_list("case_no", flat=True))
-        fresh = [r for r in recs if r["case_no"] not in have]
-        objs = [Litigation(**_clean(r, ("parties", "patents"))) for r in fresh]
-        await self._bulk("litigations", Litigation, objs, len(recs) - len(fresh))
+        fresh = await self._add_new(
+            "litigations", Litigation, ("case_no",),
+            lambda r: Litigation(**_clean(r, ("parties", "patents"))),
+        )  # fmt: skip
         lit_ids = dict(
             await Litigation.filter(case_no__in=[r["case_no"] for r in fresh])
             .using_db(c)

@@ -31,16 +31,7 @@ from graphql.language import (
 
 from schema.limits.cost import definition_cost, size_resolver
 from schema.limits.selections import int_literal, shape_definition
-from schema.limits.shapes import (
-    CAP,
-    DefaultSize,
-    DefinitionShape,
-    Factor,
-    ListSize,
-    OperationShape,
-    Spread,
-    VariableSize,
-)
+from schema.limits.shapes import CAP, DefinitionShape, Factor, OperationShape, VariableSize
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,15 +180,4 @@ def _variable_defaults(node: OperationDefinitionNode) -> dict[str, object]:
     return defaults
 
 
-__all__ = [
-    "CAP",
-    "DefaultSize",
-    "DefinitionShape",
-    "DocumentShape",
-    "Factor",
-    "ListSize",
-    "OperationShape",
-    "Spread",
-    "VariableSize",
-    "shape_document",
-]
+__all__ = ["DocumentShape", "shape_document"]

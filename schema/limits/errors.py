@@ -8,11 +8,10 @@ from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import MaskErrors
 
 from domain.errors import DomainError, ErrorCode
-from resolvers.errors import top_level_code
+from resolvers.errors import BAD_USER_INPUT, FORBIDDEN, UNAUTHENTICATED, top_level_code
 from schema.limits.rules import GRAPHQL_VALIDATION_FAILED, LIMIT_EXCEEDED
 
 GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
-BAD_USER_INPUT = "BAD_USER_INPUT"
 BAD_REQUEST = "BAD_REQUEST"
 INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
 MASKED_MESSAGE = "Unexpected error."
@@ -25,8 +24,8 @@ PUBLIC_CODES: frozenset[str] = frozenset(
         GRAPHQL_VALIDATION_FAILED,
         BAD_USER_INPUT,
         BAD_REQUEST,
-        "UNAUTHENTICATED",
-        "FORBIDDEN",
+        UNAUTHENTICATED,
+        FORBIDDEN,
         *(code.value for code in ErrorCode),
     }
 )

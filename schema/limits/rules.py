@@ -20,8 +20,9 @@ from graphql.validation import (
     ValidationRule,
 )
 
-from schema.limits.analysis import DocumentShape, OperationShape, shape_document
+from schema.limits.analysis import DocumentShape, shape_document
 from schema.limits.config import LimitConfig
+from schema.limits.shapes import OperationShape
 
 LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
 GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"

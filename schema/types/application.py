@@ -9,6 +9,7 @@ import strawberry
 
 import resolvers.application
 from db import models as m
+from domain.decision import is_decided
 from schema.errors import UserError
 from schema.fields import opaque_id
 from schema.types.contract import Contract
@@ -43,7 +44,7 @@ class StatusChange:
 
 def _decision(root: strawberry.Parent[m.LoanApplication]) -> Record | None:
     decision: Record | None = root.decision
-    return decision if decision and decision.get("decided_at") else None
+    return decision if is_decided(root) else None
 
 
 @strawberry.type(description="A loan application.")

@@ -9,7 +9,6 @@ import strawberry
 
 import resolvers.contract
 from db import models as m
-from resolvers.contract import SignatureView
 from resolvers.ids import encode_id
 from schema.errors import UserError
 from schema.fields import opaque_id
@@ -29,9 +28,9 @@ def _download_url(root: strawberry.Parent[m.Contract]) -> str:
     return f"/contracts/{encode_id('Contract', root.id)}.pdf"
 
 
-def _signatures(root: strawberry.Parent[m.Contract]) -> list[SignatureView]:
+def _signatures(root: strawberry.Parent[m.Contract]) -> list[resolvers.contract.Signature]:
     return [
-        SignatureView(
+        resolvers.contract.Signature(
             signer=str(s.get("signer")),
             signed_at=datetime.fromisoformat(str(s.get("signed_at"))),
             valid=bool(s.get("valid", True)),

@@ -124,7 +124,7 @@ class ContagionReport:
     exposed: list[ExposedEnterprise] = strawberry.field(description="Most affected first.")
     model_version: str = strawberry.field(description="The graph model used.")
     source: list[Enterprise] = strawberry.field(
-        resolver=resolvers.warning.shocked, description="The shocked enterprises."
+        resolver=resolvers.warning.source, description="The shocked enterprises."
     )
 
 

@@ -9,22 +9,19 @@ import pytest
 
 from gnn import registry
 from tests.cli.helpers import parse, run
+from tests.factories import write_world
 from tests.gnn.worlds import synthetic_rows
 
 
-def write_world(directory: Path, n: int = 250) -> Path:
-    directory.mkdir()
-    for stem, rows in synthetic_rows(n, seed=4).items():
-        with (directory / f"{stem}.jsonl").open("w", encoding="utf-8") as fh:
-            for row in rows:
-                fh.write(json.dumps(row) + "\n")
+def _world(directory: Path) -> Path:
+    write_world(synthetic_rows(250, seed=4), directory)
     return directory
 
 
 def test_evaluate_prints_one_json_object(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    world = write_world(tmp_path / "world")
+    world = _world(tmp_path / "world")
     assert run(["gnn", "evaluate", "--world", str(world), "--epochs", "20", "--json"]) == 0
     out, err = capsys.readouterr()
     result = json.loads(out)
@@ -38,21 +35,13 @@ def test_evaluate_on_a_missing_world(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 
 def test_train_from_a_world_directory(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import config
-
-    data = tmp_path / "data"
-    monkeypatch.setenv("IPCREDIT_DATA_DIR", str(data))
-    config.settings.cache_clear()
-    world = write_world(tmp_path / "world")
-    try:
-        assert run(["gnn", "train", "--world", str(world), "--epochs", "10", "--json"]) == 0
-    finally:
-        config.settings.cache_clear()
+    world = _world(tmp_path / "world")
+    assert run(["gnn", "train", "--world", str(world), "--epochs", "10", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert registry.active_version(data) == out["version"]
-    assert (data / out["path"]).exists()
+    assert registry.active_version(data_dir) == out["version"]
+    assert (data_dir / out["path"]).exists()
 
 
 @pytest.mark.parametrize("argv", [["gnn", "contagion"], ["gnn", "explain"], ["gnn", "bogus"]])

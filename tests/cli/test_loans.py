@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from tests.cli.helpers import run
 
 
-def test_classify_an_empty_portfolio(
-    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    import config
-
-    monkeypatch.setenv("DATABASE_URL", f"sqlite://{data_dir / 'cli.sqlite3'}")
-    config.settings.cache_clear()
+def test_classify_an_empty_portfolio(cli_db: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["loans", "classify", "--as-of", "2025-06-30", "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary == {"as_of": "2025-06-30", "loans": 0, "classification": {}, "changed": 0,

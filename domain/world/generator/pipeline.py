@@ -44,11 +44,6 @@ FILES = (
     "tax", "financials", "events", "outcomes",
 )  # fmt: skip
 
-__all__ = [
-    "DEFAULT_CONTAGION", "DEFAULT_MONTHS", "DEFAULT_START", "FILES", "MAX_MONTHS", "WorldRows",
-    "generate_tables", "generate_to_dir", "generate_world", "write_world",
-]  # fmt: skip
-
 
 def _check(enterprises: int, seed: int, contagion: float, months: int) -> None:
     if enterprises < 3:

@@ -123,6 +123,8 @@ def make_tax(
 
 def tax_arrears_events(ctx: Ctx, firms: Firms, defaults: Defaults) -> list[EventBatch]:
     """tax_arrears: most firms in trouble fall behind with their tax, a few others now and then."""
+    # the stream is named after the stage that once drew tax and financial events together:
+    # renaming it would change every generated world
     rng = ctx.rng("finance-events")
     n, h = firms.n, ctx.horizon
     p = np.select([np.isin(defaults.cause, (1, 2)), defaults.cause == 3], [0.45, 0.25], 0.0)

@@ -41,13 +41,11 @@ class Ctx:
     contagion: float
     horizon: int = 0
     s64: np.datetime64 = field(default_factory=lambda: np.datetime64("2024-01-01", "D"))
-    _seq: np.random.SeedSequence | None = None
 
     def __post_init__(self) -> None:
         end = add_months(self.start, self.months)
         self.horizon = (end - self.start).days
         self.s64 = np.datetime64(self.start.isoformat(), "D")
-        self._seq = np.random.SeedSequence(self.seed)
 
     @property
     def end(self) -> date:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,13 +20,13 @@ from tests.domain.contracts.helpers import BANK, BORROWER, USCC, make_terms
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("data")
+def ca_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("ca")
 
 
 @pytest.fixture(scope="module")
-def ca(data_dir: Path) -> LocalCA:
-    return ensure_ca(data_dir, bank_name=BANK)
+def ca(ca_dir: Path) -> LocalCA:
+    return ensure_ca(ca_dir, bank_name=BANK)
 
 
 @pytest.fixture(scope="module")
@@ -48,3 +50,11 @@ def borrower_signed(unsigned_pdf: bytes, ca: LocalCA, enterprise: tuple[bytes, b
 @pytest.fixture(scope="module")
 def fully_signed(borrower_signed: bytes, ca: LocalCA) -> bytes:
     return sign_as_bank(borrower_signed, ca=ca)
+
+
+@pytest.fixture
+def quiet_pyhanko() -> Iterator[None]:
+    """Silence pyHanko, which logs a traceback for every untrusted or broken signature."""
+    logging.disable(logging.ERROR)
+    yield
+    logging.disable(logging.NOTSET)

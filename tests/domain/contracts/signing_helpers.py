@@ -1,23 +1,12 @@
-"""PDF edits for the signing tests, and quiet pyHanko logs while they run."""
+"""PDF edits for the signing tests."""
 
 from __future__ import annotations
 
 import io
-import logging
-from collections.abc import Iterator
 
-import pytest
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
-
-
-@pytest.fixture(autouse=True)
-def quiet_pyhanko() -> Iterator[None]:
-    """Silence pyHanko, which logs a traceback for every untrusted or broken signature."""
-    logging.disable(logging.ERROR)
-    yield
-    logging.disable(logging.NOTSET)
 
 
 def pdf_gaps(pdf: bytes) -> list[tuple[int, int]]:

@@ -35,8 +35,8 @@ def _name(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> str:
     return str(cert.subject.get_attributes_for_oid(oid)[0].value)
 
 
-def test_first_call_creates_ca_and_bank_files(ca: LocalCA, data_dir: Path) -> None:
-    pki = data_dir / "pki"
+def test_first_call_creates_ca_and_bank_files(ca: LocalCA, ca_dir: Path) -> None:
+    pki = ca_dir / "pki"
     assert ca.directory == pki
     for name in KEY_FILES:
         assert stat.S_IMODE((pki / name).stat().st_mode) == 0o600
@@ -46,13 +46,13 @@ def test_first_call_creates_ca_and_bank_files(ca: LocalCA, data_dir: Path) -> No
     assert (pki / "bank.cert.pem").read_bytes() == ca.bank.cert_pem
 
 
-def test_second_call_reuses_the_same_keys(ca: LocalCA, data_dir: Path) -> None:
-    before = {name: (data_dir / "pki" / name).stat().st_mtime_ns for name in KEY_FILES}
-    again = ensure_ca(data_dir, bank_name=BANK)
+def test_second_call_reuses_the_same_keys(ca: LocalCA, ca_dir: Path) -> None:
+    before = {name: (ca_dir / "pki" / name).stat().st_mtime_ns for name in KEY_FILES}
+    again = ensure_ca(ca_dir, bank_name=BANK)
     assert again.ca_cert_pem == ca.ca_cert_pem
     assert again.ca_key_pem == ca.ca_key_pem
     assert again.bank == ca.bank
-    after = {name: (data_dir / "pki" / name).stat().st_mtime_ns for name in KEY_FILES}
+    after = {name: (ca_dir / "pki" / name).stat().st_mtime_ns for name in KEY_FILES}
     assert after == before
 
 
@@ -248,9 +248,9 @@ def test_half_configured_bank_is_rejected(tmp_path: Path) -> None:
 
 
 def test_enterprise_signature_verifies_with_a_freshly_loaded_ca(
-    ca: LocalCA, data_dir: Path, borrower_signed: bytes
+    ca: LocalCA, ca_dir: Path, borrower_signed: bytes
 ) -> None:
-    reloaded = ensure_ca(data_dir, bank_name=BANK)
+    reloaded = ensure_ca(ca_dir, bank_name=BANK)
     assert verify(borrower_signed, ca=reloaded).accepted
     key_pem, cert_pem = issue_enterprise_certificate(reloaded, uscc=USCC, name=BORROWER)
     _cert(cert_pem).verify_directly_issued_by(_cert(ca.ca_cert_pem))

@@ -26,7 +26,9 @@ from domain.contracts import (
 )
 from domain.errors import InvalidInput, InvalidState, NotFound
 from tests.domain.contracts.helpers import BANK, BORROWER, USCC
-from tests.domain.contracts.signing_helpers import quiet_pyhanko  # noqa: F401 - an autouse fixture
+
+# pyHanko logs a traceback for every untrusted or broken signature these tests make
+pytestmark = pytest.mark.usefixtures("quiet_pyhanko")
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +39,7 @@ def foreign_ca(tmp_path_factory: pytest.TempPathFactory) -> LocalCA:
 def test_borrower_then_bank_gives_two_trusted_signatures(
     fully_signed: bytes, borrower_signed: bytes, ca: LocalCA
 ) -> None:
+
     result = verify(fully_signed, ca=ca)
     assert result.intact
     assert result.accepted

@@ -9,13 +9,15 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from domain.contracts import LocalCA, sign_as_bank, sign_pdf, verify
 from domain.errors import InvalidState
 from tests.domain.contracts.helpers import BANK
-from tests.domain.contracts.signing_helpers import (  # noqa: F401 - an autouse fixture
+from tests.domain.contracts.signing_helpers import (
     change_page,
     flip_byte,
     pdf_gaps,
-    quiet_pyhanko,
     retitle,
 )
+
+# pyHanko logs a traceback for every untrusted or broken signature these tests make
+pytestmark = pytest.mark.usefixtures("quiet_pyhanko")
 
 
 def _positions(pdf: bytes) -> dict[str, int]:

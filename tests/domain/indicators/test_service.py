@@ -16,6 +16,7 @@ from domain.indicators.service import (
     compute_and_store_snapshots,
     enterprise_indicators,
     indicator_definitions,
+    indicator_readings,
     latest_snapshot,
 )
 from domain.world.generator import generate_world
@@ -64,4 +65,18 @@ async def test_unknown_enterprise_or_category(db: str) -> None:
         await compute_and_store_snapshots(as_of=T, usccs=["NOT-A-FIRM"])
     with pytest.raises(InvalidInput):
         indicator_definitions(category="weather")
+    with pytest.raises(InvalidInput):
+        await enterprise_indicators(enterprise_id=-1, category="weather")
     assert await compute_and_store_snapshots(as_of=T) == 0
+
+
+def test_readings_follow_the_registry_and_leave_missing_codes_empty() -> None:
+    registry = indicator_definitions(category="tax")
+    stored = {registry[0].code: 3, registry[-1].code: None, "retired.code": 1.0}
+    readings = indicator_readings(values=stored, as_of=T, category="tax")
+    assert [d for d, _, _ in readings] == registry
+    assert readings[0][1:] == (3.0, T) and isinstance(readings[0][1], float)
+    assert all(value is None for _, value, _ in readings[1:])
+    assert len(indicator_readings(values={}, as_of=T)) == len(codes())
+    with pytest.raises(InvalidInput):
+        indicator_readings(values={}, as_of=T, category="weather")

@@ -22,20 +22,11 @@ from db.models import (
 )
 from domain.applications import withdraw_application
 from domain.errors import DomainError, ErrorCode
+from domain.lending.arrears import Classification, classify, classify_loans
+from domain.lending.contract import accept_offer, contract_pdf, sign_contract, verify_contract
+from domain.lending.loans import disburse, installments_by_loan_ids, record_repayment
 from domain.lending.schedule import schedule_totals
-from domain.lending.service import (
-    Classification,
-    accept_offer,
-    classify,
-    classify_loans,
-    contract_pdf,
-    disburse,
-    installments_by_loan_ids,
-    portfolio_stats,
-    record_repayment,
-    sign_contract,
-    verify_contract,
-)
+from domain.lending.stats import portfolio_stats
 from tests.domain.lending_fixtures import OWN_PATENTS, LendingWorld, decided, inputs
 
 S = ApplicationStatus

@@ -14,7 +14,8 @@ from db.models import Loan, LoanApplication, Review, Role, StatusChange
 from domain.accounts.principal import Principal
 from domain.decision import review_application
 from domain.errors import DomainError, ErrorCode
-from domain.lending.service import accept_offer, disburse, sign_contract
+from domain.lending.contract import accept_offer, sign_contract
+from domain.lending.loans import disburse
 from tests.domain.lending_fixtures import LendingWorld, _user, decided, inputs, make_lending_world
 
 pytestmark = pytest.mark.postgres

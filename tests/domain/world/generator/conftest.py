@@ -8,7 +8,7 @@ from domain.world.generator import generate_world
 from tests.domain.world.generator.rows import Rows
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def world() -> Rows:
-    """One mid-sized world with contagion on, shared by the integrity and shape tests."""
+    """One mid-sized world with contagion on, built once per test module."""
     return generate_world(enterprises=3000, seed=11)
