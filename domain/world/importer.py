@@ -1,223 +1,271 @@
-"""Import a validated world into the database, all or nothing, idempotent on natural keys."""
+"""Import a world, all or nothing: one checking pass streams the files into the database.
+
+Each file is cut into chunks (a few MB of whole lines). Chunks are parsed in worker processes
+(`chunk.parse_chunk`: JSON, every field, the row to store) while this process checks what lines
+say about each other (`scan`: duplicates, references) and writes each checked chunk through the
+bulk path (`load`, `db.bulk`) inside one transaction. Every reference points at a file checked
+before it, so one pass settles every line. The first bad line stops the writing; the pass goes on
+to report every bad line as `file:line: reason`, and the transaction is rolled back: nothing is
+written. Patents are checked in their turn and written after their citations, read a second
+time, with their forward citation counts. Memory holds a few chunks and the keys references
+need, whatever the size of the world.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+import asyncio
+import multiprocessing
+import os
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
-from db.models import (
-    Enterprise,
-    Event,
-    Financial,
-    Litigation,
-    LitigationParty,
-    LitigationPatent,
-    Outcome,
-    Patent,
-    PatentCitation,
-    Person,
-    Relation,
-    TaxRecord,
-)
+from db.bulk import BulkWriter
 from domain.errors import InvalidInput
-from domain.world.parse import KnownKeys, validate_dir, validate_lines
-from domain.world.validate import ValidatedWorld
+from domain.world.chunk import Chunk, Parsed, file_chunks, parse_chunk, row_chunks
+from domain.world.load import ImportReport, WorldLoader
+from domain.world.scan import WorldChanged, WorldScan
+from domain.world.validate import FILES, Line
 
-BATCH = 2000
-Progress = Callable[[str, int], None]
+LARGE_BYTES = 32 << 20  # smaller worlds are parsed in a thread and keep their indexes
+WORKERS = max(1, min(os.cpu_count() or 1, 4))
+QUEUED = 6  # chunks checked and waiting for the database, at most
+
+Source = Callable[[], Iterable[bytes | list[Line]]]
+
+__all__ = ["FileProgress", "ImportReport", "WorldChanged", "WorldInvalid", "import_chunks",
+           "import_world_dir", "import_world_rows"]  # fmt: skip
 
 
-@dataclass
-class ImportReport:
-    """How many records each file added; the rest were already there."""
+@dataclass(frozen=True)
+class FileProgress:
+    """Where an import stands with one file: lines read and records added so far.
 
-    added: dict[str, int] = field(default_factory=dict)
-    unchanged: dict[str, int] = field(default_factory=dict)
+    `checked` marks the end of the first reading of patents.jsonl, which writes nothing (the
+    patents are written after their citations).
+    """
 
-    @property
-    def total_added(self) -> int:
-        """All records added."""
-        return sum(self.added.values())
+    file: str
+    rows: int
+    added: int
+    seconds: float
+    done: bool
+    checked: bool = False
+
+
+Progress = Callable[[FileProgress], None]
 
 
 class WorldInvalid(InvalidInput):
     """The world has bad lines; nothing was written."""
 
-    def __init__(self, errors: list[str]):
-        super().__init__(f"{len(errors)} bad line(s); nothing was imported")
+    def __init__(self, errors: list[str], count: int | None = None):
+        count = len(errors) if count is None else count
+        super().__init__(f"{count} bad line(s); nothing was imported")
         self.lines = errors
+        self.count = count
 
 
-async def known_keys() -> KnownKeys:
-    """Natural keys already stored, so references to them resolve."""
-    return KnownKeys(
-        usccs={str(u) for u in await Enterprise.all().values_list("uscc", flat=True)},
-        persons={str(p) for p in await Person.all().values_list("person_id", flat=True)},
-        patents={str(n) for n in await Patent.all().values_list("number", flat=True)},
-    )
+async def import_world_dir(
+    directory: Path, *, progress: Progress | None = None, workers: int | None = None
+) -> ImportReport:
+    """Validate and import a world directory; raises WorldInvalid listing the bad lines.
 
-
-async def import_world_dir(directory: Path, *, progress: Progress | None = None) -> ImportReport:
-    """Validate then import a world directory; raises WorldInvalid listing every bad line."""
-    world = validate_dir(directory, known=await known_keys(), today=datetime.now(UTC).date())
-    return await import_validated(world, progress=progress)
+    A large world is parsed by `workers` processes (default: one per core) and loads its empty
+    tables without their indexes, built again once each table is loaded (PostgreSQL). Workers
+    are spawned: a script that imports a large world keeps its work under
+    `if __name__ == "__main__":`, as Python's multiprocessing asks.
+    """
+    if not (directory / "enterprises.jsonl").exists():
+        raise WorldInvalid(["enterprises.jsonl:0: missing: a world needs it"])
+    paths = {n: directory / f"{n}.jsonl" for n in FILES if (directory / f"{n}.jsonl").exists()}
+    large = sum(p.stat().st_size for p in paths.values()) >= LARGE_BYTES
+    if workers is None:
+        workers = WORKERS if large and WORKERS > 1 else 0
+    sources: dict[str, Source] = {n: partial(file_chunks, p) for n, p in paths.items()}
+    return await import_chunks(sources, progress=progress, workers=workers, large=large)
 
 
 async def import_world_rows(
     rows: dict[str, list[dict[str, Any]]], *, progress: Progress | None = None
 ) -> ImportReport:
-    """Validate then import in-memory world rows (as in the JSON Lines files)."""
-    sources = {name: list(enumerate(items, start=1)) for name, items in rows.items()}
-    world = validate_lines(sources, known=await known_keys(), today=datetime.now(UTC).date())  # type: ignore[arg-type]
-    return await import_validated(world, progress=progress)
+    """Validate and import in-memory world rows (as in the JSON Lines files)."""
+    sources: dict[str, Source] = {n: partial(row_chunks, items) for n, items in rows.items()}
+    return await import_chunks(sources, progress=progress, workers=0)
 
 
-async def import_validated(
-    world: ValidatedWorld, *, progress: Progress | None = None
+async def import_chunks(
+    sources: dict[str, Source],
+    *,
+    progress: Progress | None = None,
+    workers: int = 0,
+    large: bool = False,
 ) -> ImportReport:
-    """Write a validated world in one transaction."""
-    if not world.ok:
-        raise WorldInvalid([str(e) for e in world.errors])
+    """Validate and write the chunks of each file, in one transaction (`large`: empty tables
+    load without their indexes)."""
+    started = time.perf_counter()
     report = ImportReport()
-    async with in_transaction() as conn:
-        writer = _Writer(conn, world.records, report, progress)
-        await writer.run()
+    with _executor(workers) as executor:
+        async with in_transaction() as conn:
+            bulk = BulkWriter(conn)
+            async with bulk.tuned():
+                loader = WorldLoader(bulk, report, defer_indexes=large)
+                await loader.prepare()
+                scan = WorldScan()
+                now = datetime.now(UTC)
+                template = Chunk("", b"", now.date(), now.isoformat(" "), bulk.postgres)
+                run = _Run(scan, loader, executor, sources, template, progress, started)
+                run.depth = max(2, 2 * workers)
+                try:
+                    await run.all_files()
+                finally:
+                    await loader.settle()
+                report.rows.update(scan.lines)
+                if not scan.ok:
+                    raise WorldInvalid(scan.report_lines(), scan.error_count)
+                await loader.finish()
+    report.seconds = time.perf_counter() - started
     return report
 
 
-def _clean(rec: dict[str, Any], drop: tuple[str, ...] = ()) -> dict[str, Any]:
-    return {k: v for k, v in rec.items() if k != "_line" and k not in drop}
+def _executor(workers: int) -> Executor:
+    if workers <= 0:
+        return ThreadPoolExecutor(1, thread_name_prefix="world-parse")
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
 
 
-class _Writer:
+# What a world's import does, in order: patents are checked in their turn and written after
+# their citations, once the citations are counted.
+PLAN: tuple[tuple[str, str], ...] = tuple(
+    step
+    for name in FILES
+    for step in (
+        ((name, "check"),) if name == "patents"
+        else ((name, "write"), ("patents", "again")) if name == "patent_citations"
+        else ((name, "write"),)
+    )
+)  # fmt: skip
+
+
+class _Run:
+    """The steps of one import: chunks parse ahead in workers, in order they are checked and
+    their rows queued for writing, while the database loads the previous ones."""
+
     def __init__(
         self,
-        conn: BaseDBAsyncClient,
-        records: dict[str, list[dict[str, Any]]],
-        report: ImportReport,
+        scan: WorldScan,
+        loader: WorldLoader,
+        executor: Executor,
+        sources: dict[str, Source],
+        template: Chunk,
         progress: Progress | None,
+        started: float,
     ):
-        self.conn = conn
-        self.records = records
-        self.report = report
-        self.progress = progress
+        self.scan, self.loader, self.executor = scan, loader, executor
+        self.sources, self.template = sources, template
+        self.progress, self.started = progress, started
+        self.depth = 2  # chunks parsing at once
+        self.patents_again = 0  # patents read the second time
 
-    async def _bulk(
-        self, name: str, model: type[Model], objs: Sequence[Model], skipped: int
-    ) -> None:
-        for start in range(0, len(objs), BATCH):
-            await model.bulk_create(list(objs[start : start + BATCH]), using_db=self.conn)
-            if self.progress:
-                self.progress(name, min(start + BATCH, len(objs)))
-        self.report.added[name] = len(objs)
-        self.report.unchanged[name] = skipped
+    async def all_files(self) -> None:
+        """Every step in order; returns once the database has everything."""
+        scan, loader = self.scan, self.loader
+        async for name, mode, parsed, offset in self._steps():
+            if parsed is None:
+                await self._end(name, mode)
+                continue
+            if offset == 0 and mode != "check" and scan.ok:
+                loader.later(partial(loader.begin_file, name))
+            if mode == "again":
+                if not scan.ok:  # parsed ahead before a bad line was found: nothing to write
+                    continue
+                scan.same_patents(parsed, self.patents_again)
+                self.patents_again += len(parsed.facts)
+                loader.later(partial(loader.write_patents, parsed, scan))
+            else:
+                if loader.may_refer_to_stored:
+                    wanted = scan.unresolved(name, parsed)
+                    if any(wanted.values()):
+                        scan.absent |= await loader.resolve(wanted, scan.known)
+                scan.check(name, parsed, offset)
+                if mode == "write" and scan.ok:
+                    loader.later(partial(loader.write, name, parsed, scan))
+            await loader.catch_up(behind=QUEUED)
+            self._tell(name, offset + parsed.lines, done=False)
+        await loader.catch_up()
 
-    async def run(self) -> None:
-        """Write every file, parents before the records that refer to them."""
-        ent_ids = await self._enterprises()
-        await self._add_new("persons", Person, ("person_id",), lambda r: Person(**_clean(r)))
-        await self._add_new(
-            "relations", Relation, ("kind", "src", "dst", "role"), lambda r: Relation(**_clean(r))
-        )
-        pat_ids = await self._patents(ent_ids)
-        await self._citations()
-        await self._litigations(ent_ids, pat_ids)
-        await self._of_enterprises("tax", TaxRecord, "year", ent_ids)
-        await self._of_enterprises("financials", Financial, "period", ent_ids)
-        await self._add_new(
-            "events", Event, ("event_id",), lambda r: Event(**_clean(r), source="import")
-        )
-        await self._add_new("outcomes", Outcome, ("uscc", "as_of"), lambda r: Outcome(**_clean(r)))
+    async def _end(self, name: str, mode: str) -> None:
+        """A file is through: its keys are dropped, its indexes built again in the background,
+        and its end told once the database has its rows."""
+        scan, loader = self.scan, self.loader
+        if mode == "again":
+            if not scan.ok:
+                return
+            if self.patents_again != len(scan.patents):
+                raise WorldChanged("patents.jsonl changed while the world was imported")
+        else:
+            scan.end_file(name)
+        if mode != "check" and scan.ok:
+            loader.later(partial(loader.end_file, name))
 
-    async def _add_new(
-        self,
-        name: str,
-        model: type[Model],
-        stored: tuple[str, ...],
-        build: Callable[[dict[str, Any]], Model],
-        key: tuple[str, ...] | None = None,
-    ) -> list[dict[str, Any]]:
-        """Add the records of a file whose natural key is not stored yet; returns those records.
+        async def told() -> None:
+            self._tell(name, scan.lines[name], done=True, checked=mode == "check")
 
-        `stored` names the key's columns in the database, `key` its fields in the records (the
-        same names unless given).
-        """
-        records = self.records[name]
-        fields = key or stored
-        have = {tuple(t) for t in await model.all().using_db(self.conn).values_list(*stored)}
-        fresh = [r for r in records if tuple(r[f] for f in fields) not in have]
-        await self._bulk(name, model, [build(r) for r in fresh], len(records) - len(fresh))
-        return fresh
+        loader.later(told)
 
-    async def _of_enterprises(
-        self, name: str, model: type[Model], period: str, ent_ids: dict[str, int]
-    ) -> None:
-        """Add new yearly or quarterly records of enterprises (keyed by USCC and period)."""
-        await self._add_new(
-            name, model, ("enterprise__uscc", period),
-            lambda r: model(**_clean(r, ("uscc",)), enterprise_id=ent_ids[r["uscc"]]),
-            key=("uscc", period),
-        )  # fmt: skip
+    def _pieces(self) -> Iterator[tuple[str, str, bytes | list[Line] | None]]:
+        """(file, step, data) for every chunk of the plan, (file, step, None) at each end."""
+        for name, mode in PLAN:
+            if name not in self.sources or (mode == "again" and not self.scan.ok):
+                continue
+            for data in self.sources[name]():
+                yield name, mode, data
+            yield name, mode, None
 
-    async def _enterprises(self) -> dict[str, int]:
-        """Add new enterprises; returns the id of every stored enterprise by USCC."""
-        await self._add_new("enterprises", Enterprise, ("uscc",), lambda r: Enterprise(**_clean(r)))
-        return dict(await Enterprise.all().using_db(self.conn).values_list("uscc", "id"))
+    async def _steps(self) -> AsyncIterator[tuple[str, str, Parsed | None, int]]:
+        """Parsed chunks in order with the lines of the file before each, None at a file's end;
+        `depth` chunks are parsing ahead meanwhile, across file ends too."""
+        loop = asyncio.get_running_loop()
+        pieces = self._pieces()
+        running: deque[tuple[str, str, asyncio.Future[Parsed] | None]] = deque()
+        parsing = 0
 
-    async def _patents(self, ent_ids: dict[str, int]) -> dict[str, int]:
-        """Add new patents; returns the id of every stored patent by number."""
+        def fill() -> None:
+            nonlocal parsing
+            while parsing < self.depth and (piece := next(pieces, None)) is not None:
+                name, mode, data = piece
+                job = None
+                if data is not None:
+                    job = loop.run_in_executor(
+                        self.executor, parse_chunk, replace(self.template, name=name, data=data)
+                    )
+                    parsing += 1
+                running.append((name, mode, job))
 
-        def build(r: dict[str, Any]) -> Patent:
-            owner = ent_ids.get(r["owner"]) if r["owner"] else None
-            return Patent(**_clean(r, ("owner",)), owner_id=owner)
+        fill()
+        offset = 0
+        while running:
+            name, mode, job = running.popleft()
+            if job is None:
+                yield name, mode, None, offset
+                offset = 0
+                continue
+            parsed = await job
+            parsing -= 1
+            fill()
+            yield name, mode, parsed, offset
+            offset += parsed.lines
 
-        await self._add_new("patents", Patent, ("number",), build)
-        return dict(await Patent.all().using_db(self.conn).values_list("number", "id"))
-
-    async def _citations(self) -> None:
-        """Add new citations and recount forward citations when there were any."""
-        build = lambda r: PatentCitation(**_clean(r))  # noqa: E731
-        if await self._add_new("patent_citations", PatentCitation, ("citing", "cited"), build):
-            # execute_query, not execute_script: on SQLite a script commits the transaction
-            await self.conn.execute_query(
-                "UPDATE patent SET forward_citations = "
-                "(SELECT COUNT(*) FROM patent_citation pc WHERE pc.cited = patent.number)"
-            )
-
-    async def _litigations(self, ent_ids: dict[str, int], pat_ids: dict[str, int]) -> None:
-        c = self.conn
-        fresh = await self._add_new(
-            "litigations", Litigation, ("case_no",),
-            lambda r: Litigation(**_clean(r, ("parties", "patents"))),
-        )  # fmt: skip
-        lit_ids = dict(
-            await Litigation.filter(case_no__in=[r["case_no"] for r in fresh])
-            .using_db(c)
-            .values_list("case_no", "id")
-        ) if fresh else {}  # fmt: skip
-        parties = [
-            LitigationParty(
-                litigation_id=lit_ids[r["case_no"]],
-                enterprise_id=ent_ids[p["uscc"]],
-                role=p["role"],
-                position=i,
-            )
-            for r in fresh
-            for i, p in enumerate(r["parties"])
-        ]
-        links = [
-            LitigationPatent(litigation_id=lit_ids[r["case_no"]], patent_id=pat_ids[n], position=i)
-            for r in fresh
-            for i, n in enumerate(r["patents"])
-        ]
-        for start in range(0, len(parties), BATCH):
-            await LitigationParty.bulk_create(parties[start : start + BATCH], using_db=c)
-        for start in range(0, len(links), BATCH):
-            await LitigationPatent.bulk_create(links[start : start + BATCH], using_db=c)
+    def _tell(self, name: str, rows: int, *, done: bool, checked: bool = False) -> None:
+        if self.progress is not None:
+            added = self.loader.report.added[name]
+            seconds = time.perf_counter() - self.started
+            self.progress(FileProgress(f"{name}.jsonl", rows, added, seconds, done, checked))

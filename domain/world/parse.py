@@ -1,33 +1,20 @@
-"""Per-file row parsers and the cross-file reference checks of a world import."""
+"""Per-file row parsers of a world import: one JSON object in, one typed record out."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import date
-from functools import partial
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from domain.world import validate as v
-from domain.world.validate import LineError, RowError, ValidatedWorld
+from domain.world.validate import Context, RowError
 
 
-@dataclass
-class KnownKeys:
-    """Natural keys already in the database (references may point at them)."""
-
-    usccs: set[str] = field(default_factory=set)
-    persons: set[str] = field(default_factory=set)
-    patents: set[str] = field(default_factory=set)
-
-
-def enterprise(row: dict[str, Any], today: date) -> dict[str, Any]:
+def enterprise(row: dict[str, Any], ctx: Context) -> dict[str, Any]:
     """An enterprises.jsonl row."""
     return {
-        "uscc": v.uscc_field(row, "uscc"),
+        "uscc": v.uscc_field(row, "uscc", ctx),
         "name": v.text(row, "name", max_len=200),
-        "founded_on": v.day(row, "founded_on", today, future_days=0),
+        "founded_on": v.day(row, "founded_on", ctx.today, future_days=0),
         "registered_capital": v.money(row, "registered_capital"),
         "industry": v.text(row, "industry", required=False, max_len=16),
         "region": v.text(row, "region", required=False, max_len=6),
@@ -39,22 +26,24 @@ def enterprise(row: dict[str, Any], today: date) -> dict[str, Any]:
     }
 
 
-ENTERPRISE_FIELDS = (
+ENTERPRISE_FIELDS = frozenset((
     "uscc", "name", "founded_on", "registered_capital", "industry", "region", "employees",
     "high_tech", "srdi", "status",
-)  # fmt: skip
+))  # fmt: skip
+PERSON_FIELDS = frozenset(("id", "name"))
+RELATION_FIELDS = frozenset(("kind", "from", "to", "amount", "ratio", "role", "since"))
 
 
-def person(row: dict[str, Any], today: date) -> dict[str, Any]:
+def person(row: dict[str, Any], ctx: Context) -> dict[str, Any]:
     """A persons.jsonl row."""
     return {
         "person_id": v.text(row, "id", max_len=64),
         "name": v.text(row, "name", max_len=100),
-        "extra": v.extra(row, ("id", "name")),
+        "extra": v.extra(row, PERSON_FIELDS),
     }
 
 
-def relation(row: dict[str, Any], today: date) -> dict[str, Any]:
+def relation(row: dict[str, Any], ctx: Context) -> dict[str, Any]:
     """A relations.jsonl row."""
     kind = v.choice(row, "kind", v.RELATION_KINDS)
     role = v.choice(row, "role", v.OFFICER_ROLES, required=kind == "officer")
@@ -65,22 +54,22 @@ def relation(row: dict[str, Any], today: date) -> dict[str, Any]:
         "amount": v.money(row, "amount"),
         "ratio": v.ratio(row, "ratio"),
         "role": role,
-        "since": v.day(row, "since", today, future_days=0),
-        "extra": v.extra(row, ("kind", "from", "to", "amount", "ratio", "role", "since")),
+        "since": v.day(row, "since", ctx.today, future_days=0),
+        "extra": v.extra(row, RELATION_FIELDS),
     }
 
 
-PATENT_FIELDS = (
+PATENT_FIELDS = frozenset((
     "number", "owner", "title", "ipc", "kind", "filed_on", "granted_on", "status", "claims",
     "independent_claims", "inventors", "family_size", "transfers", "licenses", "pledged",
     "annuity_paid_through", "transaction_price",
-)  # fmt: skip
+))  # fmt: skip
 
 
-def patent(row: dict[str, Any], today: date) -> dict[str, Any]:
+def patent(row: dict[str, Any], ctx: Context) -> dict[str, Any]:
     """A patents.jsonl row."""
-    filed = v.day(row, "filed_on", today, future_days=0)
-    granted = v.day(row, "granted_on", today, future_days=0)
+    filed = v.day(row, "filed_on", ctx.today, future_days=0)
+    granted = v.day(row, "granted_on", ctx.today, future_days=0)
     if filed and granted and granted < filed:
         raise RowError("granted_on is before filed_on")
     status = v.choice(row, "status", v.PATENT_STATUS)
@@ -102,13 +91,13 @@ def patent(row: dict[str, Any], today: date) -> dict[str, Any]:
         "transfers": v.integer(row, "transfers", hi=10_000) or 0,
         "licenses": v.integer(row, "licenses", hi=10_000) or 0,
         "pledged": v.boolean(row, "pledged"),
-        "annuity_paid_through": v.day(row, "annuity_paid_through", today, future_days=366 * 25),
+        "annuity_paid_through": v.day(row, "annuity_paid_through", ctx.today, future_days=366 * 25),
         "transaction_price": v.money(row, "transaction_price"),
         "extra": v.extra(row, PATENT_FIELDS),
     }
 
 
-def citation(row: dict[str, Any], today: date) -> dict[str, Any]:
+def citation(row: dict[str, Any], ctx: Context) -> dict[str, Any]:
     """A patent_citations.jsonl row."""
     citing, cited = v.text(row, "citing", max_len=32), v.text(row, "cited", max_len=32)
     if citing == cited:
@@ -116,16 +105,16 @@ def citation(row: dict[str, Any], today: date) -> dict[str, Any]:
     return {"citing": citing, "cited": cited}
 
 
-LITIGATION_FIELDS = (
+LITIGATION_FIELDS = frozenset((
     "case_no", "court", "filed_on", "closed_on", "cause", "amount", "status", "parties",
     "patents", "outcome",
-)  # fmt: skip
+))  # fmt: skip
 
 
-def litigation(row: dict[str, Any], today: date) -> dict[str, Any]:
+def litigation(row: dict[str, Any], ctx: Context) -> dict[str, Any]:
     """A litigations.jsonl row with its parties and patents."""
-    filed = v.day(row, "filed_on", today, future_days=0)
-    closed = v.day(row, "closed_on", today, future_days=0)
+    filed = v.day(row, "filed_on", ctx.today, future_days=0)
+    closed = v.day(row, "closed_on", ctx.today, future_days=0)
     if filed and closed and closed < filed:
         raise RowError("closed_on is before filed_on")
     parties_raw = row.get("parties") or []
@@ -137,7 +126,7 @@ def litigation(row: dict[str, Any], today: date) -> dict[str, Any]:
         if not isinstance(p, dict):
             raise RowError("each party must be an object")
         parties.append(
-            {"uscc": v.uscc_field(p, "uscc"), "role": v.choice(p, "role", v.PARTY_ROLES)}
+            {"uscc": v.uscc_field(p, "uscc", ctx), "role": v.choice(p, "role", v.PARTY_ROLES)}
         )
     if not parties:
         raise RowError("a case needs at least one party")
@@ -161,11 +150,11 @@ def litigation(row: dict[str, Any], today: date) -> dict[str, Any]:
     }
 
 
-def tax(row: dict[str, Any], today: date) -> dict[str, Any]:
+def tax(row: dict[str, Any], ctx: Context) -> dict[str, Any]:
     """A tax.jsonl row."""
     return {
-        "uscc": v.uscc_field(row, "uscc"),
-        "year": v.integer(row, "year", required=True, lo=1980, hi=today.year),
+        "uscc": v.uscc_field(row, "uscc", ctx),
+        "year": v.integer(row, "year", required=True, lo=1980, hi=ctx.today.year),
         "rating": v.choice(row, "rating", v.TAX_RATINGS),
         "revenue": v.money(row, "revenue"),
         "tax_paid": v.money(row, "tax_paid"),
@@ -178,7 +167,7 @@ FIN_MONEY = ("revenue", "total_assets", "total_liabilities", "current_assets",
 FIN_SIGNED = ("net_profit", "operating_cash_flow")
 
 
-def financial(row: dict[str, Any], today: date) -> dict[str, Any]:
+def financial(row: dict[str, Any], ctx: Context) -> dict[str, Any]:
     """A financials.jsonl row."""
     period = v.text(row, "period", max_len=8)
     assert period is not None
@@ -187,129 +176,57 @@ def financial(row: dict[str, Any], today: date) -> dict[str, Any]:
     )
     if not ok:
         raise RowError(f"period {period!r} must look like 2024 or 2024Q3")
-    if int(period[:4]) > today.year or int(period[:4]) < 1980:
+    if int(period[:4]) > ctx.today.year or int(period[:4]) < 1980:
         raise RowError(f"period {period} is out of range")
-    out: dict[str, Any] = {"uscc": v.uscc_field(row, "uscc"), "period": period}
-    for key in FIN_MONEY:
-        out[key] = v.money(row, key)
+    out: dict[str, Any] = {"uscc": v.uscc_field(row, "uscc", ctx), "period": period}
+    get, fen_text = row.get, v.fen_text
+    for key in FIN_MONEY:  # a plain amount is read here; anything else goes through v.money
+        value = get(key)
+        if type(value) is float and 0 <= value < 1e17:
+            out[key] = fen_text(value)
+        else:
+            out[key] = v.money(row, key)
     for key in FIN_SIGNED:
-        out[key] = v.money(row, key, negative=True)
+        value = get(key)
+        if type(value) is float and -1e17 < value < 1e17:
+            out[key] = fen_text(value)
+        else:
+            out[key] = v.money(row, key, negative=True)
     return out
 
 
-def event(row: dict[str, Any], today: date) -> dict[str, Any]:
+def event(row: dict[str, Any], ctx: Context) -> dict[str, Any]:
     """An events.jsonl row."""
     payload = row.get("payload", {})
     if not isinstance(payload, dict):
         raise RowError("payload must be an object")
     return {
         "event_id": v.text(row, "id", max_len=128),
-        "uscc": v.uscc_field(row, "uscc"),
-        "occurred_at": v.moment(row, "occurred_at", today),
+        "uscc": v.uscc_field(row, "uscc", ctx),
+        "occurred_at": v.moment(row, "occurred_at", ctx.today),
         "type": v.choice(row, "type", v.EVENT_TYPES),
         "payload": payload,
     }
 
 
-def outcome(row: dict[str, Any], today: date) -> dict[str, Any]:
+def outcome(row: dict[str, Any], ctx: Context) -> dict[str, Any]:
     """An outcomes.jsonl row."""
     defaulted = row.get("defaulted")
     if not isinstance(defaulted, bool):
         raise RowError("defaulted must be true or false")
-    default_date = v.day(row, "default_date", today, future_days=0)
-    if defaulted and default_date is None:
-        pass  # the format makes default_date optional
+    # default_date is optional, even for a default
+    default_date = v.day(row, "default_date", ctx.today, future_days=0)
     return {
-        "uscc": v.uscc_field(row, "uscc"),
+        "uscc": v.uscc_field(row, "uscc", ctx),
         "defaulted": defaulted,
-        "as_of": v.day(row, "as_of", today, required=True),
+        "as_of": v.day(row, "as_of", ctx.today, required=True),
         "default_date": default_date,
     }
 
 
-PARSERS = {
-    "enterprises": (enterprise, lambda r: r["uscc"]),
-    "persons": (person, lambda r: r["person_id"]),
-    "relations": (relation, lambda r: (r["kind"], r["src"], r["dst"], r["role"])),
-    "patents": (patent, lambda r: r["number"]),
-    "patent_citations": (citation, lambda r: (r["citing"], r["cited"])),
-    "litigations": (litigation, lambda r: r["case_no"]),
-    "tax": (tax, lambda r: (r["uscc"], r["year"])),
-    "financials": (financial, lambda r: (r["uscc"], r["period"])),
-    "events": (event, lambda r: r["event_id"]),
-    "outcomes": (outcome, lambda r: (r["uscc"], r["as_of"])),
-}
-
-
-def validate_lines(
-    sources: dict[str, Iterable[tuple[int, dict[str, Any] | str]]],
-    *,
-    known: KnownKeys,
-    today: date,
-) -> ValidatedWorld:
-    """Parse every file's lines, then check every reference resolves."""
-    world = ValidatedWorld()
-    for name in v.FILES:
-        parser, key = PARSERS[name]
-        world.records.setdefault(name, [])
-        if name in sources:
-            v.parse_file(world, name, sources[name], partial(_call, parser, today), key)
-    check_references(world, known)
-    return world
-
-
-def validate_dir(directory: Path, *, known: KnownKeys, today: date) -> ValidatedWorld:
-    """Validate a world directory (enterprises.jsonl is required)."""
-    if not (directory / "enterprises.jsonl").exists():
-        world = ValidatedWorld()
-        world.errors.append(LineError("enterprises.jsonl", 0, "missing: a world needs it"))
-        return world
-    sources = {
-        name: v.read_lines(directory / f"{name}.jsonl")
-        for name in v.FILES
-        if (directory / f"{name}.jsonl").exists()
-    }
-    return validate_lines(sources, known=known, today=today)
-
-
-def _call(
-    parser: Callable[[dict[str, Any], date], dict[str, Any]], today: date, row: dict[str, Any]
-) -> dict[str, Any]:
-    return parser(row, today)
-
-
-def check_references(world: ValidatedWorld, known: KnownKeys) -> None:
-    """Every uscc, person id and patent number must resolve, in the world or the database."""
-    recs = world.records
-    usccs = known.usccs | {r["uscc"] for r in recs["enterprises"]}
-    persons = known.persons | {r["person_id"] for r in recs["persons"]}
-    patents = known.patents | {r["number"] for r in recs["patents"]}
-
-    def bad(name: str, rec: dict[str, Any], reason: str) -> None:
-        world.errors.append(LineError(f"{name}.jsonl", rec["_line"], reason))
-
-    for r in recs["relations"]:
-        src_ok = r["src"] in persons if r["kind"] == "officer" else r["src"] in usccs
-        if not src_ok:
-            bad("relations", r, f"unknown from {r['src']!r}")
-        if r["dst"] not in usccs:
-            bad("relations", r, f"unknown to {r['dst']!r}")
-    for r in recs["patents"]:
-        if r["owner"] is not None and r["owner"] not in usccs:
-            bad("patents", r, f"unknown owner {r['owner']!r}")
-    for r in recs["patent_citations"]:
-        for k in ("citing", "cited"):
-            if r[k] not in patents:
-                bad("patent_citations", r, f"unknown patent {r[k]!r}")
-    for r in recs["litigations"]:
-        for p in r["parties"]:
-            if p["uscc"] not in usccs:
-                bad("litigations", r, f"unknown party {p['uscc']!r}")
-        for n in r["patents"]:
-            if n not in patents:
-                bad("litigations", r, f"unknown patent {n!r}")
-    for name in ("tax", "financials", "events", "outcomes"):
-        for r in recs[name]:
-            if r["uscc"] not in usccs:
-                bad(name, r, f"unknown enterprise {r['uscc']!r}")
-    world.errors.sort(key=lambda e: (v.FILES.index(e.file.removesuffix(".jsonl")), e.line))
+Parser = Callable[[dict[str, Any], Context], dict[str, Any]]
+PARSERS: dict[str, Parser] = {
+    "enterprises": enterprise, "persons": person, "relations": relation, "patents": patent,
+    "patent_citations": citation, "litigations": litigation, "tax": tax,
+    "financials": financial, "events": event, "outcomes": outcome,
+}  # fmt: skip

@@ -122,14 +122,18 @@ async def test_export_then_import_round_trips(db: str, tmp_path: Path) -> None:
 async def test_a_failure_late_in_the_import_leaves_nothing_behind(
     db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from db.bulk import BulkWriter
     from db.models import Outcome
 
     write_world(tiny_world(), tmp_path / "w")
+    insert = BulkWriter.insert
 
-    async def boom(*args: object, **kwargs: object) -> None:
-        raise RuntimeError("disk full")
+    async def boom(self: BulkWriter, table: str, *args: object) -> None:
+        if table == Outcome._meta.db_table:
+            raise RuntimeError("disk full")
+        await insert(self, table, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(Outcome, "bulk_create", boom)
+    monkeypatch.setattr(BulkWriter, "insert", boom)
     with pytest.raises(RuntimeError):
         await import_world_dir(tmp_path / "w")
 
