@@ -6,6 +6,7 @@ from typing import Any
 
 from actors.application import assess_application, do_assess_application
 from actors.graph_risk import do_run_contagion, run_contagion, score_graph_risk
+from actors.indicators import do_refresh_snapshots, refresh_snapshots
 from actors.monitoring import (
     do_monitor_borrowers,
     do_process_event,
@@ -20,6 +21,7 @@ HANDLERS: dict[Topic, Callable[..., Awaitable[Any]]] = {
     Topic.ASSESS_APPLICATION: do_assess_application,
     Topic.MONITOR_BORROWERS: do_monitor_borrowers,
     Topic.RUN_CONTAGION: do_run_contagion,
+    Topic.REFRESH_SNAPSHOTS: do_refresh_snapshots,
 }
 
 __all__ = [
@@ -27,6 +29,7 @@ __all__ = [
     "assess_application",
     "monitor_borrowers",
     "process_event",
+    "refresh_snapshots",
     "run_contagion",
     "score_graph_risk",
 ]

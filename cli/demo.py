@@ -17,7 +17,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     async def go() -> int:
         summary: dict[str, Any] = await load_demo(
-            data_dir=settings().data_dir, enterprises=args.enterprises, seed=args.seed
+            data_dir=settings().data_dir,
+            enterprises=args.enterprises,
+            seed=args.seed,
+            inline_snapshots=args.inline,
         )
         print(
             json.dumps(summary) if args.json else summary,
@@ -34,4 +37,9 @@ def register(sub: Subparsers) -> None:
     demo.add_argument("--enterprises", type=int, default=2000)
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--json", action="store_true")
+    demo.add_argument(
+        "--inline",
+        action="store_true",
+        help="compute the indicator snapshots here (default: queued for the workers)",
+    )
     demo.set_defaults(func=cmd_demo)

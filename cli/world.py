@@ -21,40 +21,91 @@ from domain.world.generator import (
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    """Validate and import a world directory; on any bad line print them all and write nothing."""
-    from domain.world.importer import WorldInvalid, import_world_dir
+    """Validate and import a world directory; on any bad line print them all and write nothing.
+
+    Progress goes to stderr, one line per file, then a one-line summary; `--json` prints the
+    report on stdout.
+    """
+    from domain.world.importer import FileProgress, WorldChanged, WorldInvalid, import_world_dir
 
     directory = Path(args.dir)
     if not directory.is_dir():
         return fail(f"{directory}: not a directory")
+    live = sys.stderr.isatty()
 
-    def progress(name: str, done: int) -> None:
-        print(f"\r{name}: {done}", end="", file=sys.stderr, flush=True)
+    def progress(p: FileProgress) -> None:
+        if p.done:
+            end = "\n"
+        elif live:
+            end = ""
+        else:
+            return
+        if p.checked:
+            text = f"  {p.file}: {p.rows:,} lines checked, written after the citations"
+        else:
+            text = f"  {p.file}: {p.rows:,} lines, {p.added:,} added ({p.seconds:.1f} s)"
+        print(f"\r{text}", end=end, file=sys.stderr, flush=True)
 
     async def go() -> int:
-        started = time.perf_counter()
         try:
             report = await import_world_dir(directory, progress=progress)
         except WorldInvalid as exc:
-            print(file=sys.stderr)
             for line in exc.lines:
                 note(line)
             note(f"import refused: {exc.message}")
+            if args.json:
+                print(json.dumps({"ok": False, "bad_lines": exc.count, "errors": exc.lines}))
             return 1
-        took = time.perf_counter() - started
-        print(file=sys.stderr)
+        except WorldChanged as exc:
+            note(f"import abandoned, nothing was written: {exc}")
+            return 1
         if args.json:
-            print(
-                json.dumps({"added": report.added, "unchanged": report.unchanged, "seconds": took})
-            )
-        print(
+            print(json.dumps(_import_result(report)))
+        rate = report.total_rows / report.seconds if report.seconds else 0.0
+        note(
             f"imported {report.total_added} records "
-            f"({sum(report.unchanged.values())} already present) in {took:.1f} s",
-            file=sys.stderr,
+            f"({sum(report.unchanged.values())} already present) from {report.total_rows:,} "
+            f"lines in {report.seconds:.1f} s ({rate:,.0f} lines/s)"
         )
+        if report.total_added or report.changed_usccs:
+            await snapshot_step(inline=args.inline)
         return 0
 
     return run_with_db(go)
+
+
+async def snapshot_step(*, inline: bool) -> None:
+    """After an import every indicator snapshot is recomputed: here with a progress line
+    (`inline`), else queued for the workers, which do it in the background."""
+    from domain.indicators.refresh import queue_refresh, refresh_snapshots
+
+    if not inline:
+        await queue_refresh(None)
+        note("indicator snapshots queued: the workers recompute them in the background")
+        return
+    started = time.perf_counter()
+
+    def progress(done: int, total: int) -> None:
+        end = "\n" if done >= total else ""
+        print(f"\r  indicator snapshots: {done:,}/{total:,}", end=end, file=sys.stderr, flush=True)
+
+    stored = await refresh_snapshots(progress=progress)
+    note(f"stored {stored:,} indicator snapshots in {time.perf_counter() - started:.1f} s")
+
+
+def _import_result(report: Any) -> dict[str, Any]:
+    """The machine-readable summary of an import."""
+    return {
+        "ok": True,
+        "added": report.added,
+        "unchanged": report.unchanged,
+        "rows": report.rows,
+        "total_rows": report.total_rows,
+        "total_added": report.total_added,
+        "enterprises_added": len(report.added_usccs),
+        "enterprises_changed": len(report.changed_usccs),
+        "seconds": round(report.seconds, 3),
+    }
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -164,6 +215,11 @@ def register(sub: Subparsers) -> None:
     )
     imp.add_argument("dir", help="directory of JSON Lines files")
     imp.add_argument("--json", action="store_true", help="print counts as JSON on stdout")
+    imp.add_argument(
+        "--inline",
+        action="store_true",
+        help="recompute the indicator snapshots here (default: queued for the workers)",
+    )
     imp.set_defaults(func=cmd_import)
     exp = world_sub.add_parser("export", help="export the database's world to a directory")
     exp.add_argument("dir", help="output directory")

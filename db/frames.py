@@ -6,6 +6,7 @@ with Decimal money. Column names follow docs/world.md and the world format.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, fields
 
 import pandas as pd
@@ -102,7 +103,11 @@ def normalise(name: str, df: pd.DataFrame) -> pd.DataFrame:
             df[col] = pd.Series(dtype="object")
     df = df.loc[:, list(cols)].reset_index(drop=True)
     for col in DATE_COLUMNS.get(name, ()):
-        df[col] = pd.to_datetime(df[col], errors="coerce", utc=True).dt.tz_localize(None)
+        # ISO 8601 in any precision: inferring one format from the first value would turn
+        # every value written differently (a timestamp with microseconds) into NaT
+        df[col] = pd.to_datetime(
+            df[col], errors="coerce", utc=True, format="ISO8601"
+        ).dt.tz_localize(None)
     for col in FLOAT_COLUMNS.get(name, ()):
         df[col] = pd.to_numeric(df[col], errors="coerce").astype("float64")
     if name == "enterprises":
@@ -175,6 +180,25 @@ async def load_frames() -> WorldFrames:
     }
     _decode(tables)
     return WorldFrames.from_tables(tables)
+
+
+def decoded_frames(tables: dict[str, pd.DataFrame]) -> WorldFrames:
+    """Frames from raw query results in database form (as `load_frames` reads them); a table
+    left out (or empty) is a shared empty frame."""
+    raw = {name: df for name, df in tables.items() if not df.empty}
+    _decode({name: raw.get(name, pd.DataFrame()) for name in QUERIES})
+    empty = _empty_frames()
+    built = {
+        name: normalise(name, raw[name]) if name in raw else getattr(empty, name)
+        for name in empty.names()
+    }
+    return WorldFrames(**built)
+
+
+@functools.cache
+def _empty_frames() -> WorldFrames:
+    """Every frame empty, with its columns and dtypes (shared: never modify them)."""
+    return WorldFrames.from_tables({})
 
 
 def _decode(tables: dict[str, pd.DataFrame]) -> None:

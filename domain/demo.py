@@ -18,8 +18,14 @@ DEMO_STAFF = (
 )
 
 
-async def load_demo(*, data_dir: Path, enterprises: int, seed: int) -> dict[str, Any]:
-    """Generate the world once, import it (idempotent), seed products and demo staff."""
+async def load_demo(
+    *, data_dir: Path, enterprises: int, seed: int, inline_snapshots: bool = False
+) -> dict[str, Any]:
+    """Generate the world once, import it (idempotent), seed products and demo staff.
+
+    A world that changed has its indicator snapshots recomputed: queued for the workers, or
+    here with a progress line when `inline_snapshots`.
+    """
     from domain.products.service import seed_products
     from domain.world.generator import generate_to_dir
     from domain.world.importer import import_world_dir
@@ -30,6 +36,9 @@ async def load_demo(*, data_dir: Path, enterprises: int, seed: int) -> dict[str,
         generate_to_dir(out_dir=world_dir, enterprises=enterprises, seed=seed)
     print("importing the demo world...", file=sys.stderr)
     report = await import_world_dir(world_dir)
+    snapshots: int | str = "unchanged"
+    if report.total_added or report.changed_usccs:
+        snapshots = await _refresh_snapshots(inline_snapshots)
     products = await seed_products()
     trained: list[str] = []
     if not await ModelCard.filter(active=True).exists():
@@ -51,11 +60,28 @@ async def load_demo(*, data_dir: Path, enterprises: int, seed: int) -> dict[str,
     return {
         "world": str(world_dir),
         "records_added": report.total_added,
+        "snapshots": snapshots,
         "products": len(products),
         "models_trained": trained,
         "staff_created": created,
         "staff_password": DEMO_PASSWORD,
     }
+
+
+async def _refresh_snapshots(inline: bool) -> int | str:
+    """Every enterprise's indicator snapshot: computed here (the number stored), or queued."""
+    from domain.indicators.refresh import queue_refresh, refresh_snapshots
+
+    if not inline:
+        await queue_refresh(None)
+        return "queued"
+
+    def progress(done: int, total: int) -> None:
+        end = "\n" if done >= total else ""
+        print(f"\r  indicator snapshots: {done:,}/{total:,}", end=end, file=sys.stderr, flush=True)
+
+    print("computing indicator snapshots...", file=sys.stderr)
+    return await refresh_snapshots(progress=progress)
 
 
 async def _train_graph_model(data_dir: Path) -> list[str]:

@@ -28,6 +28,8 @@ class Enterprise(Model):
 
     class Meta:
         table = "enterprise"
+        # peer counts by code among firms founded by a date, read from the index alone
+        indexes = (("region", "founded_on"), ("industry", "founded_on"))
 
 
 class Person(Model):

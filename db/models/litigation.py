@@ -35,11 +35,14 @@ class LitigationParty(Model):
     id = fields.IntField(primary_key=True)
     litigation_id: int
     litigation: fields.ForeignKeyRelation[Litigation] = fields.ForeignKeyField(
-        "models.Litigation", related_name="parties", on_delete=fields.CASCADE
+        "models.Litigation", related_name="parties", on_delete=fields.CASCADE, db_index=True
     )
     enterprise_id: int
     enterprise: fields.ForeignKeyRelation[Enterprise] = fields.ForeignKeyField(
-        "models.Enterprise", related_name="litigation_parties", on_delete=fields.CASCADE
+        "models.Enterprise",
+        related_name="litigation_parties",
+        on_delete=fields.CASCADE,
+        db_index=True,
     )
     role = fields.CharField(max_length=16)
     position = fields.IntField(default=0)
@@ -54,11 +57,11 @@ class LitigationPatent(Model):
     id = fields.IntField(primary_key=True)
     litigation_id: int
     litigation: fields.ForeignKeyRelation[Litigation] = fields.ForeignKeyField(
-        "models.Litigation", related_name="patent_links", on_delete=fields.CASCADE
+        "models.Litigation", related_name="patent_links", on_delete=fields.CASCADE, db_index=True
     )
     patent_id: int
     patent: fields.ForeignKeyRelation[Patent] = fields.ForeignKeyField(
-        "models.Patent", related_name="litigation_links", on_delete=fields.CASCADE
+        "models.Patent", related_name="litigation_links", on_delete=fields.CASCADE, db_index=True
     )
     position = fields.IntField(default=0)
 

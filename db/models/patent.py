@@ -17,7 +17,11 @@ class Patent(Model):
     number = fields.CharField(max_length=32, unique=True)
     owner_id: int | None
     owner: fields.ForeignKeyNullableRelation[Enterprise] = fields.ForeignKeyField(
-        "models.Enterprise", related_name="patents", null=True, on_delete=fields.SET_NULL
+        "models.Enterprise",
+        related_name="patents",
+        null=True,
+        on_delete=fields.SET_NULL,
+        db_index=True,
     )
     title = fields.CharField(max_length=300)
     ipc = fields.CharField(max_length=32, null=True)

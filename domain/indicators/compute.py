@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from db.frames import WorldFrames
+from db.neighbourhood import NeighbourhoodFrames
 from domain.indicators.common import as_of_ts
 from domain.indicators.context import Context
 from domain.indicators.registry import BLOCKS, codes
@@ -23,14 +24,23 @@ def compute_indicators(
 ) -> pd.DataFrame:
     """Indicators of `usccs` (default: every enterprise) as of `as_of`, from facts known then.
 
+    A neighbourhood slice (`domain.indicators.slice`) serves the firms it was read for only
+    (default: those), as of the date it was read for.
+
     Returns a float64 frame indexed by uscc (in the order given), one column per registered
     indicator in registry order, NaN where an indicator cannot be computed.
     """
     t = as_of_ts(as_of)
+    if usccs is None and isinstance(frames, NeighbourhoodFrames):
+        usccs = frames.firms
     if usccs is None:
         ids = frames.enterprises["uscc"].dropna().astype(str).unique()
     else:
         ids = np.asarray([str(u) for u in usccs], dtype=object)
+    if isinstance(frames, NeighbourhoodFrames):
+        outside = set(ids) - set(frames.firms)
+        if outside:
+            raise ValueError(f"not read with this neighbourhood: {sorted(outside)[:5]}")
     index = pd.Index(ids, name="uscc", dtype=object)
     lookup = index.drop_duplicates()
     ctx = Context(frames, t, lookup)

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from db.frames import WorldFrames
+from db.neighbourhood import NeighbourhoodFrames, PeerCounts
 from domain.indicators.common import F64, days_between, known
 from domain.indicators.patent_quality import patent_quality
 
@@ -30,9 +31,15 @@ class Context:
         return np.full(self.n, np.nan)
 
     def align(self, values: pd.Series, fill: float = np.nan) -> F64:
-        """A series keyed by uscc as a float column in index order."""
-        out = values.reindex(self.index)
-        return np.asarray(out.astype("float64").fillna(fill).to_numpy(), dtype=np.float64)
+        """A series keyed by uscc as a float column in index order (`fill` where missing)."""
+        out = np.full(self.n, fill, dtype=np.float64)
+        if len(values) == 0:
+            return out
+        at = values.index.get_indexer(self.index)
+        found = at >= 0
+        raw = values.to_numpy(dtype=np.float64, na_value=np.nan)[at[found]]
+        out[found] = np.where(np.isnan(raw), fill, raw)
+        return out
 
     @cached_property
     def enterprises(self) -> pd.DataFrame:
@@ -45,6 +52,18 @@ class Context:
         """Every enterprise of the world."""
         ids: pd.Index = pd.Index(self.frames.enterprises["uscc"].dropna().astype(str).unique())
         return ids
+
+    @cached_property
+    def peers(self) -> PeerCounts | None:
+        """World-wide peer counts carried by a neighbourhood slice (None for whole frames)."""
+        if not isinstance(self.frames, NeighbourhoodFrames):
+            return None
+        peers = self.frames.peers
+        if peers.founded_by != self.t.date():
+            raise ValueError(
+                f"this neighbourhood was read as of {peers.founded_by}, not {self.t.date()}"
+            )
+        return peers
 
     @cached_property
     def quality(self) -> pd.DataFrame:

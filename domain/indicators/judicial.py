@@ -111,6 +111,12 @@ def _pivot(sel: pd.DataFrame, how: str, index: pd.Index) -> pd.DataFrame:
 
 def _grid(cases: pd.DataFrame, ctx: Context, prefix: str) -> dict[str, F64]:
     out: dict[str, F64] = {}
+    if cases.empty:  # most firms: no case at all
+        for w in WINDOWS:
+            for cause in (*CAUSES, "all"):
+                for what in ("count", "amount"):
+                    out[f"{prefix}.{window_tag(w)}.{cause}.{what}"] = np.zeros(ctx.n)
+        return out
     for w in WINDOWS:
         sel = cases if w is None else cases[cases["age_days"] < w]
         size = _pivot(sel, "size", ctx.index)
@@ -129,6 +135,8 @@ def _grid(cases: pd.DataFrame, ctx: Context, prefix: str) -> dict[str, F64]:
 def compute(ctx: Context) -> Mapping[str, F64]:
     """All judicial indicators, vectorised over firms."""
     cases = ctx.cases[ctx.cases["uscc"].isin(ctx.index)].copy()
+    if cases.empty:
+        return _without_cases(ctx)
     cases["cause"] = cases["cause"].where(cases["cause"].isin(CAUSES), "other")
     out: dict[str, F64] = {}
     for role, name in ROLES.items():
@@ -163,6 +171,18 @@ def compute(ctx: Context) -> Mapping[str, F64]:
     out["jud.any.all.courts"] = ctx.align(cases.groupby("uscc")["court"].nunique(), 0.0)
     defendant = cases[cases["role"] == "defendant"]
     out["jud.def.all.days_since_last"] = ctx.align(defendant.groupby("uscc")["age_days"].min())
+    return out
+
+
+def _without_cases(ctx: Context) -> dict[str, F64]:
+    """What `compute` gives when none of the firms has a case: counts and amounts 0, no rates,
+    no time since a suit."""
+    out = {d.code: np.zeros(ctx.n) for d in BLOCK.definitions}
+    for code in ("jud.def.all.lost_rate", "jud.pl.all.win_rate", "jud.def.all.days_since_last"):
+        out[code] = ctx.nan()
+    capital = ctx.enterprises["registered_capital"].to_numpy(np.float64)
+    for code in ("jud.def.365d.amount_to_capital", "jud.def.open.amount_to_capital"):
+        out[code] = ratio(np.zeros(ctx.n), capital)
     return out
 
 

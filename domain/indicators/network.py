@@ -155,7 +155,10 @@ def compute(ctx: Context) -> Mapping[str, F64]:
 
 def _guarantees(ctx: Context, g: pd.DataFrame) -> dict[str, F64]:
     out: dict[str, F64] = {}
-    given, got = g.groupby("src")["amount"], g.groupby("dst")["amount"]
+    # sums over the firms' own rows only (grouped sums depend in their last bits on the rest)
+    mine = ctx.index
+    given = g[g["src"].isin(mine)].groupby("src")["amount"]
+    got = g[g["dst"].isin(mine)].groupby("dst")["amount"]
     out["net.guarantee.given.count"] = ctx.align(given.size(), 0.0)
     out["net.guarantee.given.amount"] = ctx.align(given.sum(), 0.0)
     out["net.guarantee.received.count"] = ctx.align(got.size(), 0.0)
@@ -213,19 +216,22 @@ def _shareholding(ctx: Context, holders: pd.DataFrame) -> dict[str, F64]:
         holders[~corporate].groupby("dst")["src"].nunique(), 0.0
     )
     out["net.shareholders.max_ratio"] = ctx.align(sh.groupby("dst")["ratio"].max())
-    hhi, _ = _hhi_top(sh["dst"], sh["ratio"])
+    held = sh[sh["dst"].isin(ctx.index)]
+    hhi, _ = _hhi_top(held["dst"], held["ratio"])
     out["net.shareholders.hhi"] = ctx.align(hhi)
-    out["net.investees.count"] = ctx.align(sh.groupby("src")["dst"].nunique(), 0.0)
-    out["net.investees.ratio_sum"] = ctx.align(sh.groupby("src")["ratio"].sum(), 0.0)
+    holds = sh[sh["src"].isin(ctx.index)]
+    out["net.investees.count"] = ctx.align(holds.groupby("src")["dst"].nunique(), 0.0)
+    out["net.investees.ratio_sum"] = ctx.align(holds.groupby("src")["ratio"].sum(), 0.0)
     return out
 
 
 def _supply(ctx: Context, s: pd.DataFrame) -> dict[str, F64]:
     out: dict[str, F64] = {}
     for name, me, other in (("suppliers", "dst", "src"), ("customers", "src", "dst")):
-        out[f"net.{name}.count"] = ctx.align(s.groupby(me)[other].nunique(), 0.0)
-        out[f"net.{name}.amount"] = ctx.align(s.groupby(me)["amount"].sum(), 0.0)
-        per = s.groupby([me, other])["amount"].sum().reset_index()
+        own = s[s[me].isin(ctx.index)]
+        out[f"net.{name}.count"] = ctx.align(own.groupby(me)[other].nunique(), 0.0)
+        out[f"net.{name}.amount"] = ctx.align(own.groupby(me)["amount"].sum(), 0.0)
+        per = own.groupby([me, other])["amount"].sum().reset_index()
         hhi, top = _hhi_top(per[me], per["amount"])
         out[f"net.{name}.hhi"] = ctx.align(hhi)
         out[f"net.{name}.top_share"] = ctx.align(top)
@@ -254,30 +260,39 @@ def _neighbours(ctx: Context, rel: pd.DataFrame) -> dict[str, F64]:
     rep_firms = rep.drop_duplicates().merge(off, on="src")
     rep_firms = rep_firms[rep_firms["dst_x"] != rep_firms["dst_y"]]
     out["net.legal_rep.other_firms"] = ctx.align(rep_firms.groupby("dst_x")["dst_y"].nunique(), 0.0)
+    out.update(_distress(ctx, pairs))
+    return out
+
+
+def _distress(ctx: Context, pairs: pd.DataFrame) -> dict[str, F64]:
+    """Per kind of neighbour (pairs a -> b): how many, how many with each adverse event by t,
+    the share with a severe one; related firms with a severe event in the last 365 days."""
     ev = ctx.events
-    flags = pd.crosstab(ev["uscc"], ev["type"]).reindex(columns=list(NEIGHBOUR_EVENTS))
-    flags = (flags.fillna(0) > 0).astype(np.float64)
-    flags["severe"] = ev[ev["type"].isin(SEVERE)].groupby("uscc").size().gt(0)
-    recent = ev[ev["type"].isin(SEVERE) & (ev["age_days"] < 365)]
-    flags["severe_365d"] = recent.groupby("uscc").size().gt(0)
-    hit = pairs.join(flags.astype(np.float64), on="b").fillna(dict.fromkeys(flags.columns, 0.0))
-    sums = hit.groupby(["kind", "a"])[list(flags.columns)].sum()
-    sizes = hit.groupby(["kind", "a"]).size()
+    ev = ev[ev["uscc"].isin(pairs["b"].unique())]
+    severe = ev["type"].isin(SEVERE)
+    marks = {etype: ev["type"].eq(etype) for etype in NEIGHBOUR_EVENTS}
+    marks |= {"severe": severe, "severe_365d": severe & (ev["age_days"] < 365)}
+    flags = pd.DataFrame(marks).groupby(ev["uscc"].to_numpy()).any()
+    at = flags.index.get_indexer(pd.Index(pairs["b"]))
+    raw = flags.to_numpy(np.float64)
+    hit = raw[at] if len(raw) else np.zeros((len(at), flags.shape[1]))
+    hit[at < 0] = 0.0
+    table = pd.DataFrame(hit, columns=flags.columns).assign(n=1.0)
+    table = table.groupby([pairs["kind"].to_numpy(), pairs["a"].to_numpy()]).sum()
+    values = table.to_numpy(np.float64)
+    column = {name: i for i, name in enumerate(table.columns)}
+    out: dict[str, F64] = {}
     for kind in NEIGHBOUR_KINDS:
-        n = ctx.align(sizes.xs(kind, level="kind") if kind in sizes.index else pd.Series(), 0.0)
-        per = (
-            sums.xs(kind, level="kind")
-            if kind in sums.index
-            else pd.DataFrame(columns=flags.columns)
-        )
+        where = table.index.get_indexer(pd.MultiIndex.from_product([[kind], ctx.index]))
+        got = values[where] if len(values) else np.zeros((ctx.n, len(column)))
+        got[where < 0] = 0.0
+        n = got[:, column["n"]]
         out[f"net.nb.{kind}.count"] = n
         for etype in NEIGHBOUR_EVENTS:
-            out[f"net.nb.{kind}.{etype}.count"] = ctx.align(per[etype], 0.0)
-        out[f"net.nb.{kind}.severe.share"] = ratio(ctx.align(per["severe"], 0.0), n)
-    any_ = (
-        sums.xs("any", level="kind") if "any" in sums.index else pd.DataFrame(columns=flags.columns)
-    )
-    out["net.nb.any.severe_365d.count"] = ctx.align(any_["severe_365d"], 0.0)
+            out[f"net.nb.{kind}.{etype}.count"] = got[:, column[etype]]
+        out[f"net.nb.{kind}.severe.share"] = ratio(got[:, column["severe"]], n)
+        if kind == "any":
+            out["net.nb.any.severe_365d.count"] = got[:, column["severe_365d"]]
     return out
 
 

@@ -61,6 +61,7 @@ from domain.indicators.common import (
 KINDS = ("invention", "utility_model", "design")
 TERM_YEARS = {"invention": 20.0, "utility_model": 10.0, "design": 15.0}
 LOST_EVENTS = {"patent_lapsed": "lapsed", "patent_invalidated": "invalidated"}
+PATENT_EVENTS = (*LOST_EVENTS, "patent_transferred")  # the events about one patent
 
 COLUMNS: tuple[str, ...] = (
     "owner", "kind", "ipc_section", "ipc_subclass", "forward_citations", "backward_citations",
@@ -237,6 +238,14 @@ def _citation_features(frames: WorldFrames, out: pd.DataFrame, t: pd.Timestamp) 
         index=bwd["citing"].to_numpy()[ok],
     )
     out["radicalness"] = other.groupby(level=0).mean().reindex(idx).astype(float)
+
+
+def payload_number(payload: object) -> str | None:
+    """The patent number one event payload names (`number`, else `patent`), as text."""
+    if not isinstance(payload, dict):
+        return None
+    value = payload.get("number") or payload.get("patent")
+    return None if value is None else str(value)
 
 
 def _payload_numbers(payloads: pd.Series) -> pd.Series:

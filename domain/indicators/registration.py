@@ -7,7 +7,7 @@ registration indicators (NaN).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -94,9 +94,37 @@ def definitions() -> tuple[IndicatorDefinition, ...]:
     return tuple(out)
 
 
-def _peer_counts(codes: pd.Series, all_codes: pd.Series) -> F64:
-    counts = all_codes.value_counts()
-    return np.asarray(codes.map(counts).astype("float64").to_numpy(), dtype=np.float64)
+def _district(codes: pd.Series) -> pd.Series:
+    return codes.astype("string").str.strip()
+
+
+def _city(codes: pd.Series) -> pd.Series:
+    return _district(codes).str[:4]
+
+
+def _division(codes: pd.Series) -> pd.Series:
+    return codes.astype("string").str.strip().str.upper().str[:3]
+
+
+def _code_counts(ctx: Context) -> tuple[pd.Series, pd.Series]:
+    """Firms founded by t (or undated), counted by recorded region and industry code: from
+    the whole frames, or as a neighbourhood slice carries them."""
+    peers = ctx.peers
+    if peers is not None:
+        return (
+            pd.Series(peers.regions, dtype="int64"),
+            pd.Series(peers.industries, dtype="int64"),
+        )
+    world = ctx.frames.enterprises.drop_duplicates("uscc", keep="last")
+    world = world[known(world["founded_on"], ctx.t)]
+    return world["region"].value_counts(), world["industry"].value_counts()
+
+
+def _peer_counts(codes: pd.Series, counts: pd.Series, key: Callable[[pd.Series], pd.Series]) -> F64:
+    """For each firm's code, the number of firms whose code has the same key."""
+    raw = pd.Series(counts.index, dtype=object)
+    by_key = counts.groupby(key(raw).to_numpy()).sum()
+    return np.asarray(key(codes).map(by_key).astype("float64").to_numpy(), dtype=np.float64)
 
 
 def compute(ctx: Context) -> Mapping[str, F64]:
@@ -127,19 +155,16 @@ def compute(ctx: Context) -> Mapping[str, F64]:
     section = industry.str[:1].fillna("").to_numpy(dtype=object)
     for k in INDUSTRY_SECTIONS:
         out[f"reg.industry.{k}"] = np.where(on_record, (section == k) * 1.0, np.nan)
-    region = ent["region"].astype("string").str.strip()
-    world = ctx.frames.enterprises.drop_duplicates("uscc", keep="last")
-    world = world[known(world["founded_on"], ctx.t)]
-    world_region = world["region"].astype("string").str.strip()
+    region = _district(ent["region"])
     out["reg.region.eastern"] = np.where(
         region.notna().to_numpy(),
         region.str[:2].isin(EASTERN_PROVINCES).fillna(False).to_numpy(bool) * 1.0,
         np.nan,
     )
-    out["reg.region.city_firms"] = _peer_counts(region.str[:4], world_region.str[:4])
-    out["reg.region.district_firms"] = _peer_counts(region, world_region)
-    world_ind = world["industry"].astype("string").str.strip().str.upper().str[:3]
-    out["reg.industry.peer_firms"] = _peer_counts(industry.str[:3], world_ind)
+    regions, industries = _code_counts(ctx)
+    out["reg.region.city_firms"] = _peer_counts(ent["region"], regions, _city)
+    out["reg.region.district_firms"] = _peer_counts(ent["region"], regions, _district)
+    out["reg.industry.peer_firms"] = _peer_counts(ent["industry"], industries, _division)
     out.update(_officers(ctx))
     for code, values in out.items():
         out[code] = np.where(alive, values, np.nan)

@@ -1,14 +1,15 @@
 """Indicator snapshots: compute for many enterprises from the stored world and store them.
 
-Thin I/O around `compute_indicators`: the world is read through `db.frames.load_frames()`,
-values are stored as JSON ({code: float | None}, None where not computable) with the registry
-version, one snapshot per (enterprise, as_of).
+Thin I/O around `compute_indicators`: each chunk of enterprises is read with its neighbourhood
+(`domain.indicators.slice.neighbourhood_frames`, never the whole world); values are stored as
+JSON ({code: float | None}, None where not computable) with the registry version, one snapshot
+per (enterprise, as_of).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,8 +22,10 @@ from domain.errors import InvalidInput
 from domain.indicators.compute import compute_indicators
 from domain.indicators.registry import CATEGORIES, IndicatorDefinition, definitions
 from domain.indicators.registry import version as registry_version
+from domain.indicators.slice import neighbourhood_frames
 
 CHUNK = 500  # ids per IN (...) clause and rows per INSERT
+SNAPSHOT_CHUNK = 2_000  # enterprises computed together from their neighbourhoods
 
 
 def _utc(when: datetime) -> datetime:
@@ -43,37 +46,68 @@ def snapshot_values(table: pd.DataFrame) -> list[dict[str, float | None]]:
     return out
 
 
-async def _enterprise_ids(usccs: Sequence[str] | None) -> dict[str, int]:
-    if usccs is None:
-        pairs = await Enterprise.all().values_list("uscc", "id")
-    else:
-        wanted = list(dict.fromkeys(str(u) for u in usccs))
-        pairs = []
-        for i in range(0, len(wanted), CHUNK):
-            pairs += await Enterprise.filter(uscc__in=wanted[i : i + CHUNK]).values_list(
-                "uscc", "id"
-            )
+async def _enterprise_ids(usccs: Sequence[str]) -> dict[str, int]:
+    wanted = list(dict.fromkeys(str(u) for u in usccs))
+    pairs = []
+    for i in range(0, len(wanted), CHUNK):
+        pairs += await Enterprise.filter(uscc__in=wanted[i : i + CHUNK]).values_list("uscc", "id")
     return {str(u): int(i) for u, i in pairs}
 
 
-async def compute_and_store_snapshots(
-    *, as_of: datetime, usccs: Sequence[str] | None = None
-) -> int:
-    """Compute every indicator as of `as_of` for `usccs` (default: all enterprises) and store
-    one snapshot each, replacing any earlier snapshot of the same enterprise and as_of;
-    returns the number stored."""
-    from db.frames import load_frames
-
-    when = _utc(as_of)
-    ids = await _enterprise_ids(usccs)
+async def _batches(usccs: Sequence[str] | None, size: int) -> AsyncIterator[dict[str, int]]:
+    """The enterprises to compute, `size` at a time (all of them in id order when None)."""
     if usccs is not None:
+        ids = await _enterprise_ids(usccs)
         unknown = sorted({str(u) for u in usccs} - set(ids))
         if unknown:
             raise InvalidInput(f"unknown enterprises: {', '.join(unknown[:5])}", field="usccs")
-    if not ids:
-        return 0
-    frames = await load_frames()
-    table = await asyncio.to_thread(compute_indicators, frames, when, list(ids))
+        items = list(ids.items())
+        for i in range(0, len(items), size):
+            yield dict(items[i : i + size])
+        return
+    after = 0
+    while True:
+        page = (
+            await Enterprise.filter(id__gt=after)
+            .order_by("id")
+            .limit(size)
+            .values_list("uscc", "id")
+        )
+        if not page:
+            return
+        yield {str(u): int(i) for u, i in page}
+        after = int(page[-1][1])
+
+
+async def compute_and_store_snapshots(
+    *,
+    as_of: datetime,
+    usccs: Sequence[str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    chunk: int = SNAPSHOT_CHUNK,
+) -> int:
+    """Compute every indicator as of `as_of` for `usccs` (default: all enterprises) and store
+    one snapshot each, replacing any earlier snapshot of the same enterprise and as_of;
+    returns the number stored.
+
+    Enterprises are taken `chunk` at a time, each chunk from its neighbourhood only (never the
+    whole world), and stored in a transaction of its own; `progress(done, total)` follows.
+    """
+    when = _utc(as_of)
+    total = len(set(usccs)) if usccs is not None else await Enterprise.all().count()
+    stored = 0
+    async for ids in _batches(usccs, chunk):
+        stored += await _store_chunk(when, ids)
+        if progress is not None:
+            progress(stored, total)
+    return stored
+
+
+async def _store_chunk(when: datetime, ids: dict[str, int]) -> int:
+    """Compute and store the snapshots of one chunk of enterprises (uscc -> id)."""
+    firms = list(ids)
+    frames = await neighbourhood_frames(firms, when)
+    table = await asyncio.to_thread(compute_indicators, frames, when, firms)
     version = registry_version()
     rows = [
         IndicatorSnapshot(

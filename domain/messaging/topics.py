@@ -23,6 +23,7 @@ class Topic(StrEnum):
     RUN_CONTAGION = "run_contagion"
     WARNING = "warning"
     APPLICATION_UPDATED = "application_updated"
+    REFRESH_SNAPSHOTS = "refresh_snapshots"
 
 
 # published to subscribers (the warnings and applicationUpdated subscriptions)
@@ -34,6 +35,13 @@ ACTOR_ARGUMENTS: dict[Topic, Callable[[dict[str, Any]], tuple[Any, ...]]] = {
     Topic.ASSESS_APPLICATION: lambda p: (int(p["application_id"]),),
     Topic.MONITOR_BORROWERS: lambda p: ([int(i) for i in p["enterprise_ids"]],),
     Topic.RUN_CONTAGION: lambda p: (int(p["warning_id"]),),
+    # (usccs or None for every enterprise, with their neighbours, after enterprise id, asked at)
+    Topic.REFRESH_SNAPSHOTS: lambda p: (
+        None if p.get("usccs") is None else [str(u) for u in p["usccs"]],
+        bool(p.get("neighbours", False)),
+        None if p.get("after") is None else int(p["after"]),
+        None if p.get("asked_at") is None else str(p["asked_at"]),
+    ),
 }
 
 # topics spelled differently before the rename to "topic = actor name": outbox rows written

@@ -202,14 +202,14 @@ async def _score(borrowers: list[Borrower], when: datetime, report: MonitorRepor
         report.notes.append(f"not re-scored: {exc.message}")
         return
     try:
-        from db.frames import load_frames
         from domain.indicators.compute import compute_indicators
         from domain.indicators.registry import version as registry_version
+        from domain.indicators.slice import neighbourhood_frames
     except ImportError as exc:
         report.notes.append(f"not re-scored: indicators unavailable ({exc})")
         return
-    frames = await load_frames()
     usccs = [b.uscc for b in borrowers]
+    frames = await neighbourhood_frames(usccs, when)  # the borrowers' neighbourhoods only
     table = await asyncio.to_thread(compute_indicators, frames, when, usccs=usccs)
     graph = await latest_graph_risk([b.enterprise_id for b in borrowers])
     snapshots, scores = [], []

@@ -73,9 +73,14 @@ async def indicator_values(
     *, enterprise: Enterprise, as_of: datetime | None
 ) -> tuple[dict[str, float | None], str, datetime]:
     """The latest stored snapshot at or before as_of; without one, a snapshot is computed from
-    the stored world as of `as_of` (default now) and stored."""
+    the enterprise's neighbourhood as of `as_of` and stored. Without `as_of` (a decision now),
+    a stale snapshot (see `domain.indicators.refresh.snapshot_is_stale`) is recomputed as of
+    now first."""
+    from domain.indicators.refresh import ensure_fresh_snapshot
     from domain.indicators.service import compute_and_store_snapshots
 
+    if as_of is None:
+        await ensure_fresh_snapshot(enterprise=enterprise)
     snap = await _latest_snapshot(enterprise.id, as_of)
     if snap is None:
         await compute_and_store_snapshots(as_of=as_of or datetime.now(UTC), usccs=[enterprise.uscc])

@@ -1,4 +1,4 @@
-"""`ipcredit world generate` and `ipcredit world replay`."""
+"""`ipcredit world generate`, `import` and `replay`."""
 
 from __future__ import annotations
 
@@ -57,3 +57,39 @@ async def test_replay_ingests_and_processes_inline(shared_db: str, tmp_path: Pat
     assert json.loads(again.stdout)["duplicates"] == 2
     missing = run_process("world", "replay", str(tmp_path / "nowhere"), env=env)
     assert missing.returncode == 2
+
+
+def test_import_reports_progress_per_file_and_json(tmp_path: Path) -> None:
+    from tests.factories import A, tiny_world, write_world
+
+    rows = tiny_world()
+    write_world(rows, tmp_path / "w")
+    env = {**os.environ, "DATABASE_URL": f"sqlite://{tmp_path / 'db.sqlite3'}",
+           "IPCREDIT_DATA_DIR": str(tmp_path / "d")}  # fmt: skip
+    env.pop("BROKER_URL", None)
+
+    done = run_process("world", "import", str(tmp_path / "w"), "--json", env=env)
+
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["ok"] is True and out["added"]["enterprises"] == 3
+    assert out["total_rows"] == sum(len(v) for v in rows.values()) == out["total_added"]
+    assert out["enterprises_added"] == 3
+    progress = [line.strip() for line in done.stderr.splitlines() if ".jsonl:" in line]
+    assert progress[0].startswith("enterprises.jsonl: 3 lines, 3 added (")
+    assert len(progress) == 11  # patents.jsonl: checked in its turn, written after citations
+    assert "patents.jsonl: 3 lines checked, written after the citations" in progress
+    assert "imported 24 records (0 already present) from 24 lines in" in done.stderr
+
+    rows["outcomes"][1]["uscc"] = A[:-1] + ("0" if A[-1] != "0" else "1")
+    write_world(rows, tmp_path / "bad")
+    bad = run_process("world", "import", str(tmp_path / "bad"), "--json", env=env)
+    assert bad.returncode == 1
+    assert "outcomes.jsonl:2: uscc" in bad.stderr and "import refused: 1 bad line(s)" in bad.stderr
+    refused = json.loads(bad.stdout)
+    assert refused["ok"] is False and refused["bad_lines"] == 1
+    assert refused["errors"] == [
+        line for line in bad.stderr.splitlines() if "outcomes.jsonl:2:" in line
+    ]
+    again = run_process("world", "import", str(tmp_path / "w"), "--json", env=env)
+    assert json.loads(again.stdout)["unchanged"]["patents"] == 3

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +11,7 @@ import pytest
 
 from db.models import Enterprise, IndicatorSnapshot, ModelCard, RiskScore
 from domain.errors import NotFound, Unavailable
+from domain.indicators.registry import version
 from domain.scoring.admission import check_application
 from domain.scoring.scorecard import Scorecard
 from domain.scoring.service import active_scorecard, score_enterprise, score_values
@@ -43,18 +44,20 @@ async def test_score_enterprise_from_the_latest_snapshot(db: str, data_dir: Path
     card = await _install(data_dir)
     ent = await Enterprise.get(uscc=A)
     old = datetime(2024, 1, 1, tzinfo=UTC)
-    new = datetime(2025, 1, 1, tzinfo=UTC)
+    # a snapshot of today, of the registry in use, with no event since: fresh, used as it is
+    new = datetime.now(UTC) - timedelta(hours=1)
     await IndicatorSnapshot.create(enterprise=ent, as_of=old, values={"FIN_DEBT_RATIO": 0.1},
                                    registry_version="r1")  # fmt: skip
     await IndicatorSnapshot.create(enterprise=ent, as_of=new, values={"FIN_DEBT_RATIO": 0.95},
-                                   registry_version="r1")  # fmt: skip
+                                   registry_version=version())  # fmt: skip
 
     latest = await score_enterprise(enterprise_id=ent.id)
     earlier = await score_enterprise(enterprise_id=ent.id, as_of=datetime(2024, 6, 1, tzinfo=UTC))
 
     assert latest.score < earlier.score
     assert latest.probability_of_default > earlier.probability_of_default
-    assert latest.model_versions == {"scorecard": card.version, "indicators": "r1"}
+    assert latest.model_versions == {"scorecard": card.version, "indicators": version()}
+    assert earlier.model_versions == {"scorecard": card.version, "indicators": "r1"}
     assert latest.graph_risk is None
     assert latest.reasons[0]["code"] == "FIN_DEBT_RATIO"
     assert latest.reasons[0]["description"].startswith("Debt-to-asset ratio: ")

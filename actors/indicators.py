@@ -1,0 +1,22 @@
+"""Indicator actors: keeping snapshots fresh in the background."""
+
+from __future__ import annotations
+
+from actors.broker import DEFAULT_QUEUE, declare
+from domain.indicators import refresh
+from domain.messaging.topics import Topic
+
+
+async def do_refresh_snapshots(
+    usccs: list[str] | None, neighbours: bool, after: int | None, asked_at: str | None
+) -> None:
+    """Recompute listed snapshots (and their neighbours'), or the next chunk of all of them."""
+    await refresh.refresh_step(usccs, neighbours, after, asked_at)
+
+
+refresh_snapshots = declare(
+    do_refresh_snapshots,
+    name=Topic.REFRESH_SNAPSHOTS.value,
+    queue=DEFAULT_QUEUE,
+    time_limit_ms=600_000,
+)

@@ -1,0 +1,177 @@
+"""Keeping indicator snapshots fresh: after an import, after each event, before a decision.
+
+- After an import, every enterprise's snapshot is recomputed as of the import, in the
+  background: `queue_refresh(None)` writes one `refresh_snapshots` message; its actor computes
+  one chunk of enterprises (in id order) and queues the next chunk, logging its progress, so no
+  message runs long and decisions interleave with the walk.
+- After an event, the snapshots of the enterprise and of its neighbours (whose network
+  indicators count neighbours with events) are recomputed by the same actor; a firm whose
+  snapshot was computed after the refresh was asked for is skipped.
+- Before a decision, `ensure_fresh_snapshot` recomputes the applicant's snapshot from its
+  neighbourhood when it has none, when the latest is older than `FRESH_FOR` or of another
+  registry version, or when an event about the firm arrived after it was computed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from db.models import Enterprise, Event, IndicatorSnapshot, OutboxMessage
+from db.neighbourhood import KeyReader
+from domain.indicators.registry import version as registry_version
+from domain.indicators.service import SNAPSHOT_CHUNK, compute_and_store_snapshots
+from domain.messaging import outbox
+from domain.messaging.topics import Topic
+
+log = logging.getLogger("ipcredit.indicators")
+
+FRESH_FOR = timedelta(hours=24)  # a snapshot older than this is recomputed before a decision
+NEIGHBOUR_KINDS = ("guarantee", "supply", "shareholding")
+Progress = Callable[[int, int], None]
+
+
+def _iso(when: datetime) -> str:
+    return when.astimezone(UTC).isoformat()
+
+
+async def queue_refresh(
+    usccs: Sequence[str] | None,
+    *,
+    neighbours: bool = False,
+    conn: BaseDBAsyncClient | None = None,
+    now: datetime | None = None,
+) -> bool:
+    """Ask for a background refresh of these enterprises' snapshots (None: every enterprise),
+    also of their neighbours when `neighbours`; in the caller's transaction when `conn` is
+    given (then the caller calls `outbox.notify()` after committing). False when the same
+    refresh is already waiting to be sent."""
+    asked = _iso(now or datetime.now(UTC))
+    wanted = None if usccs is None else sorted({str(u) for u in usccs})
+    key = "all" if wanted is None else ("+" if neighbours else "") + ",".join(wanted)
+    if len(key) <= 64:  # a key that names the whole refresh: the same one may be waiting
+        waiting = OutboxMessage.filter(
+            topic=Topic.REFRESH_SNAPSHOTS, key=key, published_at__isnull=True
+        )
+        if await (waiting if conn is None else waiting.using_db(conn)).exists():
+            return False
+    key = key[:64]
+    payload = {"usccs": wanted, "neighbours": neighbours, "after": None, "asked_at": asked}
+    await OutboxMessage.create(
+        topic=Topic.REFRESH_SNAPSHOTS, key=key, payload=payload, using_db=conn
+    )
+    if conn is None:
+        outbox.notify()
+    return True
+
+
+async def refresh_step(
+    usccs: list[str] | None, neighbours: bool, after: int | None, asked_at: str | None
+) -> int:
+    """What one `refresh_snapshots` message does; returns the number of snapshots stored.
+
+    Listed enterprises (and their neighbours): recomputed as of now, except those whose
+    snapshot was computed after `asked_at`. Every enterprise (`usccs` None): the next chunk
+    after enterprise id `after`, as of `asked_at`, then the rest is queued.
+    """
+    asked = datetime.fromisoformat(asked_at) if asked_at else datetime.now(UTC)
+    if usccs is not None:
+        wanted = set(usccs) | (await neighbours_of(usccs) if neighbours else set())
+        stale = await _not_refreshed_since(sorted(wanted), asked)
+        if not stale:
+            return 0
+        return await compute_and_store_snapshots(as_of=datetime.now(UTC), usccs=stale)
+    batch = (
+        await Enterprise.filter(id__gt=after or 0)
+        .order_by("id")
+        .limit(SNAPSHOT_CHUNK)
+        .values_list("id", "uscc")
+    )
+    if not batch:
+        return 0
+    stored = await compute_and_store_snapshots(as_of=asked, usccs=[str(u) for _, u in batch])
+    last = int(batch[-1][0])
+    done = await Enterprise.filter(id__lte=last).count()
+    total = await Enterprise.all().count()
+    log.info("indicator snapshots as of %s: %d of %d enterprises", _iso(asked), done, total)
+    if done < total:
+        payload = {"usccs": None, "neighbours": False, "after": last, "asked_at": _iso(asked)}
+        # keyed apart from a new walk's start, which must not wait behind this one
+        await OutboxMessage.create(
+            topic=Topic.REFRESH_SNAPSHOTS, key=f"all@{last}", payload=payload
+        )
+        outbox.notify()
+    return stored
+
+
+async def refresh_snapshots(
+    *,
+    usccs: Sequence[str] | None = None,
+    as_of: datetime | None = None,
+    progress: Progress | None = None,
+) -> int:
+    """Recompute the snapshots of these enterprises (default: all) right here, in chunks of
+    their neighbourhoods, calling `progress(done, total)` after each chunk."""
+    return await compute_and_store_snapshots(
+        as_of=as_of or datetime.now(UTC), usccs=usccs, progress=progress
+    )
+
+
+async def neighbours_of(usccs: Sequence[str]) -> set[str]:
+    """Enterprises whose indicators read these enterprises' events: their guarantee, supply
+    and shareholding counterparties and the firms sharing an officer with them."""
+    reader = KeyReader()
+    today = datetime.now(UTC).date()
+    own = await reader.relations(list(usccs), today)
+    if own.empty:
+        return set()
+    linked = own[own["kind"].isin(NEIGHBOUR_KINDS)]
+    ids = set(linked["src"].astype(str)) | set(linked["dst"].astype(str))
+    officers = own[(own["kind"] == "officer") & own["dst"].isin(set(usccs))]
+    persons = sorted(set(officers["src"].astype(str)))
+    peers = await reader.relations(persons, today, kind="officer", ends="src")
+    if not peers.empty:
+        ids |= set(peers["dst"].astype(str))
+    ids -= set(usccs)
+    found = await Enterprise.filter(uscc__in=sorted(ids)).values_list("uscc", flat=True)
+    return {str(u) for u in found}
+
+
+async def _not_refreshed_since(usccs: list[str], asked: datetime) -> list[str]:
+    """Those of `usccs` without a snapshot computed at or after `asked`."""
+    fresh: set[str] = set()
+    for i in range(0, len(usccs), 500):
+        chunk = usccs[i : i + 500]
+        rows = await IndicatorSnapshot.filter(
+            enterprise__uscc__in=chunk, created_at__gte=asked
+        ).values_list("enterprise__uscc", flat=True)
+        fresh |= {str(u) for u in rows}
+    return [u for u in usccs if u not in fresh]
+
+
+async def snapshot_is_stale(*, enterprise_id: int, uscc: str, now: datetime | None = None) -> bool:
+    """True without a snapshot, when the latest is older than `FRESH_FOR` or of another
+    registry version, or when an event about the firm arrived after it was computed."""
+    now = now or datetime.now(UTC)
+    latest = (
+        await IndicatorSnapshot.filter(enterprise_id=enterprise_id)
+        .order_by("-as_of", "-id")
+        .first()
+    )
+    if latest is None or latest.registry_version != registry_version():
+        return True
+    if latest.as_of < now - FRESH_FOR:
+        return True
+    return await Event.filter(uscc=uscc, received_at__gt=latest.created_at).exists()
+
+
+async def ensure_fresh_snapshot(*, enterprise: Enterprise, now: datetime | None = None) -> bool:
+    """Recompute the enterprise's snapshot as of now when it is stale; True when it was."""
+    now = now or datetime.now(UTC)
+    if not await snapshot_is_stale(enterprise_id=enterprise.id, uscc=enterprise.uscc, now=now):
+        return False
+    await compute_and_store_snapshots(as_of=now, usccs=[enterprise.uscc])
+    return True
