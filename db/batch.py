@@ -1,13 +1,18 @@
-"""Generic batched reads: records by key, per-parent pages and counts, in one query each."""
+"""Generic batched reads: records by key, keyset pages, per-parent pages and counts, in one
+query each; whole records as models, or only some columns as plain rows."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar, overload
 
 from tortoise import connections
 from tortoise.models import Model
+from tortoise.queryset import QuerySet
+
+from db.rows import Row, db_columns, make_rows, select_rows
 
 M = TypeVar("M", bound=Model)
 
@@ -16,10 +21,50 @@ def _ints(values: Sequence[int]) -> str:
     return ",".join(str(int(v)) for v in values) or "NULL"
 
 
+def _with(columns: Sequence[str], *more: str) -> list[str]:
+    """The columns and `more` (the key, a parent column), once each, in a stable order."""
+    return sorted({*columns, *more})
+
+
 async def by_ids(model: type[M], ids: Sequence[int]) -> list[M | None]:
     """Records in the order of `ids` (None where missing)."""
     found = {r.pk: r for r in await model.filter(id__in=list(set(ids)))}
     return [found.get(i) for i in ids]
+
+
+async def records(query: QuerySet[M], columns: Sequence[str] | None) -> list[M | Row]:
+    """The query's records: models, or rows of `columns` only when given."""
+    if columns is None:
+        return list(await query)
+    return list(await select_rows(query, columns))
+
+
+@dataclass(frozen=True)
+class KeysetPage(Generic[M]):
+    """Up to first+1 records (one more means another page follows); the total when counted."""
+
+    rows: list[M | Row]
+    total_count: int | None
+
+
+async def keyset_page(
+    query: QuerySet[M],
+    *,
+    first: int,
+    after: int | None,
+    descending: bool = False,
+    count: bool = True,
+    columns: Sequence[str] | None = None,
+) -> KeysetPage[M]:
+    """Up to first+1 records of the query in key order after the key `after` (descending:
+    before it); counts every match (ignoring `after`) only when `count`; rows of `columns`
+    and the key only, when given."""
+    total = await query.count() if count else None
+    if after is not None:
+        query = query.filter(id__lt=after) if descending else query.filter(id__gt=after)
+    query = query.order_by("-id" if descending else "id").limit(first + 1)
+    wanted = None if columns is None else _with(columns, "id")
+    return KeysetPage(await records(query, wanted), total)
 
 
 async def grouped(
@@ -33,6 +78,30 @@ async def grouped(
     return [out.get(p, []) for p in parent_ids]
 
 
+async def grouped_rows(
+    model: type[M], column: str, parent_ids: Sequence[int], columns: Sequence[str], order: str
+) -> list[list[Row]]:
+    """`grouped`, as rows of `columns`, the key and the parent column only."""
+    query = model.filter(**{f"{column}__in": list(set(parent_ids))}).order_by(order)
+    out: dict[int, list[Row]] = defaultdict(list)
+    for r in await select_rows(query, _with(columns, "id", column)):
+        out[getattr(r, column)].append(r)
+    return [out.get(p, []) for p in parent_ids]
+
+
+def _page_rows(model: type[M], raw: list[dict[str, Any]], columns: Sequence[str] | None) -> Any:
+    if columns is not None:
+        keys = db_columns(model, columns)
+        rows = make_rows(model, columns, ([r[k] for k in keys] for r in raw))
+        return zip((r["parent_key"] for r in raw), rows, strict=True)
+    fields = set(model._meta.fields_db_projection.values())
+    return (
+        (r["parent_key"], model._init_from_db(**{k: v for k, v in r.items() if k in fields}))
+        for r in raw
+    )
+
+
+@overload
 async def pages(
     model: type[M],
     column: str,
@@ -42,8 +111,37 @@ async def pages(
     after: int | None,
     join: str = "",
     select_from: str | None = None,
-) -> dict[int, list[M]]:
-    """Up to first+1 children per parent (key > after), by a window query: one SQL statement.
+    columns: None = None,
+) -> dict[int, list[M]]: ...
+
+
+@overload
+async def pages(
+    model: type[M],
+    column: str,
+    parent_ids: Sequence[int],
+    *,
+    first: int,
+    after: int | None,
+    join: str = "",
+    select_from: str | None = None,
+    columns: Sequence[str],
+) -> dict[int, list[Row]]: ...
+
+
+async def pages(
+    model: type[M],
+    column: str,
+    parent_ids: Sequence[int],
+    *,
+    first: int,
+    after: int | None,
+    join: str = "",
+    select_from: str | None = None,
+    columns: Sequence[str] | None = None,
+) -> dict[int, list[M]] | dict[int, list[Row]]:
+    """Up to first+1 children per parent (key > after), by a window query: one SQL statement;
+    rows of `columns` and the key only, when given.
 
     `select_from` lets a caller page over a join (e.g. litigations through their parties); it
     must expose the model's columns plus a `parent_key` column.
@@ -53,18 +151,19 @@ async def pages(
     cond = f"parent_key IN ({_ints(parent_ids)})"
     if after is not None:
         cond += f" AND id > {int(after)}"
+    shown = "*"
+    if columns is not None:
+        columns = _with(columns, "id")
+        shown = ", ".join(f'w."{c}"' for c in db_columns(model, columns)) + ", w.parent_key"
     sql = (
-        f"SELECT * FROM (SELECT s.*, ROW_NUMBER() OVER (PARTITION BY parent_key ORDER BY id) AS rn "
-        f"FROM ({source}) s WHERE {cond}) w WHERE rn <= {int(first) + 1} ORDER BY parent_key, id"
+        f"SELECT {shown} FROM (SELECT s.*, ROW_NUMBER() OVER (PARTITION BY parent_key "
+        f"ORDER BY id) AS rn FROM ({source}) s WHERE {cond}) w WHERE rn <= {int(first) + 1} "
+        "ORDER BY parent_key, id"
     )
-    conn = connections.get("default")
-    raw = await conn.execute_query_dict(sql)
-    out: dict[int, list[M]] = defaultdict(list)
-    fields = set(model._meta.fields_db_projection.values())
-    for row in raw:
-        parent = row["parent_key"]
-        values = {k: v for k, v in row.items() if k in fields}
-        out[parent].append(model._init_from_db(**values))
+    raw = await connections.get("default").execute_query_dict(sql)
+    out: dict[int, list[Any]] = defaultdict(list)
+    for parent, record in _page_rows(model, raw, columns):
+        out[parent].append(record)
     return out
 
 

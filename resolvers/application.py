@@ -10,16 +10,19 @@ import strawberry
 from strawberry.types import Info
 
 from db import models as m
+from db.rows import Row
 from domain.applications import service
 from domain.decision import decision_risk_score_id
 from domain.errors import DomainError
 from domain.monitoring.feed import subscribe_application_updates
+from resolvers import columns
 from resolvers.connection import Page, page_after, page_args, page_of
 from resolvers.context import ctx
 from resolvers.enterprise import required_enterprise
 from resolvers.errors import PayloadError, graphql_error, payload
 from resolvers.idempotency import once
 from resolvers.ids import decode_or_raise, readable_or_none
+from resolvers.selection import connection_selection
 
 if TYPE_CHECKING:
     from schema.types.application import CreateApplicationInput
@@ -48,14 +51,21 @@ async def applications(
     first: int | None = 20,
     after: str | None = None,
     status: m.ApplicationStatus | None = None,
-) -> Page[m.LoanApplication]:
-    """A page of the applications the caller may see, newest first."""
+) -> Page[m.LoanApplication | Row]:
+    """A page of the applications the caller may see, newest first (the columns shown;
+    counted when asked)."""
     principal = ctx(info).require()
     n, after_key = page_args(first, after)
-    rows, total = await service.page_of_applications(
-        principal=principal, first=n, after_id=after_key, status=status
+    selection = connection_selection(info)
+    found = await service.page_of_applications(
+        principal=principal,
+        first=n,
+        after_id=after_key,
+        status=status,
+        count=selection.count,
+        columns=selection.columns(columns.APPLICATION),
     )
-    return page_of(rows, n, total)
+    return page_of(found.rows, n, found.total_count)
 
 
 async def enterprise_applications(
@@ -63,10 +73,13 @@ async def enterprise_applications(
     info: Info,
     first: int | None = 20,
     after: str | None = None,
-) -> Page[m.LoanApplication]:
-    """A page of an enterprise's applications, newest first."""
+) -> Page[m.LoanApplication | Row]:
+    """A page of an enterprise's applications, newest first (the columns shown)."""
     n, after_key = page_args(first, after)
-    rows = await ctx(info).loaders.enterprise_applications.load(root.id)
+    wanted = connection_selection(info).columns(columns.APPLICATION)
+    rows: list[m.LoanApplication | Row] = list(
+        await ctx(info).loaders.enterprise_applications(wanted).load(root.id)
+    )
     return page_after(rows, n, after_key, descending=True)
 
 

@@ -13,21 +13,31 @@ MAX_PAGE = 100
 R = TypeVar("R")
 
 
-@dataclass(frozen=True)
 class PageItem(Generic[R]):
-    """One record of a page and the cursor after it."""
+    """One record of a page and the cursor after it (encoded when asked for)."""
 
-    cursor: str
-    node: R
+    __slots__ = ("key", "node")
+
+    def __init__(self, node: R, key: Callable[[R], int]) -> None:
+        self.node = node
+        self.key = key
+
+    @property
+    def cursor(self) -> str:
+        """The cursor after this record."""
+        return encode_cursor(self.key(self.node))
 
 
 @dataclass(frozen=True)
 class Page(Generic[R]):
-    """A page of records (already sliced to `first`), whether more follow, and their keys."""
+    """A page of records (already sliced to `first`), whether more follow, and their keys.
+
+    `total_count` is None when the query did not ask for it (nothing was counted).
+    """
 
     rows: list[R]
     has_next_page: bool
-    total_count: int
+    total_count: int | None
     key: Callable[[R], int]
 
     @property
@@ -38,7 +48,8 @@ class Page(Generic[R]):
     @property
     def items(self) -> list[PageItem[R]]:
         """Each record with its cursor."""
-        return [PageItem(cursor=encode_cursor(self.key(r)), node=r) for r in self.rows]
+        key = self.key
+        return [PageItem(r, key) for r in self.rows]
 
 
 def after_key(after: str | None) -> int | None:
@@ -62,9 +73,10 @@ def _row_id(row: Any) -> int:
 
 
 def page_of(
-    rows: Sequence[R], first: int, total_count: int, key: Callable[[R], int] = _row_id
+    rows: Sequence[R], first: int, total_count: int | None, key: Callable[[R], int] = _row_id
 ) -> Page[R]:
-    """The page from up to first+1 rows ordered by key (one more row means more follow)."""
+    """The page from up to first+1 rows ordered by key (one more row means more follow);
+    `total_count` None when not asked for."""
     return Page(
         rows=list(rows[:first]), has_next_page=len(rows) > first, total_count=total_count, key=key
     )

@@ -6,10 +6,13 @@ import strawberry
 from strawberry.types import Info
 
 from db import models as m
+from db.rows import Row
 from domain.enterprise.reads import search_enterprises, visible_enterprise_by_uscc
+from resolvers import columns
 from resolvers.connection import Page, page_args, page_of
 from resolvers.context import ctx
 from resolvers.ids import decode_id
+from resolvers.selection import connection_selection
 
 
 async def visible_enterprise(info: Info, enterprise_id: int | None) -> m.Enterprise | None:
@@ -43,14 +46,21 @@ async def enterprise_by_uscc(info: Info, uscc: str) -> m.Enterprise | None:
 
 async def enterprises(
     info: Info, first: int | None = 20, after: str | None = None, search: str | None = None
-) -> Page[m.Enterprise]:
-    """A page of the enterprises the caller may see, by name or USCC prefix."""
+) -> Page[m.Enterprise | Row]:
+    """A page of the enterprises the caller may see, by name or USCC prefix: only the columns
+    the query shows, counted only when it asks for totalCount."""
     principal = ctx(info).require()
     n, after_key = page_args(first, after)
-    rows, total = await search_enterprises(
-        principal=principal, search=search, first=n, after=after_key
+    selection = connection_selection(info)
+    found = await search_enterprises(
+        principal=principal,
+        search=search,
+        first=n,
+        after=after_key,
+        count=selection.count,
+        columns=selection.columns(columns.ENTERPRISE),
     )
-    return page_of(rows, n, total)
+    return page_of(found.rows, n, found.total_count)
 
 
 async def tax_records(root: strawberry.Parent[m.Enterprise], info: Info) -> list[m.TaxRecord]:

@@ -8,6 +8,7 @@ from strawberry.types import Info
 from db import models as m
 from resolvers.connection import Page, page_args, page_of
 from resolvers.context import ctx
+from resolvers.selection import connection_selection
 
 
 async def enterprise_litigations(
@@ -16,11 +17,12 @@ async def enterprise_litigations(
     first: int | None = 20,
     after: str | None = None,
 ) -> Page[m.Litigation]:
-    """A page of the cases an enterprise is a party to, by key."""
+    """A page of the cases an enterprise is a party to, by key (counted when asked)."""
     n, after_key = page_args(first, after)
     loaders = ctx(info).loaders
     rows = await loaders.litigation_page(n, after_key).load(root.id)
-    return page_of(rows, n, await loaders.litigation_count.load(root.id))
+    count = connection_selection(info).count
+    return page_of(rows, n, await loaders.litigation_count.load(root.id) if count else None)
 
 
 async def patent_litigations(root: strawberry.Parent[m.Patent], info: Info) -> list[m.Litigation]:

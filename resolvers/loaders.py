@@ -9,7 +9,9 @@ from typing import Any, TypeVar
 from strawberry.dataloader import DataLoader
 
 from db import models as m
+from db.rows import Row
 from domain.applications.service import (
+    application_rows_by_enterprise_ids,
     applications_by_enterprise_ids,
     applications_by_ids,
     history_by_application_ids,
@@ -18,7 +20,12 @@ from domain.applications.service import (
 from domain.enterprise.reads import enterprises_by_ids, tax_by_enterprise
 from domain.indicators.reads import latest_snapshots
 from domain.lending.contract import contracts_by_application_ids
-from domain.lending.loans import installments_by_loan_ids, loans_by_enterprise_ids, loans_by_ids
+from domain.lending.loans import (
+    installments_by_loan_ids,
+    loan_rows_by_enterprise_ids,
+    loans_by_enterprise_ids,
+    loans_by_ids,
+)
 from domain.litigation.reads import (
     litigation_counts,
     litigation_pages,
@@ -26,8 +33,8 @@ from domain.litigation.reads import (
     parties_by_litigation,
     patent_ids_by_litigation,
 )
-from domain.monitoring.reads import warning_counts, warning_pages
-from domain.patent.reads import patent_counts, patent_pages, patents_by_ids
+from domain.monitoring.reads import warning_counts, warning_pages, warning_row_pages
+from domain.patent.reads import patent_counts, patent_pages, patent_row_pages, patents_by_ids
 from domain.products import products_by_ids
 from domain.scoring.reads import latest_risk_scores, risk_scores_by_ids
 from domain.valuation.reads import latest_valuations
@@ -71,12 +78,24 @@ def _counts(read: CountRead) -> DataLoader[int, int]:
     return _loader(load)
 
 
-def _pages(read: PageRead[V], first: int, after: int | None) -> DataLoader[int, list[V]]:
-    """A loader of up to first+1 children per parent after a key."""
+def _pages(read: PageRead[V], **options: Any) -> DataLoader[int, list[V]]:
+    """A loader of up to first+1 children per parent after a key (`options`: first, after,
+    and the columns of a read of rows)."""
 
     async def load(keys: list[int]) -> list[list[V]]:
-        found = await read(keys, first=first, after=after)
+        found = await read(keys, **options)
         return [found.get(k, []) for k in keys]
+
+    return _loader(load)
+
+
+def _rows_by_enterprise_ids(
+    read: Callable[..., Awaitable[Sequence[V]]], columns: Sequence[str]
+) -> DataLoader[int, V]:
+    """A loader over a read of rows taking `enterprise_ids` and `columns`."""
+
+    async def load(keys: list[int]) -> Sequence[V]:
+        return await read(enterprise_ids=keys, columns=columns)
 
     return _loader(load)
 
@@ -86,15 +105,24 @@ class Loaders:
 
     def __init__(self) -> None:
         self._keyed: dict[Hashable, DataLoader[Any, Any]] = {}
+        # what the request's list fields select, by their place in the response
+        self.memo: dict[Hashable, object] = {}
 
-    def _keyed_pages(
-        self, read: PageRead[V], first: int, after: int | None
-    ) -> DataLoader[int, list[V]]:
+    def _keyed_pages(self, read: PageRead[V], **options: Any) -> DataLoader[int, list[V]]:
         # pages asked with the same arguments batch together
-        key = (read.__name__, first, after)
+        key = (read.__name__, *sorted(options.items()))
         existing = self._keyed.get(key)
         if existing is None:
-            existing = self._keyed[key] = _pages(read, first, after)
+            existing = self._keyed[key] = _pages(read, **options)
+        return existing
+
+    def _keyed_rows(
+        self, read: Callable[..., Awaitable[Sequence[V]]], columns: Sequence[str]
+    ) -> DataLoader[int, V]:
+        key = (read.__name__, tuple(columns))
+        existing = self._keyed.get(key)
+        if existing is None:
+            existing = self._keyed[key] = _rows_by_enterprise_ids(read, columns)
         return existing
 
     # enterprises
@@ -114,9 +142,15 @@ class Loaders:
         """Patents by key."""
         return _loader(patents_by_ids)
 
-    def patent_page(self, first: int, after: int | None) -> DataLoader[int, list[m.Patent]]:
-        """Up to first+1 patents per owner after a key."""
-        return self._keyed_pages(patent_pages, first, after)
+    def patent_page(
+        self, first: int, after: int | None, columns: Sequence[str] | None = None
+    ) -> DataLoader[int, list[m.Patent]] | DataLoader[int, list[Row]]:
+        """Up to first+1 patents per owner after a key (rows of `columns` when given)."""
+        if columns is not None:
+            return self._keyed_pages(
+                patent_row_pages, first=first, after=after, columns=tuple(columns)
+            )
+        return self._keyed_pages(patent_pages, first=first, after=after)
 
     @cached_property
     def patent_count(self) -> DataLoader[int, int]:
@@ -131,7 +165,7 @@ class Loaders:
     # litigation
     def litigation_page(self, first: int, after: int | None) -> DataLoader[int, list[m.Litigation]]:
         """Up to first+1 cases per enterprise after a key."""
-        return self._keyed_pages(litigation_pages, first, after)
+        return self._keyed_pages(litigation_pages, first=first, after=after)
 
     @cached_property
     def litigation_count(self) -> DataLoader[int, int]:
@@ -175,9 +209,16 @@ class Loaders:
         """Applications by key."""
         return _by_ids(applications_by_ids)
 
+    def enterprise_applications(
+        self, columns: Sequence[str] | None = None
+    ) -> DataLoader[int, list[m.LoanApplication]] | DataLoader[int, list[Row]]:
+        """Each enterprise's applications, newest first (rows of `columns` when given)."""
+        if columns is not None:
+            return self._keyed_rows(application_rows_by_enterprise_ids, columns)
+        return self._all_enterprise_applications
+
     @cached_property
-    def enterprise_applications(self) -> DataLoader[int, list[m.LoanApplication]]:
-        """Each enterprise's applications, newest first."""
+    def _all_enterprise_applications(self) -> DataLoader[int, list[m.LoanApplication]]:
         return _by_enterprise_ids(applications_by_enterprise_ids)
 
     @cached_property
@@ -206,9 +247,16 @@ class Loaders:
         """Loans by key."""
         return _by_ids(loans_by_ids)
 
+    def enterprise_loans(
+        self, columns: Sequence[str] | None = None
+    ) -> DataLoader[int, list[m.Loan]] | DataLoader[int, list[Row]]:
+        """Each enterprise's loans, oldest first (rows of `columns` when given)."""
+        if columns is not None:
+            return self._keyed_rows(loan_rows_by_enterprise_ids, columns)
+        return self._all_enterprise_loans
+
     @cached_property
-    def enterprise_loans(self) -> DataLoader[int, list[m.Loan]]:
-        """Each enterprise's loans, oldest first."""
+    def _all_enterprise_loans(self) -> DataLoader[int, list[m.Loan]]:
         return _by_enterprise_ids(loans_by_enterprise_ids)
 
     @cached_property
@@ -217,9 +265,16 @@ class Loaders:
         return _by_ids(installments_by_loan_ids)
 
     # warnings
-    def warning_page(self, first: int, after: int | None) -> DataLoader[int, list[m.RiskWarning]]:
-        """Up to first+1 warnings per enterprise after a key, oldest first."""
-        return self._keyed_pages(warning_pages, first, after)
+    def warning_page(
+        self, first: int, after: int | None, columns: Sequence[str] | None = None
+    ) -> DataLoader[int, list[m.RiskWarning]] | DataLoader[int, list[Row]]:
+        """Up to first+1 warnings per enterprise after a key, oldest first (rows of `columns`
+        when given)."""
+        if columns is not None:
+            return self._keyed_pages(
+                warning_row_pages, first=first, after=after, columns=tuple(columns)
+            )
+        return self._keyed_pages(warning_pages, first=first, after=after)
 
     @cached_property
     def warning_count(self) -> DataLoader[int, int]:

@@ -10,15 +10,18 @@ import strawberry
 from strawberry.types import Info
 
 from db import models as m
+from db.rows import Row
 from domain.errors import DomainError
 from domain.lending import loans, stats
 from domain.lending.stats import PortfolioStats
+from resolvers import columns
 from resolvers.application import required_application
 from resolvers.context import ctx
 from resolvers.enterprise import required_enterprise
 from resolvers.errors import PayloadError, forbidden
 from resolvers.idempotency import once
 from resolvers.ids import decode_or_raise, readable_or_none
+from resolvers.selection import list_selection
 
 
 @dataclass(frozen=True)
@@ -98,9 +101,12 @@ async def portfolio_stats(info: Info) -> PortfolioStats:
     return await stats.portfolio_stats(principal=principal)
 
 
-async def enterprise_loans(root: strawberry.Parent[m.Enterprise], info: Info) -> list[m.Loan]:
-    """An enterprise's loans, oldest first."""
-    return await ctx(info).loaders.enterprise_loans.load(root.id)
+async def enterprise_loans(
+    root: strawberry.Parent[m.Enterprise], info: Info
+) -> list[m.Loan] | list[Row]:
+    """An enterprise's loans, oldest first (the columns shown)."""
+    wanted = list_selection(info).columns(columns.LOAN)
+    return await ctx(info).loaders.enterprise_loans(wanted).load(root.id)
 
 
 async def loan_enterprise(root: strawberry.Parent[m.Loan], info: Info) -> m.Enterprise:

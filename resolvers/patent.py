@@ -8,9 +8,12 @@ import strawberry
 from strawberry.types import Info
 
 from db import models as m
+from db.rows import Row
 from domain.patent.reads import can_see_patent, visible_patent_by_number
+from resolvers import columns
 from resolvers.connection import Page, page_args, page_of
 from resolvers.context import ctx
+from resolvers.selection import connection_selection
 
 
 async def visible_patents(info: Info, patent_ids: Iterable[int]) -> list[m.Patent]:
@@ -31,12 +34,15 @@ async def enterprise_patents(
     info: Info,
     first: int | None = 20,
     after: str | None = None,
-) -> Page[m.Patent]:
-    """A page of an enterprise's patents, by key."""
+) -> Page[m.Patent | Row]:
+    """A page of an enterprise's patents, by key (the columns shown; counted when asked)."""
     n, after_key = page_args(first, after)
     loaders = ctx(info).loaders
-    rows = await loaders.patent_page(n, after_key).load(root.id)
-    return page_of(rows, n, await loaders.patent_count.load(root.id))
+    selection = connection_selection(info)
+    page = loaders.patent_page(n, after_key, selection.columns(columns.PATENT))
+    rows: list[m.Patent | Row] = list(await page.load(root.id))
+    total = await loaders.patent_count.load(root.id) if selection.count else None
+    return page_of(rows, n, total)
 
 
 async def litigation_patents(root: strawberry.Parent[m.Litigation], info: Info) -> list[m.Patent]:

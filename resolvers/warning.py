@@ -11,17 +11,20 @@ import strawberry
 from strawberry.types import Info
 
 from db import models as m
+from db.rows import Row
 from domain.errors import DomainError
 from domain.monitoring import events
 from domain.monitoring import warnings as service
 from domain.monitoring.events import IngestResult
 from domain.monitoring.feed import subscribe_warnings
 from domain.monitoring.shock import Exposed, Report, simulate
+from resolvers import columns
 from resolvers.connection import Page, after_key, page_args, page_of
 from resolvers.context import ctx
 from resolvers.enterprise import required_enterprise, visible_enterprise
 from resolvers.errors import PayloadError, bad_request, forbidden, graphql_error, payload
 from resolvers.ids import decode_id, decode_or_raise
+from resolvers.selection import connection_selection, list_selection
 
 if TYPE_CHECKING:
     from schema.types.warning import MonitoringEventInput
@@ -59,12 +62,20 @@ async def warnings(
     after: str | None = None,
     min_level: m.WarningLevel | None = None,
     status: m.WarningStatus | None = None,
-) -> Page[m.RiskWarning]:
-    """A page of the warnings the caller may see, newest first."""
+) -> Page[m.RiskWarning | Row]:
+    """A page of the warnings the caller may see, newest first (the columns shown; counted
+    when asked)."""
     principal = ctx(info).require()
     n, after_key = page_args(first, after)
+    selection = connection_selection(info)
     found = await service.list_warnings(
-        principal=principal, first=n, after_id=after_key, min_level=min_level, status=status
+        principal=principal,
+        first=n,
+        after_id=after_key,
+        min_level=min_level,
+        status=status,
+        count=selection.count,
+        columns=selection.columns(columns.WARNING),
     )
     return page_of(found.rows, n, found.total_count)
 
@@ -74,12 +85,16 @@ async def enterprise_warnings(
     info: Info,
     first: int | None = 20,
     after: str | None = None,
-) -> Page[m.RiskWarning]:
-    """A page of the warnings raised about an enterprise, oldest first."""
+) -> Page[m.RiskWarning | Row]:
+    """A page of the warnings raised about an enterprise, oldest first (the columns shown;
+    counted when asked)."""
     n, after_key = page_args(first, after)
     loaders = ctx(info).loaders
-    rows = await loaders.warning_page(n, after_key).load(root.id)
-    return page_of(rows, n, await loaders.warning_count.load(root.id))
+    selection = connection_selection(info)
+    page = loaders.warning_page(n, after_key, selection.columns(columns.WARNING))
+    rows: list[m.RiskWarning | Row] = list(await page.load(root.id))
+    total = await loaders.warning_count.load(root.id) if selection.count else None
+    return page_of(rows, n, total)
 
 
 async def acknowledge_warning(info: Info, id: strawberry.ID) -> WarningPayload:
@@ -159,11 +174,17 @@ async def simulate_shock(info: Info, enterprise_ids: list[strawberry.ID]) -> Rep
 
 async def dead_letters(
     info: Info, first: int | None = 20, after: str | None = None
-) -> list[m.DeadLetter]:
-    """Actor messages that failed for good, newest first (staff)."""
+) -> list[m.DeadLetter | Row]:
+    """Actor messages that failed for good, newest first (staff; the columns shown)."""
     principal = ctx(info).require_staff()
     n, after_key = page_args(first, after)
-    found = await service.list_dead_letters(principal=principal, first=n, after_id=after_key)
+    found = await service.list_dead_letters(
+        principal=principal,
+        first=n,
+        after_id=after_key,
+        count=False,
+        columns=list_selection(info).columns(columns.DEAD_LETTER),
+    )
     return found.rows[:n]
 
 

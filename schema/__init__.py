@@ -14,6 +14,7 @@ from domain.errors import DomainError
 from schema import lending, monitoring
 from schema.connection import describe_connections
 from schema.enterprise import EnterpriseQuery
+from schema.execution import LeanExecutionContext, call_parent_resolvers_directly
 from schema.indicator import IndicatorQuery
 from schema.model_card import ModelCardQuery
 from schema.patent import PatentQuery
@@ -58,8 +59,10 @@ class IpcreditSchema(strawberry.Schema):
     """Logs only unexpected errors: refusals with a stable code are the client's business."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("execution_context_class", LeanExecutionContext)
         super().__init__(*args, **kwargs)
         describe_connections(self._schema)
+        call_parent_resolvers_directly(self._schema)
 
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         unexpected = [

@@ -39,7 +39,11 @@ class Connection(Generic[T]):
 
     @strawberry.field(description="All matches, across pages.")
     def total_count(self, root: strawberry.Parent[Page[Any]]) -> int:
-        return root.total_count
+        # a list counts when its query selects totalCount (resolvers.selection)
+        total = root.total_count
+        if total is None:
+            raise RuntimeError("the list was not counted")
+        return total
 
 
 @dataclass(frozen=True)

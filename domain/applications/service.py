@@ -21,9 +21,11 @@ from db.models import (
     Role,
     StatusChange,
 )
+from db.rows import Row
 from domain.accounts.principal import Principal
 from domain.context import current_request_id
 from domain.errors import Duplicate, Forbidden, InvalidInput, NotFound
+from domain.messaging import outbox
 from domain.messaging.topics import Topic
 from domain.products import get_product_or_raise
 from domain.workflow import OPEN_STATES, Event, apply_transition, record_creation
@@ -171,6 +173,7 @@ async def submit_application(*, principal: Principal, application_id: int) -> Lo
             payload={"application_id": application.id, "request_id": current_request_id()},
             using_db=conn,
         )
+    outbox.notify()
     return application
 
 
@@ -219,14 +222,15 @@ async def page_of_applications(
     first: int,
     after_id: int | None,
     status: ApplicationStatus | str | None = None,
-) -> tuple[list[LoanApplication], int]:
+    count: bool = True,
+    columns: Sequence[str] | None = None,
+) -> batch.KeysetPage[LoanApplication]:
     """Up to first+1 visible applications older than `after_id`, newest first, and how many
-    are visible in all."""
+    are visible in all when `count`; rows of `columns` only when given."""
     query = visible_applications(principal=principal, status=status)
-    total = await query.count()
-    if after_id is not None:
-        query = query.filter(id__lt=after_id)
-    return await query.limit(first + 1), total
+    return await batch.keyset_page(
+        query, first=first, after=after_id, descending=True, count=count, columns=columns
+    )
 
 
 async def applications_by_ids(*, ids: Iterable[int]) -> list[LoanApplication | None]:
@@ -239,6 +243,14 @@ async def applications_by_enterprise_ids(
 ) -> list[list[LoanApplication]]:
     """Each enterprise's applications, newest first, in the order of `enterprise_ids`."""
     return await batch.grouped(LoanApplication, "enterprise_id", list(enterprise_ids), order="-id")
+
+
+async def application_rows_by_enterprise_ids(
+    *, enterprise_ids: Iterable[int], columns: Sequence[str]
+) -> list[list[Row]]:
+    """`applications_by_enterprise_ids` as rows of `columns` only."""
+    ids = list(enterprise_ids)
+    return await batch.grouped_rows(LoanApplication, "enterprise_id", ids, columns, "-id")
 
 
 async def history_by_application_ids(*, ids: Iterable[int]) -> list[list[StatusChange]]:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from tortoise.expressions import Q
 
-from db.batch import by_ids, grouped
+from db.batch import KeysetPage, by_ids, grouped, keyset_page
 from db.models import Enterprise, TaxRecord
 from domain.accounts.principal import Principal
 
@@ -29,9 +29,16 @@ def visible_enterprise_filter(principal: Principal) -> dict[str, object]:
 
 
 async def search_enterprises(
-    *, principal: Principal, search: str | None, first: int, after: int | None
-) -> tuple[list[Enterprise], int]:
-    """A page of enterprises by name substring or USCC prefix, and the total count."""
+    *,
+    principal: Principal,
+    search: str | None,
+    first: int,
+    after: int | None,
+    count: bool = True,
+    columns: Sequence[str] | None = None,
+) -> KeysetPage[Enterprise]:
+    """Up to first+1 enterprises by name substring or USCC prefix after a key, and the total
+    count when `count`; rows of `columns` only when given."""
     qs = Enterprise.filter(**visible_enterprise_filter(principal))
     if search:
         term = search.strip()[:100]
@@ -39,11 +46,7 @@ async def search_enterprises(
             qs = qs.filter(Q(uscc__startswith=term.upper()) | Q(name__icontains=term))
         else:
             qs = qs.filter(name__icontains=term)
-    total = await qs.count()
-    if after is not None:
-        qs = qs.filter(id__gt=after)
-    rows = await qs.order_by("id").limit(first + 1)
-    return rows, total
+    return await keyset_page(qs, first=first, after=after, count=count, columns=columns)
 
 
 USCC_LENGTH = 18

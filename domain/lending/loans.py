@@ -23,6 +23,7 @@ from db.models import (
     Repayment,
     Role,
 )
+from db.rows import Row
 from domain import audit
 from domain.accounts.principal import Principal
 from domain.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
@@ -317,6 +318,13 @@ async def loans_by_ids(*, ids: Iterable[int]) -> list[Loan | None]:
 async def loans_by_enterprise_ids(*, enterprise_ids: Iterable[int]) -> list[list[Loan]]:
     """Each enterprise's loans, oldest first, in the order of `enterprise_ids`."""
     return await batch.grouped(Loan, "enterprise_id", list(enterprise_ids), order="id")
+
+
+async def loan_rows_by_enterprise_ids(
+    *, enterprise_ids: Iterable[int], columns: Sequence[str]
+) -> list[list[Row]]:
+    """`loans_by_enterprise_ids` as rows of `columns` only."""
+    return await batch.grouped_rows(Loan, "enterprise_id", list(enterprise_ids), columns, "id")
 
 
 async def loans_by_application_ids(*, ids: Iterable[int]) -> list[Loan | None]:

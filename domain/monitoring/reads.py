@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from db.batch import counts, pages
 from db.models import RiskWarning
+from db.rows import Row
 
 
 async def warning_pages(
@@ -13,6 +14,15 @@ async def warning_pages(
 ) -> dict[int, list[RiskWarning]]:
     """A page of warnings per enterprise, oldest first."""
     return await pages(RiskWarning, "enterprise_id", enterprise_ids, first=first, after=after)
+
+
+async def warning_row_pages(
+    enterprise_ids: Sequence[int], *, first: int, after: int | None, columns: Sequence[str]
+) -> dict[int, list[Row]]:
+    """A page of warnings per enterprise, oldest first, as rows of `columns` only."""
+    return await pages(
+        RiskWarning, "enterprise_id", enterprise_ids, first=first, after=after, columns=columns
+    )
 
 
 async def warning_counts(enterprise_ids: Sequence[int]) -> dict[int, int]:

@@ -10,8 +10,9 @@ from tortoise.exceptions import IntegrityError
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from db.batch import by_ids
+from db.batch import by_ids, keyset_page
 from db.models import DeadLetter, RiskWarning, WarningLevel, WarningStatus
+from db.rows import Row
 from domain import audit
 from domain.accounts.principal import Principal
 from domain.errors import InvalidInput, InvalidState, NotFound
@@ -45,10 +46,11 @@ def can_see(principal: Principal, warning: RiskWarning) -> bool:
 
 @dataclass(frozen=True)
 class WarningPage:
-    """Up to first+1 warnings (the extra one says another page follows) and the total count."""
+    """Up to first+1 warnings (the extra one says another page follows) and the total count
+    (None when not asked for); rows of some columns when the caller asked for those only."""
 
-    rows: list[RiskWarning]
-    total_count: int
+    rows: list[RiskWarning | Row]
+    total_count: int | None
 
 
 async def list_warnings(
@@ -60,8 +62,11 @@ async def list_warnings(
     status: WarningStatus | str | None = None,
     enterprise_id: int | None = None,
     newest_first: bool = True,
+    count: bool = True,
+    columns: Sequence[str] | None = None,
 ) -> WarningPage:
-    """A page of the warnings the caller may see, filtered, keyed by id for cursors."""
+    """A page of the warnings the caller may see, filtered, keyed by id for cursors; counted
+    only when `count`; rows of `columns` only when given."""
     if not 0 <= first <= MAX_PAGE:
         raise InvalidInput(f"first must be between 0 and {MAX_PAGE}", field="first")
     query = visible_warnings(principal).filter(level__in=levels_at_least(min_level))
@@ -69,11 +74,15 @@ async def list_warnings(
         query = query.filter(status=WarningStatus(status))
     if enterprise_id is not None:
         query = query.filter(enterprise_id=enterprise_id)
-    total = await query.count()
-    if after_id is not None:
-        query = query.filter(id__lt=after_id) if newest_first else query.filter(id__gt=after_id)
-    rows = await query.order_by("-id" if newest_first else "id").limit(first + 1)
-    return WarningPage(list(rows), total)
+    found = await keyset_page(
+        query,
+        first=first,
+        after=after_id,
+        descending=newest_first,
+        count=count,
+        columns=columns,
+    )
+    return WarningPage(found.rows, found.total_count)
 
 
 async def warnings_by_ids(ids: Sequence[int]) -> list[RiskWarning | None]:
@@ -159,10 +168,10 @@ async def open_warning_count(*, principal: Principal) -> int:
 
 @dataclass(frozen=True)
 class DeadLetterPage:
-    """Up to first+1 dead letters, newest first, and the total count."""
+    """Up to first+1 dead letters, newest first, and the total count (None when not asked)."""
 
-    rows: list[DeadLetter]
-    total_count: int
+    rows: list[DeadLetter | Row]
+    total_count: int | None
 
 
 async def record_dead_letter(
@@ -178,14 +187,19 @@ async def record_dead_letter(
 
 
 async def list_dead_letters(
-    *, principal: Principal, first: int = 20, after_id: int | None = None
+    *,
+    principal: Principal,
+    first: int = 20,
+    after_id: int | None = None,
+    count: bool = True,
+    columns: Sequence[str] | None = None,
 ) -> DeadLetterPage:
     """Messages that exhausted their retries or failed with a business error (staff only)."""
     principal.require_staff()
     if not 0 <= first <= MAX_PAGE:
         raise InvalidInput(f"first must be between 0 and {MAX_PAGE}", field="first")
-    query = DeadLetter.all()
-    total = await query.count()
-    if after_id is not None:
-        query = query.filter(id__lt=after_id)
-    return DeadLetterPage(list(await query.order_by("-id").limit(first + 1)), total)
+    found = await keyset_page(
+        DeadLetter.all(), first=first, after=after_id, descending=True, count=count,
+        columns=columns,
+    )  # fmt: skip
+    return DeadLetterPage(found.rows, found.total_count)

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 
 from db.batch import by_ids, counts, pages
 from db.models import Patent
+from db.rows import Row
 from domain.accounts.principal import Principal
 
 
@@ -19,6 +20,13 @@ async def patent_pages(
 ) -> dict[int, list[Patent]]:
     """A page of patents per owner."""
     return await pages(Patent, "owner_id", owner_ids, first=first, after=after)
+
+
+async def patent_row_pages(
+    owner_ids: Sequence[int], *, first: int, after: int | None, columns: Sequence[str]
+) -> dict[int, list[Row]]:
+    """A page of patents per owner, as rows of `columns` only."""
+    return await pages(Patent, "owner_id", owner_ids, first=first, after=after, columns=columns)
 
 
 async def patent_counts(owner_ids: Sequence[int]) -> dict[int, int]:

@@ -2,40 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from tortoise import connections
 
 from db.models import Role
 from domain.world.importer import import_world_rows
 from domain.world.uscc import uscc_check_char
-from tests.schema.helpers import make_user, run
-
-
-@contextmanager
-def count_queries() -> Iterator[list[str]]:
-    """Record every SQL statement the default connection runs."""
-    conn = connections.get("default")
-    cls = type(conn)
-    seen: list[str] = []
-    originals: dict[str, Any] = {}
-    for name in ("execute_query", "execute_query_dict"):
-        original = getattr(cls, name)
-        originals[name] = original
-
-        def wrapper(self: Any, query: str, *args: Any, _orig: Any = original, **kw: Any) -> Any:
-            seen.append(query)
-            return _orig(self, query, *args, **kw)
-
-        setattr(cls, name, wrapper)
-    try:
-        yield seen
-    finally:
-        for name, original in originals.items():
-            setattr(cls, name, original)
+from tests.schema.helpers import count_queries, make_user, run
 
 
 def _world(n: int) -> dict[str, list[dict[str, Any]]]:

@@ -1,0 +1,118 @@
+"""For each record type a list can read lean: its fields and the attributes each one reads.
+
+A plain field reads its own column; a field with a resolver reads what that resolver reads
+from its parent (a foreign key, the key, or several columns). A field missing here makes the
+list read whole records, so a new field is never shown from a column that was not read.
+"""
+
+from __future__ import annotations
+
+from resolvers.selection import Columns
+
+_KEY = ("id",)
+_TYPENAME = {"__typename": ()}
+
+ENTERPRISE: Columns = {
+    **_TYPENAME,
+    "id": _KEY,
+    "uscc": ("uscc",),
+    "name": ("name",),
+    "foundedOn": ("founded_on",),
+    "industry": ("industry",),
+    "region": ("region",),
+    "employees": ("employees",),
+    "highTech": ("high_tech",),
+    "patents": _KEY,
+    "litigations": _KEY,
+    "applications": _KEY,
+    "loans": _KEY,
+    "riskScore": _KEY,
+    "indicators": _KEY,
+    "warnings": _KEY,
+    "taxRecords": _KEY,
+}
+
+PATENT: Columns = {
+    **_TYPENAME,
+    "id": _KEY,
+    "number": ("number",),
+    "title": ("title",),
+    "kind": ("kind",),
+    "ipc": ("ipc",),
+    "status": ("status",),
+    "filedOn": ("filed_on",),
+    "grantedOn": ("granted_on",),
+    "claims": ("claims",),
+    "forwardCitations": ("forward_citations",),
+    "owner": ("owner_id",),
+    "litigations": _KEY,
+    "latestValuation": _KEY,
+}
+
+APPLICATION: Columns = {
+    **_TYPENAME,
+    "id": _KEY,
+    "amount": ("amount",),
+    "termMonths": ("term_months",),
+    "purpose": ("purpose",),
+    "status": ("status",),
+    "decision": ("decision",),
+    "createdAt": ("created_at",),
+    "enterprise": ("enterprise_id",),
+    "product": ("product_id",),
+    "pledgedPatents": _KEY,
+    # the decision's score, else the enterprise's latest
+    "riskScore": ("decision", "enterprise_id"),
+    "contract": _KEY,
+    "history": _KEY,
+}
+
+WARNING: Columns = {
+    **_TYPENAME,
+    "id": _KEY,
+    "cursor": _KEY,
+    "level": ("level",),
+    "kind": ("kind",),
+    "message": ("message",),
+    "evidence": ("evidence",),
+    "contagionPath": ("contagion_path",),
+    "status": ("status",),
+    "createdAt": ("created_at",),
+    "enterprise": ("enterprise_id",),
+    "loan": ("loan_id",),
+    "contagionSource": ("contagion_source_id",),
+}
+
+LOAN: Columns = {
+    **_TYPENAME,
+    "id": _KEY,
+    "principal": ("principal",),
+    "outstanding": ("outstanding",),
+    "annualRate": ("annual_rate",),
+    "status": ("status",),
+    "disbursedAt": ("disbursed_at",),
+    "enterprise": ("enterprise_id",),
+    "application": ("application_id",),
+    "schedule": _KEY,
+}
+
+DEAD_LETTER: Columns = {
+    **_TYPENAME,
+    "actor": ("actor",),
+    "messageId": ("message_id",),
+    "args": ("args",),
+    "error": ("error",),
+    "failedAt": ("failed_at",),
+}
+
+# the GraphQL type each table describes, for the test that keeps them complete
+TABLES: dict[str, Columns] = {
+    "Enterprise": ENTERPRISE,
+    "Patent": PATENT,
+    "LoanApplication": APPLICATION,
+    "Warning": WARNING,
+    "Loan": LOAN,
+    "DeadLetter": DEAD_LETTER,
+}
+
+__all__ = ["APPLICATION", "DEAD_LETTER", "ENTERPRISE", "LOAN", "PATENT", "TABLES", "WARNING"]
