@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import time
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
+from prometheus_client import Gauge
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -23,6 +25,7 @@ from db.connection import close_db, init_db
 from db.models import Role
 from domain.accounts.principal import Principal
 from domain.accounts.tokens import InvalidToken, decode_token
+from domain.accounts.verified import VerifiedTokens
 from domain.context import set_request_id
 from schema import build_schema
 from schema.context import Context
@@ -30,6 +33,14 @@ from schema.http import make_graphql_app
 from schema.limits import LimitConfig, build_extensions_and_rules
 
 log = logging.getLogger("ipcredit.http")
+APP_POLL_SECONDS = 0.25
+WORKER_THREADS = Gauge(
+    "ipcredit_worker_threads", "Dramatiq worker threads running in this process (0: elsewhere)"
+)
+
+
+# tokens verified in this process, until each expires
+VERIFIED = VerifiedTokens()
 
 
 def principal_from_header(value: str | None, s: Settings) -> Principal | None:
@@ -39,16 +50,21 @@ def principal_from_header(value: str | None, s: Settings) -> Principal | None:
     scheme, _, token = value.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise InvalidToken("expected a Bearer token")
-    claims = decode_token(
-        token.strip(), secret=s.jwt_secret, issuer=s.jwt_issuer, audience=s.jwt_audience
-    )
+    token = token.strip()
+    key = (token, s.jwt_secret, s.jwt_issuer, s.jwt_audience)
+    known = VERIFIED.get(key)
+    if known is not None:
+        return known
+    claims = decode_token(token, secret=s.jwt_secret, issuer=s.jwt_issuer, audience=s.jwt_audience)
     ent = claims.get("ent")
-    return Principal(
+    principal = Principal(
         user_id=int(str(claims["sub"])),
         email=str(claims.get("email", "")),
         role=Role(str(claims["role"])),
         enterprise_id=int(str(ent)) if ent is not None else None,
     )
+    VERIFIED.put(key, principal, expires=float(str(claims["exp"])))
+    return principal
 
 
 # expected lengths of unpaged lists, for the cost limit
@@ -130,6 +146,30 @@ class RequestLogMiddleware:
             )
 
 
+class FrozenStartup:
+    """Keeps what start-up built (modules, the schema, models) out of the garbage collector's
+    sweeps once the application is up: a full collection over it takes tens of milliseconds,
+    and every request that waits for one pays it. Released again at shutdown."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_wrapper(message: Any) -> None:
+            if message["type"] == "lifespan.startup.complete":
+                gc.collect()
+                gc.freeze()
+            elif message["type"].startswith("lifespan.shutdown."):
+                gc.unfreeze()
+            await send(message)
+
+        await self.app(scope, receive, send_wrapper)
+
+
 async def healthz(request: Request) -> Response:
     """Liveness: the process answers."""
     return JSONResponse({"status": "ok"})
@@ -161,7 +201,8 @@ async def broker_reachable(url: str | None) -> bool:
 
 
 async def readyz(request: Request) -> Response:
-    """Readiness: the database answers and the broker is reachable."""
+    """Readiness: the database answers and the broker is reachable; where the app has a worker
+    process, that process has loaded its models (the graph scored) and consumes."""
     from tortoise import connections
 
     checks = {"database": "ok", "broker": "ok"}
@@ -171,9 +212,15 @@ async def readyz(request: Request) -> Response:
         checks["database"] = type(exc).__name__
     if not await broker_reachable(settings().broker_url):
         checks["broker"] = "unreachable"
+    details: dict[str, Any] = {}
+    workers = getattr(request.app.state, "workers", None)
+    if workers is not None:
+        checks["workers"] = "ok" if workers.ready else workers.state
+        details = {"worker_process": workers.readiness(), "models": workers.report}
     ready = all(v == "ok" for v in checks.values())
     return JSONResponse(
-        {"status": "ok" if ready else "unavailable", **checks}, status_code=200 if ready else 503
+        {"status": "ok" if ready else "unavailable", **checks, **details},
+        status_code=200 if ready else 503,
     )
 
 
@@ -206,10 +253,52 @@ async def contract_download(request: Request) -> Response:
     )
 
 
+@contextlib.asynccontextmanager
+async def background_work(app: Starlette, url: str, *, worker_process: bool) -> AsyncIterator[None]:
+    """The outbox dispatcher; with no BROKER_URL also the worker threads and the scheduler.
+
+    With `worker_process` (what `ipcredit serve` asks for) these run in a supervised worker
+    process and this one keeps only the dispatcher of its own subscribers' notices; without it
+    (or with an in-memory database) they run here.
+    """
+    from actors.runtime import Runtime
+    from actors.supervisor import WorkerProcess, child_environment, runs_apart
+
+    workers = (
+        WorkerProcess(env=child_environment(url)) if worker_process and runs_apart(url) else None
+    )
+    # the worker process wakes this dispatcher after committing notices: polling is a fallback
+    runtime = (
+        Runtime(database_url=url, role="all")
+        if workers is None
+        else Runtime(database_url=url, role="app", poll_interval=APP_POLL_SECONDS)
+    )
+    app.state.workers = workers
+    try:
+        if workers is not None:
+            await workers.start()
+        await runtime.start()
+        WORKER_THREADS.set(runtime.threads)
+        yield
+    finally:
+        await runtime.stop()
+        if workers is not None:
+            await workers.stop()
+
+
 def create_app(
-    *, database_url: str | None = None, init_database: bool = True, background: bool = True
+    *,
+    database_url: str | None = None,
+    init_database: bool = True,
+    background: bool = True,
+    worker_process: bool = False,
 ) -> Starlette:
-    """The ASGI application (the database is opened in the lifespan)."""
+    """The ASGI application (the database is opened in the lifespan).
+
+    `background` runs the outbox dispatcher (and in the embedded default the workers and the
+    scheduler); `worker_process` moves those workers and the scheduler to a supervised child
+    process, as `ipcredit serve` does.
+    """
     s = settings()
     limits = LimitConfig(list_sizes=LIST_SIZES)
     hardening = build_extensions_and_rules(production=s.production, limits=limits)
@@ -224,20 +313,16 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        from actors.runtime import Runtime
-
         url = database_url or s.database_url
         if init_database:
             await init_db(url)
-        # the outbox dispatcher; with no BROKER_URL also the worker threads and the scheduler
-        runtime = Runtime(database_url=url) if background else None
-        if runtime is not None:
-            await runtime.start()
         try:
-            yield
+            if background:
+                async with background_work(app, url, worker_process=worker_process):
+                    yield
+            else:
+                yield
         finally:
-            if runtime is not None:
-                await runtime.stop()
             if init_database:
                 await close_db()
 
@@ -253,4 +338,5 @@ def create_app(
         lifespan=lifespan,
     )
     app.add_middleware(RequestLogMiddleware)
+    app.add_middleware(FrozenStartup)
     return app

@@ -19,11 +19,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import dramatiq
-from dramatiq import Actor, Broker
+from dramatiq import Actor, Broker, Middleware
+from dramatiq.broker import MessageProxy
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import Retries
 
 from actors.middleware import AsyncOrm, DeadLetters
+from domain.messaging import outbox
 from domain.messaging.publisher import split_url
 
 DEFAULT_QUEUE = "default"
@@ -38,6 +40,25 @@ MAX_BACKOFF_MS = 60_000
 
 _lock = threading.Lock()
 _broker: list[Broker] = []
+
+
+class WakeDispatchers(Middleware):
+    """After each message, wake the outbox dispatchers: what the actor committed goes out now.
+
+    An actor's outbox rows (a decision's notice, a warning, the next actor's message) are
+    committed when it returns; without this they would wait for the next poll.
+    """
+
+    def after_process_message(
+        self,
+        broker: Broker,
+        message: MessageProxy,
+        *,
+        result: Any = None,
+        exception: BaseException | None = None,
+    ) -> None:
+        """Wake this process's dispatchers and those of the processes sharing the outbox."""
+        outbox.notify()
 
 
 def build_broker(url: str | None, *, database_url: str | None = None) -> Broker:
@@ -62,6 +83,7 @@ def build_broker(url: str | None, *, database_url: str | None = None) -> Broker:
     else:
         raise ValueError(f"BROKER_URL must be redis://, amqp:// or unset, not {url.split(':')[0]}")
     broker.add_middleware(AsyncOrm(database_url))
+    broker.add_middleware(WakeDispatchers())
     # after-hooks run in reverse order: placed before Retries, DeadLetters sees its verdict
     broker.add_middleware(DeadLetters(), before=Retries)
     for queue in QUEUES:

@@ -1,4 +1,10 @@
-"""`ipcredit serve`: the API under uvicorn."""
+"""`ipcredit serve`: the API under uvicorn.
+
+Without BROKER_URL (the embedded default) the background workers and the sweep scheduler run
+in a worker process this command starts before serving, restarts if it dies and stops on the
+way out (actors.supervisor); with BROKER_URL they run apart (`ipcredit worker`, `ipcredit
+scheduler`) and this process only dispatches the outbox.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +20,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from app import create_app
 
     uvicorn.run(
-        create_app(),
+        create_app(worker_process=True),
         host=args.host,
         port=args.port,
         log_config=None,

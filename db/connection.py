@@ -1,17 +1,41 @@
-"""Connecting Tortoise to SQLite or PostgreSQL, and creating the schema."""
+"""Connecting Tortoise to SQLite or PostgreSQL, and creating the schema.
+
+SQLite is shared by two processes in the embedded default (the app and its worker process):
+every connection runs in WAL mode (readers go on while the single writer commits) and waits
+up to `SQLITE_BUSY_TIMEOUT_MS` for the write lock instead of failing at once. Both are set as
+connection pragmas, so a reconnection gets them too.
+"""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
 import tortoise.context as tortoise_context
-from tortoise import Tortoise, connections
+from tortoise import Tortoise
+from tortoise.backends.base.config_generator import expand_db_url
+from tortoise.context import TortoiseContext
 
 MODELS = ["db.models"]
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def connection_config(url: str) -> str | dict[str, Any]:
+    """The URL as Tortoise takes it; for SQLite with WAL and a busy timeout on every connection."""
+    if not url.startswith("sqlite"):
+        return url
+    config = expand_db_url(url)
+    credentials = config["credentials"]
+    credentials.setdefault("journal_mode", "WAL")
+    credentials.setdefault("busy_timeout", SQLITE_BUSY_TIMEOUT_MS)
+    return config
 
 
 def tortoise_config(url: str) -> dict[str, object]:
     """The Tortoise config for a database URL (timestamps stored timezone-aware in UTC)."""
     return {
-        "connections": {"default": url},
+        "connections": {"default": connection_config(url)},
         "apps": {
             "models": {
                 "models": MODELS,
@@ -34,15 +58,18 @@ async def init_db(url: str, *, create_schema: bool = True) -> None:
     if create_schema and not url.startswith(("postgres", "asyncpg")):
         # SQLite (the embedded default) is created straight from the models
         await Tortoise.generate_schemas(safe=True)
-    if url.startswith("sqlite"):
-        conn = connections.get("default")
-        # WAL lets readers run while the single writer commits; busy_timeout waits for the lock
-        await conn.execute_script("PRAGMA journal_mode=WAL; PRAGMA busy_timeout=10000;")
+
+
+@contextlib.asynccontextmanager
+async def own_connections(url: str) -> AsyncIterator[None]:
+    """Connections of the running task's own (for work on a loop of its own, in a thread)."""
+    async with TortoiseContext() as context:
+        await context.init(config=tortoise_config(url), _enable_global_fallback=False)
+        yield
 
 
 async def migrate_postgres(url: str) -> None:
     """Apply the migrations in db/migrations (PostgreSQL), in a context of their own."""
-    from tortoise.context import TortoiseContext
     from tortoise.migrations.api.migrate import migrate
 
     async with TortoiseContext():

@@ -4,7 +4,8 @@ Only enterprises within the model's receptive field (its number of layers) of a 
 can change score. Hidden states after layer l can only change within l hops of the shock, so
 the re-scoring runs on the layers-hop ball (plus the neighbours of its outermost enterprises)
 with every state beyond reach taken from the full-graph pass: the scores are exact, not
-approximations, at a fraction of the cost.
+approximations, at a fraction of the cost (gnn.incremental, which also keeps the graph
+current after events; a shock writes nothing back).
 """
 
 from __future__ import annotations
@@ -13,26 +14,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
 from gnn import features as feat
-from gnn.device import graph_threads
 from gnn.errors import InvalidGraphInput, UnknownEnterprise
 from gnn.graph import GraphBundle
-from gnn.khop import (
-    GlobalCSR,
-    Subgraph,
-    check_hops,
-    distances,
-    entries,
-    global_csr,
-    induced_subgraph,
-    khop,
-    predecessors,
-)
+from gnn.incremental import ball, rescore_ball
+from gnn.khop import GlobalCSR, check_hops, global_csr, induced_subgraph, predecessors
 from gnn.nxview import PathStep, nx_view, shortest_paths
-from gnn.relations import ENTERPRISE, NODE_TYPES
-from gnn.scoring import ScoredGraph, adjacency
+from gnn.relations import ENTERPRISE
+from gnn.scoring import ScoredGraph
 
 DEFAULT_LIMIT = 100
 MIN_INCREASE = 1e-4
@@ -117,20 +107,12 @@ def simulate_shock(
     bundle, model = scored.bundle, scored.model
     rows = resolve(bundle, usccs)
     csr = global_csr(bundle)
-    layers = model.network.num_layers
-    reach = min(hops, layers)
-    seeds = csr.to_global(ENTERPRISE, rows)
-    core, dist = khop(csr, seeds, layers)
-    full_dist = distances(csr, core, dist)
-    # the last layer only updates enterprises, so beyond the core only the neighbours of the
-    # outermost enterprises are needed (their cached states feed it)
-    lo = csr.offsets[ENTERPRISE]
-    edge = core[(dist == layers) & (core >= lo) & (core < lo + bundle.num_nodes(ENTERPRISE))]
-    outer = np.unique(csr.neighbour[entries(csr.indptr, edge)])
-    outer = outer[full_dist[outer] < 0]
-    full_dist[outer] = layers + 1
-    sub = induced_subgraph(bundle, np.concatenate([core, outer]), core=core)
-    after = _rescore(scored, sub, rows, full_dist)
+    reach = min(hops, model.network.num_layers)
+    area = ball(scored, rows)
+    sub, full_dist = area.sub, area.full_dist
+    names = bundle.feature_names[ENTERPRISE]
+    raw = shock_features(bundle.x[ENTERPRISE][rows], names, np.arange(len(rows)))
+    after = model.calibration.apply(rescore_ball(scored, area, rows, raw))
 
     ent_rows = sub.parent[ENTERPRISE]
     ent_dist = full_dist[csr.to_global(ENTERPRISE, ent_rows)]
@@ -159,37 +141,6 @@ def simulate_shock(
         hops=hops,
         model_version=model.version,
     )
-
-
-def _rescore(
-    scored: ScoredGraph, sub: Subgraph, rows: np.ndarray, full_dist: np.ndarray
-) -> np.ndarray:
-    """Calibrated scores of the subgraph's enterprises after shocking `rows`."""
-    model = scored.model
-    dev = model.device
-    csr = global_csr(scored.bundle)
-    parent = {nt: torch.from_numpy(sub.parent[nt]).to(dev) for nt in NODE_TYPES}
-    x = {nt: scored.x[nt].index_select(0, parent[nt]) for nt in NODE_TYPES}
-    names = scored.bundle.feature_names[ENTERPRISE]
-    raw = shock_features(scored.bundle.x[ENTERPRISE][rows], names, np.arange(len(rows)))
-    shocked = torch.from_numpy(model.scaler.columns[ENTERPRISE].transform(raw)).to(dev)
-    local = torch.from_numpy(sub.local_index(ENTERPRISE, rows)).to(dev)
-    x[ENTERPRISE] = x[ENTERPRISE].index_copy(0, local, shocked)
-    sub_dist = {nt: full_dist[csr.to_global(nt, sub.parent[nt])] for nt in NODE_TYPES}
-    frozen = []
-    for layer, states in enumerate(scored.hidden):
-        # hidden states after layer l+1 can only change within l+1 hops of the shock
-        layer_frozen = {}
-        for nt, h in states.items():
-            far = np.flatnonzero(sub_dist[nt] > layer + 1)
-            idx = torch.from_numpy(far).to(dev)
-            layer_frozen[nt] = (idx, h.index_select(0, parent[nt].index_select(0, idx)))
-        frozen.append(layer_frozen)
-    net = model.network
-    net.eval()
-    with graph_threads(dev), torch.inference_mode():
-        out = net(x, adjacency(sub.bundle, dev), frozen=frozen)
-    return model.calibration.apply(np.asarray(out.float().cpu().numpy(), dtype=np.float64))
 
 
 def _paths(

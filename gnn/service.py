@@ -1,18 +1,21 @@
 """Thin async service around the graph cores: load, score, contagion, explain, train.
 
-The loaded graph, model and full-graph scores are cached per process so contagion queries only
-pay for their own neighbourhood; the cache is dropped when the active model version changes,
-after `invalidate()` (new data), or after MAX_AGE_SECONDS.
+The graph, the model and full-graph scores are loaded once per process and kept (gnn.live):
+at start-up in the worker process (`load_at_start`), else on first use. They are never
+rebuilt on a request's path: when the active model version changes or the scores are older
+than REFRESH_SECONDS a rebuild runs in the background, and events update the enterprises they
+touch in place (`refresh_enterprises`: k-hop re-scoring). `invalidate()` forgets everything.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -20,30 +23,27 @@ from db.frames import WorldFrames, load_frames
 from gnn import contagion as contagion_core
 from gnn import explain as explain_core
 from gnn.device import resolve_device
+from gnn.errors import GraphRiskError
 from gnn.evaluate import FeatureProvider, Log
 from gnn.graph import build_graph
+from gnn.incremental import news, recount_events
 from gnn.khop import check_hops, global_csr
+from gnn.live import REFRESH_SECONDS, Live, Loaded
 from gnn.pipeline import train_and_save
 from gnn.registry import MODEL_NAME, active_version, load_model
+from gnn.relations import ENTERPRISE
 from gnn.scoring import ScoredGraph
 from gnn.train import TrainOptions
 
-MAX_AGE_SECONDS = 600.0
+__all__ = ["REFRESH_SECONDS", "Loaded", "loaded", "load_at_start", "refresh_enterprises"]
+
+log = logging.getLogger("ipcredit.gnn")
+T = TypeVar("T")
 
 ContagionResult = contagion_core.ContagionResult
 Explanation = explain_core.Explanation
 
-
-@dataclass
-class Loaded:
-    """A scored graph ready for contagion queries."""
-
-    version: str
-    graph: ScoredGraph
-    loaded_at: float
-
-
-_cache: dict[str, Loaded] = {}
+_lives: dict[str, Live] = {}
 _locks: dict[int, asyncio.Lock] = {}
 
 
@@ -61,6 +61,11 @@ def _data_dir(data_dir: Path | None) -> Path:
     return settings().data_dir
 
 
+def live(data_dir: Path | None = None) -> Live:
+    """The graph in service for a data directory (created empty on first use)."""
+    return _lives.setdefault(str(_data_dir(data_dir)), Live())
+
+
 def default_as_of(frames: WorldFrames) -> pd.Timestamp:
     """The world's end when outcomes say it, else today (UTC)."""
     oc = frames.outcomes
@@ -70,43 +75,131 @@ def default_as_of(frames: WorldFrames) -> pd.Timestamp:
 
 
 def invalidate() -> None:
-    """Forget the cached graph (call after new data arrives)."""
-    _cache.clear()
+    """Forget the graphs of this process (the next use loads again)."""
+    _lives.clear()
 
 
 def _load_sync(
-    frames: WorldFrames, data_dir: Path, version: str, features: FeatureProvider | None
+    frames: WorldFrames, data_dir: Path, version: str | None, features: FeatureProvider | None
 ) -> Loaded:
     model = load_model(data_dir, version, device=resolve_device())
     as_of = default_as_of(frames)
     bundle = build_graph(frames, features(frames, as_of) if features else None, as_of)
+    # events dated after the graph's date are news: counted, as incremental updates count them
+    rows, x = recount_events(bundle, frames.events, news(frames.events, as_of))
+    bundle.x[ENTERPRISE][rows] = x
     scored = ScoredGraph.build(model, bundle)
     global_csr(bundle)  # built now so the first contagion query does not pay for it
-    return Loaded(version, scored, time.monotonic())
+    return Loaded.of(model.version, scored)
+
+
+async def _build(directory: Path, version: str | None, features: FeatureProvider | None) -> Loaded:
+    frames = await load_frames()
+    return await asyncio.to_thread(_load_sync, frames, directory, version, features)
+
+
+async def _build_apart(
+    url: str, directory: Path, version: str | None, features: FeatureProvider | None
+) -> Loaded:
+    """Build on a thread with its own loop and connection: nothing runs on the caller's loop."""
+    from db.connection import own_connections
+
+    async def build() -> Loaded:
+        async with own_connections(url):
+            frames = await load_frames()
+        return _load_sync(frames, directory, version, features)
+
+    return await asyncio.to_thread(asyncio.run, build())
 
 
 async def loaded(
     *, data_dir: Path | None = None, features: FeatureProvider | None = None
 ) -> Loaded:
-    """The cached scored graph, (re)built when stale; ModelUnavailable without a model."""
+    """The graph in service; loaded now on first use (ModelUnavailable without a model).
+
+    Once loaded it is returned at once: a new active version or old scores start a rebuild
+    in the background.
+    """
     directory = _data_dir(data_dir)
-    key = str(directory)
-    async with _lock():
-        version = active_version(directory)
-        current = _cache.get(key)
-        fresh = (
-            current is not None
-            and current.version == version
-            and time.monotonic() - current.loaded_at < MAX_AGE_SECONDS
-        )
-        if current is not None and fresh:
-            return current
-        if version is None:
-            load_model(directory)  # raises ModelUnavailable with the reason
-        frames = await load_frames()
-        state = await asyncio.to_thread(_load_sync, frames, directory, str(version), features)
-        _cache[key] = state
-        return state
+    state = live(directory)
+    version = active_version(directory)
+    current = state.current
+    if current is None:
+        async with _lock():
+            if state.current is None:
+                if version is None:
+                    load_model(directory)  # raises ModelUnavailable with the reason
+                state.current = await _build(directory, version, features)
+                state.builds += 1
+            return state.current
+    if version != current.version or state.stale():
+        url = state.database_url
+        if url is not None:
+            state.start_refresh(lambda: _build_apart(url, directory, version, features))
+        else:
+            state.start_refresh(lambda: _build(directory, version, features))
+    return current
+
+
+async def load_at_start(
+    *,
+    data_dir: Path | None = None,
+    features: FeatureProvider | None = None,
+    database_url: str | None = None,
+) -> dict[str, Any]:
+    """Load and score the graph now (a worker process, before it consumes); what happened.
+
+    With `database_url`, later rebuilds read the database on a thread and connection of their
+    own. Never raises: no model, or one that cannot be used, is reported and logged.
+    """
+    directory = _data_dir(data_dir)
+    if database_url is not None and ":memory:" not in database_url:
+        live(directory).database_url = database_url
+    if active_version(directory) is None:
+        reason = "no graph model is active (run `ipcredit gnn train`)"
+        log.warning("graph risk off: %s", reason)
+        return {"state": "none", "reason": reason}
+    started = time.perf_counter()
+    try:
+        state = await loaded(data_dir=directory, features=features)
+    except Exception as exc:  # noqa: BLE001 - decisions go on without graph risk
+        reason = exc.message if isinstance(exc, GraphRiskError) else f"{type(exc).__name__}: {exc}"
+        log.exception("graph model unusable; deciding without graph risk: %s", reason)
+        return {"state": "unusable", "reason": reason}
+    return {
+        "state": "scored",
+        "version": state.version,
+        "enterprises": len(state.risk),
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+
+
+async def refresh_enterprises(
+    usccs: list[str], *, data_dir: Path | None = None
+) -> dict[str, float]:
+    """After events: re-score these enterprises' neighbourhoods in the graph loaded here.
+
+    Returns the graph risk of every enterprise whose risk moved; {} when this process has no
+    graph loaded (it loads none for this).
+    """
+    found = _lives.get(str(_data_dir(data_dir)))
+    if found is None:
+        return {}
+    return await found.update(usccs)
+
+
+async def refreshed(data_dir: Path | None = None) -> None:
+    """Wait for a rebuild in progress, if any."""
+    found = _lives.get(str(_data_dir(data_dir)))
+    task = found.task if found is not None else None
+    if task is not None:
+        await asyncio.shield(task)
+
+
+def _locked(state: Loaded, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    # queries read the arrays that updates change: one at a time per graph
+    with state.lock:
+        return fn(*args, **kwargs)
 
 
 async def score_all(
@@ -114,7 +207,7 @@ async def score_all(
 ) -> dict[str, float]:
     """Graph risk (calibrated probability of default) of every enterprise, by USCC."""
     state = await loaded(data_dir=data_dir, features=features)
-    return state.graph.score_map()
+    return dict(state.risk)
 
 
 async def simulate_shock(
@@ -129,7 +222,7 @@ async def simulate_shock(
     check_hops(hops)
     state = await loaded(data_dir=data_dir, features=features)
     return await asyncio.to_thread(
-        contagion_core.simulate_shock, state.graph, usccs, hops, limit=limit
+        _locked, state, contagion_core.simulate_shock, state.graph, usccs, hops, limit=limit
     )
 
 
@@ -153,7 +246,9 @@ async def explain(
     """The relations and neighbours that move one enterprise's graph risk, and reason codes."""
     state = await loaded(data_dir=data_dir, features=features)
     graph = state.graph
-    expl = await asyncio.to_thread(explain_core.explain, graph.model, graph.bundle, uscc)
+    expl = await asyncio.to_thread(
+        _locked, state, explain_core.explain, graph.model, graph.bundle, uscc
+    )
     return expl, explain_core.reason_codes(expl)
 
 

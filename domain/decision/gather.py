@@ -71,7 +71,11 @@ async def gather_risk_inputs(application: LoanApplication) -> RiskInputs:
 
 
 async def graph_risk_of(uscc: str) -> tuple[float | None, str | None]:
-    """The GNN's risk for an enterprise and the model version; (None, None) without a model."""
+    """The GNN's risk for an enterprise and the model version; (None, None) without a model.
+
+    One dictionary read once the graph is loaded (the worker process loads it at start-up and
+    keeps it current in the background); only a process that never loaded it pays here, once.
+    """
     from gnn.errors import GraphRiskError
     from gnn.service import loaded
 
@@ -87,7 +91,7 @@ async def graph_risk_of(uscc: str) -> tuple[float | None, str | None]:
         log.exception("graph model unusable; deciding without graph risk for a while")
         _graph_down_until[0] = time.monotonic() + GRAPH_RETRY_SECONDS
         return None, None
-    risk = state.graph.score_map().get(uscc)
+    risk = state.risk_of(uscc)
     return (None, None) if risk is None else (risk, state.version)
 
 

@@ -31,17 +31,24 @@ class Undeliverable(Exception):
 
 
 async def dispatch_pending(
-    send: Send, *, batch: int = 500, topics: Collection[str] | None = None
+    send: Send,
+    *,
+    batch: int = 500,
+    topics: Collection[str] | None = None,
+    exclude: Collection[str] | None = None,
 ) -> int:
     """Send unsent messages in id order and mark them published; returns how many went out.
 
-    A send that raises stops the batch there, so later messages never overtake an earlier one;
-    `Undeliverable` marks the message done without sending.
+    `topics` keeps only those topics, `exclude` leaves those out (for two dispatchers sharing
+    one outbox). A send that raises stops the batch there, so later messages never overtake an
+    earlier one; `Undeliverable` marks the message done without sending.
     """
     async with in_transaction() as conn:
         query = OutboxMessage.filter(published_at__isnull=True).using_db(conn)
         if topics is not None:
             query = query.filter(topic__in=list(topics))
+        if exclude:
+            query = query.exclude(topic__in=list(exclude))
         if conn.capabilities.dialect == "postgres":
             query = query.select_for_update(skip_locked=True)
         else:
@@ -75,19 +82,52 @@ async def pending_count() -> int:
 
 
 _dispatchers: weakref.WeakSet[Dispatcher] = weakref.WeakSet()
+_remote: list[Callable[[], None]] = []
 _lock = threading.Lock()
 
 
 def notify() -> None:
-    """Wake this process's dispatchers now (after committing outbox rows); safe from any thread."""
+    """Wake the dispatchers now (after committing outbox rows); safe from any thread.
+
+    Wakes this process's dispatchers and, through the wakers added with `add_waker`, those of
+    the processes that share this outbox (the app and its worker process).
+    """
+    wake_local()
+    with _lock:
+        remote = list(_remote)
+    for waker in remote:
+        try:
+            waker()
+        except Exception:  # noqa: BLE001 - a lost wake-up only costs one poll interval
+            log.debug("a cross-process wake-up was lost", exc_info=True)
+
+
+def wake_local() -> None:
+    """Wake this process's dispatchers only (what a wake-up from another process does)."""
     with _lock:
         found = list(_dispatchers)
     for dispatcher in found:
         dispatcher.wake()
 
 
+def add_waker(waker: Callable[[], None]) -> None:
+    """Also call `waker` on every `notify` (it tells another process to dispatch now)."""
+    with _lock:
+        _remote.append(waker)
+
+
+def remove_waker(waker: Callable[[], None]) -> None:
+    """Stop calling a waker added with `add_waker`."""
+    with _lock:
+        if waker in _remote:
+            _remote.remove(waker)
+
+
 class Dispatcher:
-    """Sends the outbox forever: woken by `notify`, else polling every `poll_interval` seconds."""
+    """Sends the outbox forever: woken by `notify`, else polling every `poll_interval` seconds.
+
+    `topics` / `exclude` choose which messages this dispatcher sends (see `dispatch_pending`).
+    """
 
     def __init__(
         self,
@@ -96,9 +136,11 @@ class Dispatcher:
         poll_interval: float = 0.1,
         batch: int = 500,
         topics: Collection[str] | None = None,
+        exclude: Collection[str] | None = None,
     ) -> None:
         self.send = send
         self.topics = None if topics is None else frozenset(topics)
+        self.exclude = None if exclude is None else frozenset(exclude)
         self.poll_interval = poll_interval
         self.batch = batch
         self.sent = 0
@@ -135,7 +177,9 @@ class Dispatcher:
             while not self._stopping:
                 self._wake.clear()
                 try:
-                    n = await dispatch_pending(self.send, batch=self.batch, topics=self.topics)
+                    n = await dispatch_pending(
+                        self.send, batch=self.batch, topics=self.topics, exclude=self.exclude
+                    )
                     failures = 0
                 except Exception:
                     failures += 1

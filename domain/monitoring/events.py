@@ -16,8 +16,10 @@ from db.models import Enterprise, Event, Loan, OutboxMessage, RiskWarning, Role
 from domain.accounts.principal import Principal
 from domain.context import current_request_id
 from domain.errors import Forbidden, InvalidInput, NotFound
+from domain.indicators.refresh import queue_refresh
 from domain.messaging import outbox
 from domain.messaging.topics import Topic
+from domain.monitoring.graph_risk import rescore_after_event
 from domain.monitoring.records import active_loans, apply_event, gather_context, is_customer
 from domain.monitoring.rules import EventContext, EventFacts, evaluate_event, load_rules
 from domain.monitoring.store import in_retried_transaction, raise_warning
@@ -251,6 +253,8 @@ async def process_event(*, event_id: str) -> ProcessResult:
         loans = await active_loans(enterprise.id, conn)
         facts = await gather_context(event, enterprise, loans, conn)
         changes = await apply_event(event, enterprise, conn)
+        # the firm's indicators and its neighbours' (neighbours in distress) read this event
+        await queue_refresh([enterprise.uscc], neighbours=True, conn=conn)
         raised: list[RiskWarning] = []
         if load_rules().scope != "customers" or await is_customer(enterprise, conn):
             context = EventContext(
@@ -276,6 +280,8 @@ async def process_event(*, event_id: str) -> ProcessResult:
     result = await in_retried_transaction(work)
     if result.processed:
         outbox.notify()
+        # the firm's event features changed: re-score its neighbourhood in the loaded graph
+        await rescore_after_event(event.uscc)
     return result
 
 

@@ -1,9 +1,16 @@
-"""Graph risk of every borrower from the graph model, stored and judged by the rules."""
+"""Graph risk of every borrower from the graph model, stored and judged by the rules.
+
+The worker process loads and scores the graph before it consumes (`prepare_graph`); after an
+event, the touched enterprise's neighbourhood is re-scored in that graph and the borrowers
+whose graph risk moved are stored and judged (`rescore_after_event`).
+"""
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Mapping
+import logging
+import sys
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -18,6 +25,7 @@ from domain.monitoring.rules import WarningDraft
 from domain.monitoring.store import in_retried_transaction, raise_warning
 
 ACTIVE = "ACTIVE"
+log = logging.getLogger("ipcredit.monitoring")
 
 
 @dataclass
@@ -44,12 +52,52 @@ async def refresh_graph_risk() -> GraphRiskReport:
     return await apply_graph_risk(dict(answer), report)
 
 
+async def prepare_graph(*, database_url: str | None = None) -> dict[str, object]:
+    """Load the active graph model and score the whole graph now; what came of it.
+
+    No model, or one that cannot be used, is reported (and logged), never raised: decisions
+    then go on without graph risk.
+    """
+    from gnn import service as gnn_service
+
+    return await gnn_service.load_at_start(database_url=database_url)
+
+
+async def rescore_after_event(uscc: str) -> GraphRiskReport:
+    """Re-score the neighbourhood of an enterprise an event touched, where the graph is loaded.
+
+    A process that never loaded the graph model has nothing to keep current (and this never
+    loads torch for it); failures are logged, never raised: the event is processed either way.
+    """
+    report = GraphRiskReport()
+    service = sys.modules.get("gnn.service")
+    refresh = getattr(service, "refresh_enterprises", None)
+    if refresh is None:
+        return report
+    try:
+        moved: Mapping[str, float] = await refresh([uscc])
+        if moved:
+            await apply_graph_risk(moved, report, only=list(moved))
+    except Exception:  # noqa: BLE001 - the next rebuild catches up
+        log.warning("graph risk not updated after an event on %s", uscc, exc_info=True)
+    return report
+
+
 async def apply_graph_risk(
-    scores: Mapping[str, float], report: GraphRiskReport | None = None
+    scores: Mapping[str, float],
+    report: GraphRiskReport | None = None,
+    *,
+    only: Collection[str] | None = None,
 ) -> GraphRiskReport:
-    """Store each borrower's graph risk on its newest score and raise graph-risk warnings."""
+    """Store each borrower's graph risk on its newest score and raise graph-risk warnings.
+
+    `only` limits the work to these enterprises (by USCC).
+    """
     out = report or GraphRiskReport()
-    loans = await Loan.filter(status=ACTIVE).order_by("-id").values("id", "enterprise_id")
+    active = Loan.filter(status=ACTIVE)
+    if only is not None:
+        active = active.filter(enterprise__uscc__in=list(only))
+    loans = await active.order_by("-id").values("id", "enterprise_id")
     newest: dict[int, int] = {}
     for row in loans:
         newest.setdefault(row["enterprise_id"], row["id"])

@@ -100,7 +100,8 @@ async def test_outbox_topics_go_to_their_actor_or_the_subscribers(
 
 def test_importing_actors_does_not_load_torch() -> None:
     code = (
-        "import sys, actors.all, actors.worker, actors.runtime, actors.scheduler, cli.workers;"
+        "import sys, actors.all, actors.worker, actors.runtime, actors.scheduler, cli.workers,"
+        " actors.embedded, actors.supervisor, actors.control;"
         "assert 'torch' not in sys.modules, 'torch was imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

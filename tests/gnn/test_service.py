@@ -51,7 +51,7 @@ async def test_score_contagion_and_explain(
         await service.contagion(uscc=uscc, hops=9, data_dir=tmp_path)
 
 
-async def test_cache_follows_the_active_version(
+async def test_a_new_version_is_swapped_in_by_a_background_rebuild(
     world: WorldFrames, trained: Trained, tmp_path: Path
 ) -> None:
     first = registry.save_model(trained.model, tmp_path, metrics={}, data_hash="1" * 64)
@@ -59,8 +59,47 @@ async def test_cache_follows_the_active_version(
     assert state.version == first["version"]
     assert await service.loaded(data_dir=tmp_path) is state
     second = registry.save_model(trained.model, tmp_path, metrics={}, data_hash="2" * 64)
+    # the caller never waits for the rebuild: the graph in service answers meanwhile
+    assert await service.loaded(data_dir=tmp_path) is state
+    await service.refreshed(tmp_path)
     again = await service.loaded(data_dir=tmp_path)
     assert again.version == second["version"] != first["version"]
+    assert again.risk == pytest.approx(state.risk)
+
+
+async def test_old_scores_are_rebuilt_in_the_background(
+    world: WorldFrames, trained: Trained, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    registry.save_model(trained.model, tmp_path, metrics={}, data_hash="1" * 64)
+    reads: list[int] = []
+
+    async def counted() -> WorldFrames:
+        reads.append(1)
+        return world
+
+    monkeypatch.setattr(service, "load_frames", counted)
+    state = await service.loaded(data_dir=tmp_path)
+    assert await service.loaded(data_dir=tmp_path) is state and len(reads) == 1
+    state.loaded_at -= service.REFRESH_SECONDS + 1
+    assert await service.loaded(data_dir=tmp_path) is state
+    await service.refreshed(tmp_path)
+    fresh = await service.loaded(data_dir=tmp_path)
+    assert fresh is not state and len(reads) == 2
+    assert fresh.version == state.version
+
+
+async def test_load_at_start_says_what_it_loaded(
+    world: WorldFrames, trained: Trained, tmp_path: Path
+) -> None:
+    assert (await service.load_at_start(data_dir=tmp_path))["state"] == "none"
+    card = registry.save_model(trained.model, tmp_path, metrics={}, data_hash="1" * 64)
+    report = await service.load_at_start(data_dir=tmp_path)
+    assert report["state"] == "scored" and report["version"] == card["version"]
+    assert report["enterprises"] == len(world.enterprises)
+    service.invalidate()
+    (tmp_path / card["path"]).write_bytes(b"not a model")
+    broken = await service.load_at_start(data_dir=tmp_path)
+    assert broken["state"] == "unusable" and broken["reason"]
 
 
 async def test_train_saves_and_activates(world: WorldFrames, tmp_path: Path) -> None:
