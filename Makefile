@@ -41,9 +41,16 @@ test-sqlite: $(STAMP)
 test-postgres: $(STAMP)
 	TEST_DATABASE_URL=$(TEST_PG) REDIS_URL=$(TEST_REDIS) $(BIN)/pytest -q -m "not slow" tests
 
+# every benchmark runs (a failing one does not stop the others), then one table of all figures
+BENCHES := $(wildcard bench/bench_*.py)
 bench: $(STAMP)
-	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
-	@echo "== schemathesis, large budget"; FUZZ_EXAMPLES=300 $(BIN)/pytest -q tests/test_fuzz.py
+	@rm -rf "$${BENCH_RESULTS:-data/bench-results}"; failed=""; \
+	for b in $(BENCHES); do echo "== $$b"; $(BIN)/python $$b || failed="$$failed $$b"; done; \
+	echo "== schemathesis, large budget"; \
+	FUZZ_EXAMPLES=300 $(BIN)/pytest -q tests/test_fuzz.py || failed="$$failed schemathesis"; \
+	echo "== summary"; \
+	$(BIN)/python bench/summary.py --expect $(patsubst bench/bench_%.py,%,$(BENCHES)) || failed="$$failed summary"; \
+	if [ -n "$$failed" ]; then echo "failed:$$failed"; exit 1; fi
 
 clean:
 	rm -rf $(VENV) data .mypy_cache .ruff_cache

@@ -1,13 +1,12 @@
 """Benchmark: render a contract, sign it as borrower then bank, verify it (milliseconds).
 
-Run: .venv/bin/python bench/bench_contracts.py [--months N] [--repeat R]. Prints the median of R
-runs per step, and one JSON line with the same figures.
+Run: .venv/bin/python bench/bench_contracts.py [--months N] [--repeat R] [--json]. Prints the
+median of R runs per step (bench/report.py; --json also prints them as one JSON line).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import statistics
 import sys
@@ -21,6 +20,7 @@ from typing import TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.report import Report  # noqa: E402
 from domain.contracts import (  # noqa: E402
     ContractTerms,
     PledgedPatent,
@@ -83,6 +83,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--months", type=int, default=36)
     parser.add_argument("--repeat", type=int, default=10)
+    parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
     args = parser.parse_args()
     logging.disable(logging.ERROR)
 
@@ -106,20 +107,15 @@ def main() -> int:
     if not result.accepted:
         print(f"verification failed: {result.detail}", file=sys.stderr)
         return 1
-    figures = {
-        "months": args.months,
-        "ca_first_start_ms": round(ca_ms, 1),
-        "render_ms": round(render_ms, 1),
-        "sign_borrower_ms": round(borrower_ms, 1),
-        "sign_bank_ms": round(bank_ms, 1),
-        "verify_ms": round(verify_ms, 1),
-        "total_ms": round(render_ms + borrower_ms + bank_ms + verify_ms, 1),
-        "pdf_bytes": len(signed2),
-    }
-    for name, value in figures.items():
-        print(f"{name:>18}: {value}")
-    print(json.dumps(figures))
-    return 0
+    report = Report("contracts")
+    report.figure("CA, first start", ca_ms, "ms")
+    report.figure(f"render ({args.months} months)", render_ms, "ms")
+    report.figure("sign as borrower", borrower_ms, "ms")
+    report.figure("sign as bank", bank_ms, "ms")
+    report.figure("verify", verify_ms, "ms")
+    report.figure("render, sign twice, verify", render_ms + borrower_ms + bank_ms + verify_ms, "ms")
+    report.figure("signed PDF", len(signed2) / 1024, "KiB")
+    return report.finish(json_out=args.json)
 
 
 if __name__ == "__main__":

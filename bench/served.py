@@ -1,0 +1,253 @@
+"""The application as `make run` serves it, for benchmarks that measure what clients get.
+
+    world = World.at(enterprises=2000)
+    world.prepare(fresh=False)            # the CLI: generate, import, products, train, gnn train
+    with world.serve() as server:         # `ipcredit serve --port <free>` in a subprocess
+        token = server.login(STAFF_EMAIL, PASSWORD)
+        server.graphql("{ __typename }", token=token)
+
+A world lives in data/bench/world-<enterprises>/ with its own SQLite database (or the database
+named by BENCH_DATABASE_URL, which `fresh` leaves as it is) and is reused by later runs;
+`fresh=True` rebuilds it. Every step is the `ipcredit` command line a bank's operator would run,
+as `ipcredit demo` runs them; the server is the one `make run` starts, with the data directory
+(and so the trained graph model) of the world. Nothing is computed ahead that the served
+application does not compute itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+PASSWORD = "bench-password-1"
+STAFF_EMAIL = "bench-officer@bench.example"
+FEED_EMAIL = "bench-feed@bench.example"
+STAFF = ((STAFF_EMAIL, "LOAN_OFFICER"), (FEED_EMAIL, "SERVICE"))
+LOGIN = """mutation($email: String!, $password: String!) {
+  login(email: $email, password: $password) { token errors { code message } } }"""
+
+
+def say(message: str) -> None:
+    """Progress on stderr (stdout is kept for the figures)."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def ipcredit_command() -> list[str]:
+    """The `ipcredit` console script of this interpreter's environment."""
+    script = Path(sys.executable).parent / "ipcredit"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "cli"]
+
+
+class GraphQLError(RuntimeError):
+    """A GraphQL request came back with errors."""
+
+
+@dataclass
+class World:
+    """A generated world prepared in its own data directory and database."""
+
+    enterprises: int
+    seed: int
+    root: Path
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def at(cls, *, enterprises: int, seed: int = 7, name: str | None = None) -> World:
+        """The world of `enterprises` firms under data/bench/ (named after its size)."""
+        root = ROOT / "data" / "bench" / (name or f"world-{enterprises}")
+        return cls(enterprises=enterprises, seed=seed, root=root)
+
+    @property
+    def world_dir(self) -> Path:
+        """The world's JSON Lines files."""
+        return self.root / "world"
+
+    @property
+    def database_url(self) -> str:
+        """BENCH_DATABASE_URL when set (e.g. PostgreSQL), else this world's SQLite file."""
+        return os.environ.get("BENCH_DATABASE_URL") or f"sqlite://{self.root / 'ipcredit.sqlite3'}"
+
+    def env(self) -> dict[str, str]:
+        """The environment of every command and of the server: this world's data and database."""
+        env = dict(os.environ)
+        env.update(IPCREDIT_DATA_DIR=str(self.root), DATABASE_URL=self.database_url)
+        return env
+
+    def cli(self, *args: str, check: bool = True) -> float:
+        """Run `ipcredit <args>` for this world; the seconds it took. Raises when it fails."""
+        say(f"$ ipcredit {' '.join(args)}")
+        started = time.perf_counter()
+        done = subprocess.run([*ipcredit_command(), *args], cwd=ROOT, env=self.env(), check=False)
+        if check and done.returncode != 0:
+            raise RuntimeError(f"`ipcredit {' '.join(args)}` failed ({done.returncode})")
+        return time.perf_counter() - started
+
+    @property
+    def stamp(self) -> Path:
+        """Written once every preparation step has succeeded."""
+        return self.root / "prepared.json"
+
+    def prepare(self, *, fresh: bool = False) -> dict[str, float]:
+        """Generate, import, seed products, train both models, create staff; once per world."""
+        if fresh and self.root.exists():
+            shutil.rmtree(self.root)
+        if self.stamp.exists():
+            recorded = json.loads(self.stamp.read_text())
+            if recorded.get("enterprises") != self.enterprises:
+                raise RuntimeError(f"{self.root} holds another world; rebuild it with --fresh")
+            say(f"reusing the prepared world in {self.root}")
+            return {}
+        self.root.mkdir(parents=True, exist_ok=True)
+        steps: dict[str, float] = {}
+        if not (self.world_dir / "enterprises.jsonl").exists():
+            steps["generate"] = self.cli(
+                "world", "generate", "--enterprises", str(self.enterprises),
+                "--seed", str(self.seed), "--out", str(self.world_dir),
+            )  # fmt: skip
+        # snapshots computed here, with their own progress, so no background refresh competes
+        # with the decisions measured later
+        steps["import"] = self.cli("world", "import", str(self.world_dir), "--inline")
+        steps["products"] = self.cli("products", "seed")
+        steps["train"] = self.cli("train")
+        steps["gnn train"] = self.cli("gnn", "train")
+        for email, role in STAFF:  # refused when it exists already (a rerun after a failure)
+            self.cli(
+                "user", "create", "--role", role, "--email", email, "--password", PASSWORD,
+                check=False,
+            )  # fmt: skip
+        self.stamp.write_text(json.dumps({"enterprises": self.enterprises, "seconds": steps}))
+        self.timings = steps
+        return steps
+
+    @contextlib.contextmanager
+    def serve(self, *, ready_timeout_s: float = 900.0) -> Iterator[Server]:
+        """`ipcredit serve` on a free port until the block ends; ready when /readyz says so."""
+        server = Server.start(self, ready_timeout_s=ready_timeout_s)
+        try:
+            yield server
+        finally:
+            server.stop()
+
+
+@dataclass
+class Server:
+    """A running `ipcredit serve` subprocess."""
+
+    process: subprocess.Popen[bytes]
+    port: int
+    log: Path
+    ready_s: float = 0.0
+    client: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=120.0))
+
+    @property
+    def url(self) -> str:
+        """The server's base URL."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def graphql_url(self) -> str:
+        """Where GraphQL is served over HTTP."""
+        return f"{self.url}/graphql"
+
+    @property
+    def ws_url(self) -> str:
+        """Where GraphQL is served over websockets."""
+        return f"ws://127.0.0.1:{self.port}/graphql"
+
+    @classmethod
+    def start(cls, world: World, *, ready_timeout_s: float) -> Server:
+        """Start the server as `make run` does and wait until it is ready."""
+        port = free_port()
+        log = world.root / "serve.log"
+        command = [*ipcredit_command(), "serve", "--host", "127.0.0.1", "--port", str(port)]
+        say(f"$ ipcredit serve --port {port}  (log: {log})")
+        started = time.perf_counter()
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                command, cwd=ROOT, env=world.env(), stdout=out, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+        server = cls(process=process, port=port, log=log)
+        try:
+            server.wait_ready(ready_timeout_s)
+        except BaseException:
+            server.stop()
+            raise
+        server.ready_s = time.perf_counter() - started
+        say(f"ready after {server.ready_s:.1f} s")
+        return server
+
+    def wait_ready(self, timeout_s: float) -> None:
+        """Poll /readyz until it answers 200; fail at once if the server exits."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the server exited ({self.process.returncode}):\n{self.tail()}")
+            with contextlib.suppress(httpx.HTTPError):
+                if self.client.get(f"{self.url}/readyz", timeout=5.0).status_code == 200:
+                    return
+            time.sleep(0.1)
+        raise RuntimeError(f"the server was not ready within {timeout_s:.0f} s:\n{self.tail()}")
+
+    def tail(self, lines: int = 30) -> str:
+        """The end of the server's log."""
+        text = self.log.read_text(errors="replace") if self.log.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def stop(self) -> None:
+        """SIGTERM to the server's pid; anything left of its process group is killed."""
+        self.client.close()
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            for _ in range(50):  # children (workers) get a moment to follow their parent out
+                os.killpg(self.process.pid, 0)
+                time.sleep(0.1)
+            os.killpg(self.process.pid, signal.SIGKILL)
+
+    def graphql(self, query: str, *, token: str | None = None, **variables: Any) -> dict[str, Any]:
+        """POST one GraphQL request; its `data`. Raises GraphQLError on errors."""
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = self.client.post(
+            self.graphql_url, json={"query": query, "variables": variables}, headers=headers
+        )
+        body = response.json()
+        if response.status_code != 200 or body.get("errors"):
+            raise GraphQLError(f"{response.status_code}: {body.get('errors') or body}")
+        data: dict[str, Any] = body["data"]
+        return data
+
+    def login(self, email: str, password: str = PASSWORD) -> str:
+        """A bearer token for an account."""
+        payload = self.graphql(LOGIN, email=email, password=password)["login"]
+        if payload["errors"] or not payload["token"]:
+            raise GraphQLError(f"login of {email} refused: {payload['errors']}")
+        token: str = payload["token"]
+        return token
