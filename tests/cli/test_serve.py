@@ -9,7 +9,6 @@ import asyncio
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -22,7 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
-from db.models import Role
+from db.models import Event, Role
 from domain.accounts import service as accounts
 from domain.world.importer import import_world_dir
 from gnn import registry
@@ -72,12 +71,9 @@ async def _ready(client: httpx.AsyncClient, process: subprocess.Popen[bytes]) ->
         await asyncio.sleep(0.1)
 
 
-def _processed(database: Path, event_id: str) -> bool:
-    with sqlite3.connect(database) as conn:
-        row = conn.execute(
-            "SELECT processed_at FROM event WHERE event_id = ?", (event_id,)
-        ).fetchone()
-    return row is not None and row[0] is not None
+async def _processed(event_id: str) -> bool:
+    """Read through this process's own connection to the served database (SQLite or PG)."""
+    return await Event.filter(event_id=event_id, processed_at__isnull=False).exists()
 
 
 def _alive(pid: int) -> bool:
@@ -109,7 +105,6 @@ async def seeded(shared_db: str, data_dir: Path, tmp_path: Path, trained: Traine
 async def test_serve_runs_the_work_in_a_worker_process_it_stops(
     seeded: str, shared_db: str, data_dir: Path
 ) -> None:
-    database = Path(shared_db.removeprefix("sqlite://"))
     with serving(shared_db, data_dir) as (process, url):
         async with httpx.AsyncClient(base_url=url, timeout=30) as client:
             ready = await _ready(client, process)
@@ -130,7 +125,7 @@ async def test_serve_runs_the_work_in_a_worker_process_it_stops(
             )
             assert answer.json()["data"]["ingestEvent"] == {"accepted": True, "errors": []}
             deadline = time.monotonic() + 30
-            while not _processed(database, "served-1"):
+            while not await _processed("served-1"):
                 assert time.monotonic() < deadline, json.dumps(ready)
                 await asyncio.sleep(0.05)
         process.send_signal(signal.SIGTERM)
