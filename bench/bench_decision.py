@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.applicants import Applicants  # noqa: E402
 from bench.report import Report, percentile  # noqa: E402
-from bench.served import GraphQLError, Server, World, say  # noqa: E402
+from bench.served import GraphQLError, Server, World, say, world_parser  # noqa: E402
 from bench.ws import Subscription  # noqa: E402
 
 FIRST_TARGET_MS = 2000.0
@@ -153,15 +153,11 @@ def record(report: Report, decided: list[Decided]) -> None:
 
 def main() -> int:
     """Prepare the world once, serve it, time the decisions."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--enterprises", type=int, default=100_000)
+    parser = world_parser(__doc__)
     parser.add_argument("--applications", type=int, default=30)
-    parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--watch", choices=("subscription", "poll"), default="subscription")
     parser.add_argument("--poll-ms", type=float, default=20.0, help="with --watch poll")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per decision")
-    parser.add_argument("--fresh", action="store_true", help="rebuild the world and its database")
-    parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
     args = parser.parse_args()
     world = World.at(enterprises=args.enterprises, seed=args.seed)
     report = Report("decision")

@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.plain_server import LIST_QUERY as PLAIN_LIST  # noqa: E402
 from bench.plain_server import ROWS  # noqa: E402
 from bench.report import Report  # noqa: E402
-from bench.served import ROOT, STAFF_EMAIL, Server, World, free_port, say  # noqa: E402
+from bench.served import ROOT, STAFF_EMAIL, Server, World, free_port, say, world_parser  # noqa: E402
 from bench.wrk import WrkResult, run_wrk  # noqa: E402
 
 LIST_RATIO_TARGET = 80.0
@@ -162,16 +162,12 @@ def record(report: Report, runs: dict[str, WrkResult], errors: int, connections:
 
 def main() -> int:
     """Prepare the world once, serve it beside the plain server, load both with wrk."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--enterprises", type=int, default=100_000)
-    parser.add_argument("--seed", type=int, default=7)
+    parser = world_parser(__doc__)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=2, help="seconds of load before each run")
     parser.add_argument("--rounds", type=int, default=2, help="runs of each load; the best counts")
-    parser.add_argument("--fresh", action="store_true", help="rebuild the world and its database")
-    parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
     args = parser.parse_args()
     world = World.at(enterprises=args.enterprises, seed=args.seed)
     world.prepare(fresh=args.fresh)

@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.applicants import Applicants  # noqa: E402
 from bench.report import Report, percentile  # noqa: E402
-from bench.served import FEED_EMAIL, STAFF_EMAIL, GraphQLError, Server, World, say  # noqa: E402
+from bench.served import FEED_EMAIL, STAFF_EMAIL, GraphQLError, Server, World, say, world_parser  # noqa: E402
 from bench.ws import Subscription  # noqa: E402
 
 MEDIAN_TARGET_MS = 200.0
@@ -105,17 +105,13 @@ def sweep(args: argparse.Namespace, report: Report) -> None:
 
 def main() -> int:
     """Both benchmarks; the figures beside their targets, 1 when one is missed."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--enterprises", type=int, default=100_000)
-    parser.add_argument("--seed", type=int, default=7)
+    parser = world_parser(__doc__)
     parser.add_argument("--events", type=int, default=40)
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per warning")
     parser.add_argument("--borrowers", type=int, default=100_000, help="0: no sweep")
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--sqlite", action="store_true", help="sweep on SQLite, not PostgreSQL")
-    parser.add_argument("--fresh", action="store_true", help="rebuild the world and its database")
-    parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
     args = parser.parse_args()
     report = Report("monitoring")
     if args.events:

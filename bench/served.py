@@ -16,6 +16,7 @@ application does not compute itself.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
 import os
@@ -45,6 +46,16 @@ LOGIN = """mutation($email: String!, $password: String!) {
 def say(message: str) -> None:
     """Progress on stderr (stdout is kept for the figures)."""
     print(message, file=sys.stderr, flush=True)
+
+
+def world_parser(doc: str) -> argparse.ArgumentParser:
+    """A parser with the options every benchmark of a served world takes."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--enterprises", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--fresh", action="store_true", help="rebuild the world and its database")
+    parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
+    return parser
 
 
 def free_port() -> int:

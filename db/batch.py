@@ -15,6 +15,7 @@ from tortoise.queryset import QuerySet
 from db.rows import Row, db_columns, make_rows, select_rows
 
 M = TypeVar("M", bound=Model)
+T = TypeVar("T")
 
 
 def _ints(values: Sequence[int]) -> str:
@@ -67,15 +68,20 @@ async def keyset_page(
     return KeysetPage(await records(query, wanted), total)
 
 
+def _by_parent(found: Sequence[T], column: str, parent_ids: Sequence[int]) -> list[list[T]]:
+    """The records of each parent, in the order of `parent_ids` (empty where none)."""
+    out: dict[int, list[T]] = defaultdict(list)
+    for r in found:
+        out[getattr(r, column)].append(r)
+    return [out.get(p, []) for p in parent_ids]
+
+
 async def grouped(
     model: type[M], column: str, parent_ids: Sequence[int], order: str = "id"
 ) -> list[list[M]]:
     """All children of each parent, ordered, in one query."""
     rows = await model.filter(**{f"{column}__in": list(set(parent_ids))}).order_by(order)
-    out: dict[int, list[M]] = defaultdict(list)
-    for r in rows:
-        out[getattr(r, column)].append(r)
-    return [out.get(p, []) for p in parent_ids]
+    return _by_parent(rows, column, parent_ids)
 
 
 async def grouped_rows(
@@ -83,10 +89,8 @@ async def grouped_rows(
 ) -> list[list[Row]]:
     """`grouped`, as rows of `columns`, the key and the parent column only."""
     query = model.filter(**{f"{column}__in": list(set(parent_ids))}).order_by(order)
-    out: dict[int, list[Row]] = defaultdict(list)
-    for r in await select_rows(query, _with(columns, "id", column)):
-        out[getattr(r, column)].append(r)
-    return [out.get(p, []) for p in parent_ids]
+    rows = await select_rows(query, _with(columns, "id", column))
+    return _by_parent(rows, column, parent_ids)
 
 
 def _page_rows(model: type[M], raw: list[dict[str, Any]], columns: Sequence[str] | None) -> Any:

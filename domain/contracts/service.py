@@ -8,9 +8,7 @@ running event loop too, but block it meanwhile: async services call them through
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -20,6 +18,7 @@ from typing import Protocol
 from cryptography import x509
 
 from domain.contracts.document import render_contract_pdf
+from domain.contracts.keyfiles import write_atomic
 from domain.contracts.pki import LocalCA, SigningCredential, enterprise_credential
 from domain.contracts.signing import VerificationResult, sign_pdf, verify_pdf
 from domain.contracts.terms import ContractTerms
@@ -142,16 +141,7 @@ def store_contract(data_dir: Path, contract_id: str, pdf: bytes) -> Path:
     """Write the contract file atomically (a reader sees the old file or the new one)."""
     path = contract_path(data_dir, contract_id)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(pdf)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, pdf, mode=0o600)
     return path
 
 

@@ -23,7 +23,11 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from db.models import Enterprise, Event, IndicatorSnapshot, OutboxMessage
 from db.neighbourhood import KeyReader
 from domain.indicators.registry import version as registry_version
-from domain.indicators.service import SNAPSHOT_CHUNK, compute_and_store_snapshots
+from domain.indicators.service import (
+    SNAPSHOT_CHUNK,
+    compute_and_store_snapshots,
+    latest_snapshot_row,
+)
 from domain.messaging import outbox
 from domain.messaging.topics import Topic
 
@@ -156,11 +160,7 @@ async def snapshot_is_stale(*, enterprise_id: int, uscc: str, now: datetime | No
     """True without a snapshot, when the latest is older than `FRESH_FOR` or of another
     registry version, or when an event about the firm arrived after it was computed."""
     now = now or datetime.now(UTC)
-    latest = (
-        await IndicatorSnapshot.filter(enterprise_id=enterprise_id)
-        .order_by("-as_of", "-id")
-        .first()
-    )
+    latest = await latest_snapshot_row(enterprise_id)
     if latest is None or latest.registry_version != registry_version():
         return True
     if latest.as_of < now - FRESH_FOR:

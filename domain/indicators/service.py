@@ -125,14 +125,22 @@ async def _store_chunk(when: datetime, ids: dict[str, int]) -> int:
     return len(rows)
 
 
+async def latest_snapshot_row(
+    enterprise_id: int, at_or_before: datetime | None = None
+) -> IndicatorSnapshot | None:
+    """The latest stored snapshot row of an enterprise (optionally at or before a moment): the
+    one of the latest as_of, the last stored of them on a tie."""
+    query = IndicatorSnapshot.filter(enterprise_id=enterprise_id)
+    if at_or_before is not None:
+        query = query.filter(as_of__lte=_utc(at_or_before))
+    return await query.order_by("-as_of", "-id").first()
+
+
 async def latest_snapshot(
     *, enterprise_id: int, at_or_before: datetime | None = None
 ) -> tuple[datetime, dict[str, float | None]] | None:
     """The latest stored snapshot of an enterprise (optionally at or before a moment)."""
-    query = IndicatorSnapshot.filter(enterprise_id=enterprise_id)
-    if at_or_before is not None:
-        query = query.filter(as_of__lte=_utc(at_or_before))
-    snap = await query.order_by("-as_of", "-id").first()
+    snap = await latest_snapshot_row(enterprise_id, at_or_before)
     if snap is None:
         return None
     values: dict[str, Any] = dict(snap.values)

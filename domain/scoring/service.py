@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 from tortoise.transactions import in_transaction
 
-from db.models import Enterprise, IndicatorSnapshot, ModelCard, RiskScore
+from db.models import Enterprise, ModelCard, RiskScore
 from domain.errors import DomainError, NotFound, Unavailable
 from domain.scoring.scorecard import Scorecard
 
@@ -77,25 +77,18 @@ async def indicator_values(
     a stale snapshot (see `domain.indicators.refresh.snapshot_is_stale`) is recomputed as of
     now first."""
     from domain.indicators.refresh import ensure_fresh_snapshot
-    from domain.indicators.service import compute_and_store_snapshots
+    from domain.indicators.service import compute_and_store_snapshots, latest_snapshot_row
 
     if as_of is None:
         await ensure_fresh_snapshot(enterprise=enterprise)
-    snap = await _latest_snapshot(enterprise.id, as_of)
+    snap = await latest_snapshot_row(enterprise.id, as_of)
     if snap is None:
         await compute_and_store_snapshots(as_of=as_of or datetime.now(UTC), usccs=[enterprise.uscc])
-        snap = await _latest_snapshot(enterprise.id, as_of)
+        snap = await latest_snapshot_row(enterprise.id, as_of)
     if snap is None:  # pragma: no cover - the snapshot was just stored
         raise Unavailable(f"no indicators for enterprise {enterprise.id}")
     values = {str(k): (None if v is None else float(v)) for k, v in dict(snap.values).items()}
     return values, snap.registry_version, snap.as_of
-
-
-async def _latest_snapshot(enterprise_id: int, as_of: datetime | None) -> IndicatorSnapshot | None:
-    query = IndicatorSnapshot.filter(enterprise_id=enterprise_id)
-    if as_of is not None:
-        query = query.filter(as_of__lte=as_of)
-    return await query.order_by("-as_of", "-id").first()
 
 
 async def score_enterprise(
