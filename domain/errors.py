@@ -16,6 +16,8 @@ class ErrorCode(StrEnum):
     DUPLICATE = "DUPLICATE"
     LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
     UNAVAILABLE = "UNAVAILABLE"
+    UNVERIFIED = "UNVERIFIED"  # the account's enterprise is not verified (KYB) yet
+    NO_CONSENT = "NO_CONSENT"  # no valid data authorisation covers what is needed
 
 
 class DomainError(Exception):
@@ -61,3 +63,11 @@ class LimitExceeded(DomainError):
 
 class Unavailable(DomainError):
     code = ErrorCode.UNAVAILABLE
+
+
+class Unverified(DomainError):
+    code = ErrorCode.UNVERIFIED
+
+
+class NoConsent(DomainError):
+    code = ErrorCode.NO_CONSENT

@@ -38,7 +38,8 @@ async def seed():
     ent = await Enterprise.get(uscc=tiny_world()["enterprises"][0]["uscc"])
     from db.models import User
     from domain.accounts.passwords import hash_password
-    await User.create(email="cfo@a.cn", password_hash=hash_password(pw), role=Role.APPLICANT, enterprise_id=ent.id)
+    from tests.trust import trust
+    await trust(await User.create(email="cfo@a.cn", password_hash=hash_password(pw), role=Role.APPLICANT, enterprise_id=ent.id))
     applicant = await service.login(email="cfo@a.cn", password=pw)
     Path({tokens!r}).write_text(json.dumps({{"staff": staff.token, "applicant": applicant.token}}))
     await close_db()

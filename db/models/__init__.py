@@ -7,26 +7,29 @@ from db.models.application import (
     StatusChange,
 )
 from db.models.audit import AuditEntry, IdempotencyRecord
+from db.models.consent import Consent, ConsentPurpose, DataAccess, DataSource
 from db.models.contract import Contract
 from db.models.decision import Review
 from db.models.enterprise import Enterprise, Financial, Person, Relation, TaxRecord
 from db.models.event import Event, Outcome
 from db.models.indicator import IndicatorSnapshot
+from db.models.kyb import ChallengeStatus, Invitation, VerificationChallenge
 from db.models.litigation import Litigation, LitigationParty, LitigationPatent
 from db.models.loan import Installment, Loan, Repayment
 from db.models.messaging import DeadLetter, OutboxMessage
 from db.models.patent import Patent, PatentCitation
 from db.models.product import LoanProduct
 from db.models.scoring import ModelCard, RiskScore
-from db.models.user import Role, User
+from db.models.user import Role, User, VerificationStatus
 from db.models.valuation import Valuation
 from db.models.warning import RiskWarning, WarningLevel, WarningStatus
 
 __all__ = [
-    "ApplicationPatent", "ApplicationStatus", "AuditEntry", "Contract", "DeadLetter",
+    "ApplicationPatent", "ApplicationStatus", "AuditEntry", "ChallengeStatus", "Consent",
+    "ConsentPurpose", "Contract", "DataAccess", "DataSource", "DeadLetter", "Invitation",
     "Enterprise", "Event", "Financial", "IdempotencyRecord", "IndicatorSnapshot", "Installment",
     "Litigation", "LitigationParty", "LitigationPatent", "Loan", "LoanApplication", "LoanProduct",
     "ModelCard", "Outcome", "OutboxMessage", "Patent", "PatentCitation", "Person", "Relation",
     "Repayment", "Review", "RiskScore", "RiskWarning", "Role", "StatusChange", "TaxRecord", "User",
-    "Valuation", "WarningLevel", "WarningStatus",
+    "Valuation", "VerificationChallenge", "VerificationStatus", "WarningLevel", "WarningStatus",
 ]  # fmt: skip

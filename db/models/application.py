@@ -19,6 +19,7 @@ class ApplicationStatus(StrEnum):
 
     DRAFT = "DRAFT"
     SUBMITTED = "SUBMITTED"
+    WAITING_FOR_DATA = "WAITING_FOR_DATA"  # the data refresh failed; retried with backoff
     ASSESSING = "ASSESSING"
     MANUAL_REVIEW = "MANUAL_REVIEW"
     APPROVED = "APPROVED"
@@ -52,6 +53,10 @@ class LoanApplication(Model):
     submitted_at = fields.DatetimeField(null=True)
     decided_at = fields.DatetimeField(null=True)
     decision: Any = fields.JSONField(null=True)
+    # the data refresh at submission: failed tries so far, when the next one is due, why
+    data_attempts = fields.IntField(default=0)
+    data_retry_at = fields.DatetimeField(null=True)
+    data_error = fields.TextField(null=True)
     version = fields.IntField(default=0)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)

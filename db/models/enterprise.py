@@ -24,6 +24,9 @@ class Enterprise(Model):
     status = fields.CharField(max_length=16, default="active")
     extra: Any = fields.JSONField(default=dict)
     registered = fields.BooleanField(default=False)
+    # on record at the registry; used to verify who registers (micro-deposit, legal rep code)
+    settlement_account: Any = fields.JSONField(null=True)
+    legal_rep_contact = fields.CharField(max_length=64, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -56,10 +59,13 @@ class Relation(Model):
     role = fields.CharField(max_length=32, null=True)
     since = fields.DateField(null=True)
     extra: Any = fields.JSONField(default=dict)
+    # a digest of the whole fact: several guarantees between one pair are distinct facts, the
+    # same line twice is one (see domain/world)
+    fingerprint = fields.CharField(max_length=64, null=True, unique=True)
 
     class Meta:
         table = "relation"
-        unique_together = (("kind", "src", "dst", "role"),)
+        indexes = (("kind", "src", "dst"),)
 
 
 class TaxRecord(Model):

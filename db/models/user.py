@@ -20,6 +20,14 @@ class Role(StrEnum):
     SERVICE = "SERVICE"  # a data feed's service account: may ingest events
 
 
+class VerificationStatus(StrEnum):
+    """Whether an applicant account has proven it acts for its enterprise (KYB)."""
+
+    UNVERIFIED = "UNVERIFIED"
+    VERIFIED = "VERIFIED"
+    REVOKED = "REVOKED"
+
+
 class User(Model):
     """A login; applicants belong to exactly one enterprise."""
 
@@ -33,6 +41,13 @@ class User(Model):
     )
     certificate_pem = fields.TextField(null=True)
     private_key_pem = fields.TextField(null=True)
+    # applicants start UNVERIFIED; staff accounts are created VERIFIED
+    verification = fields.CharEnumField(
+        VerificationStatus, max_length=12, default=VerificationStatus.UNVERIFIED
+    )
+    verified_at = fields.DatetimeField(null=True)
+    # the first verified user of an enterprise administers it and invites the others
+    enterprise_admin = fields.BooleanField(default=False)
     failed_logins = fields.IntField(default=0)
     locked_until = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)

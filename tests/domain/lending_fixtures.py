@@ -26,6 +26,7 @@ from domain.applications import create_application, submit_application
 from domain.decision import Reason, RiskInputs, RuleHit, assess_application
 from domain.products import seed_products
 from tests.factories import uscc
+from tests.trust import trust
 
 OWN_PATENTS = ("CN300000001B", "CN300000002B", "CN300000003B")
 PENDING_PATENT = "CN300000009A"
@@ -55,6 +56,7 @@ async def _user(email: str, role: Role, enterprise: Enterprise | None = None) ->
         role=role,
         enterprise_id=None if enterprise is None else enterprise.id,
     )
+    await trust(user)
     return Principal(
         user_id=user.id,
         email=email,

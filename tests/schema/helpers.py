@@ -14,6 +14,7 @@ from domain.accounts.principal import Principal
 from schema import build_schema
 from schema.context import Context
 from schema.limits import LimitConfig, build_extensions_and_rules
+from tests.trust import trust
 
 HARDENING = build_extensions_and_rules(production=False, limits=LimitConfig(max_cost=1_000_000))
 # the served extensions (error codes, limits) with a cost limit that leaves tests alone
@@ -26,6 +27,7 @@ async def make_user(email: str, role: Role, enterprise_id: int | None = None) ->
         email=email, password_hash=hash_password("correct horse battery"), role=role,
         enterprise_id=enterprise_id,
     )  # fmt: skip
+    await trust(user)
     return Principal(user_id=user.id, email=email, role=role, enterprise_id=enterprise_id)
 
 

@@ -22,6 +22,7 @@ from db.models import (
 )
 from domain.accounts.principal import Principal
 from tests.factories import uscc
+from tests.trust import trust
 
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -50,6 +51,7 @@ async def user(email: str, role: Role, enterprise: Enterprise | None = None) -> 
         role=role,
         enterprise_id=None if enterprise is None else enterprise.id,
     )
+    await trust(row)
     return Principal(row.id, email, role, None if enterprise is None else enterprise.id)
 
 
