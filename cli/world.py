@@ -24,7 +24,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     """Validate and import a world directory; on any bad line print them all and write nothing.
 
     Progress goes to stderr, one line per file, then a one-line summary; `--json` prints the
-    report on stdout.
+    report on stdout. `--delta` applies a feed of new and changed records: the snapshots of the
+    enterprises it touches are recomputed, not every one.
     """
     from domain.world.importer import FileProgress, WorldChanged, WorldInvalid, import_world_dir
 
@@ -43,12 +44,13 @@ def cmd_import(args: argparse.Namespace) -> int:
         if p.checked:
             text = f"  {p.file}: {p.rows:,} lines checked, written after the citations"
         else:
-            text = f"  {p.file}: {p.rows:,} lines, {p.added:,} added ({p.seconds:.1f} s)"
+            updated = f", {p.updated:,} updated" if p.updated else ""
+            text = f"  {p.file}: {p.rows:,} lines, {p.added:,} added{updated} ({p.seconds:.1f} s)"
         print(f"\r{text}", end=end, file=sys.stderr, flush=True)
 
     async def go() -> int:
         try:
-            report = await import_world_dir(directory, progress=progress)
+            report = await import_world_dir(directory, progress=progress, delta=args.delta)
         except WorldInvalid as exc:
             for line in exc.lines:
                 note(line)
@@ -60,27 +62,41 @@ def cmd_import(args: argparse.Namespace) -> int:
             note(f"import abandoned, nothing was written: {exc}")
             return 1
         if args.json:
-            print(json.dumps(_import_result(report)))
-        rate = report.total_rows / report.seconds if report.seconds else 0.0
-        note(
-            f"imported {report.total_added} records "
-            f"({sum(report.unchanged.values())} already present) from {report.total_rows:,} "
-            f"lines in {report.seconds:.1f} s ({rate:,.0f} lines/s)"
-        )
-        if report.total_added or report.changed_usccs:
+            result = _import_result(report)
+            if args.delta:  # what a feed touched, for whoever follows it
+                result["changed_usccs"] = sorted(report.changed_usccs)
+            print(json.dumps(result))
+        note(_summary(report))
+        if args.delta:
+            if report.changed_usccs:
+                await snapshot_step(inline=args.inline, usccs=sorted(report.changed_usccs))
+        elif report.total_added or report.changed_usccs:
             await snapshot_step(inline=args.inline)
         return 0
 
     return run_with_db(go)
 
 
-async def snapshot_step(*, inline: bool) -> None:
-    """After an import every indicator snapshot is recomputed: here with a progress line
-    (`inline`), else queued for the workers, which do it in the background."""
+def _summary(report: Any) -> str:
+    """The one-line summary of an import."""
+    rate = report.total_rows / report.seconds if report.seconds else 0.0
+    updated = f", {report.total_updated} updated" if report.total_updated else ""
+    return (
+        f"imported {report.total_added} records{updated} "
+        f"({sum(report.unchanged.values())} already present, "
+        f"{report.total_collapsed} duplicate lines collapsed) from {report.total_rows:,} "
+        f"lines in {report.seconds:.1f} s ({rate:,.0f} lines/s)"
+    )
+
+
+async def snapshot_step(*, inline: bool, usccs: list[str] | None = None) -> None:
+    """After an import the indicator snapshots are recomputed (of `usccs` only, when given):
+    here with a progress line (`inline`), else queued for the workers, which do it in the
+    background."""
     from domain.indicators.refresh import queue_refresh, refresh_snapshots
 
     if not inline:
-        await queue_refresh(None)
+        await queue_refresh(usccs)
         note("indicator snapshots queued: the workers recompute them in the background")
         return
     started = time.perf_counter()
@@ -89,7 +105,7 @@ async def snapshot_step(*, inline: bool) -> None:
         end = "\n" if done >= total else ""
         print(f"\r  indicator snapshots: {done:,}/{total:,}", end=end, file=sys.stderr, flush=True)
 
-    stored = await refresh_snapshots(progress=progress)
+    stored = await refresh_snapshots(usccs=usccs, progress=progress)
     note(f"stored {stored:,} indicator snapshots in {time.perf_counter() - started:.1f} s")
 
 
@@ -98,10 +114,14 @@ def _import_result(report: Any) -> dict[str, Any]:
     return {
         "ok": True,
         "added": report.added,
+        "updated": report.updated,
         "unchanged": report.unchanged,
+        "duplicates_collapsed": report.duplicates_collapsed,
         "rows": report.rows,
         "total_rows": report.total_rows,
         "total_added": report.total_added,
+        "total_updated": report.total_updated,
+        "total_collapsed": report.total_collapsed,
         "enterprises_added": len(report.added_usccs),
         "enterprises_changed": len(report.changed_usccs),
         "seconds": round(report.seconds, 3),
@@ -214,6 +234,13 @@ def register(sub: Subparsers) -> None:
         "import", help="validate and import a world directory (all or nothing)"
     )
     imp.add_argument("dir", help="directory of JSON Lines files")
+    imp.add_argument(
+        "--delta",
+        action="store_true",
+        help="a feed of new and changed records for the database's world: changed records "
+        "are updated in place, files may be left out, only touched enterprises' snapshots "
+        "are recomputed",
+    )
     imp.add_argument("--json", action="store_true", help="print counts as JSON on stdout")
     imp.add_argument(
         "--inline",

@@ -118,6 +118,22 @@ class BulkWriter:
             out += await self.fetch(f"{select} IN ({', '.join('?' * len(chunk))})", chunk)
         return out
 
+    async def update_rows(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        """Set `columns` of rows by id: each row gives their new values, then the id (typed
+        values: dates, Decimals, JSON as text)."""
+        if not rows:
+            return
+        if self.postgres:
+            sets = ", ".join(f"{c} = ${i}" for i, c in enumerate(columns, start=1))
+            where = f"${len(columns) + 1}"
+        else:
+            sets = ", ".join(f"{c} = ?" for c in columns)
+            where = "?"
+        sql = f"UPDATE {table} SET {sets} WHERE id = {where}"
+        await self.conn.execute_many(sql, [list(r) for r in rows])
+
     async def execute_where_in(self, sql: str, column: str, values: Sequence[Any]) -> None:
         """`sql WHERE column IN values`, for a statement without results."""
         if self.postgres:

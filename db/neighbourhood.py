@@ -245,6 +245,13 @@ class KeyReader:
         found = await self.conn.execute_query_dict(f"SELECT MAX(id) AS top_id FROM {table}")
         return int(found[0]["top_id"] or 0) if found else 0
 
+    async def revision(self) -> int:
+        """The world's revision: it grows with every import that updates rows in place."""
+        found = await self.conn.execute_query_dict(
+            "SELECT revision FROM world_revision WHERE id = 1"
+        )
+        return int(found[0]["revision"]) if found else 0
+
     async def peer_counts(self, founded_by: date) -> PeerCounts:
         """Enterprises founded by a date (or undated), by recorded region and industry code."""
         counts: dict[str, dict[str, int]] = {}

@@ -23,6 +23,7 @@ from db.models.scoring import ModelCard, RiskScore
 from db.models.user import Role, User, VerificationStatus
 from db.models.valuation import Valuation
 from db.models.warning import RiskWarning, WarningLevel, WarningStatus
+from db.models.world import WorldRevision
 
 __all__ = [
     "ApplicationPatent", "ApplicationStatus", "AuditEntry", "ChallengeStatus", "Consent",
@@ -32,4 +33,5 @@ __all__ = [
     "ModelCard", "Outcome", "OutboxMessage", "Patent", "PatentCitation", "Person", "Relation",
     "Repayment", "Review", "RiskScore", "RiskWarning", "Role", "StatusChange", "TaxRecord", "User",
     "Valuation", "VerificationChallenge", "VerificationStatus", "WarningLevel", "WarningStatus",
+    "WorldRevision",
 ]  # fmt: skip

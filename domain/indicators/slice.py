@@ -20,9 +20,10 @@ those firms computed over the whole world, at the cost of their neighbourhood on
   party appears.
 
 Two world-wide reads are kept by the process for the next slices of the same date, as long as
-the relation and enterprise tables have not grown (rows are only ever added to them, so their
-largest ids tell): the peer counts, and guarantee groups of `KEEP_GROUP` firms or more (read for
-one firm, they serve every other member without reading them again).
+the relation and enterprise tables have not grown (their largest ids tell) and no import has
+changed stored rows in place since (the world's revision tells, in any process): the peer
+counts, and guarantee groups of `KEEP_GROUP` firms or more (read for one firm, they serve every
+other member without reading them again).
 
 A guarantee group is read up to `MAX_GUARANTEE_NODES` firms; a larger one is cut there (the
 slice says `truncated`) and its circle and group sizes count only the part read. Real guarantee
@@ -108,9 +109,9 @@ async def _relations(
 @dataclass
 class _Kept:
     """What this process keeps of world-wide reads, valid for one date and for the relation and
-    enterprise tables as they were (both only ever gain rows: their largest ids say which)."""
+    enterprise tables as they were (their largest ids and the world's revision say which)."""
 
-    key: tuple[date, int, int]
+    key: tuple[date, int, int, int]
     peers: PeerCounts | None = None
     group_of: dict[str, int] = field(default_factory=dict)  # firm -> index in `groups`
     groups: list[pd.DataFrame] = field(default_factory=list)  # guarantee edges of large groups
@@ -120,7 +121,12 @@ _KEPT: WeakKeyDictionary[BaseDBAsyncClient, _Kept] = WeakKeyDictionary()
 
 
 async def _kept(reader: KeyReader, by: date) -> _Kept:
-    key = (by, await reader.last_id("relation"), await reader.last_id("enterprise"))
+    key = (
+        by,
+        await reader.last_id("relation"),
+        await reader.last_id("enterprise"),
+        await reader.revision(),
+    )
     kept = _KEPT.get(reader.conn)
     if kept is None or kept.key != key:
         kept = _KEPT[reader.conn] = _Kept(key)

@@ -17,7 +17,7 @@ from typing import Any
 
 from db.bulk import copy_line
 from domain.world.parse import PARSERS
-from domain.world.rows import BUILDERS, Facts
+from domain.world.rows import BUILDERS, Facts, line_digest
 from domain.world.validate import Context, Line, RowError, decode_lines
 
 CHUNK_BYTES = 4 << 20  # of a file, cut at a line end
@@ -45,13 +45,14 @@ class Parsed:
     numbers: list[int] = field(default_factory=list)  # line of each good record
     facts: list[Facts] = field(default_factory=list)
     rows: list[Any] = field(default_factory=list)
+    digests: list[int] = field(default_factory=list)  # of each good record's content
 
 
 def parse_chunk(chunk: Chunk) -> Parsed:
     """Parse every line of a chunk (runs in a worker process or a thread)."""
     parse, build = PARSERS[chunk.name], BUILDERS[chunk.name]
     ctx, stamp, out = Context(chunk.today), chunk.stamp, Parsed()
-    numbers, facts, rows = out.numbers, out.facts, out.rows
+    numbers, facts, rows, digests = out.numbers, out.facts, out.rows, out.digests
     for number, obj in _numbered(chunk, out):
         out.count += 1
         if type(obj) is str:
@@ -64,6 +65,7 @@ def parse_chunk(chunk: Chunk) -> Parsed:
             continue
         numbers.append(number)
         facts.append(fact)
+        digests.append(line_digest(fact, payload))
         rows.append(copy_line(payload) if chunk.text else payload)
     return out
 

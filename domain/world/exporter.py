@@ -65,7 +65,8 @@ def _enterprise_row(e: Enterprise) -> dict[str, Any]:
             "uscc": e.uscc, "name": e.name, "founded_on": e.founded_on,
             "registered_capital": e.registered_capital, "industry": e.industry,
             "region": e.region, "employees": e.employees, "high_tech": e.high_tech,
-            "srdi": e.srdi, "status": e.status,
+            "srdi": e.srdi, "status": e.status, "settlement_account": e.settlement_account,
+            "legal_rep_contact": e.legal_rep_contact,
         },
         e.extra,
     )  # fmt: skip

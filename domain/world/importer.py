@@ -59,6 +59,7 @@ class FileProgress:
     seconds: float
     done: bool
     checked: bool = False
+    updated: int = 0  # stored records changed in place (a delta)
 
 
 Progress = Callable[[FileProgress], None]
@@ -75,7 +76,11 @@ class WorldInvalid(InvalidInput):
 
 
 async def import_world_dir(
-    directory: Path, *, progress: Progress | None = None, workers: int | None = None
+    directory: Path,
+    *,
+    progress: Progress | None = None,
+    workers: int | None = None,
+    delta: bool = False,
 ) -> ImportReport:
     """Validate and import a world directory; raises WorldInvalid listing the bad lines.
 
@@ -83,23 +88,34 @@ async def import_world_dir(
     tables without their indexes, built again once each table is loaded (PostgreSQL). Workers
     are spawned: a script that imports a large world keeps its work under
     `if __name__ == "__main__":`, as Python's multiprocessing asks.
+
+    A `delta` (a daily feed) also updates in place the stored records it changes, and may
+    leave out any file, enterprises.jsonl included: its references may name stored rows.
     """
-    if not (directory / "enterprises.jsonl").exists():
+    if not delta and not (directory / "enterprises.jsonl").exists():
         raise WorldInvalid(["enterprises.jsonl:0: missing: a world needs it"])
     paths = {n: directory / f"{n}.jsonl" for n in FILES if (directory / f"{n}.jsonl").exists()}
     large = sum(p.stat().st_size for p in paths.values()) >= LARGE_BYTES
     if workers is None:
         workers = WORKERS if large and WORKERS > 1 else 0
     sources: dict[str, Source] = {n: partial(file_chunks, p) for n, p in paths.items()}
-    return await import_chunks(sources, progress=progress, workers=workers, large=large)
+    return await import_chunks(
+        sources, progress=progress, workers=workers, large=large and not delta, delta=delta
+    )
 
 
 async def import_world_rows(
-    rows: dict[str, list[dict[str, Any]]], *, progress: Progress | None = None
+    rows: dict[str, list[dict[str, Any]]],
+    *,
+    progress: Progress | None = None,
+    delta: bool = False,
 ) -> ImportReport:
-    """Validate and import in-memory world rows (as in the JSON Lines files)."""
-    sources: dict[str, Source] = {n: partial(row_chunks, items) for n, items in rows.items()}
-    return await import_chunks(sources, progress=progress, workers=0)
+    """Validate and import in-memory world rows (as in the JSON Lines files); a `delta`
+    updates in place the stored records whose content changed."""
+    sources: dict[str, Source] = {
+        n: partial(row_chunks, items) for n, items in rows.items() if n in FILES
+    }
+    return await import_chunks(sources, progress=progress, workers=0, delta=delta)
 
 
 async def import_chunks(
@@ -108,20 +124,23 @@ async def import_chunks(
     progress: Progress | None = None,
     workers: int = 0,
     large: bool = False,
+    delta: bool = False,
 ) -> ImportReport:
     """Validate and write the chunks of each file, in one transaction (`large`: empty tables
-    load without their indexes)."""
+    load without their indexes; `delta`: stored records that changed are updated)."""
     started = time.perf_counter()
     report = ImportReport()
     with _executor(workers) as executor:
         async with in_transaction() as conn:
             bulk = BulkWriter(conn)
             async with bulk.tuned():
-                loader = WorldLoader(bulk, report, defer_indexes=large)
+                loader = WorldLoader(bulk, report, defer_indexes=large, delta=delta)
                 await loader.prepare()
                 scan = WorldScan()
                 now = datetime.now(UTC)
-                template = Chunk("", b"", now.date(), now.isoformat(" "), bulk.postgres)
+                # a delta compares rows with stored ones: parsed as values, encoded to write
+                text = bulk.postgres and not delta
+                template = Chunk("", b"", now.date(), now.isoformat(" "), text)
                 run = _Run(scan, loader, executor, sources, template, progress, started)
                 run.depth = max(2, 2 * workers)
                 try:
@@ -129,6 +148,7 @@ async def import_chunks(
                 finally:
                     await loader.settle()
                 report.rows.update(scan.lines)
+                report.duplicates_collapsed.update(scan.collapsed)
                 if not scan.ok:
                     raise WorldInvalid(scan.report_lines(), scan.error_count)
                 await loader.finish()
@@ -173,7 +193,6 @@ class _Run:
         self.sources, self.template = sources, template
         self.progress, self.started = progress, started
         self.depth = 2  # chunks parsing at once
-        self.patents_again = 0  # patents read the second time
 
     async def all_files(self) -> None:
         """Every step in order; returns once the database has everything."""
@@ -187,17 +206,16 @@ class _Run:
             if mode == "again":
                 if not scan.ok:  # parsed ahead before a bad line was found: nothing to write
                     continue
-                scan.same_patents(parsed, self.patents_again)
-                self.patents_again += len(parsed.facts)
-                loader.later(partial(loader.write_patents, parsed, scan))
+                once = scan.same_patents(parsed)
+                loader.later(partial(loader.write_patents, parsed, scan, once))
             else:
                 if loader.may_refer_to_stored:
                     wanted = scan.unresolved(name, parsed)
                     if any(wanted.values()):
                         scan.absent |= await loader.resolve(wanted, scan.known)
-                scan.check(name, parsed, offset)
+                keep = scan.check(name, parsed, offset)
                 if mode == "write" and scan.ok:
-                    loader.later(partial(loader.write, name, parsed, scan))
+                    loader.later(partial(loader.write, name, parsed, scan, keep))
             await loader.catch_up(behind=QUEUED)
             self._tell(name, offset + parsed.lines, done=False)
         await loader.catch_up()
@@ -209,7 +227,7 @@ class _Run:
         if mode == "again":
             if not scan.ok:
                 return
-            if self.patents_again != len(scan.patents):
+            if scan.again != len(scan.patents):
                 raise WorldChanged("patents.jsonl changed while the world was imported")
         else:
             scan.end_file(name)
@@ -266,6 +284,9 @@ class _Run:
 
     def _tell(self, name: str, rows: int, *, done: bool, checked: bool = False) -> None:
         if self.progress is not None:
-            added = self.loader.report.added[name]
+            report = self.loader.report
+            added, updated = report.added[name], report.updated[name]
             seconds = time.perf_counter() - self.started
-            self.progress(FileProgress(f"{name}.jsonl", rows, added, seconds, done, checked))
+            self.progress(
+                FileProgress(f"{name}.jsonl", rows, added, seconds, done, checked, updated)
+            )

@@ -1,9 +1,12 @@
 """Write checked world rows through the bulk path: parents first, only what is new.
 
 A line whose natural key is already stored is left as it is (an import adds, it never
-overwrites): it counts as `unchanged`. Tables that were empty when the import began need no
-look-up at all, which is the case of a first import. Patents are written after their citations,
-with their forward citation counts, so that no patent row is written twice.
+overwrites): it counts as `unchanged`; a delta import (`delta`) compares it with the stored row
+instead and updates in place what changed (`domain.world.delta`). A relation's key is the
+fingerprint of its whole fact. Tables that were empty when the import began need no look-up at
+all, which is the case of a first import. Patents are written after their citations, with their
+forward citation counts, so that no patent row is written twice. A line the scan collapsed (the
+same record again) is not written at all.
 """
 
 from __future__ import annotations
@@ -15,9 +18,11 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from db.bulk import BulkWriter
+from db.bulk import BulkWriter, copy_line
 from domain.world import rows
 from domain.world.chunk import Parsed
+from domain.world.delta import update_changed
+from domain.world.revision import backfill_fingerprints, bump_revision
 from domain.world.rows import Facts
 from domain.world.scan import KnownKeys, WorldScan
 from domain.world.validate import FILES
@@ -33,15 +38,18 @@ _STORED = {
 
 @dataclass
 class ImportReport:
-    """What an import did: records added and already present per file, and which enterprises.
+    """What an import did: records added, updated in place (delta) and already present per
+    file, exact repeats collapsed, and which enterprises.
 
     `added_usccs` are the enterprises new to the database; `changed_usccs` every enterprise that
-    a written record names (new ones included) — what derived data (snapshots, scores) must
-    catch up with.
+    a written or updated record names (new ones included) — what derived data (snapshots,
+    scores) must catch up with.
     """
 
     added: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FILES, 0))
+    updated: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FILES, 0))
     unchanged: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FILES, 0))
+    duplicates_collapsed: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FILES, 0))
     rows: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FILES, 0))
     seconds: float = 0.0
     added_usccs: list[str] = field(default_factory=list)
@@ -57,14 +65,32 @@ class ImportReport:
         """All lines read."""
         return sum(self.rows.values())
 
+    @property
+    def total_updated(self) -> int:
+        """All records updated in place."""
+        return sum(self.updated.values())
+
+    @property
+    def total_collapsed(self) -> int:
+        """All lines that repeated a record seen before."""
+        return sum(self.duplicates_collapsed.values())
+
 
 class WorldLoader:
     """Writes the checked chunks of one import, inside its transaction."""
 
-    def __init__(self, bulk: BulkWriter, report: ImportReport, *, defer_indexes: bool = False):
+    def __init__(
+        self,
+        bulk: BulkWriter,
+        report: ImportReport,
+        *,
+        defer_indexes: bool = False,
+        delta: bool = False,
+    ):
         self.bulk = bulk
         self.report = report
         self.defer_indexes = defer_indexes  # empty tables load without their indexes
+        self.delta = delta  # stored records that changed are updated in place
         self.ids: dict[str, int] = {}  # enterprise ids by USCC
         self.filled: set[str] = set()  # files whose table held rows before the import
         self.deferred: list[str] = []
@@ -94,10 +120,13 @@ class WorldLoader:
             await asyncio.gather(self._queue.popleft(), return_exceptions=True)
 
     async def prepare(self) -> None:
-        """Note which tables held rows before the import."""
+        """Note which tables held rows before the import; stored relations without the
+        fingerprint of their fact get it."""
         for name in FILES:
             if await self.bulk.has_rows(rows.TABLES[name].name):
                 self.filled.add(name)
+        if "relations" in self.filled:
+            await backfill_fingerprints(self.bulk)
 
     @property
     def may_refer_to_stored(self) -> bool:
@@ -142,12 +171,15 @@ class WorldLoader:
             self.ids.update((str(u), int(i)) for u, i in found)
         return self.ids
 
-    async def write(self, name: str, parsed: Parsed, scan: WorldScan) -> None:
-        """Write the rows of one checked chunk (patents: `write_patents`)."""
+    async def write(
+        self, name: str, parsed: Parsed, scan: WorldScan, keep: list[bool] | None = None
+    ) -> None:
+        """Write the rows of one checked chunk but those `keep` leaves out (patents:
+        `write_patents`)."""
         if name in ("tax", "financials"):
             await self._need_ids(f[0] for f in parsed.facts)
-        facts, chunk_rows = await self._new_only(name, parsed.facts, parsed.rows)
-        self.report.unchanged[name] += len(parsed.facts) - len(facts)
+        given, given_rows = _kept(parsed.facts, keep), _kept(parsed.rows, keep)
+        facts, chunk_rows = await self._new_only(name, given, given_rows)
         if not facts:
             return
         if name in ("tax", "financials"):
@@ -161,16 +193,14 @@ class WorldLoader:
         elif name == "patent_citations":
             self._count_citations(facts, scan.patents)
 
-    async def write_patents(self, parsed: Parsed, scan: WorldScan) -> None:
-        """Write a chunk of patents, read again once their citations are counted."""
-        facts, chunk_rows = await self._new_only("patents", parsed.facts, parsed.rows)
-        self.report.unchanged["patents"] += len(parsed.facts) - len(facts)
+    async def write_patents(self, parsed: Parsed, scan: WorldScan, keep: list[bool]) -> None:
+        """Write a chunk of patents, read again once their citations are counted (each once)."""
+        given, given_rows = _kept(parsed.facts, keep), _kept(parsed.rows, keep)
+        facts, chunk_rows = await self._new_only("patents", given, given_rows)
         forward, numbers = self._forward_counts(len(scan.patents)), scan.patents
-        if len(facts) < len(parsed.facts):  # stored ones cited anew are counted again at the end
+        if len(facts) < len(given):  # stored ones cited anew are counted again at the end
             fresh = {f[0] for f in facts}
-            self.recount.update(
-                f[0] for f in parsed.facts if f[0] not in fresh and forward[numbers[f[0]]]
-            )
+            self.recount.update(f[0] for f in given if f[0] not in fresh and forward[numbers[f[0]]])
         if not facts:
             return
         ids, text = (
@@ -187,12 +217,15 @@ class WorldLoader:
         self._note_changed("patents", facts)
 
     async def finish(self) -> None:
-        """Count again the forward citations of stored patents that new citations point at."""
+        """Count again the forward citations of stored patents that new citations point at;
+        a world changed in place gets a new revision (caches of world-wide reads drop)."""
         if self.recount:
             await self.bulk.execute_where_in(
                 "UPDATE patent SET forward_citations = (SELECT COUNT(*) FROM patent_citation c "
                 "WHERE c.cited = patent.number)", "number", sorted(self.recount),
             )  # fmt: skip
+        if self.report.total_updated:
+            await bump_revision(self.bulk)
 
     def _after_enterprise(self, facts: list[Facts], chunk_rows: list[Any]) -> list[Any]:
         """Rows of tax or statements after their enterprise id."""
@@ -204,24 +237,71 @@ class WorldLoader:
     async def _new_only(
         self, name: str, facts: list[Facts], chunk_rows: list[Any]
     ) -> tuple[list[Facts], list[Any]]:
+        """The records whose key is not stored yet (rows encoded for the database); in a delta,
+        stored records that changed are updated here."""
         if name not in self.filled:
-            return facts, chunk_rows
+            return facts, self._encoded(chunk_rows)
         table = rows.TABLES[name]
         keys = [self._natural_key(name, f) for f in facts]
         found = await self.bulk.lookup(table.name, table.key, table.key[0], [k[0] for k in keys])
         stored = {rows.stored_key(row) for row in found}
         keep = [k not in stored for k in keys]
-        return (
-            [f for f, k in zip(facts, keep, strict=True) if k],
-            [r for r, k in zip(chunk_rows, keep, strict=True) if k],
-        )
+        if self.delta and not all(keep):
+            old = [i for i, k in enumerate(keep) if not k]
+            await self._update(name, [facts[i] for i in old], [chunk_rows[i] for i in old],
+                               [keys[i] for i in old])  # fmt: skip
+        new = [f for f, k in zip(facts, keep, strict=True) if k]
+        self.report.unchanged[name] += len(facts) - len(new)
+        return new, self._encoded([r for r, k in zip(chunk_rows, keep, strict=True) if k])
+
+    def _encoded(self, chunk_rows: list[Any]) -> list[Any]:
+        """Rows a delta parsed as tuples, as COPY text lines on PostgreSQL."""
+        if self.bulk.postgres and chunk_rows and not isinstance(chunk_rows[0], str):
+            return [copy_line(r) for r in chunk_rows]
+        return chunk_rows
+
+    async def _update(
+        self, name: str, facts: list[Facts], payloads: list[Any], keys: list[tuple[Any, ...]]
+    ) -> None:
+        """Update stored records that changed; they count as updated, not unchanged."""
+        extra = None
+        if name == "patents":
+            ids = await self._need_ids(f[1] for f in facts if f[1] is not None)
+            extra = [{"owner_id": None if f[1] is None else ids[f[1]]} for f in facts]
+        changes = await update_changed(self.bulk, name, facts, payloads, keys, extra)
+        if not changes.facts:
+            return
+        self.report.updated[name] += len(changes.facts)
+        self.report.unchanged[name] -= len(changes.facts)
+        if name == "enterprises":  # changed, not new
+            self.report.changed_usccs.update(f[0] for f in changes.facts)
+        else:
+            self._note_changed(name, changes.facts)
+        if name == "patents":  # the former owner loses the patent
+            before = [i for i in changes.before if i is not None]
+            found = await self.bulk.lookup("enterprise", ("uscc",), "id", before)
+            self.report.changed_usccs.update(str(r[0]) for r in found)
+        elif name == "litigations":
+            await self._relink(changes.facts, changes.ids)
+
+    async def _relink(self, facts: list[Facts], case_ids: list[int]) -> None:
+        """Parties and patents of updated cases, written again where they changed."""
+        stored = await self.bulk.lookup(
+            "litigation_party", ("litigation_id", "enterprise_id", "role"), "litigation_id",
+            case_ids,
+        )  # fmt: skip
+        former = await self.bulk.lookup("enterprise", ("uscc",), "id", [r[1] for r in stored])
+        self.report.changed_usccs.update(str(r[0]) for r in former)
+        await self.bulk.execute_where_in("DELETE FROM litigation_party", "litigation_id", case_ids)
+        await self.bulk.execute_where_in("DELETE FROM litigation_patent", "litigation_id", case_ids)
+        await self._parties_and_patents(facts)
 
     def _natural_key(self, name: str, f: Facts) -> tuple[Any, ...]:
         """A line's natural key in the column order of its table's `key`."""
         if name in ("tax", "financials"):
             return (self.ids[f[0]], f[1])
         if name == "relations":
-            return (f[1], f[0], f[2], f[3])
+            return (f[4],)
         if name in ("patent_citations", "outcomes"):
             return (f[0], f[1])
         return (f[0],)
@@ -233,6 +313,8 @@ class WorldLoader:
             changed.update(f[0] for f in facts)
         elif name == "relations":  # from an enterprise, or from a person (officer)
             changed.update(u for f in facts for u in (f[1], f[2]) if f[0] != "officer" or u == f[2])
+        elif name == "persons":
+            return
         elif name == "patents":
             changed.update(f[1] for f in facts if f[1] is not None)
         elif name == "litigations":
@@ -274,3 +356,10 @@ class WorldLoader:
             links += [encode((case, patent_ids[n], i)) for i, n in enumerate(case_patents)]
         await bulk.insert(rows.PARTY.name, rows.PARTY.columns, parties)
         await bulk.insert(rows.LINK.name, rows.LINK.columns, links)
+
+
+def _kept(items: list[Any], keep: list[bool] | None) -> list[Any]:
+    """The items `keep` marks (all when None)."""
+    if keep is None:
+        return items
+    return [item for item, k in zip(items, keep, strict=True) if k]

@@ -22,13 +22,15 @@ def enterprise(row: dict[str, Any], ctx: Context) -> dict[str, Any]:
         "high_tech": v.boolean(row, "high_tech"),
         "srdi": v.boolean(row, "srdi"),
         "status": v.choice(row, "status", v.ENTERPRISE_STATUS, required=False) or "active",
+        "settlement_account": v.account(row, "settlement_account"),
+        "legal_rep_contact": v.text(row, "legal_rep_contact", required=False, max_len=64),
         "extra": v.extra(row, ENTERPRISE_FIELDS),
     }
 
 
 ENTERPRISE_FIELDS = frozenset((
     "uscc", "name", "founded_on", "registered_capital", "industry", "region", "employees",
-    "high_tech", "srdi", "status",
+    "high_tech", "srdi", "status", "settlement_account", "legal_rep_contact",
 ))  # fmt: skip
 PERSON_FIELDS = frozenset(("id", "name"))
 RELATION_FIELDS = frozenset(("kind", "from", "to", "amount", "ratio", "role", "since"))

@@ -9,9 +9,12 @@ amounts as decimal text, JSON as text), so that it crosses processes cheaply. Th
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from db.bulk import json_text
@@ -34,14 +37,15 @@ class Table:
 ENTERPRISE = Table(
     "enterprise",
     ("uscc", "name", "founded_on", "registered_capital", "industry", "region", "employees",
-     "high_tech", "srdi", "status", "extra", "registered", "created_at"),
+     "high_tech", "srdi", "status", "extra", "settlement_account", "legal_rep_contact",
+     "registered", "created_at"),
     ("uscc",),
 )  # fmt: skip
 PERSON = Table("person", ("person_id", "name", "extra"), ("person_id",))
 RELATION = Table(
     "relation",
-    ("kind", "src", "dst", "amount", "ratio", "role", "since", "extra"),
-    ("src", "kind", "dst", "role"),
+    ("kind", "src", "dst", "amount", "ratio", "role", "since", "extra", "fingerprint"),
+    ("fingerprint",),
 )
 PATENT = Table(
     "patent",
@@ -87,8 +91,45 @@ TABLES = {
 }  # fmt: skip
 
 
+CENT = Decimal("0.01")
+
+
 def _iso(day: date | None) -> str | None:
     return None if day is None else day.isoformat()
+
+
+def _json_or_null(value: Any) -> str | None:
+    return None if value is None else json_text(value)
+
+
+def fingerprint(
+    kind: str,
+    src: str,
+    dst: str,
+    role: str | None,
+    since: date | str | None,
+    amount: Decimal | str | None,
+    ratio: float | None,
+    extra: dict[str, Any] | None,
+) -> str:
+    """The SHA-256 of a relation's canonical fact: its kind, ends, role, date, amount (decimal
+    text to the fen), ratio and extra fields (in key order). Two lines with the same fact have
+    the same fingerprint, whatever their layout; any difference makes another fact."""
+    if isinstance(since, date):
+        since = since.isoformat()
+    money = None if amount is None else str(Decimal(amount).quantize(CENT))
+    fact = [kind, src, dst, role, since, money, None if ratio is None else float(ratio),
+            extra or {}]  # fmt: skip
+    text = json.dumps(fact, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def line_digest(facts: Facts, payload: Payload) -> int:
+    """A 64-bit digest of a record's canonical content (its facts and its row): equal for the
+    same record written twice, what the import keeps per key to tell a repeated line from a
+    contradicting one."""
+    text = repr((facts, payload)).encode("utf-8", "surrogatepass")
+    return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "little")
 
 
 def enterprise(r: Record, stamp: str) -> tuple[Facts, Payload]:
@@ -96,7 +137,8 @@ def enterprise(r: Record, stamp: str) -> tuple[Facts, Payload]:
     return (r["uscc"],), (
         r["uscc"], r["name"], _iso(r["founded_on"]), r["registered_capital"], r["industry"],
         r["region"], r["employees"], r["high_tech"], r["srdi"], r["status"],
-        json_text(r["extra"]), False, stamp,
+        json_text(r["extra"]), _json_or_null(r.get("settlement_account")),
+        r.get("legal_rep_contact"), False, stamp,
     )  # fmt: skip
 
 
@@ -106,10 +148,14 @@ def person(r: Record, stamp: str) -> tuple[Facts, Payload]:
 
 
 def relation(r: Record, stamp: str) -> tuple[Facts, Payload]:
-    """(kind, from, to, role); a relation row."""
-    return (r["kind"], r["src"], r["dst"], r["role"]), (
-        r["kind"], r["src"], r["dst"], r["amount"], r["ratio"], r["role"], _iso(r["since"]),
-        json_text(r["extra"]),
+    """(kind, from, to, role, fingerprint); a relation row with the fingerprint of its fact."""
+    since = _iso(r["since"])
+    print_ = fingerprint(
+        r["kind"], r["src"], r["dst"], r["role"], since, r["amount"], r["ratio"], r["extra"]
+    )
+    return (r["kind"], r["src"], r["dst"], r["role"], print_), (
+        r["kind"], r["src"], r["dst"], r["amount"], r["ratio"], r["role"], since,
+        json_text(r["extra"]), print_,
     )  # fmt: skip
 
 

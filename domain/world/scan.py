@@ -2,13 +2,19 @@
 
 Files are checked in the order of `FILES`, and every reference points at a file checked before
 it, so one pass settles every line. What is kept between chunks is only what references and
-duplicate checks need: the USCCs, person ids and patent numbers seen (each numbered), and
-compact keys per file (a bit mask of periods per enterprise for tax and financials), never the
-records themselves.
+duplicate checks need: the USCCs, person ids and patent numbers seen (each numbered), compact
+keys per file (a bit mask of periods per enterprise for tax and financials) and a 64-bit digest
+of the content of each key's first record, never the records themselves.
+
+A key seen again with the same digest is the same record twice: the line is collapsed (counted,
+not written). With another digest the file contradicts itself: the later line is refused.
+Relations and citations are whole facts (a relation is known by the fingerprint of its fact), so
+a repeated one is always the same fact.
 """
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -22,7 +28,9 @@ MAX_REPORTED = 1000  # bad lines kept for the report; the rest are counted
 PERIODS_PER_YEAR = 5  # the year and its four quarters
 FIRST_YEAR = 1980  # the earliest year of tax and statements
 
-Fresh = Callable[[Facts], object]  # None for a new key, else the key as the report shows it
+SAME = object()  # what a duplicate check gives for the same record seen again
+# None for a new key, SAME for the same record again, else the key as the report shows it
+Fresh = Callable[[Facts, int], object]
 
 
 @dataclass
@@ -40,27 +48,35 @@ class WorldChanged(RuntimeError):
 
 
 class PeriodsSeen:
-    """(enterprise, period slot) pairs seen: one bit mask per enterprise of the file."""
+    """(enterprise, period slot) pairs seen: one bit mask per enterprise of the file, and the
+    digest of each pair's record, in slot order."""
 
     def __init__(self, index: dict[str, int]):
         self.index = index
         self.masks = [0] * len(index)
-        self.other: set[tuple[str, int]] = set()  # enterprises only in the database
+        self.digests: list[array[int] | None] = [None] * len(index)
+        self.other: dict[tuple[str, int], int] = {}  # enterprises only in the database
 
-    def add(self, uscc: str, slot: int) -> bool:
-        """Remember the pair; False when it was already there."""
+    def add(self, uscc: str, slot: int, digest: int) -> int | None:
+        """Remember the pair and its digest; None when new, else the digest seen before."""
         i = self.index.get(uscc)
         if i is None:
-            if (uscc, slot) in self.other:
-                return False
-            self.other.add((uscc, slot))
-            return True
+            earlier = self.other.get((uscc, slot))
+            if earlier is None:
+                self.other[(uscc, slot)] = digest
+            return earlier
         bit = 1 << slot
         mask = self.masks[i]
+        below = (mask & (bit - 1)).bit_count()
+        digests = self.digests[i]
         if mask & bit:
-            return False
+            assert digests is not None
+            return digests[below]
+        if digests is None:
+            digests = self.digests[i] = array("Q")
+        digests.insert(below, digest)
         self.masks[i] = mask | bit
-        return True
+        return None
 
 
 class WorldScan:
@@ -70,11 +86,14 @@ class WorldScan:
         self.known = known or KnownKeys()
         self.absent: set[str] = set()  # `kind:key` looked up in the database and not found
         self.usccs: dict[str, int] = {}  # the enterprises of the world, numbered
-        self.persons: set[str] = set()
+        self.persons: dict[str, int] = {}  # the persons of the world, with their digests
         self.patents: dict[str, int] = {}  # the patents of the world, numbered
+        self.digests: dict[str, array[int]] = {"enterprises": array("Q"), "patents": array("Q")}
         self.errors: list[LineError] = []
         self.error_count = 0
         self.lines: dict[str, int] = dict.fromkeys(FILES, 0)
+        self.collapsed: dict[str, int] = dict.fromkeys(FILES, 0)  # exact repeats of a record
+        self.again = 0  # patents read a second time, each once
         self._fresh: dict[str, Fresh] = {}
 
     @property
@@ -95,20 +114,30 @@ class WorldScan:
         if len(self.errors) < MAX_REPORTED:
             self.errors.append(LineError(filename, line, reason))
 
-    def check(self, name: str, parsed: Parsed, offset: int) -> None:
-        """Check a parsed chunk whose lines follow `offset` lines of the file, in line order."""
+    def check(self, name: str, parsed: Parsed, offset: int) -> list[bool] | None:
+        """Check a parsed chunk whose lines follow `offset` lines of the file, in line order.
+
+        Returns which records to write (a record seen before is collapsed), None for all."""
         filename = f"{name}.jsonl"
         fresh = self._fresh.get(name) or self._fresh.setdefault(name, self._dedup(name))
         refs: Callable[[Facts], list[str]] | None = getattr(self, f"_refs_{name}", None)
         errors = iter(parsed.errors)
         pending = next(errors, None)
-        for number, fact in zip(parsed.numbers, parsed.facts, strict=True):
+        keep: list[bool] | None = None
+        for at, (number, fact, digest) in enumerate(
+            zip(parsed.numbers, parsed.facts, parsed.digests, strict=True)
+        ):
             while pending is not None and pending[0] < number:
                 self.bad(filename, offset + pending[0], pending[1])
                 pending = next(errors, None)
-            shown = fresh(fact)
-            if shown is not None:
-                self.bad(filename, offset + number, f"duplicate key {shown}")
+            shown = fresh(fact, digest)
+            if shown is SAME:
+                self.collapsed[name] += 1
+                if keep is None:
+                    keep = [True] * len(parsed.facts)
+                keep[at] = False
+            elif shown is not None:
+                self.bad(filename, offset + number, f"duplicate key {shown} with other content")
             elif refs is not None:
                 for reason in refs(fact):
                     self.bad(filename, offset + number, reason)
@@ -116,6 +145,7 @@ class WorldScan:
             self.bad(filename, offset + pending[0], pending[1])
             pending = next(errors, None)
         self.lines[name] += parsed.count
+        return keep
 
     def unresolved(self, name: str, parsed: Parsed) -> dict[str, set[str]]:
         """Keys a chunk refers to that are neither in the world so far nor known to be stored
@@ -138,11 +168,18 @@ class WorldScan:
         """The duplicate checks of a file are done: forget its keys (those others need stay)."""
         self._fresh.pop(name, None)
 
-    def same_patents(self, parsed: Parsed, first: int) -> None:
-        """A second reading of patents.jsonl must give the patents of the first, in order."""
-        for i, fact in enumerate(parsed.facts, start=first):
-            if parsed.errors or self.patents.get(fact[0]) != i:
+    def same_patents(self, parsed: Parsed) -> list[bool]:
+        """A second reading of patents.jsonl must give the records of the first, in order;
+        which to write (each patent once)."""
+        keep = []
+        digests = self.digests["patents"]
+        for fact, digest in zip(parsed.facts, parsed.digests, strict=True):
+            i = self.patents.get(fact[0])
+            if parsed.errors or i is None or digests[i] != digest or i > self.again:
                 raise WorldChanged("patents.jsonl changed while the world was imported")
+            keep.append(i == self.again)
+            self.again += i == self.again
+        return keep
 
     # ---- duplicates: each returns a function giving None for a new key, else the key shown --
 
@@ -151,35 +188,55 @@ class WorldScan:
             return self._period_dedup(name)
         numbered: dict[str, dict[str, int]] = {"enterprises": self.usccs, "patents": self.patents}
         if name in numbered:
-            seen_numbered = numbered[name]
+            return self._numbered_dedup(numbered[name], self.digests[name])
+        if name in ("relations", "patent_citations"):  # whole facts: a repeat is the same fact
+            seen: set[Any] = set()
+            fact_key: Callable[[Facts], object] = (
+                self._citation_key if name == "patent_citations" else _fingerprint
+            )
 
-            def numbered_fresh(f: Facts) -> object:
-                if f[0] in seen_numbered:
-                    return f[0]
-                seen_numbered[f[0]] = len(seen_numbered)
+            def same_fact(f: Facts, digest: int) -> object:
+                k = fact_key(f)
+                if k in seen:
+                    return SAME
+                seen.add(k)
                 return None
 
-            return numbered_fresh
-        seen: set[Any] = self.persons if name == "persons" else set()
+            return same_fact
+        first: dict[Any, int] = self.persons if name == "persons" else {}
         key, shown = _KEYS[name]
-        if name == "patent_citations":
-            key = self._citation_key
 
-        def fresh(f: Facts) -> object:
+        def fresh(f: Facts, digest: int) -> object:
             k = key(f)
-            if k in seen:
-                return shown(f)
-            seen.add(k)
-            return None
+            earlier = first.get(k)
+            if earlier is None:
+                first[k] = digest
+                return None
+            return SAME if earlier == digest else shown(f)
 
         return fresh
+
+    @staticmethod
+    def _numbered_dedup(seen: dict[str, int], digests: array[int]) -> Fresh:
+        def numbered_fresh(f: Facts, digest: int) -> object:
+            i = seen.get(f[0])
+            if i is None:
+                seen[f[0]] = len(seen)
+                digests.append(digest)
+                return None
+            return SAME if digests[i] == digest else f[0]
+
+        return numbered_fresh
 
     def _period_dedup(self, name: str) -> Fresh:
         seen = PeriodsSeen(self.usccs)
         slot = _tax_slot if name == "tax" else _financial_slot
 
-        def fresh(f: Facts) -> object:
-            return None if seen.add(f[0], slot(f[1])) else f
+        def fresh(f: Facts, digest: int) -> object:
+            earlier = seen.add(f[0], slot(f[1]), digest)
+            if earlier is None:
+                return None
+            return SAME if earlier == digest else f
 
         return fresh
 
@@ -201,7 +258,7 @@ class WorldScan:
         return number in self.patents or number in self.known.patents
 
     def _refs_relations(self, f: Facts) -> list[str]:
-        kind, src, dst, _ = f
+        kind, src, dst = f[:3]
         out = []
         if kind == "officer":
             src_ok = src in self.persons or src in self.known.persons
@@ -263,10 +320,12 @@ def _first(f: Facts) -> object:
     return f[0]
 
 
+def _fingerprint(f: Facts) -> object:
+    return f[4]
+
+
 _KEYS: dict[str, tuple[Callable[[Facts], object], Callable[[Facts], object]]] = {
     "persons": (_first, _first),
-    "relations": (lambda f: f"{f[0]}\0{f[1]}\0{f[2]}\0{f[3] or ''}", lambda f: f),
-    "patent_citations": (lambda f: f, lambda f: f),
     "litigations": (_first, _first),
     "events": (_first, _first),
     "outcomes": (lambda f: f, lambda f: (f[0], date.fromisoformat(f[1]))),

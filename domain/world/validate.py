@@ -232,8 +232,32 @@ def ratio(row: dict[str, Any], key: str) -> float | None:
 
 
 def extra(row: dict[str, Any], known: frozenset[str]) -> dict[str, Any]:
-    """Unknown fields, kept as they came."""
-    return {k: v for k, v in row.items() if k not in known}
+    """Unknown fields, kept as they came, in key order (the same fact written with its fields
+    in another order is the same fact)."""
+    found = [k for k in row if k not in known]
+    if len(found) > 1:
+        found.sort()
+    return {k: row[k] for k in found}
+
+
+def account(row: dict[str, Any], key: str) -> dict[str, str] | None:
+    """An optional bank account on record: `{"bank": ..., "account": ...}`, both non-empty."""
+    value = row.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise RowError(f"{key} must be an object with bank and account")
+    out: dict[str, str] = {}
+    for part, max_len in (("bank", 100), ("account", 64)):
+        text_value = value.get(part)
+        if not isinstance(text_value, str) or not text_value.strip():
+            raise RowError(f"{key} needs a non-empty {part}")
+        if len(text_value) > max_len:
+            raise RowError(f"{key} {part} longer than {max_len} characters")
+        out[part] = text_value
+    if len(value) > 2:
+        raise RowError(f"{key} holds only bank and account")
+    return out
 
 
 def uscc_field(row: dict[str, Any], key: str, ctx: Context) -> str:

@@ -79,7 +79,10 @@ def test_import_reports_progress_per_file_and_json(tmp_path: Path) -> None:
     assert progress[0].startswith("enterprises.jsonl: 3 lines, 3 added (")
     assert len(progress) == 11  # patents.jsonl: checked in its turn, written after citations
     assert "patents.jsonl: 3 lines checked, written after the citations" in progress
-    assert "imported 24 records (0 already present) from 24 lines in" in done.stderr
+    assert (
+        "imported 24 records (0 already present, 0 duplicate lines collapsed) from 24 lines in"
+        in done.stderr
+    )
 
     rows["outcomes"][1]["uscc"] = A[:-1] + ("0" if A[-1] != "0" else "1")
     write_world(rows, tmp_path / "bad")
@@ -93,3 +96,31 @@ def test_import_reports_progress_per_file_and_json(tmp_path: Path) -> None:
     ]
     again = run_process("world", "import", str(tmp_path / "w"), "--json", env=env)
     assert json.loads(again.stdout)["unchanged"]["patents"] == 3
+
+
+def test_import_delta_updates_in_place_and_shows_collapsed_lines(tmp_path: Path) -> None:
+    from tests.factories import A, C, tiny_world, write_world
+
+    rows = tiny_world()
+    rows["patent_citations"].append(dict(rows["patent_citations"][0]))
+    write_world(rows, tmp_path / "w")
+    env = {**os.environ, "DATABASE_URL": f"sqlite://{tmp_path / 'db.sqlite3'}",
+           "IPCREDIT_DATA_DIR": str(tmp_path / "d")}  # fmt: skip
+    env.pop("BROKER_URL", None)
+    first = run_process("world", "import", str(tmp_path / "w"), "--json", env=env)
+    assert first.returncode == 0, first.stderr
+    assert json.loads(first.stdout)["duplicates_collapsed"]["patent_citations"] == 1
+    assert "1 duplicate lines collapsed" in first.stderr
+    feed = {"tax": [rows["tax"][0] | {"rating": "C"}, {"uscc": C, "year": 2023, "rating": "B"}]}
+    write_world(feed, tmp_path / "feed")
+
+    done = run_process(
+        "world", "import", "--delta", str(tmp_path / "feed"), "--json", "--inline", env=env
+    )
+
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert (out["updated"]["tax"], out["added"]["tax"]) == (1, 1)
+    assert out["changed_usccs"] == sorted([A, C])
+    assert "imported 1 records, 1 updated" in done.stderr
+    assert "indicator snapshots: 2/2" in done.stderr

@@ -23,6 +23,15 @@ INDUSTRY_LABELS = [i.code for i in INDUSTRIES] + ["J66", "J69"]
 REGION_LABELS = [r.code for r in REGIONS]
 STATUS_LABELS = ["active", "revoked", "cancelled", "liquidating"]
 MA_START = np.datetime64("2015-10-01")  # organisation codes from then on start with "MA"
+# banks holding enterprises' basic settlement accounts (基本存款账户), with a rough share
+SETTLEMENT_BANKS = (
+    ("中国工商银行", 0.22), ("中国建设银行", 0.18), ("中国农业银行", 0.14), ("中国银行", 0.12),
+    ("交通银行", 0.07), ("招商银行", 0.07), ("徽商银行", 0.08), ("兴业银行", 0.04),
+    ("合肥科技农村商业银行", 0.05), ("中国邮政储蓄银行", 0.03),
+)  # fmt: skip
+MOBILE_PREFIXES = np.array([130, 131, 132, 133, 135, 136, 137, 138, 139, 150, 151, 152, 153,
+                            155, 156, 157, 158, 159, 166, 176, 177, 180, 181, 182, 183, 186,
+                            187, 188, 189, 191, 198, 199])  # fmt: skip
 
 
 @dataclass
@@ -202,8 +211,27 @@ def _lender_names(rng: np.random.Generator, kinds: I64, region: I64, taken: set[
     return out
 
 
+def settlement_accounts(ctx: Ctx, n: int) -> tuple[list[dict[str, str]], list[str]]:
+    """Each firm's basic settlement account on record and its legal representative's mobile
+    number (a stream of their own: the other stages draw as before)."""
+    rng = ctx.rng("accounts")
+    shares = np.array([w for _, w in SETTLEMENT_BANKS])
+    bank = rng.choice(len(SETTLEMENT_BANKS), size=n, p=shares / shares.sum()).tolist()
+    head = rng.integers(0, 10**9, n).tolist()
+    tail = rng.integers(0, 10**10, n).tolist()
+    prefix = MOBILE_PREFIXES[rng.integers(0, len(MOBILE_PREFIXES), n)].tolist()
+    line = rng.integers(0, 10**8, n).tolist()
+    accounts = [
+        {"bank": SETTLEMENT_BANKS[b][0], "account": f"{h:09d}{t:010d}"}
+        for b, h, t in zip(bank, head, tail, strict=True)
+    ]
+    return accounts, [f"{p}{x:08d}" for p, x in zip(prefix, line, strict=True)]
+
+
 def enterprise_table(ctx: Ctx, firms: Firms, status: I64) -> Table:
-    """enterprises.jsonl: registration facts, `status` as at the end of the timeline."""
+    """enterprises.jsonl: registration facts, `status` as at the end of the timeline, and the
+    settlement account and legal representative's contact on record."""
+    accounts, contacts = settlement_accounts(ctx, firms.n)
     return table(
         Col("uscc", "str", firms.uscc),
         Col("name", "str", firms.name),
@@ -215,6 +243,8 @@ def enterprise_table(ctx: Ctx, firms: Firms, status: I64) -> Table:
         Col("high_tech", "bool", firms.high_tech),
         Col("srdi", "bool", firms.srdi),
         Col("status", "cat", status, STATUS_LABELS),
+        Col("settlement_account", "json", accounts),
+        Col("legal_rep_contact", "str", np.asarray(contacts, dtype=object)),
     )
 
 

@@ -27,6 +27,7 @@ from db.models import (
     TaxRecord,
 )
 from domain.world.parse import PARSERS
+from domain.world.rows import fingerprint
 from domain.world.validate import FILES, Context, Line
 
 WORLD_TABLES = (
@@ -43,6 +44,9 @@ async def load_with_orm(sources: dict[str, list[Line]]) -> None:
     """Parse every line of a valid world, then write every record through the ORM."""
     ctx = Context(datetime.now(UTC).date())
     records = {n: [PARSERS[n](obj, ctx) for _, obj in sources.get(n, [])] for n in FILES}  # type: ignore[arg-type]
+    for r in records["relations"]:
+        fact = (r["kind"], r["src"], r["dst"], r["role"], r["since"], r["amount"], r["ratio"])
+        r["fingerprint"] = fingerprint(*fact, r["extra"])
     for model, name in PLAIN:
         await model.bulk_create([model(**r) for r in records[name]])
     ents = dict(await Enterprise.all().values_list("uscc", "id"))

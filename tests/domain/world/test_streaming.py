@@ -79,21 +79,31 @@ async def test_every_bad_line_is_counted_and_the_first_thousand_shown(
     assert await Enterprise.all().count() == 0
 
 
-async def test_duplicate_keys_across_batches_are_reported(
+async def test_repeats_across_batches_collapse_and_contradictions_are_refused(
     db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(chunk, "CHUNK_BYTES", 1024)
     world = _world(tmp_path, 40)
     lines = (world / "financials.jsonl").read_text(encoding="utf-8").splitlines()
-    (world / "financials.jsonl").write_text("\n".join([*lines, lines[0]]) + "\n", encoding="utf-8")
     first = json.loads(lines[0])
+    # the same record again, its fields in another order: one record
+    again = json.dumps(dict(reversed(list(first.items()))), ensure_ascii=False)
+    (world / "financials.jsonl").write_text("\n".join([*lines, again]) + "\n", encoding="utf-8")
 
+    report = await import_world_dir(world)
+
+    assert report.duplicates_collapsed["financials"] == 1
+    assert report.added["financials"] == len(lines) == await Financial.all().count()
+
+    other = json.dumps(first | {"revenue": "1.00"}, ensure_ascii=False)
+    (world / "financials.jsonl").write_text("\n".join([*lines, other]) + "\n", encoding="utf-8")
     with pytest.raises(WorldInvalid) as err:
         await import_world_dir(world)
 
     key = (first["uscc"], first["period"])
-    assert err.value.lines == [f"financials.jsonl:{len(lines) + 1}: duplicate key {key}"]
-    assert await Financial.all().count() == 0
+    assert err.value.lines == [
+        f"financials.jsonl:{len(lines) + 1}: duplicate key {key} with other content"
+    ]
 
 
 @pytest.mark.parametrize(("rows", "workers"), [("tiny", 0), ("generated", 0), ("generated", 2)])

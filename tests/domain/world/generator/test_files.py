@@ -13,7 +13,8 @@ from domain.world.generator import FILES, generate_to_dir, generate_world, write
 
 KEYS = {
     "enterprises": ["uscc", "name", "founded_on", "registered_capital", "industry", "region",
-                    "employees", "high_tech", "srdi", "status"],
+                    "employees", "high_tech", "srdi", "status", "settlement_account",
+                    "legal_rep_contact"],
     "persons": ["id", "name"],
     "relations": ["kind", "from", "to", "amount", "ratio", "role", "since"],
     "patents": ["number", "owner", "title", "ipc", "kind", "filed_on", "granted_on", "status",
