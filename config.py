@@ -10,6 +10,24 @@ from pathlib import Path
 
 
 @dataclass(frozen=True)
+class ProviderSettings:
+    """Where outside data comes from (IPCREDIT_PROVIDER_*): a bank's data platform over HTTP at
+    `url`, or with no url the world directory in the data directory."""
+
+    url: str = ""
+    token: str | None = None  # sent as `Authorization: Bearer ...` when set
+    timeout_seconds: float = 5.0  # per attempt: reading, writing, waiting for a connection
+    connect_timeout_seconds: float = 2.0
+    retries: int = 2  # further attempts after a timeout, a 5xx or a connection error
+    backoff_seconds: float = 0.2  # the first wait between attempts, doubled each time
+    backoff_max_seconds: float = 5.0
+    breaker_failures: int = 5  # consecutive failed requests of one source open its circuit
+    breaker_cooldown_seconds: float = 30.0  # an open circuit lets one trial through after this
+    cache_ttl_seconds: float = 60.0  # 0 turns the response cache off
+    cache_size: int = 1024  # answers kept, one per enterprise and source
+
+
+@dataclass(frozen=True)
 class Settings:
     """Typed settings; read once per process by `settings()`."""
 
@@ -25,6 +43,10 @@ class Settings:
     sweep_interval_seconds: int
     four_eyes_amount: str
     gnn_device: str
+    provider: ProviderSettings
+    # where verification notices go: "file" (notifications.jsonl in the data directory), "log",
+    # "none" (refuse to send), or "package.module:factory" for the bank's own channel
+    notifier: str
 
     @property
     def production(self) -> bool:
@@ -49,6 +71,37 @@ def _jwt_secret(data_dir: Path) -> str:
     return secret
 
 
+def _provider_settings() -> ProviderSettings:
+    """Provider settings from the environment; a negative or malformed number is refused."""
+    default = ProviderSettings()
+
+    def number(name: str, value: float, kind: type[int] | type[float]) -> float:
+        raw = os.environ.get(f"IPCREDIT_PROVIDER_{name}")
+        try:
+            parsed = kind(raw) if raw not in (None, "") else value
+        except ValueError:
+            raise ValueError(f"IPCREDIT_PROVIDER_{name} must be a number, not {raw!r}") from None
+        if parsed < 0:
+            raise ValueError(f"IPCREDIT_PROVIDER_{name} must not be negative")
+        return parsed
+
+    return ProviderSettings(
+        url=os.environ.get("IPCREDIT_PROVIDER_URL", "").strip().rstrip("/"),
+        token=os.environ.get("IPCREDIT_PROVIDER_TOKEN") or None,
+        timeout_seconds=number("TIMEOUT", default.timeout_seconds, float),
+        connect_timeout_seconds=number("CONNECT_TIMEOUT", default.connect_timeout_seconds, float),
+        retries=int(number("RETRIES", default.retries, int)),
+        backoff_seconds=number("BACKOFF", default.backoff_seconds, float),
+        backoff_max_seconds=number("BACKOFF_MAX", default.backoff_max_seconds, float),
+        breaker_failures=max(1, int(number("BREAKER_FAILURES", default.breaker_failures, int))),
+        breaker_cooldown_seconds=number(
+            "BREAKER_COOLDOWN", default.breaker_cooldown_seconds, float
+        ),
+        cache_ttl_seconds=number("CACHE_TTL", default.cache_ttl_seconds, float),
+        cache_size=int(number("CACHE_SIZE", default.cache_size, int)),
+    )
+
+
 def load_settings() -> Settings:
     """Read the environment now (tests call this after changing it)."""
     data_dir = Path(os.environ.get("IPCREDIT_DATA_DIR", "./data")).resolve()
@@ -68,6 +121,9 @@ def load_settings() -> Settings:
         sweep_interval_seconds=int(os.environ.get("IPCREDIT_SWEEP_INTERVAL", "3600")),
         four_eyes_amount=os.environ.get("IPCREDIT_FOUR_EYES_AMOUNT", "3000000"),
         gnn_device=os.environ.get("GNN_DEVICE", "cpu"),
+        provider=_provider_settings(),
+        notifier=os.environ.get("IPCREDIT_NOTIFIER")
+        or ("file" if env == "development" else "none"),
     )
 
 

@@ -4,7 +4,20 @@ from __future__ import annotations
 
 import argparse
 
-from cli import audit, demo, gnn, indicators, loans, models, products, serve, users, workers, world
+from cli import (
+    audit,
+    demo,
+    gnn,
+    indicators,
+    loans,
+    models,
+    products,
+    provider,
+    serve,
+    users,
+    workers,
+    world,
+)
 from config import settings
 
 
@@ -21,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     for register in (
         serve.register,
         world.register,
+        provider.register,
         users.register,
         audit.register,
         demo.register,
