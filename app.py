@@ -22,8 +22,9 @@ from strawberry.exceptions import ConnectionRejectionError
 
 from config import Settings, settings
 from db.connection import close_db, init_db
-from db.models import Role
+from db.models import Role, VerificationStatus
 from domain.accounts.principal import Principal
+from domain.accounts.standing import fresh_principal
 from domain.accounts.tokens import InvalidToken, decode_token
 from domain.accounts.verified import VerifiedTokens
 from domain.context import set_request_id
@@ -57,11 +58,22 @@ def principal_from_header(value: str | None, s: Settings) -> Principal | None:
         return known
     claims = decode_token(token, secret=s.jwt_secret, issuer=s.jwt_issuer, audience=s.jwt_audience)
     ent = claims.get("ent")
-    principal = Principal(
-        user_id=int(str(claims["sub"])),
-        email=str(claims.get("email", "")),
-        role=Role(str(claims["role"])),
-        enterprise_id=int(str(ent)) if ent is not None else None,
+    user_id, email, role = (
+        int(str(claims["sub"])),
+        str(claims.get("email", "")),
+        Role(str(claims["role"])),
+    )
+    enterprise_id = int(str(ent)) if ent is not None else None
+    # an applicant acts for nothing until `fresh_principal` reads its verification
+    principal = (
+        Principal.applicant(
+            user_id=user_id,
+            email=email,
+            enterprise_id=enterprise_id,
+            verification=VerificationStatus.UNVERIFIED,
+        )
+        if role == Role.APPLICANT
+        else Principal(user_id=user_id, email=email, role=role, enterprise_id=enterprise_id)
     )
     VERIFIED.put(key, principal, expires=float(str(claims["exp"])))
     return principal
@@ -77,12 +89,15 @@ LIST_SIZES = (
 
 
 async def get_context(request: Request | WebSocket) -> Context:
-    """The request context: the caller's principal (from a Bearer token) and loaders."""
+    """The request context: the caller's principal (from a Bearer token, an applicant's
+    verification read fresh) and loaders."""
     header = request.headers.get("authorization") if isinstance(request, Request) else None
     try:
         principal = principal_from_header(header, settings())
     except InvalidToken:
         principal = None
+    if principal is not None:
+        principal = await fresh_principal(principal)
     return Context(
         principal=principal,
         request=request,
@@ -98,11 +113,10 @@ async def authenticate_ws(context: Context) -> dict[str, object] | None:
     params = context.connection_params or {}
     header = params.get("authorization") or params.get("Authorization")
     try:
-        context.principal = principal_from_header(
-            header if isinstance(header, str) else None, settings()
-        )
+        principal = principal_from_header(header if isinstance(header, str) else None, settings())
     except InvalidToken:
         raise ConnectionRejectionError({"reason": "invalid token"}) from None
+    context.principal = await fresh_principal(principal) if principal is not None else None
     return None
 
 
@@ -236,6 +250,7 @@ async def contract_download(request: Request) -> Response:
         principal = None
     if principal is None:
         return JSONResponse({"error": "authentication required"}, status_code=401)
+    principal = await fresh_principal(principal)
     pk = decode_id(request.path_params["contract_id"], "Contract")
     if pk is None:
         return JSONResponse({"error": "no such contract"}, status_code=404)

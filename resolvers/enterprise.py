@@ -11,19 +11,35 @@ from domain.enterprise.reads import search_enterprises, visible_enterprise_by_us
 from resolvers import columns
 from resolvers.connection import Page, page_args, page_of
 from resolvers.context import ctx
+from resolvers.errors import forbidden, graphql_error
 from resolvers.ids import decode_id
 from resolvers.selection import connection_selection
 
 
 async def visible_enterprise(info: Info, enterprise_id: int | None) -> m.Enterprise | None:
-    """An enterprise the caller may see, through the request's loader; None otherwise."""
+    """An enterprise the caller may see, through the request's loader; None otherwise. An
+    account not verified yet sees its own enterprise, whose fields beyond id, USCC and name
+    then answer UNVERIFIED."""
     if enterprise_id is None:
         return None
     c = ctx(info)
     principal = c.require()
-    if not principal.can_see_enterprise(enterprise_id):
+    if not (
+        principal.can_see_enterprise(enterprise_id) or principal.own_enterprise_id == enterprise_id
+    ):
         return None
     return await c.loaders.enterprise.load(enterprise_id)
+
+
+def require_enterprise_data(info: Info, enterprise_id: int) -> None:
+    """Allow reading an enterprise's data (every field beyond id, USCC and name): staff and
+    the enterprise's verified users; a top-level UNVERIFIED error for its other accounts."""
+    principal = ctx(info).require()
+    if principal.can_see_enterprise(enterprise_id):
+        return
+    if principal.unverified and principal.own_enterprise_id == enterprise_id:
+        raise graphql_error(principal.unverified_error())
+    raise forbidden("not allowed for this enterprise")
 
 
 async def required_enterprise(info: Info, enterprise_id: int) -> m.Enterprise:
@@ -40,8 +56,14 @@ async def enterprise(info: Info, id: strawberry.ID) -> m.Enterprise | None:
 
 
 async def enterprise_by_uscc(info: Info, uscc: str) -> m.Enterprise | None:
-    """An enterprise by USCC, when the caller may see it."""
-    return await visible_enterprise_by_uscc(principal=ctx(info).require(), uscc=uscc)
+    """An enterprise by USCC, when the caller may see it (an account not verified yet: its
+    own, for its id, USCC and name)."""
+    principal = ctx(info).require()
+    found = await visible_enterprise_by_uscc(principal=principal, uscc=uscc)
+    if found is None and principal.unverified:
+        own = await visible_enterprise(info, principal.own_enterprise_id)
+        return own if own is not None and own.uscc == uscc.strip().upper() else None
+    return found
 
 
 async def enterprises(

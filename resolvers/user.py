@@ -48,9 +48,9 @@ async def me(info: Info) -> m.User | None:
 async def register(
     info: Info, input: Annotated["RegisterInput", strawberry.lazy("schema.types.user")]
 ) -> AuthPayload:
-    """Sign an enterprise up."""
+    """Open an account for an enterprise; the payload reads as the new account."""
     return await payload(
-        AuthPayload.of,
+        lambda result=None, errors=None: _signed_in(info, result, errors),
         lambda: service.register(
             email=input.email,
             password=input.password,
@@ -62,5 +62,18 @@ async def register(
 
 
 async def login(info: Info, email: str, password: str) -> AuthPayload:
-    """Exchange credentials for a token."""
-    return await payload(AuthPayload.of, lambda: service.login(email=email, password=password))
+    """Exchange credentials for a token; the payload reads as the account."""
+    return await payload(
+        lambda result=None, errors=None: _signed_in(info, result, errors),
+        lambda: service.login(email=email, password=password),
+    )
+
+
+def _signed_in(
+    info: Info, result: AuthResult | None, errors: list[PayloadError] | None
+) -> AuthPayload:
+    """The payload; on success the rest of the request acts as the account that signed in,
+    so that `user { enterprise { id uscc name } }` reads without a second request."""
+    if result is not None:
+        ctx(info).principal = service.principal_of(result.user)
+    return AuthPayload.of(result, errors=errors)

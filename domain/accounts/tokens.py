@@ -25,7 +25,8 @@ def issue_token(
         "sub": str(principal.user_id),
         "email": principal.email,
         "role": principal.role.value,
-        "ent": principal.enterprise_id,
+        # the account's enterprise; whether it may act for it is read fresh per request
+        "ent": principal.own_enterprise_id,
         "iat": now,
         "exp": now + timedelta(seconds=ttl_seconds),
         "iss": issuer,

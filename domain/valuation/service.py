@@ -222,7 +222,11 @@ def fit_on_frames(
 
 
 async def value_patent_for(*, principal: Principal, number: str) -> tuple[Valuation, Patent]:
-    """Value a patent the caller may see (staff: any; applicants: their own); else NOT_FOUND."""
+    """Value a patent the caller may see (staff: any; applicants: their own, once verified:
+    UNVERIFIED before); else NOT_FOUND."""
+    from domain.accounts.standing import require_verified
+
+    principal = await require_verified(principal)
     number = number.strip()
     patent = await visible_patent_by_number(principal=principal, number=number)
     if patent is None:

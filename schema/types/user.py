@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import strawberry
 
 import resolvers.enterprise
@@ -11,6 +13,11 @@ from schema.fields import opaque_id
 from schema.types.enterprise import Enterprise
 
 Role = strawberry.enum(m.Role, name="Role", description="Who a user is to the bank.")
+VerificationStatus = strawberry.enum(
+    m.VerificationStatus,
+    name="VerificationStatus",
+    description="Whether an applicant account has proven it acts for its enterprise.",
+)
 
 
 @strawberry.type(description="A login: an applicant of one enterprise, or bank staff.")
@@ -18,9 +25,20 @@ class User:
     id: strawberry.ID = opaque_id("User")
     email: str = strawberry.field(description="Login email.")
     role: Role = strawberry.field(description="The user's role.")  # type: ignore[valid-type]
+    verification: VerificationStatus = strawberry.field(  # type: ignore[valid-type]
+        description="UNVERIFIED until the account proves it acts for its enterprise "
+        "(requestVerification, confirmVerification or an invitation); REVOKED by the bank. "
+        "Staff accounts are VERIFIED."
+    )
+    verified_at: datetime | None = strawberry.field(description="When it was verified.")
+    enterprise_admin: bool = strawberry.field(
+        description="The enterprise's administrator (its first verified account): invites "
+        "colleagues."
+    )
     enterprise: Enterprise | None = strawberry.field(
         resolver=resolvers.enterprise.user_enterprise,
-        description="The applicant's enterprise; null for staff.",
+        description="The applicant's enterprise (before verification only its id, uscc and "
+        "name); null for staff.",
     )
 
 
@@ -39,4 +57,4 @@ class RegisterInput:
     enterprise_name: str = strawberry.field(description="Registered name; must match the registry.")
 
 
-__all__ = ["AuthPayload", "RegisterInput", "Role", "User"]
+__all__ = ["AuthPayload", "RegisterInput", "Role", "User", "VerificationStatus"]

@@ -1,4 +1,4 @@
-"""Registration against the data provider, login with lockout, and token verification."""
+"""Registration against the registry's public record, login with lockout, and tokens."""
 
 from __future__ import annotations
 
@@ -10,13 +10,14 @@ from pathlib import Path
 import jwt
 import pytest
 
-from db.models import AuditEntry, Enterprise, Role, User
+from db.models import AuditEntry, Enterprise, Role, User, VerificationStatus
 from domain.accounts import service
 from domain.accounts.principal import Principal
 from domain.accounts.tokens import InvalidToken, decode_token, issue_token
-from domain.errors import Duplicate, ErrorCode, InvalidInput, LimitExceeded, NotFound
+from domain.errors import ErrorCode, InvalidInput, LimitExceeded
 from domain.providers.directory import DirectoryProvider
 from domain.world.importer import import_world_rows
+from tests.domain.accounts.kyb import SETTLEMENT
 from tests.factories import A, B, C, tiny_world, write_world
 
 PASSWORD = "correct horse battery"
@@ -26,11 +27,20 @@ ISS, AUD = "ipcredit", "ipcredit-api"
 
 @pytest.fixture
 def provider(tmp_path: Path) -> DirectoryProvider:
-    write_world(tiny_world(), tmp_path / "world")
+    world = tiny_world()
+    world["enterprises"][0].update(SETTLEMENT)
+    write_world(world, tmp_path / "world")
     return DirectoryProvider(tmp_path / "world")
 
 
-async def test_register_pulls_the_enterprise_from_the_provider(
+def _notices(data_dir: Path) -> list[dict[str, object]]:
+    path = data_dir / "notifications.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+async def test_register_keeps_only_the_public_record_and_starts_unverified(
     db: str, data_dir: Path, provider: DirectoryProvider
 ) -> None:
     result = await service.register(
@@ -40,51 +50,96 @@ async def test_register_pulls_the_enterprise_from_the_provider(
 
     ent = await Enterprise.get(uscc=A)
     assert ent.registered is True
+    assert ent.settlement_account == SETTLEMENT["settlement_account"]
+    assert ent.legal_rep_contact == SETTLEMENT["legal_rep_contact"]
     assert result.user.email == "cfo@quantum.cn"
     assert result.user.enterprise_id == ent.id
+    assert result.user.verification == VerificationStatus.UNVERIFIED
     assert "BEGIN CERTIFICATE" in (result.user.certificate_pem or "")
-    assert await ent.patents.all().count() == 2  # its outside data came with it
+    assert await Enterprise.all().count() == 1  # no counterparties
+    assert await ent.patents.all().count() == 0  # no source data before consent
     assert await AuditEntry.filter(action="register").count() == 1
+    principal = service.principal_of(result.user)
+    assert principal.enterprise_id is None  # acts for nothing yet
+    assert principal.own_enterprise_id == ent.id
 
 
-@pytest.mark.parametrize(
-    ("uscc", "name", "error", "code"),
-    [
-        ("91340100MA0000001Z", "x", InvalidInput, ErrorCode.INVALID_INPUT),  # bad check char
-        (A, "别的公司", InvalidInput, ErrorCode.INVALID_INPUT),
-        ("91110000600037341L", "unknown", NotFound, ErrorCode.NOT_FOUND),
-    ],
-)
-async def test_register_refuses_bad_enterprises(
-    db: str, data_dir: Path, provider: DirectoryProvider, uscc: str, name: str,
-    error: type[Exception], code: ErrorCode,
-) -> None:  # fmt: skip
-    with pytest.raises(error) as exc:
-        await service.register(
-            email="a@b.cn", password=PASSWORD, uscc=uscc, enterprise_name=name, provider=provider
-        )
-    assert exc.value.code == code  # type: ignore[attr-defined]
+async def test_an_unknown_code_and_a_wrong_name_answer_alike(
+    db: str, data_dir: Path, provider: DirectoryProvider
+) -> None:
+    answers = []
+    for uscc, name in ((A, "别的公司"), ("91110000600037341L", "合肥量子科技有限公司")):
+        with pytest.raises(InvalidInput) as exc:
+            await service.register(
+                email="a@b.cn", password=PASSWORD, uscc=uscc, enterprise_name=name,
+                provider=provider,
+            )  # fmt: skip
+        answers.append((exc.value.code, exc.value.field, exc.value.message))
+
+    assert answers[0] == answers[1]
     assert await User.all().count() == 0
+    assert await Enterprise.all().count() == 0
 
 
-async def test_register_twice_is_a_duplicate(
+async def test_a_bad_check_character_is_bad_input(
+    db: str, data_dir: Path, provider: DirectoryProvider
+) -> None:
+    with pytest.raises(InvalidInput) as exc:
+        await service.register(
+            email="a@b.cn", password=PASSWORD, uscc="91340100MA0000001Z", enterprise_name="x",
+            provider=provider,
+        )  # fmt: skip
+    assert exc.value.field == "uscc"
+
+
+async def test_a_taken_email_gets_the_generic_refusal_and_its_owner_is_told(
     db: str, data_dir: Path, provider: DirectoryProvider
 ) -> None:
     await service.register(
         email="a@b.cn", password=PASSWORD, uscc=B, enterprise_name="芜湖智能装备有限公司",
         provider=provider,
     )  # fmt: skip
-    with pytest.raises(Duplicate):
+    with pytest.raises(InvalidInput) as exc:
         await service.register(
-            email="a@b.cn", password=PASSWORD, uscc=A, enterprise_name="合肥量子科技有限公司",
+            email="A@b.cn", password=PASSWORD, uscc=A, enterprise_name="合肥量子科技有限公司",
             provider=provider,
         )  # fmt: skip
-    with pytest.raises(Duplicate):
-        await service.register(
-            email="other@b.cn", password=PASSWORD, uscc=B, enterprise_name="芜湖智能装备有限公司",
-            provider=provider,
-        )  # fmt: skip
+
+    assert exc.value.code == ErrorCode.INVALID_INPUT
+    assert exc.value.message == service.REFUSED
+    assert exc.value.field is None
+    assert "already" not in exc.value.message
     assert await User.all().count() == 1
+    told = [n for n in _notices(data_dir) if n["kind"] == "account_exists"]
+    assert told == [{"kind": "account_exists", "uscc": A, "to": "a***@b.cn", "at": told[0]["at"]}]
+    assert await AuditEntry.filter(action="register_refused").count() == 1
+
+
+async def test_anyone_may_register_for_an_enterprise_someone_registered(
+    db: str, data_dir: Path, provider: DirectoryProvider
+) -> None:
+    first = await service.register(
+        email="a@b.cn", password=PASSWORD, uscc=B, enterprise_name="芜湖智能装备有限公司",
+        provider=provider,
+    )  # fmt: skip
+    second = await service.register(
+        email="other@b.cn", password=PASSWORD, uscc=B, enterprise_name="芜湖智能装备有限公司",
+        provider=provider,
+    )  # fmt: skip
+
+    assert first.user.enterprise_id == second.user.enterprise_id
+    assert second.user.verification == VerificationStatus.UNVERIFIED
+
+
+async def test_an_inactive_enterprise_is_refused(db: str, data_dir: Path) -> None:
+    world = tiny_world()
+    world["enterprises"][2]["status"] = "cancelled"
+    await import_world_rows(world)
+    with pytest.raises(InvalidInput, match="not active"):
+        await service.register(
+            email="a@b.cn", password=PASSWORD, uscc=C, enterprise_name="蚌埠新材料有限公司",
+            provider=None,
+        )  # fmt: skip
 
 
 async def test_weak_password_and_bad_email_are_refused(db: str) -> None:
@@ -97,6 +152,13 @@ async def test_weak_password_and_bad_email_are_refused(db: str) -> None:
         await service.register(
             email="nope", password=PASSWORD, uscc=C, enterprise_name="x", provider=None
         )
+
+
+async def test_staff_accounts_are_verified(db: str, data_dir: Path) -> None:
+    user = await service.create_staff_user(
+        email="officer@bank.cn", password=PASSWORD, role=Role.LOAN_OFFICER
+    )
+    assert user.verification == VerificationStatus.VERIFIED
 
 
 async def test_login_and_lockout(db: str, data_dir: Path) -> None:
@@ -113,6 +175,28 @@ async def test_login_and_lockout(db: str, data_dir: Path) -> None:
         await service.login(email="officer@bank.cn", password="wrong password!")
     with pytest.raises(LimitExceeded):  # even the right password, while locked
         await service.login(email="officer@bank.cn", password=PASSWORD)
+
+
+async def test_an_unknown_email_fails_and_locks_like_a_real_one(
+    db: str, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def no_wait(_: float) -> None:
+        return None
+
+    monkeypatch.setattr(service.asyncio, "sleep", no_wait)
+    service.UNKNOWN_LOGINS.clear()
+    await service.create_staff_user(email="real@bank.cn", password=PASSWORD, role=Role.ADMIN)
+
+    answers: dict[str, list[tuple[type[Exception], str, ErrorCode]]] = {}
+    for email in ("real@bank.cn", "ghost@bank.cn"):
+        seen = answers.setdefault(email, [])
+        for _ in range(service.MAX_FAILED_LOGINS + 1):
+            with pytest.raises((InvalidInput, LimitExceeded)) as exc:
+                await service.login(email=email, password="wrong password!")
+            seen.append((type(exc.value), exc.value.message, exc.value.code))  # type: ignore[attr-defined]
+
+    assert answers["real@bank.cn"] == answers["ghost@bank.cn"]
+    assert answers["ghost@bank.cn"][-1][0] is LimitExceeded
 
 
 def _principal() -> Principal:
