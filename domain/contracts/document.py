@@ -25,7 +25,7 @@ from reportlab.platypus import (
 )
 from reportlab.platypus.doctemplate import BaseDocTemplate
 
-from domain.contracts.terms import CENT, ContractTerms
+from domain.contracts.terms import CENT, MONITORING_CLAUSE, MONITORING_CLAUSE_MARK, ContractTerms
 from domain.errors import InvalidInput
 
 # A CID font the PDF viewer supplies (Adobe-GB1): Chinese renders without shipping font files.
@@ -61,6 +61,7 @@ def render_contract_pdf(terms: ContractTerms) -> bytes:
         author=terms.lender_name,
         subject=f"{terms.borrower_name} {terms.contract_number}",
         creator="ipcredit",
+        keywords=MONITORING_CLAUSE_MARK,
         # Fixed creation date and document id, so the file hash depends on the terms only.
         invariant=1,
     )
@@ -241,6 +242,7 @@ def _clauses(terms: ContractTerms) -> list[str]:
         "质押期间未经甲方书面同意，乙方不得转让、许可、放弃出质专利，并应按时缴纳专利年费。",
         "贷后管理：乙方同意甲方通过工商、司法、税务、知识产权等公开及经授权的渠道持续了解其经营与涉诉情况，"
         "乙方发生股权变更、重大诉讼、专利失效或被质押、经营异常等事项的，应在五个工作日内书面告知甲方。",
+        MONITORING_CLAUSE,
         "违约责任：乙方逾期还款的，逾期部分自逾期之日起按本合同年利率上浮百分之五十计收罚息；"
         "乙方违反本合同约定或出现可能危及贷款安全的情形的，甲方有权宣布贷款提前到期并处分质押专利。",
         "电子签名：本合同以可靠电子签名（PAdES）签署，乙方签名使用平台为其签发的数字证书，"

@@ -10,6 +10,22 @@ from domain.errors import InvalidInput
 
 CENT = Decimal("0.01")
 
+# The post-loan monitoring clause every loan contract carries: under it the bank may keep
+# pulling the borrower's outside data for the life of the loan, even after the borrower revokes
+# a data authorisation given for its application. The mark goes into the PDF's metadata so a
+# stored contract can be recognised as carrying the clause.
+MONITORING_CLAUSE_MARK = "ipcredit-clause:post-loan-monitoring/1"
+MONITORING_CLAUSE = (
+    "贷后数据授权：乙方不可撤销地授权甲方在本合同项下贷款存续期间（自放款之日起至乙方清偿全部债务之日止），"
+    "为贷后管理与风险监测之目的，向工商登记、司法、税务、知识产权、财务报表及征信等数据提供方查询、"
+    "获取并使用乙方的相关信息；乙方撤回为贷款申请出具的数据授权书的，不影响本条授权的效力。"
+    "甲方对每次查询予以记录，乙方可随时查阅查询记录。"
+    "(Post-loan monitoring: for the life of the loan the borrower irrevocably authorises the lender"
+    " to query and use its registration, judicial, tax, patent, financial and credit-bureau data"
+    " for post-loan monitoring; revoking a data authorisation given for the application does not"
+    " affect this clause. Every query is logged and the borrower may read the log.)"
+)
+
 
 @dataclass(frozen=True)
 class ScheduleRow:
