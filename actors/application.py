@@ -1,6 +1,8 @@
 """Application actors: assessment of a submitted application.
 
-Assessment reads graph risk from the graph model, so it imports torch: it runs on the "gnn"
+Assessment first refreshes the applicant's outside data through the data provider; when that
+fails the application waits and the scheduler queues this actor again once its retry is due
+(`domain.decision.waiting`). Assessment reads graph risk from the graph model, so it imports torch: it runs on the "gnn"
 queue with the other actors that do.
 """
 
@@ -11,7 +13,8 @@ from domain.messaging.topics import Topic
 
 
 async def do_assess_application(application_id: int) -> None:
-    """Decide a submitted application (safe to run twice: the second run does nothing)."""
+    """Refresh the data and decide a submitted (or due waiting) application; safe to run twice:
+    the second run does nothing."""
     from domain.decision.service import assess_application as assess
 
     await assess(application_id=application_id)

@@ -1,8 +1,10 @@
-"""The periodic sweep: classify loans (overdue events), then send every borrower for review.
+"""The periodic sweep: classify loans (overdue events), then send every borrower for review;
+and, every few seconds, the retries of applications waiting for outside data.
 
 Any number of schedulers may run (the app in the embedded default, `ipcredit scheduler` in
 production, several for availability): each interval is claimed by one row under a unique
-key in the database, so exactly one of them sweeps.
+key in the database, so exactly one of them sweeps; each due retry is claimed by a guarded
+update of its application, so exactly one of them queues it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from domain.monitoring.sweep import DEFAULT_BATCH, SweepReport, claim_sweep_slot, sweep_borrowers
 
 log = logging.getLogger("ipcredit.scheduler")
+RETRY_TICK_SECONDS = 10  # how often waiting applications are checked for a due retry
 
 
 async def sweep_once(
@@ -51,12 +54,30 @@ async def _tick(interval: int) -> None:
         log.exception("sweep failed")
 
 
+async def _retry_tick() -> None:
+    from domain.decision.waiting import queue_due_retries
+
+    try:
+        queued = await queue_due_retries()
+    except Exception:
+        log.exception("queueing due data retries failed")
+        return
+    if queued:
+        log.info("queued %s applications waiting for outside data", queued)
+
+
 def start_scheduler(*, interval: int) -> AsyncIOScheduler:
-    """Sweep every `interval` seconds on the running loop (first run one interval from now)."""
+    """Sweep every `interval` seconds on the running loop (first run one interval from now);
+    queue due retries of applications waiting for data every `RETRY_TICK_SECONDS`."""
     scheduler = AsyncIOScheduler(timezone=UTC, event_loop=asyncio.get_running_loop())
     scheduler.add_job(
         _tick, "interval", seconds=interval, args=[interval], id="sweep",
         max_instances=1, coalesce=True, misfire_grace_time=max(1, interval // 2),
+    )  # fmt: skip
+    tick = min(RETRY_TICK_SECONDS, interval)
+    scheduler.add_job(
+        _retry_tick, "interval", seconds=tick, id="data-retries",
+        max_instances=1, coalesce=True, misfire_grace_time=tick,
     )  # fmt: skip
     scheduler.start()
     return scheduler

@@ -11,7 +11,7 @@ from strawberry.types import Info
 
 from db import models as m
 from db.rows import Row
-from domain.applications import service
+from domain.applications import disclosure, service
 from domain.decision import decision_risk_score_id
 from domain.errors import DomainError
 from domain.monitoring.feed import subscribe_application_updates
@@ -206,3 +206,14 @@ async def application_history(
 ) -> list[m.StatusChange]:
     """Every status change, oldest first."""
     return await ctx(info).loaders.application_history.load(root.id)
+
+
+def viewer_is_staff(info: Info) -> bool:
+    """Whether the caller is bank staff (who read every name and comment)."""
+    principal = ctx(info).principal
+    return principal is not None and principal.is_staff
+
+
+def history_by(root: strawberry.Parent[m.StatusChange], info: Info) -> str:
+    """Who made a status change: applicants read `bank` for bank staff."""
+    return disclosure.history_actor(root, staff_viewer=viewer_is_staff(info))

@@ -30,6 +30,8 @@ ENTERPRISE: Columns = {
     "indicators": _KEY,
     "warnings": _KEY,
     "taxRecords": _KEY,
+    "consents": _KEY,
+    "dataAccessLog": _KEY,
 }
 
 PATENT: Columns = {
@@ -73,8 +75,9 @@ WARNING: Columns = {
     "cursor": _KEY,
     "level": ("level",),
     "kind": ("kind",),
-    "message": ("message",),
-    "evidence": ("evidence",),
+    # applicants read a contagion warning's message and evidence without the other firm
+    "message": ("message", "kind"),
+    "evidence": ("evidence", "kind"),
     "contagionPath": ("contagion_path",),
     "status": ("status",),
     "createdAt": ("created_at",),

@@ -1,13 +1,17 @@
-"""Decisions: a reviewer's verdict on an application in manual review."""
+"""Decisions: a reviewer's verdict on an application in manual review, and what the caller
+may read of a decision."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import strawberry
 from strawberry.types import Info
 
 from domain import decision as service
+from domain.applications import disclosure
 from domain.decision import ReviewDecision
-from resolvers.application import ApplicationPayload
+from resolvers.application import ApplicationPayload, viewer_is_staff
 from resolvers.context import ctx
 from resolvers.errors import payload
 from resolvers.ids import decode_or_raise
@@ -29,4 +33,16 @@ async def review_application(
     )
 
 
-__all__ = ["review_application"]
+def decided_by(root: strawberry.Parent[dict[str, Any]], info: Info) -> str:
+    """Who decided: the model's versions, or the reviewers (`bank` for applicants)."""
+    return disclosure.decided_by(
+        str(root.get("decided_by", "")), staff_viewer=viewer_is_staff(info)
+    )
+
+
+def decision_reasons(root: strawberry.Parent[dict[str, Any]], info: Info) -> list[dict[str, Any]]:
+    """The reasons; applicants read fixed sentences where a reviewer wrote the words."""
+    return disclosure.reasons(root.get("reasons") or [], staff_viewer=viewer_is_staff(info))
+
+
+__all__ = ["decided_by", "decision_reasons", "review_application"]

@@ -5,20 +5,22 @@
 import asyncio
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
+from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from db import models as m
 from db.rows import Row
 from domain.errors import DomainError
-from domain.monitoring import events
+from domain.monitoring import disclosure, events
 from domain.monitoring import warnings as service
 from domain.monitoring.events import IngestResult
 from domain.monitoring.feed import subscribe_warnings
 from domain.monitoring.shock import Exposed, Report, simulate
 from resolvers import columns
+from resolvers.application import viewer_is_staff
 from resolvers.connection import Page, after_key, page_args, page_of
 from resolvers.context import ctx
 from resolvers.enterprise import required_enterprise, visible_enterprise
@@ -242,3 +244,22 @@ async def source(root: strawberry.Parent[Report], info: Info) -> list[m.Enterpri
     """The shocked enterprises."""
     found = await asyncio.gather(*(visible_enterprise(info, i) for i in root.source_ids))
     return [e for e in found if e is not None]
+
+
+def warning_message(root: strawberry.Parent[m.RiskWarning], info: Info) -> str:
+    """The message; an applicant's contagion warning names no other enterprise."""
+    if viewer_is_staff(info):
+        return root.message
+    return disclosure.applicant_message(root.kind, root.message)
+
+
+def warning_evidence(root: strawberry.Parent[m.RiskWarning], info: Info) -> JSON:
+    """The evidence; an applicant's contagion warning keeps only figures about itself."""
+    if viewer_is_staff(info):
+        return cast(JSON, root.evidence)
+    return cast(JSON, disclosure.applicant_evidence(root.kind, root.evidence))
+
+
+def sees_contagion_path(info: Info) -> bool:
+    """Whether the caller may read how trouble travels between enterprises (staff only)."""
+    return viewer_is_staff(info)

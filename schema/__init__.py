@@ -13,6 +13,7 @@ from strawberry.schema.config import StrawberryConfig
 from domain.errors import DomainError
 from schema import lending, monitoring
 from schema.connection import describe_connections
+from schema.consent import ConsentMutation
 from schema.enterprise import EnterpriseQuery
 from schema.execution import LeanExecutionContext, call_parent_resolvers_directly
 from schema.indicator import IndicatorQuery
@@ -48,6 +49,7 @@ class Mutation(
     ValuationMutation,
     lending.RepaymentMutation,
     monitoring.MonitoringMutation,
+    ConsentMutation,
 ):
     pass
 

@@ -13,6 +13,8 @@ from db import batch
 from db.models import (
     ApplicationPatent,
     ApplicationStatus,
+    ConsentPurpose,
+    DataSource,
     Enterprise,
     LoanApplication,
     LoanProduct,
@@ -31,6 +33,8 @@ from domain.products import get_product_or_raise
 from domain.workflow import OPEN_STATES, Event, apply_transition, record_creation
 
 MAX_PLEDGED_PATENTS = 20
+# the outside data an assessment refreshes: every source the indicators and rules draw on
+APPLICATION_SOURCES: tuple[DataSource, ...] = tuple(DataSource)
 MAX_PURPOSE_LENGTH = 2000
 
 
@@ -44,8 +48,12 @@ async def create_application(
     purpose: str | None = None,
     enterprise_id: int | None = None,
 ) -> LoanApplication:
-    """A DRAFT application by an applicant for its own enterprise, patents checked."""
+    """A DRAFT application by an applicant for its own enterprise, patents checked; the
+    account must be verified (UNVERIFIED otherwise, read fresh)."""
+    from domain.accounts.standing import require_verified
+
     principal.require_role(Role.APPLICANT)
+    principal = await require_verified(principal)
     if principal.enterprise_id is None:
         raise Forbidden("this account is not tied to an enterprise")
     if enterprise_id is None:
@@ -147,9 +155,21 @@ async def check_pledge(
 
 
 async def submit_application(*, principal: Principal, application_id: int) -> LoanApplication:
-    """DRAFT -> SUBMITTED, re-checking the pledge, and queue the automated assessment."""
+    """DRAFT -> SUBMITTED, re-checking the pledge, and queue the automated assessment.
+
+    The enterprise must first hold a valid data authorisation for applications covering
+    `APPLICATION_SOURCES` (NO_CONSENT otherwise, nothing changed): the assessment refreshes
+    its data from them.
+    """
+    from domain.consent.access import require_consent
+
     application = await get_application_or_raise(principal=principal, application_id=application_id)
     principal.require_role(Role.APPLICANT)
+    await require_consent(
+        application.enterprise_id,  # type: ignore[attr-defined]
+        APPLICATION_SOURCES,
+        ConsentPurpose.APPLICATION,
+    )
     product = await LoanProduct.get(id=application.product_id)  # type: ignore[attr-defined]
     numbers = await pledged_numbers(application_id=application.id)
     check_terms(product, amount=application.amount, term_months=application.term_months)
@@ -254,10 +274,15 @@ async def application_rows_by_enterprise_ids(
 
 
 async def history_by_application_ids(*, ids: Iterable[int]) -> list[list[StatusChange]]:
-    """Each application's status changes, oldest first, in the order of `ids`."""
+    """Each application's status changes, oldest first, in the order of `ids`; each row notes
+    whether bank staff made it (`domain.applications.disclosure`)."""
+    from domain.applications.disclosure import mark_staff_actors
+
     wanted = list(ids)
     grouped: dict[int, list[StatusChange]] = {i: [] for i in wanted}
-    for row in await StatusChange.filter(application_id__in=set(wanted)).order_by("at", "id"):
+    rows = await StatusChange.filter(application_id__in=set(wanted)).order_by("at", "id")
+    await mark_staff_actors(rows)
+    for row in rows:
         grouped[row.application_id].append(row)  # type: ignore[attr-defined]
     return [grouped[i] for i in wanted]
 

@@ -5,12 +5,15 @@ from domain.decision.engine import DecisionResult, Outcome, credit_limit, decide
 from domain.decision.inputs import ApplicationTerms, ProductTerms, Reason, RiskInputs, RuleHit
 from domain.decision.policy import CURRENT_VERSION, Policy, load_policy
 from domain.decision.record import decision_risk_score_id, is_decided
+from domain.decision.refresh import DataUnavailable, refresh_application_data
 from domain.decision.review import ReviewDecision, approvals_complete, review_application
 from domain.decision.service import assess_application, product_terms, replay_decision
+from domain.decision.waiting import queue_due_retries
 
 __all__ = [
     "CURRENT_VERSION",
     "ApplicationTerms",
+    "DataUnavailable",
     "DecisionResult",
     "Outcome",
     "Policy",
@@ -28,6 +31,8 @@ __all__ = [
     "load_policy",
     "price",
     "product_terms",
+    "queue_due_retries",
+    "refresh_application_data",
     "replay_decision",
     "review_application",
 ]

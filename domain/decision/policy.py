@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -23,6 +24,24 @@ class AmountBand:
 
     band: str
     up_to: Decimal | None
+
+
+@dataclass(frozen=True)
+class DataRules:
+    """How fresh a decision's data must be, and how a failed refresh of it is retried.
+
+    The n-th failed refresh (n from 1) is tried again `retry_first * retry_factor ** (n - 1)`
+    later; after `max_attempts` failed refreshes the application goes to a person.
+    """
+
+    max_snapshot_age: timedelta = timedelta(hours=24)
+    retry_first: timedelta = timedelta(seconds=30)
+    retry_factor: float = 2.0
+    max_attempts: int = 6
+
+    def retry_delay(self, attempts: int) -> timedelta:
+        """How long to wait after the `attempts`-th failed refresh (1 for the first)."""
+        return self.retry_first * (self.retry_factor ** max(0, attempts - 1))
 
 
 @dataclass(frozen=True)
@@ -50,6 +69,7 @@ class Policy:
     floor_rate: Decimal
     min_borrower_rate: Decimal
     guarantee_coverage: Decimal
+    data: DataRules = DataRules()
 
     def band_of(self, amount: Decimal) -> str:
         """The amount band an amount falls in."""
@@ -90,6 +110,7 @@ def parse_policy(raw: bytes) -> Policy:
         floor_rate=Decimal(pri["floor_rate"]),
         min_borrower_rate=Decimal(pri["min_borrower_rate"]),
         guarantee_coverage=Decimal(data["guarantee"]["coverage"]),
+        data=_data_rules(data.get("data")),
     )
     _validate(policy)
     return policy
@@ -105,6 +126,20 @@ def load_policy(version: str = CURRENT_VERSION) -> Policy:
     if policy.version != version:
         raise ValueError(f"{path.name} declares version {policy.version}")
     return policy
+
+
+def _data_rules(raw: dict[str, Any] | None) -> DataRules:
+    """The `data` section (older policy files without one get the defaults)."""
+    if raw is None:
+        return DataRules()
+    retry = raw.get("refresh_retry", {})
+    default = DataRules()
+    return DataRules(
+        max_snapshot_age=timedelta(hours=float(raw["max_snapshot_age_hours"])),
+        retry_first=timedelta(seconds=float(retry.get("first_seconds", 30.0))),
+        retry_factor=float(retry.get("factor", default.retry_factor)),
+        max_attempts=int(retry.get("max_attempts", default.max_attempts)),
+    )
 
 
 def _decimals(table: dict[str, str]) -> dict[str, Decimal]:
@@ -128,3 +163,11 @@ def _validate(policy: Policy) -> None:
         raise ValueError("unscored_grade must be one of the grades")
     if not policy.graph_risk_review <= policy.graph_risk_reject:
         raise ValueError("graph risk review threshold must not exceed the reject threshold")
+    _validate_data(policy.data)
+
+
+def _validate_data(rules: DataRules) -> None:
+    if rules.max_snapshot_age <= timedelta(0):
+        raise ValueError("max_snapshot_age_hours must be positive")
+    if rules.retry_first <= timedelta(0) or rules.retry_factor < 1 or rules.max_attempts < 1:
+        raise ValueError("refresh_retry needs first_seconds > 0, factor >= 1, max_attempts >= 1")

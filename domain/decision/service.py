@@ -15,7 +15,14 @@ from domain import audit
 from domain.decision.engine import DecisionResult, Outcome, decide, price
 from domain.decision.inputs import ApplicationTerms, ProductTerms, Reason, RiskInputs
 from domain.decision.policy import CURRENT_VERSION, Policy, load_policy
-from domain.errors import Conflict, DomainError, InvalidState, NotFound
+from domain.decision.refresh import (
+    DataUnavailable,
+    Refresher,
+    check_snapshot_age,
+    refresh_application_data,
+)
+from domain.decision.waiting import retry_is_due, wait_for_data
+from domain.errors import Conflict, DomainError, InvalidState, NoConsent, NotFound
 from domain.workflow import Event, apply_transition
 
 Gatherer = Callable[[LoanApplication], Awaitable[RiskInputs]]
@@ -52,11 +59,18 @@ async def assess_application(
     *,
     application_id: int,
     gather: Gatherer | None = None,
+    refresh: Refresher | None = None,
     policy_version: str = CURRENT_VERSION,
 ) -> LoanApplication | None:
-    """Decide a SUBMITTED application (safe to call twice: otherwise it does nothing)."""
+    """Refresh the applicant's data, then decide a SUBMITTED application (or a waiting one
+    whose retry is due); safe to call twice: otherwise it does nothing.
+
+    Without fresh data the application is not decided: it waits for a retry, and after the
+    policy's last attempt goes to a person.
+    """
     application = await LoanApplication.get_or_none(id=application_id)
-    if application is None or not await _start_assessment(application):
+    now = datetime.now(UTC)
+    if application is None or not await _start_assessment(application, now):
         return None
     # an application left ASSESSING by a crashed worker is picked up again here; the guarded
     # final transition lets only one of two concurrent assessments through
@@ -64,16 +78,30 @@ async def assess_application(
     terms = await _application_terms(application)
     policy = load_policy(policy_version)
     snapshot = product_terms(product)
-    now = datetime.now(UTC)
-    record = await _model_record(application, gather, terms, snapshot, policy, now)
-    if not await _apply_decision(application, record, snapshot, policy, now):
+    try:
+        await (refresh or refresh_application_data)(application, policy)
+        record = await _model_record(application, gather, terms, snapshot, policy, now)
+    except DataUnavailable as exc:
+        return await _data_unavailable(application, exc, terms, snapshot, policy, now)
+    except NoConsent as exc:
+        # the consent was revoked or expired since submission: no new data may be pulled
+        record = referral_record(
+            terms, snapshot, policy, now, reason=exc.message, code="NO_CONSENT",
+            prefix="no data authorisation",
+        )  # fmt: skip
+    extra = {"data_retry_at": None, "data_error": None}
+    if not await _apply_decision(application, record, snapshot, policy, now, extra=extra):
         return None
     return application
 
 
-async def _start_assessment(application: LoanApplication) -> bool:
-    """Move a SUBMITTED application to ASSESSING; False when it is not there to be assessed."""
-    if application.status == ApplicationStatus.SUBMITTED:
+async def _start_assessment(application: LoanApplication, now: datetime) -> bool:
+    """Move a SUBMITTED application, or a waiting one whose retry is due, to ASSESSING;
+    False when it is not there to be assessed."""
+    status = application.status
+    if status == ApplicationStatus.SUBMITTED or (
+        status == ApplicationStatus.WAITING_FOR_DATA and retry_is_due(application, now)
+    ):
         try:
             async with in_transaction() as conn:
                 await apply_transition(
@@ -82,7 +110,32 @@ async def _start_assessment(application: LoanApplication) -> bool:
         except (Conflict, InvalidState):
             return False  # another worker took it, or the applicant withdrew
         return True
-    return application.status == ApplicationStatus.ASSESSING
+    return status == ApplicationStatus.ASSESSING
+
+
+async def _data_unavailable(
+    application: LoanApplication,
+    error: DataUnavailable,
+    terms: ApplicationTerms,
+    snapshot: ProductTerms,
+    policy: Policy,
+    now: datetime,
+) -> LoanApplication | None:
+    """Wait for a retry of the refresh, or after the last attempt refer to a person."""
+    attempts = application.data_attempts + 1
+    if attempts < policy.data.max_attempts:
+        retry_at = now + policy.data.retry_delay(attempts)
+        waited = await wait_for_data(
+            application, attempts=attempts, error=error.message, retry_at=retry_at
+        )
+        return application if waited else None
+    record = referral_record(
+        terms, snapshot, policy, now, reason=error.message, prefix="outside data unavailable"
+    )
+    extra = {"data_attempts": attempts, "data_retry_at": None, "data_error": error.message}
+    if not await _apply_decision(application, record, snapshot, policy, now, extra=extra):
+        return None
+    return application
 
 
 async def _application_terms(application: LoanApplication) -> ApplicationTerms:
@@ -111,8 +164,11 @@ async def _model_record(
         gather = gather_risk_inputs
     try:
         inputs = await gather(application)
+    except (DataUnavailable, NoConsent):
+        raise
     except DomainError as exc:
         return referral_record(terms, snapshot, policy, now, reason=exc.message)
+    await check_snapshot_age(inputs, policy, now)
     result = decide(inputs, terms, snapshot, policy)
     return decision_record(result, inputs, terms, snapshot, policy, now)
 
@@ -123,10 +179,13 @@ async def _apply_decision(
     snapshot: ProductTerms,
     policy: Policy,
     now: datetime,
+    *,
+    extra: dict[str, Any] | None = None,
 ) -> bool:
-    """Store the decision and move the application on; False when another worker got there."""
+    """Store the decision (and `extra` fields) and move the application on; False when
+    another worker got there."""
     outcome = Outcome(record["outcome"])
-    changes: dict[str, Any] = {"decision": record}
+    changes: dict[str, Any] = {**(extra or {}), "decision": record}
     if outcome is not Outcome.MANUAL_REVIEW:
         changes["decided_at"] = now
     try:
@@ -178,7 +237,14 @@ def decision_record(
 
 
 def referral_record(
-    terms: ApplicationTerms, product: ProductTerms, policy: Policy, now: datetime, *, reason: str
+    terms: ApplicationTerms,
+    product: ProductTerms,
+    policy: Policy,
+    now: datetime,
+    *,
+    reason: str,
+    code: str = "DATA_UNAVAILABLE",
+    prefix: str = "the model could not assess",
 ) -> dict[str, Any]:
     """A MANUAL_REVIEW decision when the model inputs could not be gathered."""
     pricing = price(policy.unscored_grade, product, policy)
@@ -187,9 +253,7 @@ def referral_record(
         "outcome": Outcome.MANUAL_REVIEW.value,
         "approved_amount": str(amount),
         "annual_rate": str(pricing.annual_rate),
-        "reasons": [
-            Reason("DATA_UNAVAILABLE", f"the model could not assess: {reason}", 1.0).to_dict()
-        ],
+        "reasons": [Reason(code, f"{prefix}: {reason}", 1.0).to_dict()],
         "pricing": pricing.to_dict(),
         "graph_risk_used": False,
         "policy_version": policy.version,

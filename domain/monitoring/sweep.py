@@ -2,8 +2,9 @@
 
 `monitor_borrowers` re-appraises pledged patents whose appraisal is older than
 `REVALUE_AFTER` (when a valuation model is in service), stores a fresh indicator snapshot and
-score (when a scorecard is in service), then applies the figure rules: collateral shortfall
-against the outstanding balance, financial decline, graph risk. Graph risk itself is computed
+score (when a scorecard is in service) for the borrowers with new facts since their last
+snapshot only (`domain.monitoring.freshness`), then applies the figure rules: collateral
+shortfall against the outstanding balance, financial decline, graph risk. Graph risk itself is computed
 by the graph model on its own queue; here its latest stored value is judged.
 """
 
@@ -94,6 +95,7 @@ class MonitorReport:
     warnings: int = 0
     revalued: int = 0
     scored: int = 0
+    unchanged: int = 0  # borrowers without new facts: their snapshot and score are kept
     notes: list[str] = field(default_factory=list)
 
 
@@ -193,13 +195,20 @@ async def _revalue(borrowers: list[Borrower], when: datetime, report: MonitorRep
 
 
 async def _score(borrowers: list[Borrower], when: datetime, report: MonitorReport) -> None:
-    """A fresh indicator snapshot and scorecard score per borrower, when both are in service."""
+    """A fresh indicator snapshot and scorecard score per borrower with new facts, when both
+    are in service."""
+    from domain.monitoring.freshness import firms_with_new_facts
     from domain.scoring.service import active_scorecard, score_values
 
     try:
         card = await active_scorecard()
     except DomainError as exc:
         report.notes.append(f"not re-scored: {exc.message}")
+        return
+    changed = await firms_with_new_facts([(b.enterprise_id, b.uscc) for b in borrowers])
+    report.unchanged = len(borrowers) - len(changed)
+    borrowers = [b for b in borrowers if b.enterprise_id in changed]
+    if not borrowers:
         return
     try:
         from domain.indicators.compute import compute_indicators

@@ -30,6 +30,7 @@ class Event(StrEnum):
     SUBMIT = "SUBMIT"
     WITHDRAW = "WITHDRAW"
     START_ASSESSMENT = "START_ASSESSMENT"
+    WAIT_FOR_DATA = "WAIT_FOR_DATA"
     AUTO_APPROVE = "AUTO_APPROVE"
     AUTO_REJECT = "AUTO_REJECT"
     REFER = "REFER"
@@ -56,10 +57,21 @@ TRANSITIONS: dict[Event, Rule] = {
     Event.SUBMIT: _rule({S.DRAFT}, S.SUBMITTED),
     # the applicant may walk away until the contract is signed
     Event.WITHDRAW: _rule(
-        {S.DRAFT, S.SUBMITTED, S.ASSESSING, S.MANUAL_REVIEW, S.APPROVED, S.OFFER_ACCEPTED},
+        {
+            S.DRAFT,
+            S.SUBMITTED,
+            S.WAITING_FOR_DATA,
+            S.ASSESSING,
+            S.MANUAL_REVIEW,
+            S.APPROVED,
+            S.OFFER_ACCEPTED,
+        },
         S.WITHDRAWN,
     ),
-    Event.START_ASSESSMENT: _rule({S.SUBMITTED}, S.ASSESSING),
+    # a retry of the data refresh starts the assessment again from the waiting state
+    Event.START_ASSESSMENT: _rule({S.SUBMITTED, S.WAITING_FOR_DATA}, S.ASSESSING),
+    # the outside data could not be refreshed: wait and try again later, never decide on it
+    Event.WAIT_FOR_DATA: _rule({S.SUBMITTED, S.ASSESSING}, S.WAITING_FOR_DATA),
     Event.AUTO_APPROVE: _rule({S.ASSESSING}, S.APPROVED),
     Event.AUTO_REJECT: _rule({S.ASSESSING}, S.REJECTED),
     Event.REFER: _rule({S.ASSESSING}, S.MANUAL_REVIEW),

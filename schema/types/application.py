@@ -39,7 +39,11 @@ class StatusChange:
     )
     to: ApplicationStatus = strawberry.field(resolver=_to_status, description="Status after.")  # type: ignore[valid-type]
     at: datetime = strawberry.field(description="When.")
-    by: str = strawberry.field(description="Who (email, or model:<versions>).")
+    by: str = strawberry.field(
+        resolver=resolvers.application.history_by,
+        description="Who: the user's email, model:<versions>, or system:<task>; applicants "
+        "read `bank` for bank staff.",
+    )
 
 
 def _decision(root: strawberry.Parent[m.LoanApplication]) -> Record | None:

@@ -8,8 +8,9 @@ from typing import Any
 
 import strawberry
 
+import resolvers.decision
 from domain.decision import ReviewDecision as Verdict
-from schema.types.risk_score import Reason, ReasonCode
+from schema.types.risk_score import ReasonCode
 
 ReviewDecision = strawberry.enum(
     Verdict, name="ReviewDecision", description="A reviewer's verdict."
@@ -33,14 +34,6 @@ def _annual_rate(root: strawberry.Parent[Record]) -> float | None:
     return float(rate) if rate is not None else None
 
 
-def _reasons(root: strawberry.Parent[Record]) -> list[Reason]:
-    return list(root.get("reasons") or [])
-
-
-def _decided_by(root: strawberry.Parent[Record]) -> str:
-    return str(root.get("decided_by", ""))
-
-
 def _decided_at(root: strawberry.Parent[Record]) -> datetime:
     return datetime.fromisoformat(str(root["decided_at"]))
 
@@ -57,10 +50,12 @@ class Decision:
         resolver=_annual_rate, description="Rate offered, after subsidy."
     )
     reasons: list[ReasonCode] = strawberry.field(
-        resolver=_reasons, description="Why, in codes and words."
+        resolver=resolvers.decision.decision_reasons,
+        description="Why, in codes and words (applicants read no reviewer's words).",
     )
     decided_by: str = strawberry.field(
-        resolver=_decided_by, description="model:<versions> or the reviewer."
+        resolver=resolvers.decision.decided_by,
+        description="model:<versions>, or the reviewers (`bank` to applicants).",
     )
     decided_at: datetime = strawberry.field(resolver=_decided_at, description="When.")
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
+from strawberry.types import Info
 
 import resolvers.warning
 from db import models as m
@@ -42,7 +43,9 @@ def _status(root: strawberry.Parent[m.RiskWarning]) -> WarningStatus:  # type: i
     return m.WarningStatus(root.status)
 
 
-def _contagion_path(root: strawberry.Parent[m.RiskWarning]) -> list[PathStep]:
+def _contagion_path(root: strawberry.Parent[m.RiskWarning], info: Info) -> list[PathStep]:
+    if not resolvers.warning.sees_contagion_path(info):
+        return []  # the path names other enterprises
     steps: list[dict[str, Any]] = root.contagion_path or []
     return [
         PathStep(from_=str(s.get("from")), relation=str(s.get("relation")), to=str(s.get("to")))
@@ -58,10 +61,19 @@ class RiskWarning:
     )
     level: WarningLevel = strawberry.field(resolver=_level, description="YELLOW, ORANGE or RED.")  # type: ignore[valid-type]
     kind: str = strawberry.field(description="What kind of signal raised it.")
-    message: str = strawberry.field(description="For people.")
-    evidence: JSON = strawberry.field(description="The events and indicator changes behind it.")
+    message: str = strawberry.field(
+        resolver=resolvers.warning.warning_message,
+        description="For people (applicants: a contagion warning names no other enterprise).",
+    )
+    evidence: JSON = strawberry.field(
+        resolver=resolvers.warning.warning_evidence,
+        description="The events and indicator changes behind it (applicants: only figures "
+        "about their own enterprise).",
+    )
     contagion_path: list[PathStep] = strawberry.field(
-        resolver=_contagion_path, description="How the source's trouble reaches this enterprise."
+        resolver=_contagion_path,
+        description="How the source's trouble reaches this enterprise (staff only; empty "
+        "for applicants).",
     )
     status: WarningStatus = strawberry.field(  # type: ignore[valid-type]
         resolver=_status, description="OPEN, ACKNOWLEDGED or RESOLVED."

@@ -176,7 +176,8 @@ async def test_nested_lists_read_only_the_columns_shown(world: LeanWorld) -> Non
     (loans,) = _reading(seen, "loan")
     (applications,) = _reading(seen, "loan_application")
     assert _selected(patents) == {"id", "number", "granted_on", "parent_key"}
-    assert _selected(warnings) == {"id", "message", "parent_key"}
+    # the kind too: an applicant's contagion warning reads without the other enterprise
+    assert _selected(warnings) == {"id", "kind", "message", "parent_key"}
     assert _selected(loans) == {"id", "outstanding", "enterprise_id"}
     assert _selected(applications) == {"id", "term_months", "enterprise_id"}
 

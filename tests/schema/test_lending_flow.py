@@ -26,6 +26,7 @@ from domain.world.importer import import_world_dir, import_world_rows
 from schema.context import Context
 from tests.factories import A, tiny_world, write_world
 from tests.schema.helpers import SCHEMA, make_user, run
+from tests.trust import trust
 
 PASSWORD = "correct horse battery"
 PLEDGED = "CN110000001B"
@@ -54,7 +55,7 @@ async def _submitted(tmp_path: Path) -> tuple[Principal, str]:
         email="cfo@a.cn", password=PASSWORD, uscc=A, enterprise_name="合肥量子科技有限公司",
         provider=DirectoryProvider(tmp_path / "w"),
     )  # fmt: skip
-    applicant = accounts.principal_of(reg.user)
+    applicant = accounts.principal_of(await trust(reg.user))
     created = await run(
         """mutation($n: String!) { createApplication(input: {productCode: "IPCREDIT_IP_PLEDGE",
           amount: "200000.00", termMonths: 12, pledgedPatentNumbers: [$n]}) {
@@ -207,6 +208,7 @@ async def test_referral_approved_by_a_loan_officer(world: dict[str, int], tmp_pa
         id=application_id,
     )
     decided = (await run(APPLICATION, applicant, id=application_id))["application"]
+    seen_by_staff = (await run(APPLICATION, officer, id=application_id))["application"]
 
     assert referred["status"] == "MANUAL_REVIEW"
     assert referred["decision"]["outcome"] == "MANUAL_REVIEW"
@@ -214,7 +216,8 @@ async def test_referral_approved_by_a_loan_officer(world: dict[str, int], tmp_pa
     assert reviewed["reviewApplication"] == {"application": {"status": "APPROVED"}, "errors": []}
     assert decided["status"] == "APPROVED"
     assert decided["decision"]["outcome"] == "APPROVED"
-    assert decided["decision"]["decidedBy"] == "user:officer@bank.cn"
+    assert decided["decision"]["decidedBy"] == "bank"  # applicants never see staff emails
+    assert seen_by_staff["decision"]["decidedBy"] == "user:officer@bank.cn"
     assert [r["code"] for r in decided["decision"]["reasons"]] == [
         "MANUAL_APPROVED",
         "DATA_UNAVAILABLE",

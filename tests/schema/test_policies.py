@@ -56,6 +56,14 @@ OPERATIONS: dict[str, str] = {
     "Mutation.acknowledgeWarning": f'mutation {{ acknowledgeWarning(id: "{FAKE_ID}") {{ errors {{ code }} }} }}',
     "Mutation.resolveWarning": f'mutation {{ resolveWarning(id: "{FAKE_ID}", note: "x") {{ errors {{ code }} }} }}',
     "Mutation.simulateShock": f'mutation {{ simulateShock(enterpriseIds: ["{FAKE_ID}"]) {{ modelVersion }} }}',
+    "Query.pendingVerifications": "{ pendingVerifications { totalCount } }",
+    "Mutation.requestVerification": "mutation { requestVerification { errors { code } } }",
+    "Mutation.confirmVerification": 'mutation { confirmVerification(depositAmount: "0.10", legalRepCode: "123456") { errors { code } } }',
+    "Mutation.inviteUser": 'mutation { inviteUser(email: "x@y.cn") { errors { code } } }',
+    "Mutation.acceptInvitation": 'mutation { acceptInvitation(code: "x") { errors { code } } }',
+    "Mutation.revokeVerification": f'mutation {{ revokeVerification(userId: "{FAKE_ID}", reason: "x") {{ errors {{ code }} }} }}',
+    "Mutation.grantConsent": 'mutation { grantConsent(input: {sources: [TAX], purposes: [APPLICATION], validUntil: "2099-01-01"}) { errors { code } } }',
+    "Mutation.revokeConsent": f'mutation {{ revokeConsent(id: "{FAKE_ID}") {{ errors {{ code }} }} }}',
 }
 
 
