@@ -12,9 +12,11 @@ from pathlib import Path
 @dataclass(frozen=True)
 class ProviderSettings:
     """Where outside data comes from (IPCREDIT_PROVIDER_*): a bank's data platform over HTTP at
-    `url`, or with no url the world directory in the data directory."""
+    `url`, the bank's own `adapter` (`package.module:name` of a `DataProvider`), or with
+    neither the world directory in the data directory."""
 
     url: str = ""
+    adapter: str = ""
     token: str | None = None  # sent as `Authorization: Bearer ...` when set
     timeout_seconds: float = 5.0  # per attempt: reading, writing, waiting for a connection
     connect_timeout_seconds: float = 2.0
@@ -85,8 +87,13 @@ def _provider_settings() -> ProviderSettings:
             raise ValueError(f"IPCREDIT_PROVIDER_{name} must not be negative")
         return parsed
 
+    url = os.environ.get("IPCREDIT_PROVIDER_URL", "").strip().rstrip("/")
+    adapter = os.environ.get("IPCREDIT_PROVIDER_ADAPTER", "").strip()
+    if url and adapter:
+        raise ValueError("set IPCREDIT_PROVIDER_URL or IPCREDIT_PROVIDER_ADAPTER, not both")
     return ProviderSettings(
-        url=os.environ.get("IPCREDIT_PROVIDER_URL", "").strip().rstrip("/"),
+        url=url,
+        adapter=adapter,
         token=os.environ.get("IPCREDIT_PROVIDER_TOKEN") or None,
         timeout_seconds=number("TIMEOUT", default.timeout_seconds, float),
         connect_timeout_seconds=number("CONNECT_TIMEOUT", default.connect_timeout_seconds, float),

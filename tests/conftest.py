@@ -128,6 +128,20 @@ async def hub() -> AsyncIterator[InProcessPublisher]:
     await hub.close()
 
 
+@pytest.fixture(autouse=True)
+def stored_provider(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Outside data comes from what the test database holds (`tests.stored_provider`), through
+    the setting a bank uses to plug in its own provider; a test that sets
+    IPCREDIT_PROVIDER_URL deletes this one first."""
+    import config
+
+    monkeypatch.setenv("IPCREDIT_PROVIDER_ADAPTER", "tests.stored_provider:StoredProvider")
+    config.settings.cache_clear()
+    yield
+    monkeypatch.delenv("IPCREDIT_PROVIDER_ADAPTER", raising=False)
+    config.settings.cache_clear()
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A private data directory, with settings re-read from the environment."""

@@ -4,8 +4,11 @@ allows.
 
 The pull goes through `domain.consent.access.pull`, so it is covered by the enterprise's data
 authorisation for applications and written to its data-access log. A provider that fails or
-times out, or answers something that cannot be imported, is `DataUnavailable`: the
-application then waits and the refresh is tried again (see `domain.decision.waiting`).
+times out, answers nothing about the applicant (registration stores only the public record, so
+deciding on what is stored would be deciding on thin data), or answers something that cannot
+be imported, is `DataUnavailable`: the application then waits and the refresh is tried again
+(see `domain.decision.waiting`). The answer is imported as a delta: a fact the provider now
+states differently (a tax year re-rated, a new head count) updates the stored record.
 """
 
 from __future__ import annotations
@@ -37,10 +40,12 @@ class DataUnavailable(Unavailable):
 
 @dataclass(frozen=True)
 class Refreshed:
-    """What a refresh brought: records added per world file, and the snapshot's moment."""
+    """What a refresh brought: records added or changed per world file (`updated`: the
+    changed ones among them), and the snapshot's moment."""
 
     added: dict[str, int] = field(default_factory=dict)
     snapshot_as_of: datetime | None = None
+    updated: dict[str, int] = field(default_factory=dict)
 
 
 Refresher = Callable[[LoanApplication, Policy], Awaitable[Refreshed]]
@@ -54,10 +59,11 @@ async def refresh_application_data(
     now: datetime | None = None,
 ) -> Refreshed:
     """Pull `APPLICATION_SOURCES` for the applicant (under its APPLICATION consent), import
-    what is new, and store a snapshot of its indicators as of now.
+    what is new or changed, and store a snapshot of its indicators as of now.
 
     NoConsent when no valid consent covers the sources (nothing fetched); DataUnavailable when
-    the provider fails or its answer cannot be imported (nothing imported).
+    the provider fails, knows nothing of the applicant, or its answer cannot be imported
+    (nothing imported).
     """
     from domain.consent.access import pull
     from domain.indicators.service import compute_and_store_snapshots
@@ -80,18 +86,20 @@ async def refresh_application_data(
         )
     except ProviderError as exc:
         raise DataUnavailable(f"the data provider failed: {exc}") from exc
-    added: dict[str, int] = {}
-    if any(rows.values()):
-        try:
-            report = await import_world_rows(rows)
-        except WorldInvalid as exc:
-            first = exc.lines[0] if exc.lines else ""
-            raise DataUnavailable(f"the provider's answer cannot be imported: {first}") from exc
-        added = {name: n for name, n in report.added.items() if n}
+    if not any(r.get("uscc") == enterprise.uscc for r in rows.get("enterprises", ())):
+        raise DataUnavailable(f"the data provider knows nothing of enterprise {enterprise.uscc}")
+    try:
+        report = await import_world_rows(rows, delta=True)
+    except WorldInvalid as exc:
+        first = exc.lines[0] if exc.lines else ""
+        raise DataUnavailable(f"the provider's answer cannot be imported: {first}") from exc
+    updated = {name: n for name, n in report.updated.items() if n}
+    changed = {n: report.added[n] + report.updated[n] for n in report.added}
+    added = {name: n for name, n in changed.items() if n}
     await compute_and_store_snapshots(as_of=when, usccs=[enterprise.uscc])
     if added:
-        log.info("application %s: refreshed %s", application.id, added)
-    return Refreshed(added=added, snapshot_as_of=when)
+        log.info("application %s: refreshed %s (updated %s)", application.id, added, updated)
+    return Refreshed(added=added, snapshot_as_of=when, updated=updated)
 
 
 async def check_snapshot_age(inputs: RiskInputs, policy: Policy, now: datetime) -> None:

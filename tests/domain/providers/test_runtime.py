@@ -10,11 +10,13 @@ import config
 from domain.providers.directory import DirectoryProvider
 from domain.providers.http import HttpProvider
 from domain.providers.runtime import current_provider
+from tests.stored_provider import StoredProvider
 
 
 @pytest.fixture
 def env(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    for name in ("URL", "TOKEN", "TIMEOUT", "RETRIES", "CACHE_TTL", "BREAKER_FAILURES"):
+    names = ("URL", "ADAPTER", "TOKEN", "TIMEOUT", "RETRIES", "CACHE_TTL", "BREAKER_FAILURES")
+    for name in names:
         monkeypatch.delenv(f"IPCREDIT_PROVIDER_{name}", raising=False)
     return monkeypatch
 
@@ -43,6 +45,28 @@ def test_with_a_url_the_data_platform(env: pytest.MonkeyPatch) -> None:
     assert provider.options.retries == 4
     assert provider.options.cache_ttl_seconds == 0
     assert provider.options.breaker_failures == 5
+
+
+def test_an_adapter_names_the_banks_own_provider(env: pytest.MonkeyPatch) -> None:
+    env.setenv("IPCREDIT_PROVIDER_ADAPTER", "tests.stored_provider:StoredProvider")
+    config.settings.cache_clear()
+    provider = current_provider()
+    assert isinstance(provider, StoredProvider)
+    assert current_provider() is provider
+
+
+def test_a_url_and_an_adapter_together_are_refused(env: pytest.MonkeyPatch) -> None:
+    env.setenv("IPCREDIT_PROVIDER_URL", "https://data.bank.example/platform")
+    env.setenv("IPCREDIT_PROVIDER_ADAPTER", "tests.stored_provider:StoredProvider")
+    with pytest.raises(ValueError, match="not both"):
+        config.load_settings()
+
+
+def test_a_malformed_adapter_is_refused(env: pytest.MonkeyPatch) -> None:
+    env.setenv("IPCREDIT_PROVIDER_ADAPTER", "stored")
+    config.settings.cache_clear()
+    with pytest.raises(ValueError, match="package.module:name"):
+        current_provider()
 
 
 @pytest.mark.parametrize(
