@@ -50,7 +50,22 @@ async def warm_up(database_url: str) -> dict[str, Any]:
     except Unavailable as exc:
         report["valuation"] = {"state": "none", "reason": exc.message}
     report["graph"] = await prepare_graph(database_url=database_url)
+    report["provider"] = await _warm_provider()
     return report
+
+
+async def _warm_provider() -> dict[str, Any]:
+    """Load the data provider's index now rather than on the first decision's path."""
+    from domain.providers.base import ProviderError
+    from domain.providers.runtime import current_provider
+
+    provider = current_provider()
+    try:
+        await provider.warm()
+    except (ProviderError, OSError) as exc:
+        log.warning("data provider not ready at start-up: %s", exc)
+        return {"state": "unready", "kind": type(provider).__name__, "reason": str(exc)}
+    return {"state": "ready", "kind": type(provider).__name__}
 
 
 async def _watch_parent(parent: int, stop: asyncio.Event) -> None:

@@ -29,6 +29,9 @@ class StoredProvider:
 
     name = "stored"
 
+    async def warm(self) -> None:
+        """Nothing to load: every answer is read from the database when asked."""
+
     async def lookup(self, uscc: str) -> dict[str, Any] | None:
         """The stored registration record, None when the database does not hold the USCC."""
         with tempfile.TemporaryDirectory(prefix="stored-world-") as root:

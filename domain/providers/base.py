@@ -39,3 +39,8 @@ class DataProvider(Protocol):
         """World rows about this enterprise from the named sources only (and the counterparty
         records their references need); raises ProviderError when a source fails."""
         ...
+
+    async def warm(self) -> None:
+        """Get ready to answer (a worker calls it at start-up, so that the first decision does
+        not pay for loading an index); raises ProviderError when it cannot."""
+        ...

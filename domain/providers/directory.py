@@ -62,6 +62,10 @@ class DirectoryProvider:
         full = self.everything(await self._ready(), uscc)
         return None if full is None else select_rows(full, (source,), uscc=uscc, resolve=False)
 
+    async def warm(self) -> None:
+        """Read and index the directory now, off the event loop."""
+        await self._ready()
+
     def load(self) -> None:
         """Read and index the directory now (blocking; once)."""
         with self._lock:

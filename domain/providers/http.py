@@ -93,6 +93,9 @@ class HttpProvider:
             return {}  # the platform does not know the enterprise
         return select_rows(merge(answers), wanted, uscc=uscc)
 
+    async def warm(self) -> None:
+        """Nothing to load: connections are opened on the first request and then kept."""
+
     async def aclose(self) -> None:
         """Close the connections of the running event loop."""
         client = self._clients.pop(asyncio.get_running_loop(), None)
