@@ -5,6 +5,9 @@
     with world.serve() as server:         # `ipcredit serve --port <free>` in a subprocess
         token = server.login(STAFF_EMAIL, PASSWORD)
         server.graphql("{ __typename }", token=token)
+    with world.data_platform() as url:    # `ipcredit provider serve --world ...` beside it
+        with world.serve(env={"IPCREDIT_PROVIDER_URL": url}) as server:
+            ...                           # the application pulls outside data over HTTP
 
 A world lives in data/bench/world-<enterprises>/ with its own SQLite database (or the database
 named by BENCH_DATABASE_URL, which `fresh` leaves as it is) and is reused by later runs;
@@ -174,13 +177,37 @@ class World:
         return time.perf_counter() - started
 
     @contextlib.contextmanager
-    def serve(self, *, ready_timeout_s: float = 900.0) -> Iterator[Server]:
-        """`ipcredit serve` on a free port until the block ends; ready when /readyz says so."""
-        server = Server.start(self, ready_timeout_s=ready_timeout_s)
+    def serve(
+        self, *, ready_timeout_s: float = 900.0, env: dict[str, str] | None = None
+    ) -> Iterator[Server]:
+        """`ipcredit serve` on a free port until the block ends; ready when /readyz says so.
+        `env` adds to (or overrides) the world's environment."""
+        server = Server.start(self, ready_timeout_s=ready_timeout_s, env=env)
         try:
             yield server
         finally:
             server.stop()
+
+    @contextlib.contextmanager
+    def data_platform(self, *, ready_timeout_s: float = 300.0) -> Iterator[str]:
+        """`ipcredit provider serve` over this world's directory on a free port until the block
+        ends (the bank's data platform, docs/providers.md); its base URL, once /health answers."""
+        port = free_port()
+        log = self.root / "provider.log"
+        command = [*ipcredit_command(), "provider", "serve", "--world", str(self.world_dir),
+                   "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
+        say(f"$ ipcredit provider serve --world {self.world_dir} --port {port}  (log: {log})")
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                command, cwd=ROOT, env=self.env(), stdout=out, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_for(process, f"{url}/health", log, timeout_s=ready_timeout_s)
+            yield url
+        finally:
+            stop_process(process)
 
 
 @dataclass
@@ -209,17 +236,21 @@ class Server:
         return f"ws://127.0.0.1:{self.port}/graphql"
 
     @classmethod
-    def start(cls, world: World, *, ready_timeout_s: float) -> Server:
-        """Start the server as `make run` does and wait until it is ready."""
+    def start(
+        cls, world: World, *, ready_timeout_s: float, env: dict[str, str] | None = None
+    ) -> Server:
+        """Start the server as `make run` does (with `env` added to the world's environment)
+        and wait until it is ready."""
         port = free_port()
         log = world.root / "serve.log"
         command = [*ipcredit_command(), "serve", "--host", "127.0.0.1", "--port", str(port)]
-        say(f"$ ipcredit serve --port {port}  (log: {log})")
+        extra = " ".join(f"{k}={v}" for k, v in (env or {}).items())
+        say(f"$ {extra + ' ' if extra else ''}ipcredit serve --port {port}  (log: {log})")
         started = time.perf_counter()
         with log.open("wb") as out:
             process = subprocess.Popen(
-                command, cwd=ROOT, env=world.env(), stdout=out, stderr=subprocess.STDOUT,
-                start_new_session=True,
+                command, cwd=ROOT, env={**world.env(), **(env or {})}, stdout=out,
+                stderr=subprocess.STDOUT, start_new_session=True,
             )  # fmt: skip
         server = cls(process=process, port=port, log=log)
         try:
@@ -233,36 +264,16 @@ class Server:
 
     def wait_ready(self, timeout_s: float) -> None:
         """Poll /readyz until it answers 200; fail at once if the server exits."""
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the server exited ({self.process.returncode}):\n{self.tail()}")
-            with contextlib.suppress(httpx.HTTPError):
-                if self.client.get(f"{self.url}/readyz", timeout=5.0).status_code == 200:
-                    return
-            time.sleep(0.1)
-        raise RuntimeError(f"the server was not ready within {timeout_s:.0f} s:\n{self.tail()}")
+        wait_for(self.process, f"{self.url}/readyz", self.log, timeout_s=timeout_s)
 
     def tail(self, lines: int = 30) -> str:
         """The end of the server's log."""
-        text = self.log.read_text(errors="replace") if self.log.exists() else ""
-        return "\n".join(text.splitlines()[-lines:])
+        return tail(self.log, lines)
 
     def stop(self) -> None:
         """SIGTERM to the server's pid; anything left of its process group is killed."""
         self.client.close()
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            for _ in range(50):  # children (workers) get a moment to follow their parent out
-                os.killpg(self.process.pid, 0)
-                time.sleep(0.1)
-            os.killpg(self.process.pid, signal.SIGKILL)
+        stop_process(self.process)
 
     def graphql(self, query: str, *, token: str | None = None, **variables: Any) -> dict[str, Any]:
         """POST one GraphQL request; its `data`. Raises GraphQLError on errors."""
@@ -283,3 +294,41 @@ class Server:
             raise GraphQLError(f"login of {email} refused: {payload['errors']}")
         token: str = payload["token"]
         return token
+
+
+def tail(log: Path, lines: int = 30) -> str:
+    """The end of a log file."""
+    text = log.read_text(errors="replace") if log.exists() else ""
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def wait_for(process: subprocess.Popen[bytes], url: str, log: Path, *, timeout_s: float) -> None:
+    """Poll `url` until it answers 200; fail at once if the process exits."""
+    deadline = time.monotonic() + timeout_s
+    with httpx.Client(timeout=5.0) as client:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(
+                    f"{url}: the process exited ({process.returncode}):\n{tail(log)}"
+                )
+            with contextlib.suppress(httpx.HTTPError):
+                if client.get(url).status_code == 200:
+                    return
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within {timeout_s:.0f} s:\n{tail(log)}")
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to a process started in its own session; anything left of its group is killed."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        for _ in range(50):  # children (workers) get a moment to follow their parent out
+            os.killpg(process.pid, 0)
+            time.sleep(0.1)
+        os.killpg(process.pid, signal.SIGKILL)

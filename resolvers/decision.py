@@ -45,4 +45,13 @@ def decision_reasons(root: strawberry.Parent[dict[str, Any]], info: Info) -> lis
     return disclosure.reasons(root.get("reasons") or [], staff_viewer=viewer_is_staff(info))
 
 
-__all__ = ["decided_by", "decision_reasons", "review_application"]
+def data_refresh_ms(root: strawberry.Parent[dict[str, Any]], info: Info) -> float | None:
+    """How long refreshing the applicant's data took at assessment (staff only: null to
+    applicants, and for decisions made without a refresh)."""
+    value = root.get("data_refresh_ms")
+    if not viewer_is_staff(info) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+__all__ = ["data_refresh_ms", "decided_by", "decision_reasons", "review_application"]

@@ -133,6 +133,7 @@ TYPE_POLICIES: dict[str, Policy] = {
 FIELD_POLICIES: dict[str, Policy] = {
     "Enterprise.riskScore": Policy.OWNER,
     "LoanApplication.riskScore": Policy.OWNER,
+    "Decision.dataRefreshMs": Policy.STAFF,  # null to applicants
 }
 
 

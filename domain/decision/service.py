@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -79,8 +80,9 @@ async def assess_application(
     policy = load_policy(policy_version)
     snapshot = product_terms(product)
     try:
-        await (refresh or refresh_application_data)(application, policy)
+        refresh_ms = await _timed_refresh(refresh or refresh_application_data, application, policy)
         record = await _model_record(application, gather, terms, snapshot, policy, now)
+        record["data_refresh_ms"] = refresh_ms
     except DataUnavailable as exc:
         return await _data_unavailable(application, exc, terms, snapshot, policy, now)
     except NoConsent as exc:
@@ -93,6 +95,14 @@ async def assess_application(
     if not await _apply_decision(application, record, snapshot, policy, now, extra=extra):
         return None
     return application
+
+
+async def _timed_refresh(refresh: Refresher, application: LoanApplication, policy: Policy) -> float:
+    """Refresh the applicant's data (pull, import, snapshot); the milliseconds it took, kept
+    in the decision record as `data_refresh_ms` so the cost of fresh data can be watched."""
+    started = time.perf_counter()
+    await refresh(application, policy)
+    return round((time.perf_counter() - started) * 1000, 3)
 
 
 async def _start_assessment(application: LoanApplication, now: datetime) -> bool:

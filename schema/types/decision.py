@@ -58,6 +58,11 @@ class Decision:
         description="model:<versions>, or the reviewers (`bank` to applicants).",
     )
     decided_at: datetime = strawberry.field(resolver=_decided_at, description="When.")
+    data_refresh_ms: float | None = strawberry.field(
+        resolver=resolvers.decision.data_refresh_ms,
+        description="Milliseconds spent refreshing the applicant's data at assessment (pull, "
+        "import, snapshot); staff only, null to applicants and where no refresh ran.",
+    )
 
 
 __all__ = ["Decision", "Record", "ReviewDecision"]

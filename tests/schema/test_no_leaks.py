@@ -3,6 +3,7 @@ contagion warning. Staff read everything."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,13 @@ from domain.decision.refresh import Refreshed
 from domain.errors import Unavailable
 from resolvers.ids import encode_cursor, encode_id
 from schema.context import Context
-from tests.domain.lending_fixtures import LendingWorld, make_lending_world, submitted
+from tests.domain.lending_fixtures import (
+    LendingWorld,
+    fixed_gather,
+    inputs,
+    make_lending_world,
+    submitted,
+)
 from tests.schema.helpers import SCHEMA, run
 
 APPLICATION = """query($id: ID!) { application(id: $id) { status history { to by }
@@ -70,6 +77,29 @@ async def test_applicants_read_bank_for_staff_and_no_reviewer_words(world: Lendi
     assert staff_by["APPROVED"] == "user:officer1@bank.example"
     assert staff["decision"]["decidedBy"] == "user:officer1@bank.example"
     assert staff["decision"]["reasons"][0]["description"] == COMMENT
+
+
+async def _slow_refresh(application: LoanApplication, policy: Any) -> Refreshed:
+    await asyncio.sleep(0.03)
+    return Refreshed()
+
+
+async def test_staff_read_how_long_the_data_refresh_took_applicants_do_not(
+    world: LendingWorld,
+) -> None:
+    application = await submitted(world)
+    await assess_application(
+        application_id=application.id, gather=fixed_gather(inputs()), refresh=_slow_refresh
+    )
+    query = "query($id: ID!) { application(id: $id) { status decision { dataRefreshMs } } }"
+    application_id = encode_id("LoanApplication", application.id)
+
+    staff = (await run(query, world.officer, id=application_id))["application"]
+    mine = (await run(query, world.applicant, id=application_id))["application"]
+
+    assert staff["status"] == mine["status"] == "APPROVED"
+    assert 30 <= staff["decision"]["dataRefreshMs"] < 10_000
+    assert mine["decision"] == {"dataRefreshMs": None}
 
 
 async def test_applicants_list_shows_no_staff_email(world: LendingWorld) -> None:
