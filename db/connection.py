@@ -9,7 +9,9 @@ connection pragmas, so a reconnection gets them too.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import tortoise.context as tortoise_context
@@ -48,10 +50,26 @@ def tortoise_config(url: str) -> dict[str, object]:
     }
 
 
+def private_sqlite_file(url: str) -> None:
+    """Create a SQLite database file owner-only (0600) in an owner-only directory before SQLite
+    does (it would create it world-readable under the usual umask); its -wal and -shm files
+    take the same mode."""
+    if not url.startswith("sqlite://"):
+        return
+    location = url.removeprefix("sqlite://").split("?", 1)[0]
+    if not location or location == ":memory:":
+        return
+    path = Path(location)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 async def init_db(url: str, *, create_schema: bool = True) -> None:
     """Connect (and on first use create tables); visible from every task of the process."""
     if tortoise_context._global_context is not None:
         await close_db()
+    private_sqlite_file(url)
     if create_schema and url.startswith(("postgres", "asyncpg")):
         await migrate_postgres(url)
     await Tortoise.init(config=tortoise_config(url), _enable_global_fallback=True)

@@ -86,6 +86,7 @@ async def grant_consent(
             sources=input.sources,
             purposes=input.purposes,
             valid_until=input.valid_until,
+            otp=input.otp,
         )
         return granted.id
 

@@ -9,6 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from db import models as m
+from domain.contracts import SignatureCheck
 from domain.errors import DomainError
 from domain.lending import contract as service
 from resolvers.application import required_application
@@ -26,12 +27,28 @@ class ContractPayload:
 
 
 @dataclass(frozen=True)
+class CertificateCheck:
+    """One certificate behind a signature or its timestamp, as judged at the signing time."""
+
+    role: str
+    subject: str
+    serial: str
+    valid_from: datetime
+    valid_until: datetime
+    status: str
+    revocation_checked: bool
+
+
+@dataclass(frozen=True)
 class Signature:
     """A signature as the API shows it."""
 
     signer: str
     signed_at: datetime
     valid: bool
+    level: str | None = None
+    timestamp: datetime | None = None
+    certificates: list[CertificateCheck] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -41,6 +58,7 @@ class ContractVerification:
     intact: bool
     signatures: list[Signature]
     detail: str
+    level: str | None = None
 
 
 async def verify_contract(info: Info, id: strawberry.ID) -> ContractVerification:
@@ -53,11 +71,31 @@ async def verify_contract(info: Info, id: strawberry.ID) -> ContractVerification
         return ContractVerification(intact=False, signatures=[], detail=exc.message)
     return ContractVerification(
         intact=result.intact,
-        signatures=[
-            Signature(signer=s.signer, signed_at=s.signed_at, valid=s.valid and s.trusted)
-            for s in result.signatures
-        ],
+        signatures=[_signature(s) for s in result.signatures],
         detail=result.detail,
+        level=result.level,
+    )
+
+
+def _signature(check: SignatureCheck) -> Signature:
+    return Signature(
+        signer=check.signer,
+        signed_at=check.signed_at,
+        valid=check.valid and check.trusted,
+        level=check.level,
+        timestamp=check.timestamp,
+        certificates=[
+            CertificateCheck(
+                role=c.role,
+                subject=c.subject,
+                serial=c.serial,
+                valid_from=c.valid_from,
+                valid_until=c.valid_until,
+                status=c.status,
+                revocation_checked=c.revocation_checked,
+            )
+            for c in check.certificates
+        ],
     )
 
 
@@ -73,14 +111,15 @@ async def accept_offer(info: Info, application_id: strawberry.ID) -> ContractPay
     )
 
 
-async def sign_contract(info: Info, contract_id: strawberry.ID) -> ContractPayload:
-    """Sign: the borrower first, then the bank."""
+async def sign_contract(info: Info, contract_id: strawberry.ID, otp: str) -> ContractPayload:
+    """Sign with a one-time code: the borrower first, then the bank."""
     principal = ctx(info).require()
     return await payload(
         ContractPayload,
         lambda: service.sign_contract(
             principal=principal,
             contract_id=decode_or_raise(str(contract_id), "Contract", "contractId"),
+            otp=otp,
         ),
     )
 
@@ -93,6 +132,7 @@ async def contract_application(
 
 
 __all__ = [
+    "CertificateCheck",
     "ContractPayload",
     "ContractVerification",
     "Signature",

@@ -70,7 +70,9 @@ class ContractMutation:
     )
     sign_contract: ContractPayload = strawberry.mutation(
         resolver=resolvers.contract.sign_contract,
-        description="Sign: the borrower first, then the bank (PAdES).",
+        description="Sign, confirmed with a one-time code of the signer's second factor: the "
+        "borrower first (under an event certificate issued for this signature), then the bank "
+        "(PAdES B-LT: timestamped, with validation data).",
     )
 
 

@@ -1,7 +1,7 @@
 """Granting and revoking data authorisations, by the enterprise's verified users.
 
-A grant is validated, rendered as a short PDF, signed with the applicant's certificate (PAdES,
-as the borrower signs a contract), stored under the data directory, and recorded with its hash;
+A grant is validated, confirmed with a one-time code, rendered as a short PDF, signed under an
+event certificate for the signing user (PAdES B-LT, as the borrower signs a contract), stored under the data directory, and recorded with its hash;
 all or nothing, and audited. Revoking stops new application pulls at once; monitoring of an
 outstanding loan continues under its contract's clause.
 """
@@ -19,10 +19,11 @@ from db.models import Consent, ConsentPurpose, DataSource, Enterprise, Role, Use
 from db.models import VerificationStatus as VS
 from domain import audit
 from domain.accounts.principal import Principal
+from domain.accounts.totp import check_otp
 from domain.consent import signing
 from domain.consent.coverage import normalise_sources, today_utc
 from domain.consent.document import Authorisation, render_authorisation_pdf
-from domain.contracts import sha256_hex
+from domain.contracts import EventSigner, sha256_hex
 from domain.errors import Forbidden, InvalidInput, InvalidState, NotFound, Unverified
 
 MAX_VALIDITY = timedelta(days=366)
@@ -74,8 +75,10 @@ async def grant_consent(
     sources: Iterable[DataSource | str],
     purposes: Iterable[ConsentPurpose | str],
     valid_until: date,
+    otp: str | None = None,
 ) -> Consent:
-    """A signed data authorisation of the caller's enterprise, valid from today."""
+    """A signed data authorisation of the caller's enterprise, valid from today; the signer
+    confirms with a one-time code of its second factor."""
     user = await verified_member(principal)
     today = today_utc()
     wanted, why = checked_grant(sources, purposes, valid_until, today=today)
@@ -93,11 +96,10 @@ async def grant_consent(
         valid_from=today,
         valid_until=valid_until,
     )
-    key_pem, cert_pem = await signing.user_credential(user, ca)
+    await check_otp(user_id=user.id, code=otp, purpose="sign")
+    signer = EventSigner(email=user.email, enterprise_name=enterprise.name, uscc=enterprise.uscc)
     signed = await asyncio.to_thread(
-        lambda: signing.sign_authorisation(
-            render_authorisation_pdf(auth), key_pem=key_pem, cert_pem=cert_pem, ca=ca
-        )
+        lambda: signing.sign_authorisation(render_authorisation_pdf(auth), signer=signer, ca=ca)
     )
     digest = sha256_hex(signed)
     relative = await asyncio.to_thread(signing.store, auth.number, signed)

@@ -3,27 +3,23 @@ borrower signs a loan contract."""
 
 from __future__ import annotations
 
-import asyncio
 import re
-from datetime import UTC, datetime
-from functools import lru_cache
 from pathlib import Path
 
-from cryptography import x509
-
 from config import settings
-from db.models import Enterprise, User
 from domain.contracts import (
+    EventSigner,
     LocalCA,
     VerificationResult,
-    ensure_ca,
-    enterprise_credential,
-    issue_enterprise_certificate,
-    sign_pdf,
+    issue_event_credential,
+    seal_pdf,
     verify_pdf,
 )
 from domain.contracts.keyfiles import write_atomic
-from domain.errors import InvalidInput, InvalidState, NotFound
+from domain.contracts.platform import platform_ca
+from domain.errors import InvalidInput, NotFound
+
+__all__ = ["platform_ca"]
 
 FIELD_NAME = "AuthoriserSignature"
 REASON = "授权人签署数据查询授权书 The enterprise signs the data authorisation"
@@ -31,31 +27,15 @@ LOCATION = "中国 China"
 _FILE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
 
 
-@lru_cache(maxsize=4)
-def _ca_for(data_dir: Path) -> LocalCA:
-    return ensure_ca(data_dir)
-
-
-def platform_ca() -> LocalCA:
-    """The platform CA and bank credential under the configured data directory (the ones loan
-    contracts are signed under)."""
-    return _ca_for(settings().data_dir)
-
-
-def sign_authorisation(pdf: bytes, *, key_pem: bytes, cert_pem: bytes, ca: LocalCA) -> bytes:
-    """The authorisation with the enterprise's PAdES signature (its certificate must be valid)."""
-    credential = enterprise_credential(ca, key_pem=key_pem, cert_pem=cert_pem)
-    cert = x509.load_pem_x509_certificate(credential.cert_pem)
-    now = datetime.now(UTC)
-    if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
-        raise InvalidState(f"the certificate of {credential.subject_name} is not valid now")
-    return sign_pdf(
+def sign_authorisation(pdf: bytes, *, signer: EventSigner, ca: LocalCA) -> bytes:
+    """The authorisation with the enterprise's PAdES signature (B-LT), made under an event
+    certificate issued for this signature alone; its key is dropped when this returns."""
+    credential = issue_event_credential(ca, signer)
+    return seal_pdf(
         pdf,
-        key_pem=credential.key_pem,
-        cert_pem=credential.cert_pem,
-        chain=credential.chain_pem,
+        ca=ca,
+        credential=credential,
         field_name=FIELD_NAME,
-        signer_name=credential.subject_name,
         reason=REASON,
         location=LOCATION,
     )
@@ -95,20 +75,3 @@ def load(relative: str) -> bytes:
         return (settings().data_dir / Path(relative)).read_bytes()
     except FileNotFoundError as exc:
         raise NotFound("the authorisation document is missing") from exc
-
-
-async def user_credential(user: User, ca: LocalCA) -> tuple[bytes, bytes]:
-    """The applicant's key and certificate; issued and stored now if registration gave none."""
-    if user.certificate_pem and user.private_key_pem:
-        return user.private_key_pem.encode(), user.certificate_pem.encode()
-    enterprise = await Enterprise.get(id=user.enterprise_id)  # type: ignore[attr-defined]
-    key, cert = await asyncio.to_thread(
-        lambda: issue_enterprise_certificate(ca, uscc=enterprise.uscc, name=enterprise.name)
-    )
-    # only the first of two concurrent issuers stores its pair; both then use what is stored
-    await User.filter(id=user.id, certificate_pem__isnull=True).update(
-        certificate_pem=cert.decode(), private_key_pem=key.decode()
-    )
-    await user.refresh_from_db()
-    assert user.certificate_pem and user.private_key_pem
-    return user.private_key_pem.encode(), user.certificate_pem.encode()

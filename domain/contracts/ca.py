@@ -9,16 +9,10 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from domain.contracts.keyfiles import (
-    PrivateKey,
-    pem_cert,
-    pem_key,
-    read_cert,
-    read_key,
-    write_atomic,
-)
+from domain.contracts import keystore
+from domain.contracts.keyfiles import PrivateKey, pem_cert, read_cert, write_atomic
 from domain.errors import InvalidInput
 
 CA_COMMON_NAME = "ipcredit Platform CA"
@@ -31,11 +25,14 @@ _CA_KEY = "ca.key.pem"
 _CA_CERT = "ca.cert.pem"
 
 
-def load_or_create_ca(directory: Path, now: datetime) -> tuple[PrivateKey, x509.Certificate]:
-    """The CA key and certificate stored in `directory`, created and stored first if absent."""
+def load_or_create_ca(
+    directory: Path, now: datetime, passphrase: bytes
+) -> tuple[PrivateKey, x509.Certificate]:
+    """The CA key (encrypted under `passphrase`) and certificate stored in `directory`, created
+    and stored first if absent."""
     key_path, cert_path = directory / _CA_KEY, directory / _CA_CERT
     if key_path.exists() and cert_path.exists():
-        return read_key(key_path), read_cert(cert_path)
+        return keystore.read_key(key_path, passphrase), read_cert(cert_path)
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name(
         [
@@ -72,7 +69,7 @@ def load_or_create_ca(directory: Path, now: datetime) -> tuple[PrivateKey, x509.
         .sign(key, hashes.SHA256())
     )
     # Key first: a certificate on disk without its key would be loaded as a broken CA.
-    write_atomic(key_path, pem_key(key), mode=0o600)
+    keystore.write_key(key_path, key, passphrase)
     write_atomic(cert_path, pem_cert(cert), mode=0o644)
     return key, cert
 
@@ -83,11 +80,21 @@ def leaf_certificate(
     ca_key: PrivateKey,
     ca_cert: x509.Certificate,
     now: datetime,
+    *,
+    validity: timedelta = LEAF_VALIDITY,
+    crl_url: str | None = None,
+    time_stamping: bool = False,
+    email: str | None = None,
 ) -> x509.Certificate:
-    """A signing certificate for `subject` and `key`, issued by the CA and within its validity."""
+    """A certificate for `subject` and `key`, issued by the CA and within its validity.
+
+    A signing certificate allows non-repudiation; a TSA certificate (`time_stamping`) allows
+    only time-stamping (critical extended key usage, RFC 3161). `crl_url` names where the CA
+    publishes its revocation list.
+    """
     public = key.public_key()
-    not_after = min(now + LEAF_VALIDITY, ca_cert.not_valid_after_utc)
-    return (
+    not_after = min(now + validity, ca_cert.not_valid_after_utc)
+    builder = (
         x509.CertificateBuilder()
         .subject_name(subject)
         .issuer_name(ca_cert.subject)
@@ -96,26 +103,44 @@ def leaf_certificate(
         .not_valid_before(now - BACKDATE)
         .not_valid_after(not_after)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=True,  # nonRepudiation: a contract signature commits its signer
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
+        .add_extension(_leaf_usage(time_stamping), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_cert.public_key()),  # type: ignore[arg-type]
             critical=False,
         )
-        .sign(ca_key, hashes.SHA256())
+    )
+    if time_stamping:
+        builder = builder.add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True
+        )
+    if email:
+        builder = builder.add_extension(
+            x509.SubjectAlternativeName([x509.RFC822Name(email)]), critical=False
+        )
+    if crl_url:
+        point = x509.DistributionPoint(
+            full_name=[x509.UniformResourceIdentifier(crl_url)],
+            relative_name=None,
+            reasons=None,
+            crl_issuer=None,
+        )
+        builder = builder.add_extension(x509.CRLDistributionPoints([point]), critical=False)
+    return builder.sign(ca_key, hashes.SHA256())
+
+
+def _leaf_usage(time_stamping: bool) -> x509.KeyUsage:
+    return x509.KeyUsage(
+        digital_signature=True,
+        # nonRepudiation: a contract signature commits its signer
+        content_commitment=not time_stamping,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=False,
+        crl_sign=False,
+        encipher_only=False,
+        decipher_only=False,
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from asn1crypto import cms
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
@@ -50,24 +51,69 @@ def _container_untouched(sig: EmbeddedPdfSignature, pdf: bytes) -> bool:
 
 
 def _unsigned_fields_canonical(sig: EmbeddedPdfSignature) -> bool:
-    """The CMS fields outside the signed attributes must hold the one value they can hold."""
+    """The CMS fields outside the signed attributes must hold the one value they can hold.
+
+    The only unsigned attribute allowed is one signature timestamp token, itself canonical
+    (pyHanko checks its signature and that it stamps this signature value).
+    """
     try:
         signed_data = sig.signed_data
         signer_info = sig.signer_info
-        sid_kind = signer_info["sid"].name
-        expected_version = "v1" if sid_kind == "issuer_and_serial_number" else "v3"
-        algorithms = [a.dump() for a in signed_data["digest_algorithms"]]
-        return (
-            signed_data["version"].native in ("v1", "v3")
-            and signer_info["version"].native == expected_version
-            and algorithms == [signer_info["digest_algorithm"].dump()]
-            and signed_data["encap_content_info"]["content_type"].native == "data"
-            and signed_data["encap_content_info"]["content"].native is None
-            and not signer_info["unsigned_attrs"].native
-            and len(signed_data["signer_infos"]) == 1
-        )
-    except (ValueError, TypeError, KeyError):
+        unsigned = signer_info["unsigned_attrs"]
+        if not _signed_data_canonical(signed_data, content_type="data", detached=True):
+            return False
+        if not unsigned.native:
+            return True
+        if len(unsigned) != 1 or unsigned[0]["type"].native != "signature_time_stamp_token":
+            return False
+        tokens = unsigned[0]["values"]
+        return len(tokens) == 1 and _token_canonical(tokens[0])
+    except (ValueError, TypeError, KeyError, IndexError):
         return False
+
+
+def _token_canonical(token: cms.ContentInfo) -> bool:
+    if token["content_type"].native != "signed_data":
+        return False
+    signed_data = token["content"]
+    if not _signed_data_canonical(signed_data, content_type="tst_info", detached=False):
+        return False
+    return not signed_data["signer_infos"][0]["unsigned_attrs"].native and _certs_canonical(
+        signed_data
+    )
+
+
+def _signed_data_canonical(
+    signed_data: cms.SignedData, *, content_type: str, detached: bool
+) -> bool:
+    signer_infos = signed_data["signer_infos"]
+    if len(signer_infos) != 1:
+        return False
+    signer_info = signer_infos[0]
+    sid_kind = signer_info["sid"].name
+    expected_version = "v1" if sid_kind == "issuer_and_serial_number" else "v3"
+    algorithms = [a.dump() for a in signed_data["digest_algorithms"]]
+    content = signed_data["encap_content_info"]["content"]
+    return (
+        signed_data["version"].native in ("v1", "v3")
+        and signer_info["version"].native == expected_version
+        and algorithms == [signer_info["digest_algorithm"].dump()]
+        and signed_data["encap_content_info"]["content_type"].native == content_type
+        and (content.native is None) == detached
+        and not signed_data["crls"].native
+    )
+
+
+def _certs_canonical(signed_data: cms.SignedData) -> bool:
+    for choice in signed_data["certificates"]:
+        if choice.name != "certificate":
+            return False
+        cert = choice.chosen
+        if cert["signature_algorithm"].dump() != cert["tbs_certificate"]["signature"].dump():
+            return False
+        if cert["signature_value"].contents[:1] != b"\x00":
+            return False
+    return True
 
 
 def _embedded_certs_consistent(
@@ -78,16 +124,16 @@ def _embedded_certs_consistent(
     Each must carry a valid signature from an issuer found among them or the trust roots, so
     that editing a byte of an embedded chain certificate does not pass unnoticed.
     """
+    # The outer algorithm and the BIT STRING padding count lie outside what the issuer signs;
+    # only their single canonical values are accepted.
+    if not _certs_canonical(sig.signed_data):
+        return False
     asn1_certs = [
         choice.chosen for choice in sig.signed_data["certificates"] if choice.name == "certificate"
     ]
-    for cert in asn1_certs:
-        # The outer algorithm and the BIT STRING padding count lie outside what the issuer
-        # signs; only their single canonical values are accepted.
-        if cert["signature_algorithm"].dump() != cert["tbs_certificate"]["signature"].dump():
-            return False
-        if cert["signature_value"].contents[:1] != b"\x00":
-            return False
+    for attr in sig.signer_info["unsigned_attrs"]:  # the timestamp token's certificates
+        for token in attr["values"]:
+            asn1_certs += [c.chosen for c in token["content"]["certificates"]]
     embedded = [x509.load_der_x509_certificate(cert.dump()) for cert in asn1_certs]
     candidates = [*embedded, *roots]
     for cert in embedded:

@@ -18,10 +18,12 @@ from typing import Protocol
 from cryptography import x509
 
 from domain.contracts.document import render_contract_pdf
+from domain.contracts.events import EventSigner, issue_event_credential
 from domain.contracts.keyfiles import write_atomic
-from domain.contracts.pki import LocalCA, SigningCredential, enterprise_credential
-from domain.contracts.signing import VerificationResult, sign_pdf, verify_pdf
+from domain.contracts.pki import LocalCA, SigningCredential
+from domain.contracts.signing import sign_pdf, sign_with_token
 from domain.contracts.terms import ContractTerms
+from domain.contracts.verification import VerificationResult, verify_pdf
 from domain.errors import InvalidInput, InvalidState, NotFound
 
 _CONTRACT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
@@ -57,7 +59,8 @@ class ContractSigner(Protocol):
 
 @dataclass(frozen=True)
 class LocalCASigner:
-    """Signs with the platform CA's credentials and trusts the platform CA (plus extra roots)."""
+    """Signs with trusted time and validation data under the platform CA, and trusts it (plus
+    extra roots)."""
 
     ca: LocalCA
     location: str = "中国 China"
@@ -68,17 +71,14 @@ class LocalCASigner:
         """Sign `pdf` as `role`, enforcing the order: borrower first, then the bank once."""
         if credential is None:
             if role is not SignerRole.LENDER:
-                raise InvalidInput("the borrower signs with its own certificate")
+                raise InvalidInput("the borrower signs with an event certificate")
             credential = self.ca.bank
         check_signing_order(self.verify(pdf), role)
-        _check_credential(credential, datetime.now(UTC))
-        return sign_pdf(
+        return seal_pdf(
             pdf,
-            key_pem=credential.key_pem,
-            cert_pem=credential.cert_pem,
-            chain=credential.chain_pem,
+            ca=self.ca,
+            credential=credential,
             field_name=FIELD_NAMES[role],
-            signer_name=credential.subject_name,
             reason=REASONS[role],
             location=self.location,
         )
@@ -86,6 +86,47 @@ class LocalCASigner:
     def verify(self, pdf: bytes, *, expected_sha256: str | None = None) -> VerificationResult:
         """Verify `pdf` against the platform CA and the configured extra roots."""
         return verify_pdf(pdf, trust_roots=self.ca.trust_roots, expected_sha256=expected_sha256)
+
+
+def seal_pdf(
+    pdf: bytes,
+    *,
+    ca: LocalCA,
+    credential: SigningCredential,
+    field_name: str,
+    reason: str,
+    location: str,
+) -> bytes:
+    """Sign with `credential`, a timestamp from the platform's TSA (or the configured one) and
+    the certificates and current CRL that validate both (PAdES B-LT)."""
+    now = datetime.now(UTC)
+    _check_credential(credential, now)
+    if credential.token is not None:
+        return sign_with_token(
+            pdf,
+            token=credential.token,
+            chain=credential.chain_pem,
+            field_name=field_name,
+            signer_name=credential.subject_name,
+            reason=reason,
+            location=location,
+            timestamper=ca.timestamper,
+            validation_certs=ca.tsa_chain_pem,
+            crls=(ca.crl(now),),
+        )
+    return sign_pdf(
+        pdf,
+        key_pem=credential.key_pem,
+        cert_pem=credential.cert_pem,
+        chain=credential.chain_pem,
+        field_name=field_name,
+        signer_name=credential.subject_name,
+        reason=reason,
+        location=location,
+        timestamper=ca.timestamper,
+        validation_certs=ca.tsa_chain_pem,
+        crls=(ca.crl(now),),
+    )
 
 
 def check_signing_order(current: VerificationResult, role: SignerRole) -> None:
@@ -107,11 +148,10 @@ def create_contract_document(terms: ContractTerms) -> tuple[bytes, str]:
     return pdf, sha256_hex(pdf)
 
 
-def sign_as_borrower(
-    pdf: bytes, *, enterprise_key_pem: bytes, enterprise_cert_pem: bytes, ca: LocalCA
-) -> bytes:
-    """Add the borrower's signature, made with the certificate the platform CA issued to it."""
-    credential = enterprise_credential(ca, key_pem=enterprise_key_pem, cert_pem=enterprise_cert_pem)
+def sign_as_borrower(pdf: bytes, *, signer: EventSigner, ca: LocalCA) -> bytes:
+    """Add the borrower's signature under an event certificate issued for this signature only;
+    its key is dropped when this returns."""
+    credential = issue_event_credential(ca, signer)
     return LocalCASigner(ca).sign(pdf, role=SignerRole.BORROWER, credential=credential)
 
 

@@ -7,7 +7,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -22,21 +21,19 @@ from db.models import (
     LoanApplication,
     LoanProduct,
     Role,
-    User,
 )
 from domain import audit
 from domain.accounts.principal import Principal
+from domain.accounts.totp import check_otp
 from domain.applications.service import get_application_or_raise, pledged_patents_by_application_ids
 from domain.contracts import (
     ContractTerms,
-    LocalCA,
+    EventSigner,
     PledgedPatent,
     ScheduleRow,
     VerificationResult,
     contract_path,
     create_contract_document,
-    ensure_ca,
-    issue_enterprise_certificate,
     load_contract,
     sha256_hex,
     sign_as_bank,
@@ -44,7 +41,9 @@ from domain.contracts import (
     store_contract,
     verify,
 )
+from domain.contracts.platform import platform_ca
 from domain.errors import Conflict, Forbidden, InvalidState, NotFound
+from domain.lending.duties import check_countersigner
 from domain.lending.schedule import build_schedule
 from domain.valuation.reads import latest_valuations
 from domain.workflow import Event, apply_transition, target_of
@@ -56,16 +55,6 @@ class ContractStatus:
     GENERATED = "GENERATED"
     BORROWER_SIGNED = "BORROWER_SIGNED"
     SIGNED = "SIGNED"
-
-
-@lru_cache(maxsize=4)
-def _ca_for(data_dir: Path) -> LocalCA:
-    return ensure_ca(data_dir)
-
-
-def platform_ca() -> LocalCA:
-    """The platform CA and bank credential under the configured data directory."""
-    return _ca_for(settings().data_dir)
 
 
 @dataclass(frozen=True)
@@ -153,10 +142,16 @@ async def accept_offer(*, principal: Principal, application_id: int) -> Contract
     return contract
 
 
-async def sign_contract(*, principal: Principal, contract_id: int) -> Contract:
-    """The borrower signs a generated contract; then staff countersign for the bank."""
+async def sign_contract(*, principal: Principal, contract_id: int, otp: str | None) -> Contract:
+    """The borrower signs a generated contract; then staff countersign for the bank.
+
+    Every signer confirms with a one-time code of its second factor; the borrower's signature
+    is made under an event certificate issued for it alone (its key is never stored).
+    """
     contract, application = await _contract_and_application(principal, contract_id)
     expected, new_status, stage = _signing_step(principal, contract, application)
+    await check_countersigner(principal=principal, application_id=application.id)
+    await check_otp(user_id=principal.user_id, code=otp, purpose="sign")
     data_dir = settings().data_dir
     pdf = await asyncio.to_thread(load_contract, data_dir, _file_id(contract))
     signed, signer, role = await _signed_by(principal, application, pdf)
@@ -164,7 +159,7 @@ async def sign_contract(*, principal: Principal, contract_id: int) -> Contract:
     digest = sha256_hex(signed)
     file_id = await _store(application.id, stage, signed)
     signature = {"signer": signer, "role": role, "by": f"user:{principal.email}",
-                 "signed_at": now.isoformat()}  # fmt: skip
+                 "user_id": principal.user_id, "signed_at": now.isoformat()}  # fmt: skip
     try:
         async with in_transaction() as conn:
             await _save_signature(
@@ -209,13 +204,11 @@ async def _signed_by(
     """The PDF with the caller's party's signature added, the signer's name and its role."""
     ca = platform_ca()
     if principal.role == Role.APPLICANT:
-        key_pem, cert_pem = await _enterprise_credential(principal, ca)
-        signed = await asyncio.to_thread(
-            lambda: sign_as_borrower(
-                pdf, enterprise_key_pem=key_pem, enterprise_cert_pem=cert_pem, ca=ca
-            )
-        )
         enterprise = await Enterprise.get(id=application.enterprise_id)  # type: ignore[attr-defined]
+        signer = EventSigner(
+            email=principal.email, enterprise_name=enterprise.name, uscc=enterprise.uscc
+        )
+        signed = await asyncio.to_thread(lambda: sign_as_borrower(pdf, signer=signer, ca=ca))
         return signed, enterprise.name, "BORROWER"
     signed = await asyncio.to_thread(lambda: sign_as_bank(pdf, ca=ca))
     return signed, ca.bank.subject_name, "LENDER"
@@ -229,7 +222,7 @@ async def _save_signature(
     new_status: str,
     file_id: str,
     digest: str,
-    signature: dict[str, str],
+    signature: dict[str, object],
     conn: BaseDBAsyncClient,
 ) -> None:
     """Move the contract to its signed version if no one else did meanwhile, with an audit entry."""
@@ -294,24 +287,6 @@ async def _contract_and_application(
         application_id=contract.application_id,  # type: ignore[attr-defined]
     )
     return contract, application
-
-
-async def _enterprise_credential(principal: Principal, ca: LocalCA) -> tuple[bytes, bytes]:
-    """The applicant's key and certificate; issued and stored now if registration gave none."""
-    user = await User.get(id=principal.user_id)
-    if user.certificate_pem and user.private_key_pem:
-        return user.private_key_pem.encode(), user.certificate_pem.encode()
-    enterprise = await Enterprise.get(id=principal.enterprise_id)
-    key, cert = await asyncio.to_thread(
-        lambda: issue_enterprise_certificate(ca, uscc=enterprise.uscc, name=enterprise.name)
-    )
-    # only the first of two concurrent issuers stores its pair; both then use what is stored
-    await User.filter(id=user.id, certificate_pem__isnull=True).update(
-        certificate_pem=cert.decode(), private_key_pem=key.decode()
-    )
-    await user.refresh_from_db()
-    assert user.certificate_pem and user.private_key_pem
-    return user.private_key_pem.encode(), user.certificate_pem.encode()
 
 
 async def _store(application_id: int, stage: str, pdf: bytes) -> str:

@@ -79,6 +79,11 @@ class GrantConsentInput:
     valid_until: date = strawberry.field(
         description="Last day it is valid: after today, within a year."
     )
+    otp: str | None = strawberry.field(
+        default=None,
+        description="A one-time code of the signer's second factor: the authorisation is "
+        "signed under a certificate issued for this signature only.",
+    )
 
 
 @strawberry.type(description="The result of granting or revoking a consent.")

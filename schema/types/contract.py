@@ -17,11 +17,36 @@ if TYPE_CHECKING:
     from schema.types.application import LoanApplication
 
 
+@strawberry.type(description="A certificate behind a signature or its timestamp.")
+class CertificateCheck:
+    role: str = strawberry.field(description="SIGNER, TSA or CA.")
+    subject: str = strawberry.field(description="Whom it names.")
+    serial: str = strawberry.field(description="Serial number (hex).")
+    valid_from: datetime = strawberry.field(description="Start of its validity.")
+    valid_until: datetime = strawberry.field(description="End of its validity.")
+    status: str = strawberry.field(
+        description="GOOD, REVOKED or UNTRUSTED, as of the signing time the timestamp proves."
+    )
+    revocation_checked: bool = strawberry.field(
+        description="A revocation list embedded in the document was consulted for it."
+    )
+
+
 @strawberry.type(description="A signature on a contract.")
 class Signature:
     signer: str = strawberry.field(description="Who signed (certificate subject).")
-    signed_at: datetime = strawberry.field(description="When.")
+    signed_at: datetime = strawberry.field(description="When, as the signer states it.")
     valid: bool = strawberry.field(description="Cryptographically valid and trusted.")
+    level: str | None = strawberry.field(
+        default=None,
+        description="PAdES level: B-B, B-T (timestamped) or B-LT (and validation data).",
+    )
+    timestamp: datetime | None = strawberry.field(
+        default=None, description="The time a trusted time-stamping authority certified."
+    )
+    certificates: list[CertificateCheck] = strawberry.field(
+        default_factory=list, description="The signer's and the timestamp's certificates."
+    )
 
 
 def _download_url(root: strawberry.Parent[m.Contract]) -> str:
@@ -69,6 +94,9 @@ class ContractVerification:
     intact: bool = strawberry.field(description="Unchanged since signing, every signature valid.")
     signatures: list[Signature] = strawberry.field(description="Each signature's check.")
     detail: str = strawberry.field(description="A sentence for people.")
+    level: str | None = strawberry.field(
+        default=None, description="The lowest PAdES level among the signatures."
+    )
 
 
-__all__ = ["Contract", "ContractPayload", "ContractVerification", "Signature"]
+__all__ = ["CertificateCheck", "Contract", "ContractPayload", "ContractVerification", "Signature"]

@@ -13,6 +13,7 @@ from domain.consent.access import pull
 from resolvers.ids import encode_id
 from schema.context import Context
 from tests.domain.consent.helpers import Firm, MemoryProvider, make_firm
+from tests.domain.contracts.codes import signing_code
 from tests.schema.helpers import SCHEMA, run, run_raw
 
 GRANT = """mutation($input: GrantConsentInput!) { grantConsent(input: $input) {
@@ -43,6 +44,8 @@ def _input(**changes: Any) -> dict[str, Any]:
 
 
 async def _grant(firm: Firm, **changes: Any) -> dict[str, Any]:
+    """Grant as the firm's applicant, confirmed with a fresh code of its second factor."""
+    changes.setdefault("otp", await signing_code(firm.applicant.user_id))
     data = await run(GRANT, firm.applicant, input=_input(**changes))
     return data["grantConsent"]  # type: ignore[no-any-return]
 
@@ -86,9 +89,10 @@ async def test_unverified_and_staff_cannot_grant(firm: Firm) -> None:
 
 async def test_grant_honours_idempotency_key(firm: Firm) -> None:
     ids = set()
-    for _ in range(2):
+    otp = await signing_code(firm.applicant.user_id)
+    for _ in range(2):  # the retry replays the answer: the used code is not checked again
         result = await SCHEMA.execute(
-            GRANT, variable_values={"input": _input()},
+            GRANT, variable_values={"input": _input(otp=otp)},
             context_value=Context(firm.applicant, idempotency_key="grant-1"),
         )  # fmt: skip
         assert result.errors is None and result.data is not None
@@ -161,3 +165,13 @@ async def test_unverified_users_read_no_consents(firm: Firm) -> None:
                            firm.unverified, id=eid)  # fmt: skip
     assert result.errors
     assert {e.extensions["code"] for e in result.errors} == {"UNVERIFIED"}
+
+
+async def test_grant_without_the_signers_code_is_refused(firm: Firm) -> None:
+    data = await run(GRANT, firm.applicant, input=_input())
+    assert [e["code"] for e in data["grantConsent"]["errors"]] == ["INVALID_STATE"]  # no factor
+    await signing_code(firm.applicant.user_id)
+    for otp in (None, "12345", "abcdef"):
+        data = await run(GRANT, firm.applicant, input=_input(otp=otp))
+        assert [e["code"] for e in data["grantConsent"]["errors"]] == ["INVALID_INPUT"]
+    assert await Consent.all().count() == 0

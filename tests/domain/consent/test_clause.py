@@ -6,8 +6,8 @@ from pathlib import Path
 
 from domain.consent.clause import has_monitoring_clause
 from domain.contracts import (
+    EventSigner,
     ensure_ca,
-    issue_enterprise_certificate,
     render_contract_pdf,
     sign_as_bank,
     sign_as_borrower,
@@ -25,11 +25,9 @@ def test_contract_text_has_the_clause() -> None:
 
 async def test_signed_contract_is_recognised(tmp_path: Path, data_dir: Path) -> None:
     ca = ensure_ca(tmp_path / "ca", bank_name=BANK)
-    key, cert = issue_enterprise_certificate(ca, uscc=USCC, name=BORROWER)
+    signer = EventSigner(email="cfo@a.cn", enterprise_name=BORROWER, uscc=USCC)
     pdf = render_contract_pdf(make_terms())
-    signed = sign_as_bank(
-        sign_as_borrower(pdf, enterprise_key_pem=key, enterprise_cert_pem=cert, ca=ca), ca=ca
-    )
+    signed = sign_as_bank(sign_as_borrower(pdf, signer=signer, ca=ca), ca=ca)
     (data_dir / "contracts").mkdir()
     (data_dir / "contracts" / "signed.pdf").write_bytes(signed)
     (data_dir / "contracts" / "old.pdf").write_bytes(

@@ -15,6 +15,7 @@ from domain.consent.reads import ConsentState, consents_of, state_of
 from domain.consent.service import grant_consent, revoke_consent
 from domain.errors import DomainError, NoConsent
 from tests.domain.consent.helpers import Firm, make_firm
+from tests.domain.contracts.codes import signing_code
 
 APP = ConsentPurpose.APPLICATION
 
@@ -34,6 +35,7 @@ async def test_grant_signs_stores_and_audits(firm: Firm, data_dir: Path) -> None
         sources=["TAX", DataSource.REGISTRATION, "TAX"],
         purposes=[ConsentPurpose.MONITORING, APP, APP],
         valid_until=_in(180).date(),
+        otp=await signing_code(firm.applicant.user_id),
     )
     assert consent.sources == ["REGISTRATION", "TAX"]
     assert consent.purposes == ["APPLICATION", "MONITORING"]
@@ -46,9 +48,13 @@ async def test_grant_signs_stores_and_audits(firm: Firm, data_dir: Path) -> None
         pdf, ca=signing.platform_ca(), expected_sha256=consent.document_sha256
     )
     assert verdict.accepted, verdict.detail
-    assert [s.field_name for s in verdict.signatures] == [signing.FIELD_NAME]
-    user = await User.get(id=firm.applicant.user_id)
-    assert user.certificate_pem  # issued on first signature and kept
+    (signature,) = verdict.signatures
+    assert signature.field_name == signing.FIELD_NAME
+    assert verdict.level == "B-LT" and signature.timestamp is not None
+    # signed under an event certificate naming the user and the enterprise; no key kept
+    (signer_cert,) = [c for c in signature.certificates if c.role == "SIGNER"]
+    assert signer_cert.subject == firm.enterprise.name
+    assert signer_cert.valid_until - signer_cert.valid_from < timedelta(minutes=30)
     entry = await AuditEntry.get(action="consent.grant")
     assert entry.entity_id == str(consent.id) and entry.data["sha256"] == consent.document_sha256
     assert (await require_consent(firm.enterprise.id, ["TAX"], APP)).id == consent.id
@@ -96,7 +102,8 @@ async def test_only_verified_users_of_the_enterprise_grant(firm: Firm) -> None:
 
 async def test_revoke_once_by_the_enterprise_only(firm: Firm) -> None:
     consent = await grant_consent(principal=firm.applicant, sources=["TAX"],
-                                  purposes=["APPLICATION"], valid_until=_in(30).date())  # fmt: skip
+                                  purposes=["APPLICATION"], valid_until=_in(30).date(),
+                                  otp=await signing_code(firm.applicant.user_id))  # fmt: skip
     for who, code in ((firm.other, "NOT_FOUND"), (firm.unverified, "UNVERIFIED"),
                       (firm.officer, "FORBIDDEN")):  # fmt: skip
         with pytest.raises(DomainError) as caught:
@@ -119,7 +126,8 @@ async def test_revoke_once_by_the_enterprise_only(firm: Firm) -> None:
 
 async def test_consents_read_by_verified_members_and_staff(firm: Firm) -> None:
     consent = await grant_consent(principal=firm.applicant, sources=["TAX"],
-                                  purposes=["APPLICATION"], valid_until=_in(30).date())  # fmt: skip
+                                  purposes=["APPLICATION"], valid_until=_in(30).date(),
+                                  otp=await signing_code(firm.applicant.user_id))  # fmt: skip
     for who in (firm.applicant, firm.officer):
         found = await consents_of(principal=who, enterprise_id=firm.enterprise.id)
         assert [c.id for c in found] == [consent.id]
@@ -127,3 +135,25 @@ async def test_consents_read_by_verified_members_and_staff(firm: Firm) -> None:
         with pytest.raises(DomainError) as caught:
             await consents_of(principal=who, enterprise_id=firm.enterprise.id)
         assert caught.value.code == code
+
+
+async def test_grant_needs_the_signers_one_time_code(firm: Firm, data_dir: Path) -> None:
+    until = _in(30).date()
+    with pytest.raises(DomainError) as caught:
+        await grant_consent(principal=firm.applicant, sources=["TAX"], purposes=["APPLICATION"],
+                            valid_until=until)  # fmt: skip
+    assert caught.value.code == "INVALID_STATE"  # no second factor enrolled yet
+    code = await signing_code(firm.applicant.user_id)
+    for wrong in (None, "000000" if code != "000000" else "111111"):
+        with pytest.raises(DomainError) as caught:
+            await grant_consent(principal=firm.applicant, sources=["TAX"],
+                                purposes=["APPLICATION"], valid_until=until, otp=wrong)  # fmt: skip
+        assert caught.value.code == "INVALID_INPUT"
+    assert await Consent.all().count() == 0
+    await grant_consent(principal=firm.applicant, sources=["TAX"], purposes=["APPLICATION"],
+                        valid_until=until, otp=code)  # fmt: skip
+    with pytest.raises(DomainError) as caught:  # a code is good for one signature
+        await grant_consent(principal=firm.applicant, sources=["TAX"], purposes=["APPLICATION"],
+                            valid_until=until, otp=code)  # fmt: skip
+    assert caught.value.code == "INVALID_INPUT"
+    assert await Consent.all().count() == 1

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from domain.contracts import (
+    EventSigner,
     LocalCA,
     ensure_ca,
-    issue_enterprise_certificate,
     render_contract_pdf,
     sign_as_bank,
     sign_as_borrower,
@@ -30,8 +30,8 @@ def ca(ca_dir: Path) -> LocalCA:
 
 
 @pytest.fixture(scope="module")
-def enterprise(ca: LocalCA) -> tuple[bytes, bytes]:
-    return issue_enterprise_certificate(ca, uscc=USCC, name=BORROWER)
+def enterprise() -> EventSigner:
+    return EventSigner(email="legal@quantum.example.cn", enterprise_name=BORROWER, uscc=USCC)
 
 
 @pytest.fixture(scope="module")
@@ -40,11 +40,8 @@ def unsigned_pdf() -> bytes:
 
 
 @pytest.fixture(scope="module")
-def borrower_signed(unsigned_pdf: bytes, ca: LocalCA, enterprise: tuple[bytes, bytes]) -> bytes:
-    key_pem, cert_pem = enterprise
-    return sign_as_borrower(
-        unsigned_pdf, enterprise_key_pem=key_pem, enterprise_cert_pem=cert_pem, ca=ca
-    )
+def borrower_signed(unsigned_pdf: bytes, ca: LocalCA, enterprise: EventSigner) -> bytes:
+    return sign_as_borrower(unsigned_pdf, signer=enterprise, ca=ca)
 
 
 @pytest.fixture(scope="module")

@@ -14,17 +14,21 @@ from cryptography.x509.oid import NameOID
 
 from domain.contracts import (
     CA_COMMON_NAME,
+    EVENT_VALIDITY,
+    EventSigner,
     LocalCA,
     ensure_ca,
-    issue_enterprise_certificate,
+    issue_event_credential,
     sign_as_bank,
+    sign_as_borrower,
     verify,
 )
-from domain.errors import InvalidInput
+from domain.contracts.keyfiles import spki
+from domain.errors import InvalidInput, InvalidState
 from tests.domain.contracts.helpers import BANK, BORROWER, USCC
 
-KEY_FILES = ("ca.key.pem", "bank.key.pem")
-CERT_FILES = ("ca.cert.pem", "bank.cert.pem")
+KEY_FILES = ("ca.key.pem", "bank.key.pem", "tsa.key.pem")
+CERT_FILES = ("ca.cert.pem", "bank.cert.pem", "tsa.cert.pem")
 
 
 def _cert(pem: bytes) -> x509.Certificate:
@@ -38,8 +42,10 @@ def _name(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> str:
 def test_first_call_creates_ca_and_bank_files(ca: LocalCA, ca_dir: Path) -> None:
     pki = ca_dir / "pki"
     assert ca.directory == pki
+    assert stat.S_IMODE(pki.stat().st_mode) == 0o700
     for name in KEY_FILES:
         assert stat.S_IMODE((pki / name).stat().st_mode) == 0o600
+        assert (pki / name).read_bytes().startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
     for name in CERT_FILES:
         assert (pki / name).read_bytes().startswith(b"-----BEGIN CERTIFICATE-----")
     assert (pki / "ca.cert.pem").read_bytes() == ca.ca_cert_pem
@@ -50,7 +56,7 @@ def test_second_call_reuses_the_same_keys(ca: LocalCA, ca_dir: Path) -> None:
     before = {name: (ca_dir / "pki" / name).stat().st_mtime_ns for name in KEY_FILES}
     again = ensure_ca(ca_dir, bank_name=BANK)
     assert again.ca_cert_pem == ca.ca_cert_pem
-    assert again.ca_key_pem == ca.ca_key_pem
+    assert spki(again.ca_key.public_key()) == spki(ca.ca_key.public_key())
     assert again.bank == ca.bank
     after = {name: (ca_dir / "pki" / name).stat().st_mtime_ns for name in KEY_FILES}
     assert after == before
@@ -88,42 +94,71 @@ def test_bank_certificate_is_issued_by_the_ca_for_signing(ca: LocalCA) -> None:
     assert not cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
 
 
-def test_enterprise_certificate_names_the_enterprise_and_chains_to_ca(
-    ca: LocalCA, enterprise: tuple[bytes, bytes]
+def test_event_certificate_names_signer_and_enterprise_for_minutes(
+    ca: LocalCA, enterprise: EventSigner
 ) -> None:
-    key_pem, cert_pem = enterprise
-    cert = _cert(cert_pem)
+    credential = issue_event_credential(ca, enterprise)
+    cert = _cert(credential.cert_pem)
     cert.verify_directly_issued_by(_cert(ca.ca_cert_pem))
     assert _name(cert, NameOID.ORGANIZATION_NAME) == BORROWER
     assert _name(cert, NameOID.SERIAL_NUMBER) == USCC
+    assert _name(cert, NameOID.EMAIL_ADDRESS) == enterprise.email
     usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
     assert usage.digital_signature
     assert usage.content_commitment
-    lifetime = cert.not_valid_after_utc - cert.not_valid_before_utc
-    assert timedelta(days=725) < lifetime < timedelta(days=735)
-    key = serialization.load_pem_private_key(key_pem, password=None)
-    spki = serialization.PublicFormat.SubjectPublicKeyInfo
-    der = serialization.Encoding.DER
-    assert key.public_key().public_bytes(der, spki) == cert.public_key().public_bytes(der, spki)
+    assert cert.not_valid_after_utc - datetime.now(UTC) <= EVENT_VALIDITY
+    points = cert.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
+    assert points[0].full_name[0].value == ca.crl_url
+    key = serialization.load_pem_private_key(credential.key_pem, password=None)
+    assert spki(key.public_key()) == spki(cert.public_key())
+
+
+def test_each_signature_gets_its_own_key(ca: LocalCA, enterprise: EventSigner) -> None:
+    first, second = (issue_event_credential(ca, enterprise) for _ in range(2))
+    assert _cert(first.cert_pem).public_key() != _cert(second.cert_pem).public_key()
+    assert first.key_pem != second.key_pem
 
 
 @pytest.mark.parametrize(
-    ("uscc", "name"),
+    ("uscc", "name", "email"),
     [
-        ("", BORROWER),
-        ("91340100MA2N0X12", BORROWER),  # too short
-        ("91340100MA2N0X12#$", BORROWER),
-        (USCC, "   "),
+        ("", BORROWER, "a@b.cn"),
+        ("91340100MA2N0X12", BORROWER, "a@b.cn"),  # too short
+        ("91340100MA2N0X12#$", BORROWER, "a@b.cn"),
+        (USCC, "   ", "a@b.cn"),
+        (USCC, BORROWER, "nobody"),
     ],
 )
-def test_enterprise_certificate_rejects_bad_identity(ca: LocalCA, uscc: str, name: str) -> None:
+def test_event_certificate_rejects_bad_identity(
+    ca: LocalCA, uscc: str, name: str, email: str
+) -> None:
     with pytest.raises(InvalidInput):
-        issue_enterprise_certificate(ca, uscc=uscc, name=name)
+        issue_event_credential(ca, EventSigner(email=email, enterprise_name=name, uscc=uscc))
 
 
-def test_naive_time_is_rejected(ca: LocalCA) -> None:
+def test_naive_time_is_rejected(ca: LocalCA, enterprise: EventSigner) -> None:
     with pytest.raises(InvalidInput):
-        issue_enterprise_certificate(ca, uscc=USCC, name=BORROWER, now=datetime(2026, 1, 1))  # noqa: DTZ001
+        issue_event_credential(ca, enterprise, now=datetime(2026, 1, 1))  # noqa: DTZ001
+
+
+def test_keys_do_not_open_with_another_passphrase(ca_dir: Path) -> None:
+    with pytest.raises(InvalidState, match="passphrase"):
+        ensure_ca(ca_dir, bank_name=BANK, passphrase=b"not the passphrase of these keys")
+
+
+def test_a_plaintext_key_of_an_older_version_is_encrypted_on_load(tmp_path: Path) -> None:
+    first = ensure_ca(tmp_path)
+    key_file = tmp_path / "pki" / "ca.key.pem"
+    key_file.write_bytes(
+        first.ca_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    again = ensure_ca(tmp_path)
+    assert spki(again.ca_key.public_key()) == spki(first.ca_key.public_key())
+    assert b"ENCRYPTED PRIVATE KEY" in key_file.read_bytes()
 
 
 def test_bank_certificate_is_renewed_before_it_expires(tmp_path: Path) -> None:
@@ -247,10 +282,9 @@ def test_half_configured_bank_is_rejected(tmp_path: Path) -> None:
         ensure_ca(tmp_path / "data", bank_key_file=key_file)
 
 
-def test_enterprise_signature_verifies_with_a_freshly_loaded_ca(
-    ca: LocalCA, ca_dir: Path, borrower_signed: bytes
+def test_borrower_signature_verifies_with_a_freshly_loaded_ca(
+    ca: LocalCA, ca_dir: Path, borrower_signed: bytes, unsigned_pdf: bytes, enterprise: EventSigner
 ) -> None:
     reloaded = ensure_ca(ca_dir, bank_name=BANK)
     assert verify(borrower_signed, ca=reloaded).accepted
-    key_pem, cert_pem = issue_enterprise_certificate(reloaded, uscc=USCC, name=BORROWER)
-    _cert(cert_pem).verify_directly_issued_by(_cert(ca.ca_cert_pem))
+    assert verify(sign_as_borrower(unsigned_pdf, signer=enterprise, ca=reloaded), ca=ca).accepted

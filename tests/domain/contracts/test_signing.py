@@ -10,11 +10,14 @@ import pytest
 
 from domain.contracts import (
     FIELD_NAMES,
+    EventSigner,
     LocalCA,
+    LocalCASigner,
     SignerRole,
+    SigningCredential,
     contract_path,
     ensure_ca,
-    issue_enterprise_certificate,
+    issue_event_credential,
     load_contract,
     sha256_hex,
     sign_as_bank,
@@ -25,7 +28,7 @@ from domain.contracts import (
     verify_pdf,
 )
 from domain.errors import InvalidInput, InvalidState, NotFound
-from tests.domain.contracts.helpers import BANK, BORROWER, USCC
+from tests.domain.contracts.helpers import BANK, BORROWER
 
 # pyHanko logs a traceback for every untrusted or broken signature these tests make
 pytestmark = pytest.mark.usefixtures("quiet_pyhanko")
@@ -84,13 +87,13 @@ def test_unreadable_input_gets_a_verdict(data: bytes, ca: LocalCA) -> None:
 
 
 def test_foreign_ca_signature_is_intact_but_untrusted(
-    unsigned_pdf: bytes, ca: LocalCA, foreign_ca: LocalCA
+    unsigned_pdf: bytes, ca: LocalCA, foreign_ca: LocalCA, enterprise: EventSigner
 ) -> None:
-    key_pem, cert_pem = issue_enterprise_certificate(foreign_ca, uscc=USCC, name=BORROWER)
+    credential = issue_event_credential(foreign_ca, enterprise)
     signed = sign_pdf(
         unsigned_pdf,
-        key_pem=key_pem,
-        cert_pem=cert_pem,
+        key_pem=credential.key_pem,
+        cert_pem=credential.cert_pem,
         chain=[foreign_ca.ca_cert_pem],
         field_name="BorrowerSignature",
         signer_name=BORROWER,
@@ -113,23 +116,46 @@ def test_foreign_ca_signature_is_intact_but_untrusted(
 
 
 def test_borrower_cannot_sign_with_a_foreign_certificate_unnoticed(
-    unsigned_pdf: bytes, ca: LocalCA, foreign_ca: LocalCA
+    unsigned_pdf: bytes, ca: LocalCA, foreign_ca: LocalCA, enterprise: EventSigner
 ) -> None:
-    key_pem, cert_pem = issue_enterprise_certificate(foreign_ca, uscc=USCC, name=BORROWER)
-    signed = sign_as_borrower(
-        unsigned_pdf, enterprise_key_pem=key_pem, enterprise_cert_pem=cert_pem, ca=ca
-    )
+    credential = issue_event_credential(foreign_ca, enterprise)
+    signed = LocalCASigner(ca).sign(unsigned_pdf, role=SignerRole.BORROWER, credential=credential)
     assert not verify(signed, ca=ca).accepted
 
 
-def test_verification_later_than_certificate_expiry_is_untrusted(
+def test_timestamped_signatures_stay_trusted_after_their_certificates_expire(
     fully_signed: bytes, ca: LocalCA
 ) -> None:
+    # the borrower's event certificate lapses after minutes, the bank's after two years: each
+    # signature is judged at the time its timestamp proves
     result = verify_pdf(
         fully_signed, trust_roots=ca.trust_roots, at=datetime.now(UTC) + timedelta(days=800)
     )
-    assert result.intact
-    assert not any(s.trusted for s in result.signatures)
+    assert result.accepted
+    assert result.level == "B-LT"
+
+
+def test_untimestamped_signature_is_untrusted_after_its_certificate_expires(
+    unsigned_pdf: bytes, ca: LocalCA, enterprise: EventSigner
+) -> None:
+    credential = issue_event_credential(ca, enterprise)
+    signed = sign_pdf(
+        unsigned_pdf,
+        key_pem=credential.key_pem,
+        cert_pem=credential.cert_pem,
+        chain=credential.chain_pem,
+        field_name="BorrowerSignature",
+        signer_name=BORROWER,
+        reason="test",
+        location="test",
+    )
+    assert verify(signed, ca=ca).accepted
+    assert verify(signed, ca=ca).level == "B-B"
+    later = verify_pdf(
+        signed, trust_roots=ca.trust_roots, at=datetime.now(UTC) + timedelta(hours=1)
+    )
+    assert later.intact
+    assert not any(s.trusted for s in later.signatures)
 
 
 def test_recorded_hash_catches_any_difference(fully_signed: bytes, ca: LocalCA) -> None:
@@ -152,47 +178,43 @@ def test_recorded_hash_catches_any_difference(fully_signed: bytes, ca: LocalCA) 
 def test_signing_order_is_enforced(
     request: pytest.FixtureRequest,
     ca: LocalCA,
-    enterprise: tuple[bytes, bytes],
+    enterprise: EventSigner,
     document: str,
     role: SignerRole,
 ) -> None:
     pdf: bytes = request.getfixturevalue(document)
-    key_pem, cert_pem = enterprise
     if role is SignerRole.LENDER:
         with pytest.raises(InvalidState):
             sign_as_bank(pdf, ca=ca)
     else:
         with pytest.raises(InvalidState):
-            sign_as_borrower(pdf, enterprise_key_pem=key_pem, enterprise_cert_pem=cert_pem, ca=ca)
+            sign_as_borrower(pdf, signer=enterprise, ca=ca)
 
 
-def test_expired_enterprise_certificate_cannot_sign(unsigned_pdf: bytes, ca: LocalCA) -> None:
-    key_pem, cert_pem = issue_enterprise_certificate(
-        ca, uscc=USCC, name=BORROWER, now=datetime.now(UTC) - timedelta(days=800)
-    )
+def test_expired_event_certificate_cannot_sign(
+    unsigned_pdf: bytes, ca: LocalCA, enterprise: EventSigner
+) -> None:
+    credential = issue_event_credential(ca, enterprise, now=datetime.now(UTC) - timedelta(hours=1))
     with pytest.raises(InvalidState, match="not valid now"):
-        sign_as_borrower(
-            unsigned_pdf, enterprise_key_pem=key_pem, enterprise_cert_pem=cert_pem, ca=ca
-        )
+        LocalCASigner(ca).sign(unsigned_pdf, role=SignerRole.BORROWER, credential=credential)
 
 
 def test_key_of_another_certificate_is_rejected(
-    unsigned_pdf: bytes, ca: LocalCA, enterprise: tuple[bytes, bytes]
+    unsigned_pdf: bytes, ca: LocalCA, enterprise: EventSigner
 ) -> None:
-    _, cert_pem = enterprise
+    event = issue_event_credential(ca, enterprise)
+    mixed = SigningCredential(ca.bank.key_pem, event.cert_pem, event.chain_pem)
     with pytest.raises(InvalidInput, match="does not belong"):
-        sign_as_borrower(
-            unsigned_pdf, enterprise_key_pem=ca.bank.key_pem, enterprise_cert_pem=cert_pem, ca=ca
-        )
+        LocalCASigner(ca).sign(unsigned_pdf, role=SignerRole.BORROWER, credential=mixed)
 
 
-def test_not_a_pdf_cannot_be_signed(ca: LocalCA, enterprise: tuple[bytes, bytes]) -> None:
-    key_pem, cert_pem = enterprise
+def test_not_a_pdf_cannot_be_signed(ca: LocalCA, enterprise: EventSigner) -> None:
+    credential = issue_event_credential(ca, enterprise)
     with pytest.raises(InvalidInput):
         sign_pdf(
             b"hello",
-            key_pem=key_pem,
-            cert_pem=cert_pem,
+            key_pem=credential.key_pem,
+            cert_pem=credential.cert_pem,
             chain=[ca.ca_cert_pem],
             field_name="BorrowerSignature",
             signer_name=BORROWER,
@@ -221,13 +243,10 @@ def test_missing_contract_is_not_found(tmp_path: Path) -> None:
 
 
 async def test_usable_from_async_code(
-    unsigned_pdf: bytes, ca: LocalCA, enterprise: tuple[bytes, bytes]
+    unsigned_pdf: bytes, ca: LocalCA, enterprise: EventSigner
 ) -> None:
-    key_pem, cert_pem = enterprise
     # Directly inside the running loop (pyHanko itself calls asyncio.run)...
-    signed = sign_as_borrower(
-        unsigned_pdf, enterprise_key_pem=key_pem, enterprise_cert_pem=cert_pem, ca=ca
-    )
+    signed = sign_as_borrower(unsigned_pdf, signer=enterprise, ca=ca)
     assert verify(signed, ca=ca).accepted
     # ...and the way services should call it, off the loop.
     countersigned = await asyncio.to_thread(sign_as_bank, signed, ca=ca)
