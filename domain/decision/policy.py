@@ -1,4 +1,5 @@
-"""Versioned credit policy files: admission thresholds, decision matrix, limit and pricing."""
+"""Versioned credit policy files: admission thresholds, decision matrix, limit, pricing and the
+human approvals large amounts need."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 POLICY_DIR = Path(__file__).with_name("policy")
-CURRENT_VERSION = "v1"
+CURRENT_VERSION = "v2"
 ACTIONS = ("APPROVE", "REVIEW", "REJECT")
 _VERSION = re.compile(r"^v\d+$")
 
@@ -45,6 +46,20 @@ class DataRules:
 
 
 @dataclass(frozen=True)
+class ApprovalRules:
+    """Which offers people must approve, whatever the model says.
+
+    Above `four_eyes_above` a manual approval needs two different people, one of them a risk
+    manager; above `always_human_above` the matrix may not approve automatically for any grade
+    (a policy whose matrix would is refused). Policy files before v2 have no `approvals` section:
+    they keep the four-eyes amount the platform used then and no always-human bound.
+    """
+
+    four_eyes_above: Decimal = Decimal("3000000")
+    always_human_above: Decimal | None = None
+
+
+@dataclass(frozen=True)
 class Policy:
     """One version of the credit policy, with the SHA-256 of its file."""
 
@@ -70,6 +85,7 @@ class Policy:
     min_borrower_rate: Decimal
     guarantee_coverage: Decimal
     data: DataRules = DataRules()
+    approvals: ApprovalRules = ApprovalRules()
 
     def band_of(self, amount: Decimal) -> str:
         """The amount band an amount falls in."""
@@ -111,6 +127,7 @@ def parse_policy(raw: bytes) -> Policy:
         min_borrower_rate=Decimal(pri["min_borrower_rate"]),
         guarantee_coverage=Decimal(data["guarantee"]["coverage"]),
         data=_data_rules(data.get("data")),
+        approvals=_approval_rules(data.get("approvals")),
     )
     _validate(policy)
     return policy
@@ -142,6 +159,17 @@ def _data_rules(raw: dict[str, Any] | None) -> DataRules:
     )
 
 
+def _approval_rules(raw: dict[str, Any] | None) -> ApprovalRules:
+    """The `approvals` section (older policy files without one get the legacy rules)."""
+    if raw is None:
+        return ApprovalRules()
+    always = raw.get("always_human_above")
+    return ApprovalRules(
+        four_eyes_above=Decimal(raw["four_eyes_above"]),
+        always_human_above=None if always is None else Decimal(always),
+    )
+
+
 def _decimals(table: dict[str, str]) -> dict[str, Decimal]:
     return {k: Decimal(v) for k, v in table.items()}
 
@@ -164,6 +192,7 @@ def _validate(policy: Policy) -> None:
     if not policy.graph_risk_review <= policy.graph_risk_reject:
         raise ValueError("graph risk review threshold must not exceed the reject threshold")
     _validate_data(policy.data)
+    _validate_approvals(policy)
 
 
 def _validate_data(rules: DataRules) -> None:
@@ -171,3 +200,32 @@ def _validate_data(rules: DataRules) -> None:
         raise ValueError("max_snapshot_age_hours must be positive")
     if rules.retry_first <= timedelta(0) or rules.retry_factor < 1 or rules.max_attempts < 1:
         raise ValueError("refresh_retry needs first_seconds > 0, factor >= 1, max_attempts >= 1")
+
+
+def _validate_approvals(policy: Policy) -> None:
+    """Refuse thresholds that are not positive amounts, and any matrix cell that would approve
+    automatically an offer above the always-human amount."""
+    rules = policy.approvals
+    for name, value in (
+        ("four_eyes_above", rules.four_eyes_above),
+        ("always_human_above", rules.always_human_above),
+    ):
+        if value is not None and (not value.is_finite() or value <= 0):
+            raise ValueError(f"approvals.{name} must be a positive amount")
+    if rules.always_human_above is None:
+        return
+    if rules.always_human_above > rules.four_eyes_above:
+        # between the two the model could approve what needs two people
+        raise ValueError("approvals.always_human_above must not exceed four_eyes_above")
+    lower = Decimal(0)
+    for band in policy.amount_bands:
+        # a band holding any amount above the bound must never approve on the model alone
+        if band.up_to is None or band.up_to > rules.always_human_above:
+            approving = sorted(g for g in policy.grades if policy.matrix[g][band.band] == "APPROVE")
+            if approving:
+                raise ValueError(
+                    f"matrix band {band.band} (above {lower}) holds amounts above "
+                    f"always_human_above {rules.always_human_above} but approves grades "
+                    f"{approving} automatically"
+                )
+        lower = band.up_to if band.up_to is not None else lower

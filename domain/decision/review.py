@@ -1,4 +1,4 @@
-"""Manual review of referred applications, with four eyes above a configurable amount."""
+"""Manual review of referred applications, with four eyes above the policy's amount."""
 
 from __future__ import annotations
 
@@ -11,17 +11,16 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from config import settings
 from db.models import ApplicationStatus, LoanApplication, LoanProduct, Review, Role
 from domain import audit
 from domain.accounts.principal import Principal
 from domain.applications.service import get_application_or_raise
-from domain.decision.policy import load_policy
+from domain.decision.policy import CURRENT_VERSION, Policy, load_policy
 from domain.decision.service import product_terms, record_guarantee
 from domain.errors import Duplicate, InvalidInput, InvalidState
+from domain.lending.duties import Duty, require_money_role
 from domain.workflow import Event, apply_transition, guarded_update, publish_update
 
-REVIEWER_ROLES = (Role.LOAN_OFFICER, Role.RISK_MANAGER)
 # above the four-eyes amount both of these must approve, as two different people
 FOUR_EYES_ROLES = frozenset({Role.LOAN_OFFICER.value, Role.RISK_MANAGER.value})
 MAX_COMMENT = 2000
@@ -34,9 +33,14 @@ class ReviewDecision(StrEnum):
     REJECT = "REJECT"
 
 
-def four_eyes_amount() -> Decimal:
+def decision_policy(record: dict[str, Any]) -> Policy:
+    """The policy the application was decided under (the current one if the record names none)."""
+    return load_policy(record.get("policy_version") or CURRENT_VERSION)
+
+
+def four_eyes_amount(policy: Policy | None = None) -> Decimal:
     """Offers above this need a risk manager's approval besides a loan officer's."""
-    return Decimal(settings().four_eyes_amount)
+    return (policy or load_policy()).approvals.four_eyes_above
 
 
 def approvals_complete(amount: Decimal, approver_roles: list[str], threshold: Decimal) -> bool:
@@ -56,7 +60,7 @@ async def review_application(
     comment: str,
 ) -> LoanApplication:
     """Record a staff review; reject at once, approve when enough distinct people agree."""
-    principal.require_role(*REVIEWER_ROLES)
+    require_money_role(principal, Duty.APPROVE)
     verdict = ReviewDecision(decision)
     comment = _checked_comment(comment)
     application = await get_application_or_raise(principal=principal, application_id=application_id)
@@ -64,13 +68,14 @@ async def review_application(
         raise InvalidState(f"the application is {application.status}, not in manual review")
     record: dict[str, Any] = dict(application.decision or {})
     amount = Decimal(record.get("approved_amount") or application.amount)
+    threshold = four_eyes_amount(decision_policy(record))
     now = datetime.now(UTC)
     try:
         async with in_transaction() as conn:
             prior = await _add_review(application, principal, verdict, comment, now, conn=conn)
             reviews = [*prior, Review(role=principal.role.value, decision=verdict.value)]
             approvers = [r.role for r in reviews if r.decision == ReviewDecision.APPROVE]
-            event = _event_for(verdict, approvers, amount)
+            event = _event_for(verdict, approvers, amount, threshold)
             if event is None:
                 await _await_approvals(application, principal, verdict, comment, approvers, conn)
                 return application
@@ -133,11 +138,13 @@ async def _add_review(
     return list(prior)
 
 
-def _event_for(verdict: ReviewDecision, approvers: list[str], amount: Decimal) -> Event | None:
+def _event_for(
+    verdict: ReviewDecision, approvers: list[str], amount: Decimal, threshold: Decimal
+) -> Event | None:
     """REJECT, APPROVE once the approvals suffice, or None while more are needed."""
     if verdict is ReviewDecision.REJECT:
         return Event.REJECT
-    if approvals_complete(amount, approvers, four_eyes_amount()):
+    if approvals_complete(amount, approvers, threshold):
         return Event.APPROVE
     return None
 
@@ -182,7 +189,7 @@ async def _guarantee_on_approval(
     return await record_guarantee(
         application,
         snapshot,
-        load_policy(record.get("policy_version") or "v1"),
+        decision_policy(record),
         amount,
         conn=conn,
     )

@@ -8,7 +8,7 @@ import pytest
 
 from db.models import ApplicationStatus, AuditEntry, LoanApplication, OutboxMessage, StatusChange
 from domain.applications import withdraw_application
-from domain.decision import RiskInputs, assess_application, replay_decision
+from domain.decision import CURRENT_VERSION, RiskInputs, assess_application, replay_decision
 from domain.decision.gather import annual_revenue, graph_risk_of
 from domain.errors import Unavailable
 from tests.domain.lending_fixtures import LendingWorld, fixed_gather, inputs, submitted
@@ -26,11 +26,11 @@ async def test_assessment_approves_and_records_the_decision(world: LendingWorld)
     assert record["outcome"] == "APPROVED"
     assert record["approved_amount"] == "1000000.00"
     assert record["annual_rate"] == "0.044500"
-    assert record["policy_version"] == "v1" and len(record["inputs_hash"]) == 64
+    assert record["policy_version"] == CURRENT_VERSION and len(record["inputs_hash"]) == 64
     assert record["model_versions"] == {
-        "gnn": "not-used", "policy": "v1", "scorecard": "sc-test", "valuation": "val-test",
+        "gnn": "not-used", "policy": CURRENT_VERSION, "scorecard": "sc-test", "valuation": "val-test",
     }  # fmt: skip
-    assert record["decided_by"].startswith("model:policy=v1,")
+    assert record["decided_by"].startswith(f"model:policy={CURRENT_VERSION},")
     assert record["graph_risk_used"] is False
     assert all({"code", "description", "weight"} <= set(r) for r in record["reasons"])
     history = await StatusChange.filter(application_id=application.id).order_by("id")

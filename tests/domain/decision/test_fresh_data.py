@@ -293,7 +293,8 @@ async def test_snapshot_age_check_reads_the_policy(world: LendingWorld) -> None:
     risk = replace(inputs(), risk_score_id=score.id)
     await check_snapshot_age(risk, POLICY, now)
     strict = replace(POLICY, data=replace(POLICY.data, max_snapshot_age=timedelta(hours=2)))
-    with pytest.raises(DataUnavailable, match="3.0 hours old; policy v1 allows at most 2"):
+    message = f"3.0 hours old; policy {POLICY.version} allows at most 2"
+    with pytest.raises(DataUnavailable, match=message):
         await check_snapshot_age(risk, strict, now)
     # inputs that name no stored score read no snapshot: nothing to check
     await check_snapshot_age(inputs(), strict, now)

@@ -18,8 +18,8 @@ from db.models import (
     OutboxMessage,
     Patent,
     Repayment,
-    User,
 )
+from domain.accounts.principal import Principal
 from domain.applications import withdraw_application
 from domain.errors import DomainError, ErrorCode
 from domain.lending.arrears import Classification, classify, classify_loans
@@ -27,6 +27,7 @@ from domain.lending.contract import accept_offer, contract_pdf, sign_contract, v
 from domain.lending.loans import disburse, installments_by_loan_ids, record_repayment
 from domain.lending.schedule import schedule_totals
 from domain.lending.stats import portfolio_stats
+from tests.domain.contracts.codes import signing_code
 from tests.domain.lending_fixtures import OWN_PATENTS, LendingWorld, decided, inputs
 
 S = ApplicationStatus
@@ -42,8 +43,13 @@ async def _approved(world: LendingWorld, **kwargs: object) -> LoanApplication:
 async def _signed(world: LendingWorld, **kwargs: object) -> Contract:
     application = await _approved(world, **kwargs)
     contract = await accept_offer(principal=world.applicant, application_id=application.id)
-    await sign_contract(principal=world.applicant, contract_id=contract.id)
-    return await sign_contract(principal=world.officer, contract_id=contract.id)
+    await _sign(world.applicant, contract.id)
+    return await _sign(world.officer, contract.id)
+
+
+async def _sign(principal: Principal, contract_id: int) -> Contract:
+    otp = await signing_code(principal.user_id)
+    return await sign_contract(principal=principal, contract_id=contract_id, otp=otp)
 
 
 async def _code(call: object) -> ErrorCode:
@@ -60,21 +66,12 @@ async def test_contract_is_generated_signed_twice_and_verifies(world: LendingWor
     pdf = await contract_pdf(principal=world.applicant, contract_id=contract.id)
     assert pdf.startswith(b"%PDF")
     # the bank cannot sign first, nor can another enterprise sign
-    assert await _code(sign_contract(principal=world.officer, contract_id=contract.id)) is (
-        ErrorCode.INVALID_STATE
-    )
-    assert await _code(sign_contract(principal=world.other_applicant, contract_id=contract.id)) is (
-        ErrorCode.FORBIDDEN
-    )
-    contract = await sign_contract(principal=world.applicant, contract_id=contract.id)
+    assert await _code(_sign(world.officer, contract.id)) is ErrorCode.INVALID_STATE
+    assert await _code(_sign(world.other_applicant, contract.id)) is ErrorCode.FORBIDDEN
+    contract = await _sign(world.applicant, contract.id)
     assert contract.status == "BORROWER_SIGNED"
-    # the borrower's certificate was issued on first signing and kept
-    user = await User.get(id=world.applicant.user_id)
-    assert user.certificate_pem and user.private_key_pem
-    assert await _code(sign_contract(principal=world.applicant, contract_id=contract.id)) is (
-        ErrorCode.INVALID_STATE
-    )
-    contract = await sign_contract(principal=world.officer, contract_id=contract.id)
+    assert await _code(_sign(world.applicant, contract.id)) is ErrorCode.INVALID_STATE
+    contract = await _sign(world.officer, contract.id)
     assert contract.status == "SIGNED"
     assert [s["role"] for s in contract.signatures] == ["BORROWER", "LENDER"]
     assert (await LoanApplication.get(id=application.id)).status == S.CONTRACT_SIGNED
@@ -89,9 +86,10 @@ async def test_contract_access_is_for_parties_and_staff(world: LendingWorld) -> 
     assert await _code(contract_pdf(principal=world.other_applicant, contract_id=contract.id)) is (
         ErrorCode.FORBIDDEN
     )
-    assert await _code(
-        verify_contract(principal=world.other_applicant, contract_id=contract.id)
-    ) is (ErrorCode.FORBIDDEN)
+    assert (
+        await _code(verify_contract(principal=world.other_applicant, contract_id=contract.id))
+        is ErrorCode.FORBIDDEN
+    )
     assert (await contract_pdf(principal=world.risk_manager, contract_id=contract.id))[
         :4
     ] == b"%PDF"
@@ -128,7 +126,7 @@ async def test_signing_after_withdrawal_is_refused(world: LendingWorld) -> None:
     application = await _approved(world)
     contract = await accept_offer(principal=world.applicant, application_id=application.id)
     await withdraw_application(principal=world.applicant, application_id=application.id)
-    code = await _code(sign_contract(principal=world.applicant, contract_id=contract.id))
+    code = await _code(_sign(world.applicant, contract.id))
     assert code is ErrorCode.INVALID_STATE
     assert (await Contract.get(id=contract.id)).status == "GENERATED"
 
@@ -138,7 +136,7 @@ async def test_disbursement_creates_the_loan_once(world: LendingWorld) -> None:
     assert await _code(disburse(principal=world.applicant, contract_id=contract.id)) is (
         ErrorCode.FORBIDDEN
     )
-    loan = await disburse(principal=world.officer, contract_id=contract.id)
+    loan = await disburse(principal=world.officer2, contract_id=contract.id)
     assert loan.principal == loan.outstanding == D("1200000.00")
     (schedule,) = await installments_by_loan_ids(ids=[loan.id])
     assert len(schedule) == 12
@@ -147,7 +145,7 @@ async def test_disbursement_creates_the_loan_once(world: LendingWorld) -> None:
     assert schedule[-1].principal == D("1200000.00")
     assert (await LoanApplication.get(id=loan.application_id)).status == S.DISBURSED  # type: ignore[attr-defined]
     assert (await Patent.get(number=OWN_PATENTS[0])).pledged
-    assert await _code(disburse(principal=world.officer, contract_id=contract.id)) is (
+    assert await _code(disburse(principal=world.officer2, contract_id=contract.id)) is (
         ErrorCode.INVALID_STATE
     )
     assert await Loan.all().count() == 1
@@ -158,7 +156,7 @@ async def test_concurrent_disbursements_make_one_loan(world: LendingWorld) -> No
 
     async def attempt() -> ErrorCode | None:
         try:
-            await disburse(principal=world.officer, contract_id=contract.id)
+            await disburse(principal=world.officer2, contract_id=contract.id)
         except DomainError as exc:
             return exc.code
         return None
@@ -173,7 +171,7 @@ async def test_concurrent_disbursements_make_one_loan(world: LendingWorld) -> No
 async def test_disbursing_an_unsigned_contract_is_refused(world: LendingWorld) -> None:
     application = await _approved(world)
     contract = await accept_offer(principal=world.applicant, application_id=application.id)
-    assert await _code(disburse(principal=world.officer, contract_id=contract.id)) is (
+    assert await _code(disburse(principal=world.officer2, contract_id=contract.id)) is (
         ErrorCode.INVALID_STATE
     )
 
@@ -181,7 +179,7 @@ async def test_disbursing_an_unsigned_contract_is_refused(world: LendingWorld) -
 async def _loan(world: LendingWorld) -> Loan:
     # TECH_CREDIT repays in equal installments, so every installment carries principal
     contract = await _signed(world, product="TECH_CREDIT", amount="120000", term=6, patents=())
-    return await disburse(principal=world.officer, contract_id=contract.id)
+    return await disburse(principal=world.officer2, contract_id=contract.id)
 
 
 async def test_repayment_pays_interest_then_principal_oldest_first(world: LendingWorld) -> None:
@@ -227,9 +225,9 @@ async def test_repayment_bad_input_writes_nothing(world: LendingWorld) -> None:
 
 async def test_full_repayment_closes_the_loan_and_frees_pledges(world: LendingWorld) -> None:
     contract = await _signed(world, amount="300000", term=6)
-    loan = await disburse(principal=world.officer, contract_id=contract.id)
+    loan = await disburse(principal=world.officer2, contract_id=contract.id)
     (schedule,) = await installments_by_loan_ids(ids=[loan.id])
-    total = sum(schedule_totals(schedule))  # type: ignore[arg-type]
+    total = sum(schedule_totals(schedule), D(0))  # type: ignore[arg-type]
     result = await record_repayment(
         principal=world.officer, loan_id=loan.id, amount=total, received_at=datetime.now(UTC)
     )

@@ -16,6 +16,7 @@ from domain.decision import review_application
 from domain.errors import DomainError, ErrorCode
 from domain.lending.contract import accept_offer, sign_contract
 from domain.lending.loans import disburse
+from tests.domain.contracts.codes import signing_code
 from tests.domain.lending_fixtures import LendingWorld, _user, decided, inputs, make_lending_world
 
 pytestmark = pytest.mark.postgres
@@ -87,10 +88,19 @@ async def test_twenty_concurrent_approvals(pg_world: LendingWorld) -> None:
 async def test_twenty_concurrent_disbursements(pg_world: LendingWorld) -> None:
     application = await decided(pg_world, inputs())
     contract = await accept_offer(principal=pg_world.applicant, application_id=application.id)
-    await sign_contract(principal=pg_world.applicant, contract_id=contract.id)
-    await sign_contract(principal=pg_world.officer, contract_id=contract.id)
+    await sign_contract(
+        principal=pg_world.applicant,
+        contract_id=contract.id,
+        otp=await signing_code(pg_world.applicant.user_id),
+    )
+    await sign_contract(
+        principal=pg_world.officer,
+        contract_id=contract.id,
+        otp=await signing_code(pg_world.officer.user_id),
+    )
+    # separation of duties: the countersigner does not disburse
     results = await _outcomes(
-        [disburse(principal=pg_world.officer, contract_id=contract.id) for _ in range(RACERS)]
+        [disburse(principal=pg_world.officer2, contract_id=contract.id) for _ in range(RACERS)]
     )
     assert results.count(None) == 1
     assert set(results) - {None} <= {ErrorCode.INVALID_STATE, ErrorCode.CONFLICT}
