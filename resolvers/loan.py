@@ -89,7 +89,8 @@ async def record_repayment(
         info,
         LoanPayload,
         call,
-        reload=lambda pk: loans.get_loan_or_raise(principal=principal, loan_id=pk),
+        # the loan the money went to, for a payment feed too (not the borrower behind it)
+        reload=lambda pk: loans.get_repaid_loan_or_raise(principal=principal, loan_id=pk),
         operation="recordRepayment",
         arguments=arguments,
     )
@@ -109,13 +110,22 @@ async def enterprise_loans(
     return await ctx(info).loaders.enterprise_loans(wanted).load(root.id)
 
 
+def _require_borrower_visible(info: Info, loan: m.Loan) -> None:
+    """FORBIDDEN unless the caller may see the borrower: a payment feed gets the loan it paid
+    into in its payload, and nothing about the enterprise or the application behind it."""
+    if not ctx(info).require().can_see_enterprise(loan.enterprise_id):  # type: ignore[attr-defined]
+        raise forbidden("a payment feed sees the loan, not the borrower or the application")
+
+
 async def loan_enterprise(root: strawberry.Parent[m.Loan], info: Info) -> m.Enterprise:
-    """The borrower (the caller may see it: it may see the loan)."""
+    """The borrower (to those who may see it)."""
+    _require_borrower_visible(info, root)
     return await required_enterprise(info, root.enterprise_id)  # type: ignore[attr-defined]
 
 
 async def loan_application(root: strawberry.Parent[m.Loan], info: Info) -> m.LoanApplication:
-    """The application that led to the loan."""
+    """The application that led to the loan (to those who may see the borrower)."""
+    _require_borrower_visible(info, root)
     return await required_application(info, root.application_id)  # type: ignore[attr-defined]
 
 

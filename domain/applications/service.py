@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
@@ -29,6 +29,7 @@ from domain.context import current_request_id
 from domain.errors import Duplicate, Forbidden, InvalidInput, NotFound
 from domain.messaging import outbox
 from domain.messaging.topics import Topic
+from domain.money import parse_amount
 from domain.products import get_product_or_raise
 from domain.workflow import OPEN_STATES, Event, apply_transition, record_creation
 
@@ -93,12 +94,7 @@ async def create_application(
 
 def check_terms(product: LoanProduct, *, amount: Decimal | str, term_months: int) -> Decimal:
     """The amount as money if amount and term fit the product, else INVALID_INPUT."""
-    try:
-        money = Decimal(str(amount))
-    except InvalidOperation:
-        raise InvalidInput("amount is not a number", field="amount") from None
-    if not money.is_finite() or money != money.quantize(Decimal("0.01")):
-        raise InvalidInput("amount must have at most two decimals", field="amount")
+    money = parse_amount(amount, field="amount")
     if not (product.min_amount <= money <= product.max_amount):
         raise InvalidInput(
             f"amount must be between {product.min_amount} and {product.max_amount}",
@@ -107,7 +103,7 @@ def check_terms(product: LoanProduct, *, amount: Decimal | str, term_months: int
     if term_months not in product.terms_months:
         offered = ", ".join(str(t) for t in product.terms_months)
         raise InvalidInput(f"term must be one of {offered} months", field="termMonths")
-    return money.quantize(Decimal("0.01"))
+    return money
 
 
 async def check_pledge(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
@@ -28,7 +28,9 @@ from domain import audit
 from domain.accounts.principal import Principal
 from domain.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
 from domain.lending.contract import ContractStatus, Offer, offer_of, verify_contract
+from domain.lending.duties import Duty, check_disburser, require_money_role
 from domain.lending.schedule import ZERO, ScheduledInstallment, build_schedule
+from domain.money import parse_amount
 from domain.workflow import Event, apply_transition, target_of
 
 PAYMENT_ROLES = frozenset({Role.LOAN_OFFICER, Role.RISK_MANAGER, Role.ADMIN, Role.SERVICE})
@@ -42,8 +44,9 @@ class LoanStatus:
 
 
 async def disburse(*, principal: Principal, contract_id: int) -> Loan:
-    """Pay out a signed contract once: the loan and its schedule (staff; race-safe)."""
-    principal.require_staff()
+    """Pay out a signed contract once: the loan and its schedule (race-safe). Only a loan
+    officer or risk manager who neither approved the loan nor countersigned it pays it out."""
+    require_money_role(principal, Duty.DISBURSE)
     contract, application = await _disbursable(principal, contract_id)
     offer = offer_of(application)
     product = await LoanProduct.get(id=application.product_id)  # type: ignore[attr-defined]
@@ -89,6 +92,9 @@ async def _disbursable(principal: Principal, contract_id: int) -> tuple[Contract
     if contract is None:
         raise NotFound("no such contract", field="contractId")
     application = await LoanApplication.get(id=contract.application_id)  # type: ignore[attr-defined]
+    await check_disburser(
+        principal=principal, application_id=application.id, signatures=contract.signatures
+    )
     target_of(application.status, Event.DISBURSE)
     if contract.status != ContractStatus.SIGNED:
         raise InvalidState(f"the contract is {contract.status}, not signed by both parties")
@@ -192,7 +198,7 @@ async def record_repayment(
 ) -> RepaymentResult:
     """Record money received and apply it to the oldest installments (staff or a data feed)."""
     require_payment_role(principal)
-    money = _payment_amount(amount)
+    money = parse_amount(amount, field="amount")
     if received_at.tzinfo is None:
         raise InvalidInput("received_at must carry a time zone", field="receivedAt")
     async with in_transaction() as conn:
@@ -232,17 +238,6 @@ async def record_repayment(
             connection=conn,
         )
     return RepaymentResult(repayment, tuple(allocations), loan)
-
-
-def _payment_amount(amount: Decimal | str) -> Decimal:
-    """The amount as money: positive, finite, at most two decimals; else INVALID_INPUT."""
-    try:
-        money = Decimal(str(amount))
-    except InvalidOperation:
-        raise InvalidInput("amount is not a number", field="amount") from None
-    if not money.is_finite() or money <= 0 or money != money.quantize(Decimal("0.01")):
-        raise InvalidInput("amount must be positive with at most two decimals", field="amount")
-    return money
 
 
 async def _active_loan_for_update(loan_id: int, *, conn: BaseDBAsyncClient) -> Loan:
@@ -307,6 +302,20 @@ async def get_loan_or_raise(*, principal: Principal, loan_id: int) -> Loan:
     if loan is None:
         raise NotFound("no such loan", field="id")
     principal.require_enterprise(loan.enterprise_id)  # type: ignore[attr-defined]
+    return loan
+
+
+async def get_repaid_loan_or_raise(*, principal: Principal, loan_id: int) -> Loan:
+    """The loan a repayment was recorded on, for the answer to whoever recorded it.
+
+    Whoever may record money on a loan (staff or a payment feed) sees that loan in the answer:
+    a feed that cannot read back what it changed would retry and pay twice. Its borrower and
+    application stay behind the enterprise read policy.
+    """
+    require_payment_role(principal)
+    loan = await Loan.get_or_none(id=loan_id)
+    if loan is None:
+        raise NotFound("no such loan", field="loanId")
     return loan
 
 

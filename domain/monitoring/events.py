@@ -19,6 +19,7 @@ from domain.errors import Forbidden, InvalidInput, NotFound
 from domain.indicators.refresh import queue_refresh
 from domain.messaging import outbox
 from domain.messaging.topics import Topic
+from domain.money import MAX_AMOUNT
 from domain.monitoring.graph_risk import rescore_after_event
 from domain.monitoring.records import active_loans, apply_event, gather_context, is_customer
 from domain.monitoring.rules import EventContext, EventFacts, evaluate_event, load_rules
@@ -32,6 +33,7 @@ EARLIEST = datetime(1980, 1, 1, tzinfo=UTC)
 MAX_PAYLOAD_BYTES = 16_384
 INGEST_ROLES = frozenset({Role.LOAN_OFFICER, Role.RISK_MANAGER, Role.ADMIN, Role.SERVICE})
 SOURCES = frozenset({"api", "replay", "lending", "import", "provider"})
+MAX_AMOUNT_FLOAT = float(MAX_AMOUNT)
 
 
 def _int_at_least_zero(v: Any) -> bool:
@@ -43,11 +45,12 @@ def _text(v: Any) -> bool:
 
 
 def _number(v: Any) -> bool:
+    """An amount of 0 or more that a money column can hold ("Infinity" and 1e30 are not)."""
     if isinstance(v, bool):
         return False
     try:
-        return float(v) >= 0
-    except (TypeError, ValueError):
+        return 0 <= float(v) <= MAX_AMOUNT_FLOAT  # NaN compares false
+    except (TypeError, ValueError, OverflowError):
         return False
 
 

@@ -56,9 +56,12 @@ class Loan:
     )
 
 
-@strawberry.type(description="The result of disbursement.")
+@strawberry.type(description="The result of disbursement or of a repayment.")
 class LoanPayload:
-    loan: Loan | None = strawberry.field(description="The loan.")
+    loan: Loan | None = strawberry.field(
+        description="The loan paid out or paid into; a payment feed gets the loan it paid into, "
+        "not its borrower or application."
+    )
     errors: list[UserError] = strawberry.field(description="Why it failed; empty on success.")
 
 

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from db.models import Enterprise, OutboxMessage, Role, StatusChange
+from db.models import Enterprise, OutboxMessage, Repayment, Role, StatusChange
+from domain.lending import loans
 from domain.products.service import seed_products
 from domain.world.importer import import_world_dir
+from resolvers.ids import encode_id
 from schema.context import Context
+from tests.domain.lending.repayment_fixtures import LoanWorld, make_loan_world
 from tests.factories import A, tiny_world, write_world
 from tests.schema.helpers import SCHEMA, make_user, run
 
@@ -68,3 +73,71 @@ async def test_same_key_for_another_request_is_refused(draft: tuple[object, str]
 
     assert other["errors"][0]["code"] == "CONFLICT"  # type: ignore[index]
     assert "different request" in other["errors"][0]["message"]  # type: ignore[index]
+
+
+REPAY = """mutation($loan: ID!, $amount: Decimal!) { recordRepayment(loanId: $loan, amount: $amount) {
+  loan { id outstanding status schedule { number paid } } errors { code message } } }"""
+
+
+@pytest.fixture
+async def loan_world(db: str) -> LoanWorld:
+    return await make_loan_world()
+
+
+async def _repay(world: LoanWorld, key: str | None, query: str = REPAY) -> Any:
+    ctx = Context(world.feed, idempotency_key=key)
+    variables = {"loan": encode_id("Loan", world.loan.id), "amount": "1000.00"}
+    return await SCHEMA.execute(query, variable_values=variables, context_value=ctx)
+
+
+async def test_a_payment_feed_gets_back_the_loan_it_paid_into(loan_world: LoanWorld) -> None:
+    result = await _repay(loan_world, "feed-1")
+
+    assert result.errors is None, result.errors
+    payload = result.data["recordRepayment"]  # type: ignore[index]
+    assert payload["errors"] == []
+    assert payload["loan"]["id"] == encode_id("Loan", loan_world.loan.id)
+    assert Decimal(payload["loan"]["outstanding"]) < loan_world.loan.principal
+    assert await Repayment.all().count() == 1
+
+
+async def test_a_feed_retrying_after_a_lost_answer_pays_once(
+    loan_world: LoanWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = loans.get_repaid_loan_or_raise
+    calls = {"n": 0}
+
+    async def connection_lost(**kwargs: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise ConnectionResetError("the answer never reached the feed")
+        return await real(**kwargs)
+
+    monkeypatch.setattr(loans, "get_repaid_loan_or_raise", connection_lost)
+    lost = await _repay(loan_world, "feed-2")
+    assert lost.errors  # the feed saw a failure, so it retries with the same key
+    retried = await _repay(loan_world, "feed-2")
+
+    assert retried.errors is None, retried.errors
+    assert retried.data["recordRepayment"]["loan"] is not None  # type: ignore[index]
+    assert await Repayment.all().count() == 1
+
+
+async def test_concurrent_retries_of_a_feed_pay_once(loan_world: LoanWorld) -> None:
+    results = await asyncio.gather(*[_repay(loan_world, "feed-3") for _ in range(20)])
+
+    assert all(r.errors is None for r in results), [r.errors for r in results if r.errors][:2]
+    loans_seen = {r.data["recordRepayment"]["loan"]["id"] for r in results}
+    assert loans_seen == {encode_id("Loan", loan_world.loan.id)}
+    assert await Repayment.all().count() == 1
+
+
+async def test_a_feed_does_not_read_the_borrower_through_the_payload(
+    loan_world: LoanWorld,
+) -> None:
+    query = REPAY.replace("status schedule", "status enterprise { name } schedule")
+    result = await _repay(loan_world, None, query)
+
+    assert [e.extensions["code"] for e in result.errors] == ["FORBIDDEN"]  # type: ignore[union-attr,index]
+    assert "payment feed" in result.errors[0].message  # type: ignore[index]
+    assert await Repayment.all().count() == 1
