@@ -20,63 +20,27 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.exceptions import ConnectionRejectionError
 
-from config import Settings, settings
+from config import settings
 from db.connection import close_db, init_db
-from db.models import Role, VerificationStatus
-from domain.accounts.principal import Principal
-from domain.accounts.standing import fresh_principal
-from domain.accounts.tokens import InvalidToken, decode_token
-from domain.accounts.verified import VerifiedTokens
+from domain.accounts.tokens import InvalidToken
 from domain.context import set_request_id
+from domain.demo import refuse_demo_accounts
 from schema import build_schema
 from schema.context import Context
 from schema.http import make_graphql_app
 from schema.limits import LimitConfig, build_extensions_and_rules
+from schema.session_guard import (
+    WebSocketSessionGuard,
+    current_principal,
+    principal_from_header,
+    watch_websocket,
+)
 
 log = logging.getLogger("ipcredit.http")
 APP_POLL_SECONDS = 0.25
 WORKER_THREADS = Gauge(
     "ipcredit_worker_threads", "Dramatiq worker threads running in this process (0: elsewhere)"
 )
-
-
-# tokens verified in this process, until each expires
-VERIFIED = VerifiedTokens()
-
-
-def principal_from_header(value: str | None, s: Settings) -> Principal | None:
-    """The principal of a `Bearer` token; None when absent. Raises InvalidToken when bad."""
-    if not value:
-        return None
-    scheme, _, token = value.partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        raise InvalidToken("expected a Bearer token")
-    token = token.strip()
-    key = (token, s.jwt_secret, s.jwt_issuer, s.jwt_audience)
-    known = VERIFIED.get(key)
-    if known is not None:
-        return known
-    claims = decode_token(token, secret=s.jwt_secret, issuer=s.jwt_issuer, audience=s.jwt_audience)
-    ent = claims.get("ent")
-    user_id, email, role = (
-        int(str(claims["sub"])),
-        str(claims.get("email", "")),
-        Role(str(claims["role"])),
-    )
-    enterprise_id = int(str(ent)) if ent is not None else None
-    # an applicant acts for nothing until `fresh_principal` reads its verification
-    principal = (
-        Principal.applicant(
-            user_id=user_id,
-            email=email,
-            enterprise_id=enterprise_id,
-            verification=VerificationStatus.UNVERIFIED,
-        )
-        if role == Role.APPLICANT
-        else Principal(user_id=user_id, email=email, role=role, enterprise_id=enterprise_id)
-    )
-    VERIFIED.put(key, principal, expires=float(str(claims["exp"])))
-    return principal
 
 
 # expected lengths of unpaged lists, for the cost limit
@@ -89,17 +53,13 @@ LIST_SIZES = (
 
 
 async def get_context(request: Request | WebSocket) -> Context:
-    """The request context: the caller's principal (from a Bearer token, an applicant's
-    verification read fresh) and loaders."""
+    """The request context: the caller's principal (from a Bearer token whose session
+    stands, an applicant's verification read fresh) and loaders."""
     header = request.headers.get("authorization") if isinstance(request, Request) else None
-    try:
-        principal = principal_from_header(header, settings())
-    except InvalidToken:
-        principal = None
-    if principal is not None:
-        principal = await fresh_principal(principal)
+    principal, enrolling = await current_principal(header, settings())
     return Context(
         principal=principal,
+        enrolling=enrolling,
         request=request,
         request_id=getattr(request.state, "request_id", None),
         idempotency_key=(
@@ -112,11 +72,17 @@ async def authenticate_ws(context: Context) -> dict[str, object] | None:
     """Authenticate a websocket from connection_init's {"authorization": "Bearer ..."}."""
     params = context.connection_params or {}
     header = params.get("authorization") or params.get("Authorization")
+    value = header if isinstance(header, str) else None
     try:
-        principal = principal_from_header(header if isinstance(header, str) else None, settings())
+        principal_from_header(value, settings())
     except InvalidToken:
         raise ConnectionRejectionError({"reason": "invalid token"}) from None
-    context.principal = await fresh_principal(principal) if principal is not None else None
+    principal, enrolling = await current_principal(value, settings(), max_age=0)
+    if value and principal is None and enrolling is None:
+        raise ConnectionRejectionError({"reason": "session ended"})
+    context.principal = principal
+    # every message sent on this socket re-checks the token's expiry and session
+    watch_websocket(context.request.scope, principal)
     return None
 
 
@@ -238,19 +204,41 @@ async def readyz(request: Request) -> Response:
     )
 
 
+async def timestamp_authority(request: Request) -> Response:
+    """The platform's RFC 3161 time-stamping authority: a DER TimeStampReq in, a reply out."""
+    from domain.contracts.platform import platform_ca
+    from domain.contracts.tsa import CONTENT_TYPE_QUERY, CONTENT_TYPE_REPLY, MAX_QUERY_BYTES
+
+    if request.headers.get("content-type", "").split(";")[0].strip() != CONTENT_TYPE_QUERY:
+        return Response(f"expected {CONTENT_TYPE_QUERY}", status_code=415)
+    body = await request.body()
+    if len(body) > MAX_QUERY_BYTES:
+        return Response("time-stamp query too large", status_code=413)
+    ca = await asyncio.to_thread(platform_ca)
+    reply = await asyncio.to_thread(ca.tsa.respond, body)
+    return Response(reply, media_type=CONTENT_TYPE_REPLY)
+
+
+async def platform_crl(request: Request) -> Response:
+    """The platform CA's current certificate revocation list (DER)."""
+    from domain.contracts.platform import platform_ca
+
+    ca = await asyncio.to_thread(platform_ca)
+    data = await asyncio.to_thread(ca.crl)
+    return Response(
+        data, media_type="application/pkix-crl", headers={"Cache-Control": "max-age=300"}
+    )
+
+
 async def contract_download(request: Request) -> Response:
     """The contract PDF, for the borrower's users and bank staff only."""
     from domain.errors import DomainError, ErrorCode
     from domain.lending.contract import contract_pdf
     from resolvers.ids import decode_id
 
-    try:
-        principal = principal_from_header(request.headers.get("authorization"), settings())
-    except InvalidToken:
-        principal = None
+    principal, _ = await current_principal(request.headers.get("authorization"), settings())
     if principal is None:
         return JSONResponse({"error": "authentication required"}, status_code=401)
-    principal = await fresh_principal(principal)
     pk = decode_id(request.path_params["contract_id"], "Contract")
     if pk is None:
         return JSONResponse({"error": "no such contract"}, status_code=404)
@@ -332,6 +320,9 @@ def create_app(
         if init_database:
             await init_db(url)
         try:
+            if s.production:
+                # demo accounts have printed or published passwords: never serve with them
+                await refuse_demo_accounts()
             if background:
                 async with background_work(app, url, worker_process=worker_process):
                     yield
@@ -347,11 +338,14 @@ def create_app(
             Route("/readyz", readyz),
             Route("/metrics", metrics),
             Route("/contracts/{contract_id}.pdf", contract_download),
+            Route("/tsa", timestamp_authority, methods=["POST"]),
+            Route("/crl/platform-ca.crl", platform_crl),
             Route("/graphql", graphql),
             WebSocketRoute("/graphql", graphql),
         ],
         lifespan=lifespan,
     )
+    app.add_middleware(WebSocketSessionGuard)
     app.add_middleware(RequestLogMiddleware)
     app.add_middleware(FrozenStartup)
     return app

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -30,6 +30,42 @@ class ProviderSettings:
 
 
 @dataclass(frozen=True)
+class SigningSettings:
+    """Platform signing keys, trusted time and revocation data (IPCREDIT_KEY_*, IPCREDIT_TSA_*,
+    IPCREDIT_PKCS11_*, IPCREDIT_PUBLIC_URL)."""
+
+    key_passphrase: str | None = field(default=None, repr=False)
+    key_passphrase_file: Path | None = None
+    # an RFC 3161 time-stamping authority; empty: the platform's own TSA (served at /tsa)
+    tsa_url: str = ""
+    # where the API is reached: certificates name `<public_url>/crl/platform-ca.crl`
+    public_url: str = "http://localhost:8000"
+    # the bank's signing key in a PKCS#11 token instead of an encrypted file
+    pkcs11_module: str = ""
+    pkcs11_token_label: str = ""
+    pkcs11_pin: str | None = field(default=None, repr=False)
+    pkcs11_key_label: str = ""
+    pkcs11_cert_label: str = ""
+
+
+def _signing_settings() -> SigningSettings:
+    """Signing settings from the environment."""
+    env = os.environ.get
+    passphrase_file = env("IPCREDIT_KEY_PASSPHRASE_FILE")
+    return SigningSettings(
+        key_passphrase=env("IPCREDIT_KEY_PASSPHRASE") or None,
+        key_passphrase_file=Path(passphrase_file) if passphrase_file else None,
+        tsa_url=env("IPCREDIT_TSA_URL", "").strip(),
+        public_url=env("IPCREDIT_PUBLIC_URL", "http://localhost:8000").strip().rstrip("/"),
+        pkcs11_module=env("IPCREDIT_PKCS11_MODULE", "").strip(),
+        pkcs11_token_label=env("IPCREDIT_PKCS11_TOKEN", "").strip(),
+        pkcs11_pin=env("IPCREDIT_PKCS11_PIN") or None,
+        pkcs11_key_label=env("IPCREDIT_PKCS11_KEY_LABEL", "").strip(),
+        pkcs11_cert_label=env("IPCREDIT_PKCS11_CERT_LABEL", "").strip(),
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     """Typed settings; read once per process by `settings()`."""
 
@@ -43,12 +79,15 @@ class Settings:
     jwt_ttl_seconds: int
     log_level: str
     sweep_interval_seconds: int
-    four_eyes_amount: str
     gnn_device: str
     provider: ProviderSettings
     # where verification notices go: "file" (notifications.jsonl in the data directory), "log",
     # "none" (refuse to send), or "package.module:factory" for the bank's own channel
     notifier: str
+    signing: SigningSettings = field(default_factory=SigningSettings)
+    # a session lasts this long without use; its access tokens (jwt_ttl_seconds) are renewed
+    # by rotating its refresh token
+    refresh_ttl_seconds: int = 7 * 24 * 3600
 
     @property
     def production(self) -> bool:
@@ -64,7 +103,7 @@ def _jwt_secret(data_dir: Path) -> str:
     path = data_dir / "jwt_secret"
     if path.exists():
         return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)  # owner-only: keys, files, database
     secret = secrets.token_urlsafe(48)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(secret)
@@ -115,6 +154,12 @@ def load_settings() -> Settings:
     env = os.environ.get("IPCREDIT_ENV", "development")
     if env not in ("development", "production"):
         raise ValueError(f"IPCREDIT_ENV must be development or production, not {env!r}")
+    if os.environ.get("IPCREDIT_FOUR_EYES_AMOUNT"):
+        # refused rather than ignored: an operator who set it must learn where the rule went
+        raise ValueError(
+            "IPCREDIT_FOUR_EYES_AMOUNT is no longer read: the four-eyes amount lives in the "
+            "credit policy file (approvals.four_eyes_above, domain/decision/policy/)"
+        )
     return Settings(
         data_dir=data_dir,
         database_url=os.environ.get("DATABASE_URL") or f"sqlite://{data_dir / 'ipcredit.sqlite3'}",
@@ -123,14 +168,15 @@ def load_settings() -> Settings:
         jwt_secret=_jwt_secret(data_dir),
         jwt_issuer=os.environ.get("IPCREDIT_JWT_ISSUER", "ipcredit"),
         jwt_audience=os.environ.get("IPCREDIT_JWT_AUDIENCE", "ipcredit-api"),
-        jwt_ttl_seconds=int(os.environ.get("IPCREDIT_JWT_TTL", "3600")),
+        jwt_ttl_seconds=int(os.environ.get("IPCREDIT_JWT_TTL", "600")),
+        refresh_ttl_seconds=int(os.environ.get("IPCREDIT_REFRESH_TTL", str(7 * 24 * 3600))),
         log_level=os.environ.get("IPCREDIT_LOG_LEVEL", "INFO"),
         sweep_interval_seconds=int(os.environ.get("IPCREDIT_SWEEP_INTERVAL", "3600")),
-        four_eyes_amount=os.environ.get("IPCREDIT_FOUR_EYES_AMOUNT", "3000000"),
         gnn_device=os.environ.get("GNN_DEVICE", "cpu"),
         provider=_provider_settings(),
         notifier=os.environ.get("IPCREDIT_NOTIFIER")
         or ("file" if env == "development" else "none"),
+        signing=_signing_settings(),
     )
 
 

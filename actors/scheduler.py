@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -21,6 +21,8 @@ from domain.monitoring.sweep import DEFAULT_BATCH, SweepReport, claim_sweep_slot
 
 log = logging.getLogger("ipcredit.scheduler")
 RETRY_TICK_SECONDS = 10  # how often waiting applications are checked for a due retry
+PRUNE_TICK_SECONDS = 3600  # how often old login attempts and sessions are forgotten
+PRUNE_ATTEMPTS_AFTER = timedelta(hours=1)  # longer than every login limit's window
 
 
 async def sweep_once(
@@ -66,6 +68,22 @@ async def _retry_tick() -> None:
         log.info("queued %s applications waiting for outside data", queued)
 
 
+async def _prune_tick() -> None:
+    """Forget login attempts older than every limit's window, and refresh tokens and session
+    revocations that can no longer matter (idempotent: any scheduler may run it)."""
+    from domain.accounts.sessions import prune_sessions
+    from domain.accounts.throttle import prune
+
+    try:
+        attempts = await prune(older_than=PRUNE_ATTEMPTS_AFTER)
+        sessions = await prune_sessions()
+    except Exception:
+        log.exception("pruning login attempts and sessions failed")
+        return
+    if attempts or sessions:
+        log.info("pruned %s login attempts and %s session records", attempts, sessions)
+
+
 def start_scheduler(*, interval: int) -> AsyncIOScheduler:
     """Sweep every `interval` seconds on the running loop (first run one interval from now);
     queue due retries of applications waiting for data every `RETRY_TICK_SECONDS`."""
@@ -78,6 +96,10 @@ def start_scheduler(*, interval: int) -> AsyncIOScheduler:
     scheduler.add_job(
         _retry_tick, "interval", seconds=tick, id="data-retries",
         max_instances=1, coalesce=True, misfire_grace_time=tick,
+    )  # fmt: skip
+    scheduler.add_job(
+        _prune_tick, "interval", seconds=PRUNE_TICK_SECONDS, id="prune-sessions",
+        max_instances=1, coalesce=True, misfire_grace_time=PRUNE_TICK_SECONDS,
     )  # fmt: skip
     scheduler.start()
     return scheduler

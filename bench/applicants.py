@@ -23,6 +23,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pyotp
+
 from bench.served import GraphQLError, Server, World, say
 
 APPLICANT_PASSWORD = "bench-applicant-1"
@@ -32,6 +34,9 @@ REQUEST_VERIFICATION = """mutation { requestVerification { errors { code message
 CONFIRM_VERIFICATION = """mutation($amount: Decimal!, $code: String!) {
   confirmVerification(depositAmount: $amount, legalRepCode: $code) {
     user { verification } errors { code message } } }"""
+ENROL_TOTP = "mutation { enrollTotp { secret errors { code message } } }"
+CONFIRM_TOTP = """mutation($code: String!) { confirmTotp(code: $code) {
+  token errors { code message } } }"""
 GRANT_CONSENT = """mutation($input: GrantConsentInput!) { grantConsent(input: $input) {
   consent { id } errors { code message } } }"""
 SOURCES = ("REGISTRATION", "JUDICIAL", "TAX", "PATENTS", "FINANCIALS", "CREDIT_BUREAU")
@@ -158,8 +163,20 @@ class Applicants:
         _check(done["confirmVerification"], "confirmVerification")
 
     def consent(self, server: Server, applicant: Applicant) -> None:
-        """Authorise every source for applications and monitoring, for a year."""
+        """Enrol a second factor (the authorisation is signed with a one-time code), then
+        authorise every source for applications and monitoring, for a year."""
+        enrolled = server.graphql(ENROL_TOTP, token=applicant.token)["enrollTotp"]
+        _check(enrolled, "enrollTotp")
+        totp = pyotp.TOTP(enrolled["secret"])
+        confirmed = server.graphql(CONFIRM_TOTP, token=applicant.token, code=totp.now())
+        _check(confirmed["confirmTotp"], "confirmTotp")
         until = (datetime.now(UTC) + timedelta(days=CONSENT_DAYS)).date().isoformat()
-        grant = {"sources": list(SOURCES), "purposes": list(PURPOSES), "validUntil": until}
+        grant = {
+            "sources": list(SOURCES),
+            "purposes": list(PURPOSES),
+            "validUntil": until,
+            # a code is accepted once: the next time step's code (still within the window)
+            "otp": totp.at(time.time() + totp.interval),
+        }
         granted = server.graphql(GRANT_CONSENT, token=applicant.token, input=grant)
         _check(granted["grantConsent"], "grantConsent")

@@ -42,8 +42,12 @@ STAFF_EMAIL = "bench-officer@bench.example"
 FEED_EMAIL = "bench-feed@bench.example"
 GNN_TRAIN_LIMIT = 20_000  # larger worlds borrow the graph model of the 2,000-firm world
 STAFF = ((STAFF_EMAIL, "LOAN_OFFICER"), (FEED_EMAIL, "SERVICE"))
-LOGIN = """mutation($email: String!, $password: String!) {
-  login(email: $email, password: $password) { token errors { code message } } }"""
+LOGIN = """mutation($email: String!, $password: String!, $otp: String) {
+  login(email: $email, password: $password, otp: $otp) {
+    token enrolmentOnly errors { code field message } } }"""
+ENROL = "mutation { enrollTotp { secret errors { code message } } }"
+CONFIRM = """mutation($code: String!) {
+  confirmTotp(code: $code) { token errors { code message } } }"""
 
 
 def say(message: str) -> None:
@@ -108,13 +112,18 @@ class World:
         """The environment of every command and of the server: this world's data and database."""
         env = dict(os.environ)
         env.update(IPCREDIT_DATA_DIR=str(self.root), DATABASE_URL=self.database_url)
+        env.setdefault("IPCREDIT_JWT_TTL", "3600")  # a token lasts the whole benchmark
         return env
 
-    def cli(self, *args: str, check: bool = True) -> float:
-        """Run `ipcredit <args>` for this world; the seconds it took. Raises when it fails."""
+    def cli(self, *args: str, check: bool = True, stdin: str | None = None) -> float:
+        """Run `ipcredit <args>` for this world (`stdin` its standard input); the seconds it
+        took. Raises when it fails."""
         say(f"$ ipcredit {' '.join(args)}")
         started = time.perf_counter()
-        done = subprocess.run([*ipcredit_command(), *args], cwd=ROOT, env=self.env(), check=False)
+        done = subprocess.run(
+            [*ipcredit_command(), *args], cwd=ROOT, env=self.env(), check=False,
+            input=stdin, text=stdin is not None,
+        )  # fmt: skip
         if check and done.returncode != 0:
             raise RuntimeError(f"`ipcredit {' '.join(args)}` failed ({done.returncode})")
         return time.perf_counter() - started
@@ -149,8 +158,8 @@ class World:
         steps["gnn train"] = self.graph_model()
         for email, role in STAFF:  # refused when it exists already (a rerun after a failure)
             self.cli(
-                "user", "create", "--role", role, "--email", email, "--password", PASSWORD,
-                check=False,
+                "user", "create", "--role", role, "--email", email, "--password-stdin",
+                check=False, stdin=PASSWORD + "\n",
             )  # fmt: skip
         self.stamp.write_text(json.dumps({"enterprises": self.enterprises, "seconds": steps}))
         self.timings = steps
@@ -218,6 +227,7 @@ class Server:
     port: int
     log: Path
     ready_s: float = 0.0
+    totp_dir: Path | None = None  # second-factor secrets of the world's money staff
     client: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=120.0))
 
     @property
@@ -252,7 +262,7 @@ class Server:
                 command, cwd=ROOT, env={**world.env(), **(env or {})}, stdout=out,
                 stderr=subprocess.STDOUT, start_new_session=True,
             )  # fmt: skip
-        server = cls(process=process, port=port, log=log)
+        server = cls(process=process, port=port, log=log, totp_dir=world.root / "totp")
         try:
             server.wait_ready(ready_timeout_s)
         except BaseException:
@@ -288,8 +298,22 @@ class Server:
         return data
 
     def login(self, email: str, password: str = PASSWORD) -> str:
-        """A bearer token for an account."""
-        payload = self.graphql(LOGIN, email=email, password=password)["login"]
+        """A bearer token for an account; staff who move money enrol a second factor the
+        first time (its secret kept in the world's directory) and log in with its code."""
+        import pyotp
+
+        secret_file = (self.totp_dir or self.log.parent / "totp") / email
+        otp = None
+        if secret_file.exists():  # the next step's code: one already used now is refused
+            otp = pyotp.TOTP(secret_file.read_text().strip()).at(time.time() + 30)
+        payload = self.graphql(LOGIN, email=email, password=password, otp=otp)["login"]
+        if payload["enrolmentOnly"]:
+            limited = payload["token"]
+            secret = self.graphql(ENROL, token=limited)["enrollTotp"]["secret"]
+            secret_file.parent.mkdir(parents=True, exist_ok=True)
+            secret_file.write_text(secret)
+            code = pyotp.TOTP(secret).now()
+            payload = self.graphql(CONFIRM, token=limited, code=code)["confirmTotp"]
         if payload["errors"] or not payload["token"]:
             raise GraphQLError(f"login of {email} refused: {payload['errors']}")
         token: str = payload["token"]

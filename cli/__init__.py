@@ -13,6 +13,7 @@ from cli import (
     models,
     products,
     provider,
+    roles,
     serve,
     users,
     workers,
@@ -36,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
         world.register,
         provider.register,
         users.register,
+        roles.register,  # `user role`: after `users`, which adds the `user` group
         audit.register,
         demo.register,
         workers.register,

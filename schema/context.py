@@ -22,6 +22,10 @@ class Context:
     # set by the websocket handler from connection_init's payload
     connection_params: dict[str, Any] | None = None
     loaders: Loaders = field(default_factory=Loaders)
+    # staff with money powers holding an enrolment-only token (a password-only login before
+    # enrolling a second factor): only me, enrollTotp, confirmTotp and logout read it; every
+    # other field sees an anonymous caller
+    enrolling: Principal | None = None
 
     def require(self) -> Principal:
         """The principal, or a top-level authentication error."""

@@ -41,6 +41,10 @@ ROOT_POLICIES: dict[str, Policy] = {
     "Query.pendingVerifications": Policy.STAFF,
     "Mutation.register": Policy.PUBLIC,
     "Mutation.login": Policy.PUBLIC,
+    "Mutation.refreshToken": Policy.PUBLIC,
+    "Mutation.logout": Policy.AUTHENTICATED,
+    "Mutation.enrollTotp": Policy.AUTHENTICATED,
+    "Mutation.confirmTotp": Policy.AUTHENTICATED,
     "Mutation.createApplication": Policy.AUTHENTICATED,
     "Mutation.submitApplication": Policy.AUTHENTICATED,
     "Mutation.withdrawApplication": Policy.AUTHENTICATED,
@@ -68,6 +72,8 @@ ROOT_POLICIES: dict[str, Policy] = {
 TYPE_POLICIES: dict[str, Policy] = {
     # reachable by anyone
     "AuthPayload": Policy.PUBLIC,
+    "LogoutPayload": Policy.PUBLIC,
+    "TotpEnrollment": Policy.OWNER,
     "User": Policy.OWNER,
     "UserError": Policy.PUBLIC,
     "PageInfo": Policy.PUBLIC,
@@ -101,6 +107,7 @@ TYPE_POLICIES: dict[str, Policy] = {
     "ContractPayload": Policy.OWNER,
     "ContractVerification": Policy.OWNER,
     "Signature": Policy.OWNER,
+    "CertificateCheck": Policy.OWNER,
     "Loan": Policy.OWNER,
     "LoanPayload": Policy.OWNER,
     "Installment": Policy.OWNER,

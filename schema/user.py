@@ -7,7 +7,7 @@ import strawberry
 import resolvers.user
 import resolvers.verification
 from schema.connection import Connection
-from schema.types.user import AuthPayload, User
+from schema.types.user import AuthPayload, LogoutPayload, TotpEnrollment, User
 from schema.types.verification import InvitationPayload, PendingVerification, VerificationPayload
 
 
@@ -30,7 +30,30 @@ class UserMutation:
         "token. The payload reads the new account's enterprise id, uscc and name.",
     )
     login: AuthPayload = strawberry.mutation(
-        resolver=resolvers.user.login, description="Exchange credentials for a token."
+        resolver=resolvers.user.login,
+        description="Exchange credentials for a session (token and refresh token). Loan "
+        "officers and risk managers add `otp`, a code of their authenticator app; before "
+        "they enrolled one they get a token that only enrols it (enrolmentOnly).",
+    )
+    refresh_token: AuthPayload = strawberry.mutation(
+        resolver=resolvers.user.refresh_token,
+        description="Exchange a refresh token for a new token and refresh token. A refresh "
+        "token used twice ends its session.",
+    )
+    logout: LogoutPayload = strawberry.mutation(
+        resolver=resolvers.user.logout,
+        description="End the caller's session: its tokens stop working at once, open "
+        "websockets included.",
+    )
+    enroll_totp: TotpEnrollment = strawberry.mutation(
+        resolver=resolvers.user.enroll_totp,
+        description="Start enrolling a second factor (TOTP): an otpauth:// URI and the secret, "
+        "shown once. Confirm it with confirmTotp.",
+    )
+    confirm_totp: AuthPayload = strawberry.mutation(
+        resolver=resolvers.user.confirm_totp,
+        description="Confirm the second factor with a code of the authenticator app; from then "
+        "on it is required where the role or the action needs it. Returns a full session.",
     )
     request_verification: VerificationPayload = strawberry.mutation(
         resolver=resolvers.verification.request_verification,

@@ -33,8 +33,10 @@ async def seed():
     await import_world_dir(Path({world!r}))
     await seed_products()
     pw = "correct horse battery"
-    await service.create_staff_user(email="officer@bank.cn", password=pw, role=Role.LOAN_OFFICER)
-    staff = await service.login(email="officer@bank.cn", password=pw)
+    from tests.domain.accounts.otp import enrol, fresh_code
+    officer = await service.create_staff_user(email="officer@bank.cn", password=pw, role=Role.LOAN_OFFICER)
+    app = await enrol(officer)
+    staff = await service.login(email="officer@bank.cn", password=pw, otp=await fresh_code(officer.id, app))
     ent = await Enterprise.get(uscc=tiny_world()["enterprises"][0]["uscc"])
     from db.models import User
     from domain.accounts.passwords import hash_password
@@ -79,7 +81,10 @@ def live_server(tmp: Path, *, production: bool = False) -> Iterator[LiveServer]:
         "IPCREDIT_DATA_DIR": str(tmp / "data"),
         "DATABASE_URL": f"sqlite://{tmp / 'live.sqlite3'}",
         "IPCREDIT_ENV": "production" if production else "development",
+        # production refuses to sign or seal without a passphrase for the platform's keys
+        "IPCREDIT_KEY_PASSPHRASE": "a passphrase for the test server only",
         "IPCREDIT_LOG_LEVEL": "WARNING",
+        "IPCREDIT_JWT_TTL": "3600",  # the tokens handed out last the whole module
     }
     env.pop("BROKER_URL", None)
     proc = subprocess.Popen([sys.executable, "-c", script], env=env, cwd=str(ROOT))

@@ -20,9 +20,7 @@ PASSWORD = "correct horse battery"
 async def client(db: str, data_dir: Path, tmp_path: Path) -> httpx.AsyncClient:
     write_world(tiny_world(), tmp_path / "w")
     await import_world_dir(tmp_path / "w")
-    await service.create_staff_user(
-        email="officer@bank.cn", password=PASSWORD, role=Role.LOAN_OFFICER
-    )
+    await service.create_staff_user(email="officer@bank.cn", password=PASSWORD, role=Role.ADMIN)
     app = create_app(init_database=False)
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
 
@@ -50,7 +48,7 @@ async def test_login_then_query_with_bearer_token(client: httpx.AsyncClient) -> 
     )
 
     assert resp.json()["data"] == {
-        "me": {"email": "officer@bank.cn", "role": "LOAN_OFFICER"},
+        "me": {"email": "officer@bank.cn", "role": "ADMIN"},
         "enterprises": {"totalCount": 3},
     }
     assert resp.headers["x-request-id"] == "abc123"

@@ -14,6 +14,7 @@ from config import settings
 from db.models import Role
 from domain.accounts.principal import Principal
 from domain.accounts.tokens import InvalidToken, issue_token
+from schema import session_guard as guard
 
 STAFF = Principal(user_id=3, email="officer@bank.cn", role=Role.LOAN_OFFICER)
 
@@ -28,48 +29,50 @@ def _token(principal: Principal, ttl: int = 600) -> str:
 
 def test_a_token_is_verified_once(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
-    decode = app.decode_token
+    decode = guard.decode_token
 
     def counting(token: str, **kw: Any) -> dict[str, object]:
         calls.append(token)
         return decode(token, **kw)
 
-    monkeypatch.setattr(app, "decode_token", counting)
-    app.VERIFIED.clear()
+    monkeypatch.setattr(guard, "decode_token", counting)
+    guard.VERIFIED.clear()
     token = _token(STAFF)
-    first = app.principal_from_header(f"Bearer {token}", settings())
-    again = app.principal_from_header(f"bearer {token} ", settings())
+    first = guard.principal_from_header(f"Bearer {token}", settings())
+    again = guard.principal_from_header(f"bearer {token} ", settings())
 
-    assert first == again == STAFF
+    assert first == again
+    assert first is not None and first.session is not None
+    assert (first.user_id, first.role) == (STAFF.user_id, STAFF.role)
     assert calls == [token]
 
 
 def test_a_changed_token_is_still_refused() -> None:
-    app.VERIFIED.clear()
+    guard.VERIFIED.clear()
     token = _token(STAFF)
-    app.principal_from_header(f"Bearer {token}", settings())
+    guard.principal_from_header(f"Bearer {token}", settings())
     head, signature = token.rsplit(".", 1)
     forged = f"{head}.{signature[:5]}{'A' if signature[5] != 'A' else 'B'}{signature[6:]}"
 
     with pytest.raises(InvalidToken):
-        app.principal_from_header(f"Bearer {forged}", settings())
+        guard.principal_from_header(f"Bearer {forged}", settings())
 
 
 def test_a_known_token_is_checked_again_once_it_expires(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
-    decode = app.decode_token
+    decode = guard.decode_token
 
     def counting(token: str, **kw: Any) -> dict[str, object]:
         calls.append(token)
         return decode(token, **kw)
 
-    monkeypatch.setattr(app, "decode_token", counting)
-    app.VERIFIED.clear()
+    monkeypatch.setattr(guard, "decode_token", counting)
+    guard.VERIFIED.clear()
     token = _token(STAFF, ttl=60)
-    app.principal_from_header(f"Bearer {token}", settings())
+    guard.principal_from_header(f"Bearer {token}", settings())
     later = time.time() + 120
     monkeypatch.setattr(time, "time", lambda: later)
-    app.principal_from_header(f"Bearer {token}", settings())
+    guard.principal_from_header(f"Bearer {token}", settings())
 
     assert calls == [token, token]
 

@@ -20,6 +20,7 @@ from db.models.messaging import DeadLetter, OutboxMessage
 from db.models.patent import Patent, PatentCitation
 from db.models.product import LoanProduct
 from db.models.scoring import ModelCard, RiskScore
+from db.models.session import LoginAttempt, RefreshToken, RevokedSession
 from db.models.user import Role, User, VerificationStatus
 from db.models.valuation import Valuation
 from db.models.warning import RiskWarning, WarningLevel, WarningStatus
@@ -29,8 +30,8 @@ __all__ = [
     "ApplicationPatent", "ApplicationStatus", "AuditEntry", "ChallengeStatus", "Consent",
     "ConsentPurpose", "Contract", "DataAccess", "DataSource", "DeadLetter", "Invitation",
     "Enterprise", "Event", "Financial", "IdempotencyRecord", "IndicatorSnapshot", "Installment",
-    "Litigation", "LitigationParty", "LitigationPatent", "Loan", "LoanApplication", "LoanProduct",
-    "ModelCard", "Outcome", "OutboxMessage", "Patent", "PatentCitation", "Person", "Relation",
+    "Litigation", "LitigationParty", "LoginAttempt", "LitigationPatent", "Loan", "LoanApplication", "LoanProduct",
+    "ModelCard", "Outcome", "OutboxMessage", "Patent", "RefreshToken", "RevokedSession", "PatentCitation", "Person", "Relation",
     "Repayment", "Review", "RiskScore", "RiskWarning", "Role", "StatusChange", "TaxRecord", "User",
     "Valuation", "VerificationChallenge", "VerificationStatus", "WarningLevel", "WarningStatus",
     "WorldRevision",

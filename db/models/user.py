@@ -39,8 +39,6 @@ class User(Model):
     enterprise: fields.ForeignKeyNullableRelation[Enterprise] = fields.ForeignKeyField(
         "models.Enterprise", related_name="users", null=True, on_delete=fields.RESTRICT
     )
-    certificate_pem = fields.TextField(null=True)
-    private_key_pem = fields.TextField(null=True)
     # applicants start UNVERIFIED; staff accounts are created VERIFIED
     verification = fields.CharEnumField(
         VerificationStatus, max_length=12, default=VerificationStatus.UNVERIFIED
@@ -48,6 +46,13 @@ class User(Model):
     verified_at = fields.DatetimeField(null=True)
     # the first verified user of an enterprise administers it and invites the others
     enterprise_admin = fields.BooleanField(default=False)
+    # a second factor (TOTP): the secret, encrypted at rest, and when the user confirmed it
+    totp_secret = fields.CharField(max_length=512, null=True)
+    totp_confirmed_at = fields.DatetimeField(null=True)
+    # the last time step whose code was accepted: a code is good once
+    totp_last_step = fields.BigIntField(null=True)
+    # a role change or revocation ends every session issued before it
+    sessions_valid_after = fields.DatetimeField(null=True)
     failed_logins = fields.IntField(default=0)
     locked_until = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)

@@ -1,23 +1,111 @@
-"""Password hashing with argon2id."""
+"""Password hashing with argon2id, off the event loop, and the password policy.
+
+Hashing is deliberately slow; done on the event loop it would stall every other request of the
+process, so it runs in threads (argon2 releases the GIL), at most `HASH_SLOTS` at once: a burst
+of logins queues there instead of taking every core.
+
+The parameters are OWASP's recommendation for argon2id (19 MiB, 2 passes, 1 lane); hashes made
+with other parameters still verify and are replaced at the next successful login.
+"""
 
 from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+from pathlib import Path
+from weakref import WeakKeyDictionary
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-_hasher = PasswordHasher()
+from domain.errors import InvalidInput
+
+MIN_LENGTH = 12
+MAX_LENGTH = 256
+HASH_SLOTS = max(2, os.cpu_count() or 2)
+COMMON_FILE = Path(__file__).with_name("common_passwords.json")
+
+_hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
 # verifying against this keeps unknown-email logins as slow as wrong-password ones
 DUMMY_HASH = _hasher.hash("not-a-password")
+_slots: WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = WeakKeyDictionary()
+_common: frozenset[str] | None = None
+_TRAILING = re.compile(r"[\d\W_]+$")
 
 
 def hash_password(password: str) -> str:
-    """An argon2id hash of the password."""
+    """An argon2id hash of the password (blocking: prefer `hash_password_async`)."""
     return _hasher.hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
-    """True when the password matches the hash."""
+    """True when the password matches the hash (blocking: prefer `verify_password_async`)."""
     try:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    """Whether the hash was made with other parameters than today's."""
+    try:
+        return _hasher.check_needs_rehash(password_hash)
+    except InvalidHashError:
+        return True
+
+
+def _slot() -> asyncio.Semaphore:
+    loop = asyncio.get_running_loop()
+    slot = _slots.get(loop)
+    if slot is None:
+        slot = _slots[loop] = asyncio.Semaphore(HASH_SLOTS)
+    return slot
+
+
+async def hash_password_async(password: str) -> str:
+    """`hash_password` in a worker thread, at most HASH_SLOTS at once."""
+    async with _slot():
+        return await asyncio.to_thread(hash_password, password)
+
+
+async def verify_password_async(password_hash: str, password: str) -> bool:
+    """`verify_password` in a worker thread, at most HASH_SLOTS at once."""
+    async with _slot():
+        return await asyncio.to_thread(verify_password, password_hash, password)
+
+
+def common_passwords() -> frozenset[str]:
+    """The shipped list of common passwords (lower case)."""
+    global _common
+    if _common is None:
+        _common = frozenset(json.loads(COMMON_FILE.read_text(encoding="utf-8")))
+    return _common
+
+
+def check_password_policy(password: str, *, email: str) -> None:
+    """INVALID_INPUT unless the password is long enough, not common and not the email's name."""
+    if len(password) < MIN_LENGTH:
+        raise InvalidInput(f"password must have at least {MIN_LENGTH} characters", field="password")
+    if len(password) > MAX_LENGTH:
+        raise InvalidInput("password is too long", field="password")
+    lowered = password.lower()
+    base = _TRAILING.sub("", lowered)
+    if lowered in common_passwords() or base in common_passwords() or len(set(lowered)) < 4:
+        raise InvalidInput("this password is too common; choose another", field="password")
+    local = email.partition("@")[0].lower()
+    if len(local) >= 3 and local in lowered:
+        raise InvalidInput("the password must not contain the email's name", field="password")
+
+
+__all__ = [
+    "DUMMY_HASH",
+    "check_password_policy",
+    "common_passwords",
+    "hash_password",
+    "hash_password_async",
+    "needs_rehash",
+    "verify_password",
+    "verify_password_async",
+]

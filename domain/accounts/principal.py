@@ -8,6 +8,27 @@ from db.models import Role, VerificationStatus
 from domain.errors import Forbidden, Unverified
 
 STAFF_ROLES = frozenset({Role.LOAN_OFFICER, Role.RISK_MANAGER, Role.ADMIN})
+# roles that move money (approve, countersign, disburse): they log in with a second factor
+MONEY_ROLES = frozenset({Role.LOAN_OFFICER, Role.RISK_MANAGER})
+
+
+class Scope:
+    """What an access token is good for."""
+
+    ALL = "all"
+    # a password-only login of staff who must enrol a second factor: enrollTotp, confirmTotp,
+    # me and logout only
+    ENROL = "enrol"
+
+
+@dataclass(frozen=True)
+class SessionClaims:
+    """The session an access token belongs to: checked against revocation on every use."""
+
+    session_id: str
+    issued_at: float  # seconds since the epoch
+    expires_at: float
+    scope: str = Scope.ALL
 
 
 @dataclass(frozen=True)
@@ -28,6 +49,7 @@ class Principal:
     enterprise_id: int | None = None
     verification: VerificationStatus | None = None
     account_enterprise_id: int | None = None
+    session: SessionClaims | None = None  # None for principals built in process (jobs, CLI)
 
     @classmethod
     def applicant(

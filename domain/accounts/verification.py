@@ -17,7 +17,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
@@ -31,7 +31,7 @@ from db.models import (
     VerificationStatus,
 )
 from domain import audit
-from domain.accounts.passwords import hash_password, verify_password
+from domain.accounts.passwords import hash_password_async, verify_password_async
 from domain.accounts.principal import Principal
 from domain.accounts.registry import ContactDetails, contact_details_of, lookup
 from domain.errors import (
@@ -44,6 +44,7 @@ from domain.errors import (
     NotFound,
     Unavailable,
 )
+from domain.money import parse_amount
 from domain.notify import Notice, NoticeKind, NotifyError, current_notifier
 from domain.providers.base import DataProvider
 
@@ -89,6 +90,7 @@ async def request_verification(
     amount = Decimal(secrets.randbelow(99) + 1) / 100
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     expires = datetime.now(UTC) + CHALLENGE_TTL
+    code_hash = await hash_password_async(code)
     async with in_transaction() as conn:
         await (
             VerificationChallenge.filter(user_id=user.id, status=ChallengeStatus.PENDING)
@@ -99,7 +101,7 @@ async def request_verification(
             user_id=user.id,
             enterprise_id=enterprise.id,
             deposit_amount=amount,
-            code_hash=hash_password(code),
+            code_hash=code_hash,
             expires_at=expires,
             using_db=conn,
         )
@@ -130,7 +132,7 @@ async def confirm_verification(
     enterprise = await Enterprise.get(id=user.enterprise_id)  # type: ignore[attr-defined]
     await _refuse_if_administered(user, enterprise, "verification_confirmed")
     # both checks always run, so a wrong amount answers as slowly as a wrong code
-    right_code = verify_password(challenge.code_hash, code)
+    right_code = await verify_password_async(challenge.code_hash, code)
     right = right_code and amount == challenge.deposit_amount
     if not right:
         await _wrong_answer(user, challenge)
@@ -245,15 +247,9 @@ async def _send_challenge(uscc: str, details: ContactDetails, amount: Decimal, c
 
 
 def _amount(value: Decimal | str) -> Decimal:
-    try:
-        amount = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise InvalidInput("not an amount", field="depositAmount") from None
-    if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
-        raise InvalidInput("the amount has at most two decimals", field="depositAmount")
-    if not Decimal("0.01") <= amount <= Decimal("0.99"):
-        raise InvalidInput("the deposit is between 0.01 and 0.99 CNY", field="depositAmount")
-    return amount.quantize(Decimal("0.01"))
+    return parse_amount(
+        value, field="depositAmount", minimum=Decimal("0.01"), maximum=Decimal("0.99")
+    )
 
 
 async def _latest(user_id: int) -> VerificationChallenge | None:

@@ -24,6 +24,7 @@ from domain.scoring.service import train_models
 from domain.world.generator import generate_world
 from domain.world.importer import import_world_dir, import_world_rows
 from schema.context import Context
+from tests.domain.contracts.codes import signing_code
 from tests.factories import A, tiny_world, write_world
 from tests.schema.helpers import SCHEMA, make_user, run
 from tests.trust import trust
@@ -35,7 +36,7 @@ LARGE_REVENUE = Decimal("5000000")
 APPLICATION = """query($id: ID!) { application(id: $id) { status
   decision { outcome approvedAmount decidedBy reasons { code } } } }"""
 DISBURSE = "mutation($id: ID!) { disburse(contractId: $id) { loan { id } errors { code } } }"
-SIGN = """mutation($id: ID!) { signContract(contractId: $id) {
+SIGN = """mutation($id: ID!, $otp: String!) { signContract(contractId: $id, otp: $otp) {
   contract { status signatures { signer valid } } errors { code message } } }"""
 PAY = """mutation($id: ID!) { recordRepayment(loanId: $id, amount: "1000.00") {
   loan { outstanding schedule { paid } } errors { code } } }"""
@@ -85,27 +86,34 @@ async def _accepted(applicant: Principal, application_id: str) -> str:
 
 
 async def _signed_and_disbursed(applicant: Principal, officer: Principal, cid: str) -> None:
-    early = (await run(DISBURSE, officer, id=cid))["disburse"]
-    first = (await run(SIGN, applicant, id=cid))["signContract"]
-    second = (await run(SIGN, officer, id=cid))["signContract"]
+    """The borrower signs, a risk manager countersigns, a second officer pays out (three people
+    besides any approver), each signer with a one-time code."""
+    countersigner = await make_user("risk@bank.cn", Role.RISK_MANAGER)
+    payer = await make_user("payer@bank.cn", Role.LOAN_OFFICER)
+    early = (await run(DISBURSE, payer, id=cid))["disburse"]
+    otp = await signing_code(applicant.user_id)
+    first = (await run(SIGN, applicant, id=cid, otp=otp))["signContract"]
+    otp = await signing_code(countersigner.user_id)
+    second = (await run(SIGN, countersigner, id=cid, otp=otp))["signContract"]
     verified = (
         await run(
-            "query($id: ID!) { verifyContract(id: $id) { intact detail signatures { valid } } }",
+            "query($id: ID!) { verifyContract(id: $id) { intact detail level signatures { valid } } }",
             officer,
             id=cid,
         )
     )["verifyContract"]
     loan = (await run(
         "mutation($id: ID!) { disburse(contractId: $id) { loan { principal outstanding schedule { principal interest } } errors { code } } }",
-        officer, id=cid,
+        payer, id=cid,
     ))["disburse"]  # fmt: skip
-    again = (await run(DISBURSE, officer, id=cid))["disburse"]
+    again = (await run(DISBURSE, payer, id=cid))["disburse"]
 
     assert early["errors"][0]["code"] == "INVALID_STATE"
     assert first["errors"] == [], first
     assert second["contract"]["status"] == "SIGNED"
     assert len(second["contract"]["signatures"]) == 2
     assert verified["intact"] is True, verified
+    assert verified["level"] == "B-LT"
     assert verified["signatures"] == [{"valid": True}, {"valid": True}]
     assert loan["errors"] == []
     schedule = loan["loan"]["schedule"]
