@@ -59,7 +59,12 @@ def compute_indicators(
             if col.shape != (len(lookup),):
                 raise IndicatorBlockError(f"{code}: shape {col.shape}, expected ({len(lookup)},)")
             columns[code] = col
-    out = pd.DataFrame(columns, index=lookup, columns=codes())
+    # one 2-d array: a frame built from a dict of hundreds of columns costs more than the
+    # values of one firm
+    table = np.empty((len(lookup), len(columns)), dtype=np.float64)
+    for j, code in enumerate(codes()):
+        table[:, j] = columns[code]
+    out = pd.DataFrame(table, index=lookup, columns=codes())
     if len(lookup) != len(index):
         out = out.reindex(index)
     return out

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
+import pandas as pd
 
 from domain.indicators.common import F64
 from domain.indicators.context import Context
+from domain.indicators.small import one_firm_path
 from domain.indicators.spec import (
     DOWN,
     UP,
@@ -75,6 +77,8 @@ def definitions() -> tuple[IndicatorDefinition, ...]:
 def compute(ctx: Context) -> Mapping[str, F64]:
     """All event indicators."""
     ev = ctx.events[ctx.events["uscc"].isin(ctx.index)]
+    if one_firm_path(ctx.n, len(ev)):
+        return _one_firm(ev)
     out: dict[str, F64] = {}
     severe = ev["type"].isin(SEVERE)
     for w in WINDOWS:
@@ -91,6 +95,23 @@ def compute(ctx: Context) -> Mapping[str, F64]:
             sel.groupby("uscc")["type"].nunique(), 0.0
         )
     out["evt.severe.all.days_since_last"] = ctx.align(ev[severe].groupby("uscc")["age_days"].min())
+    return out
+
+
+def _one_firm(ev: pd.DataFrame) -> dict[str, F64]:
+    """`compute` for one firm, counting its few events in plain Python (same values)."""
+    rows = list(zip(ev["type"].tolist(), ev["age_days"].to_numpy(np.float64).tolist(), strict=True))
+    out: dict[str, F64] = {}
+    for w in WINDOWS:
+        sel = [t for t, age in rows if w is None or age < w]
+        for etype in EVENT_TYPES:
+            out[f"evt.{etype}.{window_tag(w)}.count"] = np.array([float(sel.count(etype))])
+        severe = sum(1 for t in sel if t in SEVERE)
+        out[f"evt.severe.{window_tag(w)}.count"] = np.array([float(severe)])
+        types = {t for t in sel if not pd.isna(t)}
+        out[f"evt.any.{window_tag(w)}.types"] = np.array([float(len(types))])
+    ages = [age for t, age in rows if t in SEVERE and age == age]
+    out["evt.severe.all.days_since_last"] = np.array([min(ages) if ages else np.nan])
     return out
 
 

@@ -14,17 +14,20 @@ import pandas as pd
 
 from domain.indicators.common import F64, days_between, ratio
 from domain.indicators.context import Context
+from domain.indicators.financial_one import Picked, Statement, one_firm
+from domain.indicators.small import one_firm_path
 from domain.indicators.spec import DOWN, UP, Block, Direction, IndicatorDefinition, definer
 
 _d = definer("financial", "financial")
 Frame = pd.DataFrame
+Rows = Frame | Statement  # statements of many firms, or of one
 
 
-def _col(df: Frame, name: str) -> F64:
-    return np.asarray(df[name].to_numpy(np.float64), dtype=np.float64)
+def _col(df: Rows, name: str) -> F64:
+    return np.asarray(df[name], dtype=np.float64)
 
 
-def _equity(df: Frame) -> F64:
+def _equity(df: Rows) -> F64:
     return _col(df, "total_assets") - _col(df, "total_liabilities")
 
 
@@ -36,7 +39,7 @@ def _flag(cond: npt.NDArray[np.bool_], *inputs: F64) -> F64:
 
 
 # name -> (readable, unit, direction, formula text, function of one statement row per firm)
-LEVELS: dict[str, tuple[str, str, Direction, str, Callable[[Frame], F64]]] = {
+LEVELS: dict[str, tuple[str, str, Direction, str, Callable[[Rows], F64]]] = {
     "leverage": ("leverage", "ratio", UP, "total liabilities / total assets",
                  lambda f: ratio(_col(f, "total_liabilities"), _col(f, "total_assets"))),
     "equity_ratio": ("equity ratio", "ratio", DOWN, "equity / total assets",
@@ -145,24 +148,11 @@ def _rows(df: Frame, ctx: Context, key: pd.Series) -> Frame:
 
 def compute(ctx: Context) -> Mapping[str, F64]:
     """All financial indicators."""
-    fin = ctx.frames.financials.dropna(subset=["uscc", "period", "period_end"]).copy()
-    fin["uscc"] = fin["uscc"].astype(str)
-    fin = fin[fin["uscc"].isin(ctx.index)]
-    period = fin["period"].astype(str)
-    quarterly = period.str.contains("Q").to_numpy()
-    ann = fin[~quarterly]
-    year = ann["period_end"].dt.year
-    ann = ann[(pd.to_datetime({"year": year + 1, "month": 4, "day": 30}) <= ctx.t).to_numpy()]
-    qtr = fin[quarterly]
-    qtr = qtr[(qtr["period_end"] + pd.DateOffset(months=1) <= ctx.t).to_numpy()]
-    ann = ann.drop_duplicates(["uscc", "period_end"], keep="last").set_index(["uscc", "period_end"])
-    qtr = qtr.drop_duplicates(["uscc", "period_end"], keep="last").set_index(["uscc", "period_end"])
-    ann_end = ann.reset_index().groupby("uscc")["period_end"].max().reindex(ctx.index)
-    qtr_end = qtr.reset_index().groupby("uscc")["period_end"].max().reindex(ctx.index)
-    a0 = _rows(ann, ctx, ann_end)
-    a1 = _rows(ann, ctx, ann_end - pd.DateOffset(years=1))
-    q0 = _rows(qtr, ctx, qtr_end)
-    q1 = _rows(qtr, ctx, (qtr_end - pd.DateOffset(years=1)) + pd.offsets.MonthEnd(0))
+    fin = ctx.frames.financials
+    if ctx.n == 1:
+        fin = fin[fin["uscc"].astype(object).to_numpy() == str(ctx.index[0])]
+    picked = one_firm(ctx, fin) if one_firm_path(ctx.n, len(fin)) else _picked(ctx, fin)
+    a0, a1, q0, q1 = picked.a0, picked.a1, picked.q0, picked.q1
     out: dict[str, F64] = {}
     for key, (*_, fn) in LEVELS.items():
         out[f"fin.annual.{key}"] = fn(a0)
@@ -176,11 +166,39 @@ def compute(ctx: Context) -> Mapping[str, F64]:
     for key in QUARTER_GROWTH:
         now, before = _col(q0, key), _col(q1, key)
         out[f"fin.quarter.{key}.growth_yoy"] = ratio(now - before, np.abs(before))
-    out["fin.annual.age_days"] = days_between(ctx.t, ann_end)
-    out["fin.quarter.age_days"] = days_between(ctx.t, qtr_end)
-    out["fin.annual.periods_known"] = ctx.align(ann.reset_index().groupby("uscc").size(), 0.0)
-    out["fin.annual.revenue_gap_tax"] = _revenue_gap(ctx, ann)
+    out["fin.annual.age_days"] = picked.annual_age
+    out["fin.quarter.age_days"] = picked.quarter_age
+    out["fin.annual.periods_known"] = picked.periods
+    out["fin.annual.revenue_gap_tax"] = picked.revenue_gap
     return out
+
+
+def _picked(ctx: Context, fin: Frame) -> Picked:
+    """The statements of many firms, by grouping."""
+    fin = fin.dropna(subset=["uscc", "period", "period_end"]).copy()
+    fin["uscc"] = fin["uscc"].astype(str)
+    fin = fin[fin["uscc"].isin(ctx.index)]
+    period = fin["period"].astype(str)
+    quarterly = period.str.contains("Q").to_numpy()
+    ann = fin[~quarterly]
+    year = ann["period_end"].dt.year
+    ann = ann[(pd.to_datetime({"year": year + 1, "month": 4, "day": 30}) <= ctx.t).to_numpy()]
+    qtr = fin[quarterly]
+    qtr = qtr[(qtr["period_end"] + pd.DateOffset(months=1) <= ctx.t).to_numpy()]
+    ann = ann.drop_duplicates(["uscc", "period_end"], keep="last").set_index(["uscc", "period_end"])
+    qtr = qtr.drop_duplicates(["uscc", "period_end"], keep="last").set_index(["uscc", "period_end"])
+    ann_end = ann.reset_index().groupby("uscc")["period_end"].max().reindex(ctx.index)
+    qtr_end = qtr.reset_index().groupby("uscc")["period_end"].max().reindex(ctx.index)
+    return Picked(
+        a0=_rows(ann, ctx, ann_end),
+        a1=_rows(ann, ctx, ann_end - pd.DateOffset(years=1)),
+        q0=_rows(qtr, ctx, qtr_end),
+        q1=_rows(qtr, ctx, (qtr_end - pd.DateOffset(years=1)) + pd.offsets.MonthEnd(0)),
+        annual_age=days_between(ctx.t, ann_end),
+        quarter_age=days_between(ctx.t, qtr_end),
+        periods=ctx.align(ann.reset_index().groupby("uscc").size(), 0.0),
+        revenue_gap=_revenue_gap(ctx, ann),
+    )
 
 
 def _revenue_gap(ctx: Context, ann: Frame) -> F64:

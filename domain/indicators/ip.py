@@ -14,6 +14,8 @@ import pandas as pd
 
 from domain.indicators.common import F64, YEAR_DAYS, one_minus_hhi, ratio
 from domain.indicators.context import Context
+from domain.indicators.ip_one import one_firm
+from domain.indicators.small import one_firm_path
 from domain.indicators.spec import DOWN, UP, Block, Direction, IndicatorDefinition, definer
 
 Q = pd.DataFrame
@@ -191,6 +193,28 @@ def compute(ctx: Context) -> Mapping[str, F64]:
     """All IP indicators."""
     q = ctx.quality
     q = q[q["owner"].isin(ctx.index)]
+    if one_firm_path(ctx.n, len(q)):
+        out = one_firm(ctx, q, SUBSETS, FEATURES, IN_FORCE_MEANS)
+    else:
+        out = _grouped(ctx, q)
+    total = out["ip.all.count"]
+    employees = pd.to_numeric(ctx.enterprises["employees"], errors="coerce").astype("float64")
+    capital = ctx.enterprises["registered_capital"].to_numpy(np.float64)
+    out["ip.per_employee"] = ratio(total, employees.to_numpy())
+    out["ip.invention_in_force.per_employee"] = ratio(
+        out["ip.invention_in_force.count"], employees.to_numpy()
+    )
+    out["ip.per_million_capital"] = ratio(total, capital / 1e6)
+    live = q[q["is_in_force"] > 0]
+    value = live[["legal_value_score", "technical_value_score", "economic_value_score"]]
+    out["ip.in_force.value_index"] = ctx.align(
+        value.mean(axis=1).groupby(live["owner"].astype(str).to_numpy()).sum(), 0.0
+    )
+    return out
+
+
+def _grouped(ctx: Context, q: Q) -> dict[str, F64]:
+    """The portfolio indicators of many firms at once (all but the intensities)."""
     owner = q["owner"].astype(str)
     masks = pd.DataFrame({k: fn(q).to_numpy(bool) for k, (*_, fn) in SUBSETS.items()},
                          index=q.index)  # fmt: skip
@@ -221,17 +245,6 @@ def compute(ctx: Context) -> Mapping[str, F64]:
     out["ip.invention.grant_rate"] = ctx.align(inv_g.mean())
     prior = ctx.align(((q["age_years"] >= 2) & (q["age_years"] < 4)).groupby(owner).sum(), 0.0)
     out["ip.filing.growth_2y"] = ratio(out["ip.filed_2y.count"], prior) - 1.0
-    employees = pd.to_numeric(ctx.enterprises["employees"], errors="coerce").astype("float64")
-    capital = ctx.enterprises["registered_capital"].to_numpy(np.float64)
-    out["ip.per_employee"] = ratio(total, employees.to_numpy())
-    out["ip.invention_in_force.per_employee"] = ratio(
-        out["ip.invention_in_force.count"], employees.to_numpy()
-    )
-    out["ip.per_million_capital"] = ratio(total, capital / 1e6)
-    value = live[["legal_value_score", "technical_value_score", "economic_value_score"]]
-    out["ip.in_force.value_index"] = ctx.align(
-        value.mean(axis=1).groupby(live["owner"].astype(str).to_numpy()).sum(), 0.0
-    )
     return out
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 
 from domain.indicators.common import F64, f64, ratio
 from domain.indicators.context import Context
+from domain.indicators.small import group_sums, one_firm_path, one_group_sum
 from domain.indicators.spec import (
     DOWN,
     UP,
@@ -138,6 +139,8 @@ def compute(ctx: Context) -> Mapping[str, F64]:
     if cases.empty:
         return _without_cases(ctx)
     cases["cause"] = cases["cause"].where(cases["cause"].isin(CAUSES), "other")
+    if one_firm_path(ctx.n, len(cases)):
+        return _one_firm(ctx, cases)
     out: dict[str, F64] = {}
     for role, name in ROLES.items():
         sel = cases if name is None else cases[cases["role"] == name]
@@ -184,6 +187,94 @@ def _without_cases(ctx: Context) -> dict[str, F64]:
     for code in ("jud.def.365d.amount_to_capital", "jud.def.open.amount_to_capital"):
         out[code] = ratio(np.zeros(ctx.n), capital)
     return out
+
+
+def _one_firm(ctx: Context, cases: pd.DataFrame) -> dict[str, F64]:
+    """`compute` for one firm with a few cases, in plain Python over the rows (same values)."""
+    rows = _Rows(cases)
+    out: dict[str, F64] = {}
+    for role, name in ROLES.items():
+        at = [i for i in range(rows.n) if name is None or rows.role[i] == name]
+        if name is None:  # a firm in two roles of one case counts the case once
+            at = list({rows.case_no[i]: i for i in reversed(at)}.values())
+            at.sort()
+        for w in WINDOWS:
+            inw = at if w is None else [i for i in at if rows.age[i] < w]
+            out.update(_one_grid(rows, inw, f"jud.{role}.{window_tag(w)}"))
+        open_ = [i for i in at if not rows.closed[i]]
+        out[f"jud.{role}.open.count"] = _one(len(open_))
+        out[f"jud.{role}.open.amount"] = _one(one_group_sum([rows.amount[i] for i in open_]))
+    closed: dict[str, int] = {}
+    for role in ("pl", "def"):
+        sel = [i for i in range(rows.n) if rows.role[i] == ROLES[role] and rows.closed[i]]
+        closed[role] = len(sel)
+        for w in WINDOWS:
+            inw = sel if w is None else [i for i in sel if rows.closed_age[i] < w]
+            for result, raw in OUTCOME_FOR[role].items():
+                hits = sum(1 for i in inw if rows.outcome[i] == raw)
+                out[f"jud.{role}.{window_tag(w)}.{result}.count"] = _one(hits)
+    out["jud.def.all.lost_rate"] = ratio(out["jud.def.all.lost.count"], _one(closed["def"]))
+    out["jud.pl.all.win_rate"] = ratio(out["jud.pl.all.won.count"], _one(closed["pl"]))
+    capital = ctx.enterprises["registered_capital"].to_numpy(np.float64)
+    out["jud.def.365d.amount_to_capital"] = ratio(out["jud.def.365d.all.amount"], capital)
+    out["jud.def.open.amount_to_capital"] = ratio(out["jud.def.open.amount"], capital)
+    out.update(_one_parties(ctx, rows))
+    return out
+
+
+class _Rows:
+    """The columns of one firm's case rows as Python lists."""
+
+    def __init__(self, cases: pd.DataFrame) -> None:
+        self.n = len(cases)
+        self.case_no = cases["case_no"].tolist()
+        self.role = cases["role"].tolist()
+        self.cause = cases["cause"].tolist()
+        self.court = cases["court"].tolist()
+        self.outcome = cases["outcome"].tolist()
+        self.closed = cases["closed"].to_numpy(bool).tolist()
+        self.age = cases["age_days"].to_numpy(np.float64).tolist()
+        self.closed_age = cases["closed_age_days"].to_numpy(np.float64).tolist()
+        self.amount = cases["amount"].to_numpy(np.float64).tolist()
+
+
+def _one(value: float) -> F64:
+    return np.array([value], dtype=np.float64)
+
+
+def _one_grid(rows: _Rows, at: list[int], base: str) -> dict[str, F64]:
+    """Counts and amounts by cause of the rows `at`, as `_grid` gives them for one firm."""
+    causes = [rows.cause[i] for i in at]
+    filled = [0.0 if rows.amount[i] != rows.amount[i] else rows.amount[i] for i in at]
+    amounts = group_sums(causes, filled) if at else {}
+    counts = [float(causes.count(c)) for c in CAUSES]
+    sums = [amounts.get(c, 0.0) for c in CAUSES]
+    out: dict[str, F64] = {}
+    for cause, count, amount in zip(CAUSES, counts, sums, strict=True):
+        out[f"{base}.{cause}.count"] = _one(count)
+        out[f"{base}.{cause}.amount"] = _one(amount)
+    out[f"{base}.all.count"] = np.sum(np.array([counts]), axis=1)
+    out[f"{base}.all.amount"] = np.sum(np.array([sums]), axis=1)
+    return out
+
+
+def _one_parties(ctx: Context, rows: _Rows) -> dict[str, F64]:
+    """Counterparties, courts and the time since the last suit of one firm."""
+    firm = str(ctx.index[0])
+    mine = set(rows.case_no)
+    every = ctx.cases
+    others = {
+        u
+        for c, u in zip(every["case_no"].tolist(), every["uscc"].tolist(), strict=True)
+        if c in mine and u != firm
+    }
+    courts = {c for c in rows.court if not pd.isna(c)}
+    ages = [a for a, r in zip(rows.age, rows.role, strict=True) if r == "defendant" and a == a]
+    return {
+        "jud.any.all.counterparties": _one(len(others)),
+        "jud.any.all.courts": _one(len(courts)),
+        "jud.def.all.days_since_last": _one(min(ages) if ages else np.nan),
+    }
 
 
 BLOCK = Block("judicial", definitions(), compute)

@@ -17,18 +17,11 @@ from scipy.sparse.csgraph import connected_components
 from domain.indicators.common import F64, ratio
 from domain.indicators.context import Context
 from domain.indicators.events import SEVERE
+from domain.indicators.network_one import NEIGHBOUR_EVENTS, NEIGHBOUR_KINDS, one_firm
+from domain.indicators.small import one_firm_path
 from domain.indicators.spec import DOWN, UP, Block, IndicatorDefinition, definer
 
 _d = definer("network", "network")
-NEIGHBOUR_KINDS = {
-    "guarantee": "guarantee partners", "supply": "suppliers and customers",
-    "shareholding": "shareholding partners", "officer": "firms sharing an officer",
-    "any": "related firms",
-}  # fmt: skip
-NEIGHBOUR_EVENTS = (
-    "dishonest_listed", "enforcement_listed", "judgment_lost", "equity_frozen",
-    "overdue_payment", "business_abnormal", "deregistered", "tax_arrears",
-)  # fmt: skip
 
 
 def definitions() -> tuple[IndicatorDefinition, ...]:
@@ -142,6 +135,8 @@ def _neighbour_definitions() -> list[IndicatorDefinition]:
 def compute(ctx: Context) -> Mapping[str, F64]:
     """All network indicators."""
     rel = ctx.relations
+    if one_firm_path(ctx.n, len(rel), scale=50):
+        return one_firm(ctx)
     out: dict[str, F64] = {}
     out.update(_guarantees(ctx, rel[rel["kind"] == "guarantee"]))
     holders = (rel["kind"] == "shareholding") | (
