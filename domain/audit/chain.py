@@ -79,6 +79,11 @@ async def _append(
 ) -> AuditEntry:
     if conn.capabilities.dialect == "postgres":
         await conn.execute_query("SELECT pg_advisory_xact_lock($1)", [_CHAIN_LOCK])
+    elif conn.capabilities.dialect == "sqlite":
+        # take the write lock before reading the chain's end: a transaction that read first
+        # and then writes fails at once ("database is locked") when another process wrote in
+        # between, while taking the lock first waits for it (the busy timeout)
+        await conn.execute_query("UPDATE audit_entry SET seq = seq WHERE 0 = 1")
     last = await AuditEntry.all().using_db(conn).order_by("-seq").first()
     seq = 1 if last is None else last.seq + 1
     prev = GENESIS if last is None else last.hash
