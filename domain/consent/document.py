@@ -8,15 +8,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from reportlab.lib.enums import TA_CENTER
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer
+from reportlab.platypus import Flowable, Paragraph, Spacer
 
 from db.models import ConsentPurpose, DataSource
-from domain.contracts.document import FONT
+from domain.contracts.document import FONT, a4_document
 
 TITLE = "数据查询授权书"
 TITLE_EN = "Data Authorisation"
@@ -53,20 +50,12 @@ class Authorisation:
 
 def render_authorisation_pdf(auth: Authorisation) -> bytes:
     """The authorisation as PDF bytes (deterministic: same authorisation, same bytes)."""
-    pdfmetrics.registerFont(UnicodeCIDFont(FONT))
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
+    doc = a4_document(
         buffer,
-        pagesize=A4,
-        leftMargin=20 * mm,
-        rightMargin=20 * mm,
-        topMargin=20 * mm,
-        bottomMargin=20 * mm,
         title=f"{TITLE} {auth.number}",
         author=auth.enterprise_name,
         subject=f"{auth.enterprise_uscc} {auth.number}",
-        creator="ipcredit",
-        invariant=1,
     )
     doc.build(_story(auth))
     return buffer.getvalue()

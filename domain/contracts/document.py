@@ -47,23 +47,14 @@ _GROUP_UNITS = ("", "万", "亿")
 
 def render_contract_pdf(terms: ContractTerms) -> bytes:
     """Render the contract for `terms` as PDF bytes (deterministic: same terms, same bytes)."""
-    _register_font()
     styles = _styles()
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
+    doc = a4_document(
         buffer,
-        pagesize=A4,
-        leftMargin=20 * mm,
-        rightMargin=20 * mm,
-        topMargin=20 * mm,
-        bottomMargin=20 * mm,
         title=f"{TITLE} {terms.contract_number}",
         author=terms.lender_name,
         subject=f"{terms.borrower_name} {terms.contract_number}",
-        creator="ipcredit",
         keywords=MONITORING_CLAUSE_MARK,
-        # Fixed creation date and document id, so the file hash depends on the terms only.
-        invariant=1,
     )
 
     def footer(canvas: Canvas, template: BaseDocTemplate) -> None:
@@ -147,6 +138,28 @@ def _group_in_chinese(group: int) -> str:
 
 
 @cache
+def a4_document(
+    buffer: io.BytesIO, *, title: str, author: str, subject: str, keywords: str = ""
+) -> SimpleDocTemplate:
+    """An A4 document with 20 mm margins and the CJK font registered; its creation date and
+    document id are fixed, so the file's hash depends on its content only."""
+    _register_font()
+    return SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=20 * mm,
+        rightMargin=20 * mm,
+        topMargin=20 * mm,
+        bottomMargin=20 * mm,
+        title=title,
+        author=author,
+        subject=subject,
+        creator="ipcredit",
+        keywords=keywords,
+        invariant=1,
+    )
+
+
 def _register_font() -> None:
     pdfmetrics.registerFont(UnicodeCIDFont(FONT))
 

@@ -11,8 +11,10 @@ derived from the same passphrase, so that a copy of the database alone reveals n
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
@@ -60,16 +62,25 @@ def resolve_passphrase(
         )
     path = private_dir(data_dir) / PASSPHRASE_FILE
     if not path.exists():
-        generated = secrets.token_urlsafe(32).encode()
-        # O_EXCL: two processes starting at once keep the first one's passphrase
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(generated)
+        _create_whole(path, secrets.token_urlsafe(32).encode())
     return _checked(path.read_bytes().strip())
+
+
+def _create_whole(path: Path, data: bytes) -> None:
+    """Create `path` holding `data` unless it exists: written aside, then linked into place,
+    so that a reader never sees it empty or partly written, and when two processes start at
+    once both keep the first one's content."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, path)
+    finally:
+        os.unlink(tmp)
 
 
 def encrypted_pem(key: PrivateKey, passphrase: bytes) -> bytes:

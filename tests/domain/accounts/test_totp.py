@@ -13,6 +13,7 @@ from db.models import AuditEntry, Role, User, VerificationStatus
 from domain.accounts import totp
 from domain.accounts.principal import Principal
 from domain.errors import ErrorCode, InvalidInput, InvalidState, LimitExceeded
+from tests.domain.accounts.otp import away_from_a_step_boundary
 
 
 @pytest.fixture(autouse=True)
@@ -33,6 +34,7 @@ async def _enrolled(email: str = "officer@bank.cn") -> tuple[User, pyotp.TOTP]:
     user, principal = await _officer(email)
     enrolment = await totp.enroll_totp(principal=principal)
     app = pyotp.TOTP(enrolment.secret)
+    await away_from_a_step_boundary()
     # confirm with the previous step's code, so that the current one is still unused
     await totp.confirm_totp(principal=principal, code=app.at(time.time() - 30))
     return user, app
