@@ -36,10 +36,12 @@ end
 
 function init(args)
   failed = 0
+  turn = 0
 end
+{rotate}
 
 function response(status, headers, body)
-  if status ~= 200 or string.find(body, '"errors"', 1, true) then
+  if status ~= 200 or string.find(body, {marker}, 1, true) then
     failed = failed + 1
   end
 end
@@ -50,6 +52,7 @@ function done(summary, latency, requests)
     total = total + thread:get("failed")
   end
   io.write(string.format("GraphQL errors: %d\\n", total))
+  io.write(string.format("p95 latency us: %d\\n", latency:percentile(95.0)))
 end
 """
 
@@ -70,6 +73,7 @@ class WrkResult:
     p90_ms: float
     p99_ms: float
     errors: int  # non-200 responses, GraphQL errors, socket errors and timeouts
+    p95_ms: float | None = None  # printed by our script's `done`; None from a plain wrk run
 
     def summary(self) -> str:
         """One line for a human."""
@@ -88,13 +92,41 @@ def lua_string(text: str) -> str:
     return f"[{eq}[{text}]{eq}]"
 
 
-def lua_script(body: dict[str, Any], headers: dict[str, str]) -> str:
-    """The script that POSTs `body` as JSON with `headers` and counts failed responses."""
+ROTATE = """
+local bodies = {{ {bodies} }}
+
+function request()
+  turn = turn % #bodies + 1
+  return wrk.format(nil, nil, nil, bodies[turn])
+end
+"""
+
+
+def lua_script(
+    body: dict[str, Any],
+    headers: dict[str, str],
+    *,
+    error_marker: str = '"errors"',
+    more_bodies: tuple[dict[str, Any], ...] = (),
+) -> str:
+    """The script that POSTs `body` as JSON with `headers` and counts failed responses: not
+    200, or a body containing `error_marker`. With `more_bodies`, each thread sends `body`
+    and them in turn."""
     all_headers = {"Content-Type": "application/json", **headers}
     lines = "\n".join(
         f"wrk.headers[ {lua_string(k)} ] = {lua_string(v)}" for k, v in all_headers.items()
     )
-    return LUA.format(body=lua_string(json.dumps(body)), headers=lines)
+    rotate = (
+        ROTATE.format(bodies=", ".join(lua_string(json.dumps(b)) for b in (body, *more_bodies)))
+        if more_bodies
+        else ""
+    )
+    return LUA.format(
+        body=lua_string(json.dumps(body)),
+        headers=lines,
+        marker=lua_string(error_marker),
+        rotate=rotate,
+    )
 
 
 def _duration_ms(text: str) -> float:
@@ -144,6 +176,7 @@ def parse_wrk(output: str) -> WrkResult:
     if total is None or rate is None:
         raise WrkError("no request count or rate in wrk's output:\n" + output[-2000:])
     pct = _percentiles(output)
+    p95 = re.search(r"^p95 latency us: (\d+)$", output, re.MULTILINE)
     return WrkResult(
         requests=int(total.group(1)),
         seconds=_duration_ms(total.group(2)) / 1000,
@@ -153,6 +186,7 @@ def parse_wrk(output: str) -> WrkResult:
         p90_ms=pct[90],
         p99_ms=pct[99],
         errors=_errors(output),
+        p95_ms=int(p95.group(1)) / 1000 if p95 else None,
     )
 
 
@@ -173,12 +207,16 @@ def run_wrk(
     connections: int = 32,
     seconds: int = 10,
     timeout_s: int = 10,
+    error_marker: str = '"errors"',
+    more_bodies: tuple[dict[str, Any], ...] = (),
 ) -> WrkResult:
     """`wrk -t -c -d --latency` against `url` with `body` POSTed as JSON; the parsed result."""
     threads = max(1, min(threads, connections))
     with tempfile.TemporaryDirectory(prefix="wrk-") as tmp:
         script = Path(tmp) / "post.lua"
-        script.write_text(lua_script(body, headers or {}))
+        script.write_text(
+            lua_script(body, headers or {}, error_marker=error_marker, more_bodies=more_bodies)
+        )
         command = [
             wrk_binary(), f"-t{threads}", f"-c{connections}", f"-d{seconds}s",
             f"--timeout={timeout_s}s", "--latency", "-s", str(script), url,

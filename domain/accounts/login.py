@@ -64,24 +64,22 @@ def _keys(email: str, client: str | None) -> tuple[str, str, str]:
     return f"acct:{email}", f"pair:{pair}", f"ip:{address}"
 
 
-async def _admit(pair_key: str, address_key: str) -> tuple[int, int]:
-    """Count this attempt against the pair and the address; LIMIT_EXCEEDED past either."""
-    pair_ok, pair_row = await throttle.admit(pair_key, limit=PAIR_LIMIT, window=WINDOW)
-    address_ok, address_row = await throttle.admit(address_key, limit=ADDRESS_LIMIT, window=WINDOW)
-    if pair_ok and address_ok:
-        return pair_row, address_row
-    # a refused attempt is not kept: the window is full already, and an attacker hammering
-    # must not grow the table
-    await throttle.withdraw(pair_row)
-    await throttle.withdraw(address_row)
-    raise LimitExceeded(PAIR_LIMITED if not pair_ok else ADDRESS_LIMITED)
-
-
-async def _slow_down(account_key: str) -> None:
-    """Delay attempts on an account that fails a lot, from everywhere: slows, never refuses."""
-    failures = await throttle.failures(account_key, window=WINDOW)
+async def _admit(account_key: str, pair_key: str, address_key: str) -> int:
+    """Count this attempt against the pair and the address (LIMIT_EXCEEDED past either), and
+    slow down an account that fails a lot from everywhere; the address attempt's row id."""
+    admission = await throttle.admit_all(
+        {pair_key: PAIR_LIMIT, address_key: ADDRESS_LIMIT}, window=WINDOW, count=[account_key]
+    )
+    if not admission.ok:
+        # a refused attempt is not kept: the window is full already, and an attacker
+        # hammering must not grow the table
+        await throttle.clear(admission.rows.values())
+        raise LimitExceeded(PAIR_LIMITED if not admission.within[pair_key] else ADDRESS_LIMITED)
+    failures = admission.counts[account_key]
     if failures >= ACCOUNT_SLOW_AFTER:
+        # slows, never refuses: nobody can lock a colleague out by failing on purpose
         await asyncio.sleep(min(0.25 * (failures - ACCOUNT_SLOW_AFTER + 1), MAX_DELAY_SECONDS))
+    return admission.rows[address_key]
 
 
 async def login(
@@ -90,8 +88,7 @@ async def login(
     """A session for valid credentials (and a one-time code where the role needs one)."""
     email = email.strip().lower()[:254]
     account_key, pair_key, address_key = _keys(email, client)
-    _, address_row = await _admit(pair_key, address_key)
-    await _slow_down(account_key)
+    address_row = await _admit(account_key, pair_key, address_key)
     user = await User.get_or_none(email=email)
     right = await verify_password_async(user.password_hash if user else DUMMY_HASH, password)
     if user is None or not right:
@@ -99,8 +96,7 @@ async def login(
         raise InvalidInput(WRONG_LOGIN)
     # the password was right: this attempt is no failure, and the pair's slate is clean
     # (a wrong one-time code counts in the second factor's own window)
-    await throttle.withdraw(address_row)
-    await throttle.forget(pair_key)
+    await throttle.clear([address_row], [pair_key])
     if needs_rehash(user.password_hash):
         user.password_hash = await hash_password_async(password)
         await User.filter(id=user.id).update(password_hash=user.password_hash)

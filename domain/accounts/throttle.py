@@ -7,7 +7,13 @@ at once. A success takes its own row back; failures stay until they leave the wi
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+
+from tortoise.expressions import Q
+from tortoise.functions import Count
+from tortoise.transactions import in_transaction
 
 from db.models import LoginAttempt
 
@@ -20,6 +26,50 @@ async def admit(key: str, *, limit: int, window: timedelta) -> tuple[bool, int]:
     # all may be refused, never all admitted
     within = await LoginAttempt.filter(key=key, at__gt=now - window).count()
     return within <= limit, row.id
+
+
+@dataclass(frozen=True)
+class Admission:
+    """What `admit_all` wrote and counted."""
+
+    within: dict[str, bool]  # per limited key: within its limit
+    rows: dict[str, int]  # per limited key: the attempt's row id
+    counts: dict[str, int]  # per key (limited and merely counted): attempts in the window
+
+    @property
+    def ok(self) -> bool:
+        """Within every limit."""
+        return all(self.within.values())
+
+
+async def admit_all(
+    limits: Mapping[str, int], *, window: timedelta, count: Sequence[str] = ()
+) -> Admission:
+    """`admit` for several keys at once, and the window's count of the `count` keys too: one
+    transaction, one INSERT per limited key and one grouped count (the login path)."""
+    now = datetime.now(UTC)
+    async with in_transaction() as conn:
+        rows = {
+            key: (await LoginAttempt.create(key=key, at=now, using_db=conn)).id for key in limits
+        }
+        keys = [*limits, *count]
+        counted = dict(
+            await LoginAttempt.filter(key__in=keys, at__gt=now - window)
+            .using_db(conn)
+            .group_by("key")
+            .annotate(n=Count("id"))
+            .values_list("key", "n")
+        )
+    counts = {key: int(counted.get(key, 0)) for key in keys}
+    within = {key: counts[key] <= limit for key, limit in limits.items()}
+    return Admission(within=within, rows=rows, counts=counts)
+
+
+async def clear(attempt_ids: Iterable[int] = (), keys: Iterable[str] = ()) -> None:
+    """Take back attempts by id and forget every attempt of `keys`, in one DELETE."""
+    ids, names = list(attempt_ids), list(keys)
+    if ids or names:
+        await LoginAttempt.filter(Q(id__in=ids) | Q(key__in=names)).delete()
 
 
 async def failures(key: str, *, window: timedelta) -> int:
@@ -48,4 +98,14 @@ async def prune(*, older_than: timedelta) -> int:
     return await LoginAttempt.filter(at__lte=datetime.now(UTC) - older_than).delete()
 
 
-__all__ = ["admit", "failures", "forget", "prune", "record_failure", "withdraw"]
+__all__ = [
+    "Admission",
+    "admit",
+    "admit_all",
+    "clear",
+    "failures",
+    "forget",
+    "prune",
+    "record_failure",
+    "withdraw",
+]

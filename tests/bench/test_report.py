@@ -134,6 +134,23 @@ def test_wrk_sends_the_request_and_counts_graphql_errors(
     assert bad.requests > 0 and bad.errors >= bad.requests
 
 
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
+def test_wrk_takes_the_bodies_in_turn_reads_p95_and_its_error_marker(
+    echo_server: tuple[str, list[tuple[str, bytes]]],
+) -> None:
+    url, received = echo_server
+
+    turns = run_wrk(url, {"query": "{ a }"}, more_bodies=({"query": "{ b }"},),
+                    threads=1, connections=1, seconds=1)  # fmt: skip
+    marked = run_wrk(url, {"query": "{ a }"}, threads=1, connections=1, seconds=1,
+                     error_marker='"data"')  # fmt: skip
+
+    bodies = {body for _, body in received}
+    assert {b'{"query": "{ a }"}', b'{"query": "{ b }"}'} <= bodies
+    assert turns.errors == 0 and turns.p95_ms is not None and turns.p95_ms > 0
+    assert marked.requests > 0 and marked.errors >= marked.requests
+
+
 def test_report_keeps_figures_and_fails_on_a_miss(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
