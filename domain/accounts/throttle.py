@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 
 from tortoise.expressions import Q
 from tortoise.functions import Count
-from tortoise.transactions import in_transaction
 
 from db.models import LoginAttempt
 
@@ -46,20 +45,18 @@ async def admit_all(
     limits: Mapping[str, int], *, window: timedelta, count: Sequence[str] = ()
 ) -> Admission:
     """`admit` for several keys at once, and the window's count of the `count` keys too: one
-    transaction, one INSERT per limited key and one grouped count (the login path)."""
+    INSERT per limited key, each committed before the one grouped count (the login path). Not
+    in one transaction: an attempt must be visible to every count made after it was written,
+    or two racing guesses could each miss the other."""
     now = datetime.now(UTC)
-    async with in_transaction() as conn:
-        rows = {
-            key: (await LoginAttempt.create(key=key, at=now, using_db=conn)).id for key in limits
-        }
-        keys = [*limits, *count]
-        counted = dict(
-            await LoginAttempt.filter(key__in=keys, at__gt=now - window)
-            .using_db(conn)
-            .group_by("key")
-            .annotate(n=Count("id"))
-            .values_list("key", "n")
-        )
+    rows = {key: (await LoginAttempt.create(key=key, at=now)).id for key in limits}
+    keys = [*limits, *count]
+    counted = dict(
+        await LoginAttempt.filter(key__in=keys, at__gt=now - window)
+        .group_by("key")
+        .annotate(n=Count("id"))
+        .values_list("key", "n")
+    )
     counts = {key: int(counted.get(key, 0)) for key in keys}
     within = {key: counts[key] <= limit for key, limit in limits.items()}
     return Admission(within=within, rows=rows, counts=counts)
