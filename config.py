@@ -88,6 +88,17 @@ class Settings:
     # a session lasts this long without use; its access tokens (jwt_ttl_seconds) are renewed
     # by rotating its refresh token
     refresh_ttl_seconds: int = 7 * 24 * 3600
+    # PUBSUB_URL: what carries live notices (warnings, application updates) to the subscribers
+    # of every API process: redis://... (Redis pub/sub), postgres://... (PostgreSQL
+    # LISTEN/NOTIFY) or "local" (this process's subscribers only). Unset: the broker's Redis
+    # when BROKER_URL is Redis, else local; several API replicas need it set (docs/runtime.md)
+    pubsub_url: str | None = None
+    # IPCREDIT_SEND_TIMEOUT: the longest one send to the broker or the pub/sub may take before
+    # the message is left in the outbox for a later round
+    send_timeout_seconds: float = 2.0
+    # IPCREDIT_AUDIT_CHECKPOINT_INTERVAL: how often the scheduler has the bank's key sign the
+    # audit chain's head (when the chain grew since the last checkpoint)
+    audit_checkpoint_interval_seconds: int = 600
 
     @property
     def production(self) -> bool:
@@ -148,6 +159,33 @@ def _provider_settings() -> ProviderSettings:
     )
 
 
+PUBSUB_SCHEMES = ("redis://", "rediss://", "unix://", "postgres://", "postgresql://")
+LOCAL_PUBSUB = "local"
+
+
+def _pubsub_url() -> str | None:
+    """PUBSUB_URL, checked: a Redis or PostgreSQL URL, "local", or unset (None)."""
+    raw = (os.environ.get("PUBSUB_URL") or "").strip()
+    if not raw:
+        return None
+    if raw != LOCAL_PUBSUB and not raw.startswith(PUBSUB_SCHEMES):
+        raise ValueError(
+            f"PUBSUB_URL must be redis://..., postgres://... or local, not {raw.split(':')[0]!r}"
+        )
+    return raw
+
+
+def _send_timeout() -> float:
+    raw = os.environ.get("IPCREDIT_SEND_TIMEOUT", "").strip()
+    try:
+        value = float(raw) if raw else 2.0
+    except ValueError:
+        raise ValueError(f"IPCREDIT_SEND_TIMEOUT must be a number, not {raw!r}") from None
+    if value <= 0:
+        raise ValueError("IPCREDIT_SEND_TIMEOUT must be positive")
+    return value
+
+
 def load_settings() -> Settings:
     """Read the environment now (tests call this after changing it)."""
     data_dir = Path(os.environ.get("IPCREDIT_DATA_DIR", "./data")).resolve()
@@ -177,6 +215,11 @@ def load_settings() -> Settings:
         notifier=os.environ.get("IPCREDIT_NOTIFIER")
         or ("file" if env == "development" else "none"),
         signing=_signing_settings(),
+        pubsub_url=_pubsub_url(),
+        send_timeout_seconds=_send_timeout(),
+        audit_checkpoint_interval_seconds=max(
+            1, int(os.environ.get("IPCREDIT_AUDIT_CHECKPOINT_INTERVAL", "600"))
+        ),
     )
 
 

@@ -5,8 +5,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from actors.application import assess_application, do_assess_application
+from actors.audit import checkpoint_audit_chain
 from actors.graph_risk import do_run_contagion, run_contagion, score_graph_risk
 from actors.indicators import do_refresh_snapshots, refresh_snapshots
+from actors.loanbook import close_business_day, close_loan_chunk
 from actors.monitoring import (
     do_monitor_borrowers,
     do_process_event,
@@ -27,6 +29,9 @@ HANDLERS: dict[Topic, Callable[..., Awaitable[Any]]] = {
 __all__ = [
     "HANDLERS",
     "assess_application",
+    "checkpoint_audit_chain",
+    "close_business_day",
+    "close_loan_chunk",
     "monitor_borrowers",
     "process_event",
     "refresh_snapshots",

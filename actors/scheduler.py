@@ -35,16 +35,17 @@ async def sweep_once(
     moment = now or datetime.now(UTC)
     if not await claim_sweep_slot(interval_seconds=interval, now=moment):
         return None
-    try:
-        from domain.lending.arrears import classify_loans
+    from actors.loanbook import close_business_day
 
-        await classify_loans(as_of=moment.date())
-    except ImportError:
-        log.warning("loan classification is not available; overdue events are not raised")
+    # the loan book's end of day through yesterday (missed days first), fanned out to workers:
+    # accrual, penalty, days past due, classification, provisions, overdue events
+    yesterday = (moment.date() - timedelta(days=1)).isoformat()
+    await asyncio.to_thread(close_business_day.send, yesterday)
+    # a network broker's client blocks: its sends run in a thread, not on this loop
     report = await sweep_borrowers(
-        enqueue=lambda ids: monitor_borrowers.send(ids), batch_size=batch_size
+        enqueue=lambda ids: asyncio.to_thread(monitor_borrowers.send, ids), batch_size=batch_size
     )
-    score_graph_risk.send()
+    await asyncio.to_thread(score_graph_risk.send)
     log.info("sweep sent %s borrowers in %s batches", report.borrowers, report.batches)
     return report
 
@@ -84,6 +85,16 @@ async def _prune_tick() -> None:
         log.info("pruned %s login attempts and %s session records", attempts, sessions)
 
 
+async def _audit_checkpoint_tick(interval: int) -> None:
+    """Have a worker sign the audit chain's head if it grew since the last checkpoint."""
+    from actors.audit import checkpoint_audit_chain
+
+    try:
+        await asyncio.to_thread(checkpoint_audit_chain.send, interval)
+    except Exception:
+        log.exception("queueing the audit checkpoint failed")
+
+
 def start_scheduler(*, interval: int) -> AsyncIOScheduler:
     """Sweep every `interval` seconds on the running loop (first run one interval from now);
     queue due retries of applications waiting for data every `RETRY_TICK_SECONDS`."""
@@ -100,6 +111,13 @@ def start_scheduler(*, interval: int) -> AsyncIOScheduler:
     scheduler.add_job(
         _prune_tick, "interval", seconds=PRUNE_TICK_SECONDS, id="prune-sessions",
         max_instances=1, coalesce=True, misfire_grace_time=PRUNE_TICK_SECONDS,
+    )  # fmt: skip
+    from config import settings
+
+    every = settings().audit_checkpoint_interval_seconds
+    scheduler.add_job(
+        _audit_checkpoint_tick, "interval", seconds=every, args=[every], id="audit-checkpoint",
+        max_instances=1, coalesce=True, misfire_grace_time=every,
     )  # fmt: skip
     scheduler.start()
     return scheduler

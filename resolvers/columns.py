@@ -91,12 +91,26 @@ LOAN: Columns = {
     "id": _KEY,
     "principal": ("principal",),
     "outstanding": ("outstanding",),
+    "principalOutstanding": ("principal_outstanding",),
+    "interestOutstanding": ("interest_outstanding",),
+    "penaltyOutstanding": ("penalty_outstanding",),
+    "feesOutstanding": ("fee_outstanding",),
+    "creditBalance": ("credit_balance",),
     "annualRate": ("annual_rate",),
     "status": ("status",),
+    "daysPastDue": ("days_past_due",),
+    "classification": ("classification",),
+    "classificationReason": ("classification_reason",),
+    "closedThrough": ("closed_through",),
     "disbursedAt": ("disbursed_at",),
     "enterprise": ("enterprise_id",),
     "application": ("application_id",),
-    "schedule": _KEY,
+    # the version in force picks the schedule's rows
+    "schedule": ("schedule_version",),
+    "scheduleVersions": ("schedule_version",),
+    "repayments": _KEY,
+    "journal": _KEY,
+    "changes": _KEY,
 }
 
 DEAD_LETTER: Columns = {

@@ -127,8 +127,3 @@ async def loan_application(root: strawberry.Parent[m.Loan], info: Info) -> m.Loa
     """The application that led to the loan (to those who may see the borrower)."""
     _require_borrower_visible(info, root)
     return await required_application(info, root.application_id)  # type: ignore[attr-defined]
-
-
-async def schedule(root: strawberry.Parent[m.Loan], info: Info) -> list[m.Installment]:
-    """The repayment schedule, in order."""
-    return await ctx(info).loaders.loan_installments.load(root.id)

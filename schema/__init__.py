@@ -17,6 +17,7 @@ from schema.consent import ConsentMutation
 from schema.enterprise import EnterpriseQuery
 from schema.execution import LeanExecutionContext, call_parent_resolvers_directly
 from schema.indicator import IndicatorQuery
+from schema.loanbook import LoanbookSubscription
 from schema.model_card import ModelCardQuery
 from schema.patent import PatentQuery
 from schema.product import ProductQuery
@@ -54,7 +55,9 @@ class Mutation(
     pass
 
 
-Subscription = monitoring.Subscription
+@strawberry.type(description="Live feeds over graphql-transport-ws.")
+class Subscription(monitoring.Subscription, LoanbookSubscription):
+    pass
 
 
 class IpcreditSchema(strawberry.Schema):

@@ -69,6 +69,12 @@ WORDING: dict[str, Wording] = {
         "A page of applications.", "An application in a list.", "The application."
     ),
     "Warning": Wording("A page of warnings.", "A warning in a list.", "The warning."),
+    "Repayment": Wording(
+        "A page of repayments.", "A repayment in a list.", "The repayment.", "All repayments."
+    ),
+    "JournalEntry": Wording(
+        "A page of journal entries.", "An entry in a list.", "The entry.", "All entries."
+    ),
 }
 
 

@@ -9,6 +9,7 @@ import resolvers.contract
 import resolvers.decision
 import resolvers.loan
 from schema.connection import Connection
+from schema.loanbook import LoanbookMutation, LoanbookQuery
 from schema.types.application import ApplicationPayload, LoanApplication
 from schema.types.contract import ContractPayload, ContractVerification
 from schema.types.loan import Loan, LoanPayload, PortfolioStats
@@ -47,7 +48,7 @@ class LendingMutation:
 
 
 @strawberry.type
-class LoanQuery:
+class LoanQuery(LoanbookQuery):
     loan: Loan | None = strawberry.field(
         resolver=resolvers.loan.loan,
         description="A loan by id (null when unknown or not yours).",
@@ -85,7 +86,7 @@ class DisbursementMutation:
 
 
 @strawberry.type
-class RepaymentMutation:
+class RepaymentMutation(LoanbookMutation):
     record_repayment: LoanPayload = strawberry.mutation(
         resolver=resolvers.loan.record_repayment,
         description="Record money received against a loan (staff or a payment feed). "

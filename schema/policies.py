@@ -65,6 +65,19 @@ ROOT_POLICIES: dict[str, Policy] = {
     "Mutation.revokeVerification": Policy.STAFF,
     "Mutation.grantConsent": Policy.AUTHENTICATED,
     "Mutation.revokeConsent": Policy.AUTHENTICATED,
+    # the loan book
+    "Query.payoffQuote": Policy.AUTHENTICATED,
+    "Query.portfolio": Policy.STAFF,
+    "Query.loanChanges": Policy.STAFF,
+    "Mutation.prepay": Policy.AUTHENTICATED,
+    "Mutation.recordRecovery": Policy.SERVICE,
+    "Mutation.reclassifyLoan": Policy.STAFF,
+    "Mutation.restructureLoan": Policy.STAFF,
+    "Mutation.writeOffLoan": Policy.STAFF,
+    "Mutation.reverseRepayment": Policy.STAFF,
+    "Mutation.approveLoanChange": Policy.STAFF,
+    "Mutation.rejectLoanChange": Policy.STAFF,
+    "Subscription.loanEvents": Policy.AUTHENTICATED,
     "Subscription.warnings": Policy.AUTHENTICATED,
     "Subscription.applicationUpdated": Policy.AUTHENTICATED,
 }
@@ -111,6 +124,14 @@ TYPE_POLICIES: dict[str, Policy] = {
     "Loan": Policy.OWNER,
     "LoanPayload": Policy.OWNER,
     "Installment": Policy.OWNER,
+    "ScheduleVersion": Policy.OWNER,
+    "Repayment": Policy.OWNER,
+    "RepaymentConnection": Policy.OWNER,
+    "RepaymentEdge": Policy.OWNER,
+    "RepaymentAllocation": Policy.OWNER,
+    "RepaymentPayload": Policy.OWNER,
+    "PayoffQuote": Policy.OWNER,
+    "LoanEvent": Policy.OWNER,
     "Warning": Policy.OWNER,
     "WarningConnection": Policy.OWNER,
     "WarningEdge": Policy.OWNER,
@@ -134,6 +155,18 @@ TYPE_POLICIES: dict[str, Policy] = {
     "PendingVerification": Policy.STAFF,
     "PendingVerificationConnection": Policy.STAFF,
     "PendingVerificationEdge": Policy.STAFF,
+    # the bank's books: loan officers and risk managers
+    "JournalEntry": Policy.STAFF,
+    "JournalEntryConnection": Policy.STAFF,
+    "JournalEntryEdge": Policy.STAFF,
+    "JournalLine": Policy.STAFF,
+    "LoanChange": Policy.STAFF,
+    "LoanChangePayload": Policy.STAFF,
+    "Portfolio": Policy.STAFF,
+    "ParBucket": Policy.STAFF,
+    "PortfolioShare": Policy.STAFF,
+    "VintagePoint": Policy.STAFF,
+    "RollRate": Policy.STAFF,
 }
 
 # fields stricter than their type
@@ -141,6 +174,9 @@ FIELD_POLICIES: dict[str, Policy] = {
     "Enterprise.riskScore": Policy.OWNER,
     "LoanApplication.riskScore": Policy.OWNER,
     "Decision.dataRefreshMs": Policy.STAFF,  # null to applicants
+    "Loan.journal": Policy.STAFF,  # an empty page to others
+    "Loan.changes": Policy.STAFF,  # empty to others
+    "LoanEvent.entry": Policy.STAFF,  # null to others
 }
 
 

@@ -6,7 +6,7 @@ from db.models.application import (
     LoanApplication,
     StatusChange,
 )
-from db.models.audit import AuditEntry, IdempotencyRecord
+from db.models.audit import AuditCheckpoint, AuditEntry, IdempotencyRecord
 from db.models.consent import Consent, ConsentPurpose, DataAccess, DataSource
 from db.models.contract import Contract
 from db.models.decision import Review
@@ -14,8 +14,17 @@ from db.models.enterprise import Enterprise, Financial, Person, Relation, TaxRec
 from db.models.event import Event, Outcome
 from db.models.indicator import IndicatorSnapshot
 from db.models.kyb import ChallengeStatus, Invitation, VerificationChallenge
+from db.models.ledger import JournalEntry, JournalLine
 from db.models.litigation import Litigation, LitigationParty, LitigationPatent
-from db.models.loan import Installment, Loan, Repayment
+from db.models.loan import (
+    BusinessDay,
+    Installment,
+    Loan,
+    LoanChange,
+    LoanMonthEnd,
+    LoanStatusChange,
+    Repayment,
+)
 from db.models.messaging import DeadLetter, OutboxMessage
 from db.models.patent import Patent, PatentCitation
 from db.models.product import LoanProduct
@@ -34,5 +43,6 @@ __all__ = [
     "ModelCard", "Outcome", "OutboxMessage", "Patent", "RefreshToken", "RevokedSession", "PatentCitation", "Person", "Relation",
     "Repayment", "Review", "RiskScore", "RiskWarning", "Role", "StatusChange", "TaxRecord", "User",
     "Valuation", "VerificationChallenge", "VerificationStatus", "WarningLevel", "WarningStatus",
-    "WorldRevision",
+    "WorldRevision", "BusinessDay", "JournalEntry", "JournalLine", "LoanChange", "LoanMonthEnd",
+    "LoanStatusChange", "AuditCheckpoint",
 ]  # fmt: skip

@@ -41,3 +41,20 @@ class IdempotencyRecord(Model):
     class Meta:
         table = "idempotency_record"
         unique_together = (("key", "user_id"),)
+
+
+class AuditCheckpoint(Model):
+    """The chain's head at a moment, signed with the bank's signing key: a database
+    administrator who rewrites the chain consistently cannot re-sign its checkpoints."""
+
+    id = fields.IntField(primary_key=True)
+    seq = fields.IntField()  # the last entry the checkpoint covers
+    head_hash = fields.CharField(max_length=64)
+    # the exact bytes that were signed (canonical JSON of seq, head_hash, at, signer)
+    payload = fields.TextField()
+    signature = fields.TextField()  # base64
+    key_id = fields.CharField(max_length=128)  # which key signed (certificate fingerprint)
+    signed_at = fields.DatetimeField()
+
+    class Meta:
+        table = "audit_checkpoint"

@@ -24,6 +24,9 @@ class LoanProduct(Model):
     subsidy_rate = fields.DecimalField(max_digits=8, decimal_places=6, default=0)
     requires_pledge = fields.BooleanField(default=False)
     active = fields.BooleanField(default=True)
+    # servicing terms after disbursement (penalty surcharge, allocation order, overpayment,
+    # prepayment fee, ...), merged over `domain.loanbook.terms.DEFAULTS`
+    servicing: Any = fields.JSONField(default=dict)
 
     class Meta:
         table = "loan_product"

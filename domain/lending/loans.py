@@ -1,46 +1,49 @@
-"""Disbursement and repayment: the loan, its installments, and money received against it."""
+"""Disbursement and repayment: the loan, its installments, and money received against it.
+
+Disbursement books the loan on the ledger (DISBURSEMENT: Dr LOAN_PRINCIPAL, Cr SETTLEMENT), so its
+balances derive from postings from the first day; repayments are allocated by
+`domain.loanbook.repayments`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from db import batch
 from db.models import (
-    ApplicationPatent,
     Contract,
     Installment,
     Loan,
     LoanApplication,
     LoanProduct,
-    Patent,
-    Repayment,
-    Role,
 )
 from db.rows import Row
 from domain import audit
 from domain.accounts.principal import Principal
-from domain.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
+from domain.errors import Conflict, InvalidState, NotFound
 from domain.lending.contract import ContractStatus, Offer, offer_of, verify_contract
 from domain.lending.duties import Duty, check_disburser, require_money_role
-from domain.lending.schedule import ZERO, ScheduledInstallment, build_schedule
-from domain.money import parse_amount
+from domain.lending.schedule import ScheduledInstallment, build_schedule
+from domain.loanbook import repayments
+from domain.loanbook.accounts import Account
+from domain.loanbook.ledger import cr, dr, post
+from domain.loanbook.repayments import PAYMENT_ROLES as PAYMENT_ROLES
+from domain.loanbook.repayments import (
+    RepaymentResult,
+    require_payment_role,
+    set_pledged,
+)
+from domain.loanbook.schedules import fresh_rows
+from domain.loanbook.status import LoanStatus as LoanStatus
+from domain.loanbook.terms import terms_for_product_id
 from domain.workflow import Event, apply_transition, target_of
-
-PAYMENT_ROLES = frozenset({Role.LOAN_OFFICER, Role.RISK_MANAGER, Role.ADMIN, Role.SERVICE})
-
-
-class LoanStatus:
-    """Where a loan is."""
-
-    ACTIVE = "ACTIVE"
-    CLOSED = "CLOSED"
 
 
 async def disburse(*, principal: Principal, contract_id: int) -> Loan:
@@ -64,8 +67,10 @@ async def disburse(*, principal: Principal, contract_id: int) -> Loan:
             loan = await _open_loan(
                 application, contract, offer, product, principal, now=now, conn=conn
             )
-            await _add_installments(loan, schedule, conn=conn)
-            await _set_pledged(application.id, pledged=True, conn=conn)
+            await book_disbursement(
+                loan, schedule, start=now.date(), actor=f"user:{principal.email}", conn=conn
+            )
+            await set_pledged(application.id, pledged=True, conn=conn)
             await audit.record(
                 actor=f"user:{principal.email}",
                 action="loan.disburse",
@@ -114,186 +119,68 @@ async def _open_loan(
     now: datetime,
     conn: BaseDBAsyncClient,
 ) -> Loan:
-    """The new active loan for the offer, owing its whole principal."""
+    """The new active loan for the offer; it owes nothing until its disbursement is posted."""
+    terms = await terms_for_product_id(product.id, conn=conn)
     return await Loan.create(
         enterprise_id=application.enterprise_id,  # type: ignore[attr-defined]
         application_id=application.id,
         contract_id=contract.id,
         principal=offer.amount,
-        outstanding=offer.amount,
+        outstanding=Decimal("0.00"),
         annual_rate=offer.annual_rate,
+        penalty_surcharge=terms.penalty_surcharge,
         repayment_method=product.repayment_method,
-        status=LoanStatus.ACTIVE,
+        status=LoanStatus.ACTIVE.value,
         disbursed_at=now,
         disbursed_by=f"user:{principal.email}",
         using_db=conn,
     )
 
 
-async def _add_installments(
-    loan: Loan, schedule: Sequence[ScheduledInstallment], *, conn: BaseDBAsyncClient
+async def book_disbursement(
+    loan: Loan,
+    schedule: Sequence[ScheduledInstallment],
+    *,
+    start: date,
+    actor: str,
+    conn: BaseDBAsyncClient,
 ) -> None:
-    """The loan's repayment schedule, nothing paid yet, in one insert."""
-    await Installment.bulk_create(
-        [
-            Installment(
-                loan_id=loan.id,
-                number=row.number,
-                due_on=row.due_on,
-                principal=row.principal,
-                interest=row.interest,
-                paid_principal=ZERO,
-                paid_interest=ZERO,
-            )
-            for row in schedule
-        ],
-        using_db=conn,
+    """Schedule version 1 (installment 1 starting on `start`, the disbursement date) and the
+    DISBURSEMENT posting of the principal, which sets the loan's balances (once per loan)."""
+    rows = fresh_rows(schedule, starts_on=start)
+    for row in rows:
+        row.loan_id = loan.id  # type: ignore[attr-defined]
+        row.version = loan.schedule_version
+    await Installment.bulk_create(rows, using_db=conn)
+    await post(
+        kind="DISBURSEMENT",
+        lines=[dr(Account.LOAN_PRINCIPAL, loan.principal), cr(Account.SETTLEMENT, loan.principal)],
+        business_date=start,
+        actor=actor,
+        conn=conn,
+        loan=loan,
+        memo="principal paid out",
+        key=f"disbursement:{loan.id}",
     )
-
-
-@dataclass(frozen=True)
-class Allocation:
-    """How much of a repayment went to one installment's interest and principal."""
-
-    number: int
-    interest: Decimal
-    principal: Decimal
-
-
-@dataclass(frozen=True)
-class RepaymentResult:
-    """The stored repayment, how it was allocated, and the loan after it."""
-
-    repayment: Repayment
-    allocations: tuple[Allocation, ...]
-    loan: Loan
-
-
-def allocate(
-    installments: Iterable[Installment], amount: Decimal
-) -> tuple[list[Allocation], Decimal]:
-    """Split `amount` over unpaid installments, oldest first, interest before principal (pure)."""
-    left = amount
-    allocations = []
-    for inst in sorted(installments, key=lambda i: i.number):
-        if left <= 0:
-            break
-        interest = min(left, inst.interest - inst.paid_interest)
-        left -= interest
-        principal = min(left, inst.principal - inst.paid_principal)
-        left -= principal
-        if interest > 0 or principal > 0:
-            allocations.append(Allocation(inst.number, interest, principal))
-    return allocations, left
-
-
-def require_payment_role(principal: Principal) -> None:
-    """Only bank staff or a payment feed record repayments."""
-    if principal.role not in PAYMENT_ROLES:
-        raise Forbidden("repayments are recorded by bank staff or a payment feed")
 
 
 async def record_repayment(
-    *, principal: Principal, loan_id: int, amount: Decimal | str, received_at: datetime
-) -> RepaymentResult:
-    """Record money received and apply it to the oldest installments (staff or a data feed)."""
-    require_payment_role(principal)
-    money = parse_amount(amount, field="amount")
-    if received_at.tzinfo is None:
-        raise InvalidInput("received_at must carry a time zone", field="receivedAt")
-    async with in_transaction() as conn:
-        loan = await _active_loan_for_update(loan_id, conn=conn)
-        unpaid = [
-            i
-            for i in await Installment.filter(loan_id=loan.id).using_db(conn).order_by("number")
-            if i.paid_at is None
-        ]
-        allocations, left = allocate(unpaid, money)
-        if left > 0:
-            raise InvalidInput(f"amount exceeds what is owed on the loan by {left}", field="amount")
-        await _pay_installments(unpaid, allocations, received_at, conn=conn)
-        await _update_balance(loan, unpaid, allocations, conn=conn)
-        repayment = await Repayment.create(
-            loan_id=loan.id,
-            amount=money,
-            received_at=received_at,
-            recorded_by=f"user:{principal.email}",
-            using_db=conn,
-        )
-        await audit.record(
-            actor=f"user:{principal.email}",
-            action="loan.repayment",
-            entity_type="loan",
-            entity_id=loan.id,
-            data={
-                "repayment_id": repayment.id,
-                "amount": str(money),
-                "allocations": [
-                    {"number": a.number, "interest": str(a.interest), "principal": str(a.principal)}
-                    for a in allocations
-                ],
-                "outstanding": str(loan.outstanding),
-                "status": loan.status,
-            },
-            connection=conn,
-        )
-    return RepaymentResult(repayment, tuple(allocations), loan)
-
-
-async def _active_loan_for_update(loan_id: int, *, conn: BaseDBAsyncClient) -> Loan:
-    """The loan, locked for this transaction; NOT_FOUND or INVALID_STATE unless it is active."""
-    loan = await Loan.filter(id=loan_id).using_db(conn).select_for_update().first()
-    if loan is None:
-        raise NotFound("no such loan", field="loanId")
-    if loan.status != LoanStatus.ACTIVE:
-        raise InvalidState(f"the loan is {loan.status}")
-    return loan
-
-
-async def _pay_installments(
-    unpaid: list[Installment],
-    allocations: list[Allocation],
+    *,
+    principal: Principal,
+    loan_id: int,
+    amount: Decimal | str,
     received_at: datetime,
-    *,
-    conn: BaseDBAsyncClient,
-) -> None:
-    """Add each allocation to its installment, marking the ones now fully paid."""
-    by_number = {i.number: i for i in unpaid}
-    for part in allocations:
-        inst = by_number[part.number]
-        inst.paid_interest += part.interest
-        inst.paid_principal += part.principal
-        if inst.paid_interest == inst.interest and inst.paid_principal == inst.principal:
-            inst.paid_at = received_at
-        await inst.save(using_db=conn, update_fields=["paid_interest", "paid_principal", "paid_at"])
-
-
-async def _update_balance(
-    loan: Loan,
-    unpaid: list[Installment],
-    allocations: list[Allocation],
-    *,
-    conn: BaseDBAsyncClient,
-) -> None:
-    """Lower the outstanding principal; close the loan and free its pledges once all is paid."""
-    loan.outstanding -= sum((a.principal for a in allocations), ZERO)
-    fields = ["outstanding"]
-    if all(i.paid_at is not None for i in unpaid):
-        loan.status = LoanStatus.CLOSED
-        fields.append("status")
-        await _set_pledged(loan.application_id, pledged=False, conn=conn)  # type: ignore[attr-defined]
-    await loan.save(using_db=conn, update_fields=fields)
-
-
-async def _set_pledged(application_id: int, *, pledged: bool, conn: BaseDBAsyncClient) -> None:
-    """Mark the patents an application pledged as pledged or free."""
-    patent_ids = (
-        await ApplicationPatent.filter(application_id=application_id)
-        .using_db(conn)
-        .values_list("patent_id", flat=True)
+    business_date: date | None = None,
+) -> RepaymentResult:
+    """Record money received against a loan (staff or a payment feed): see
+    `domain.loanbook.repayments.record_repayment`, which allocates it in the product's order."""
+    return await repayments.record_repayment(
+        principal=principal,
+        loan_id=loan_id,
+        amount=amount,
+        received_at=received_at,
+        business_date=business_date,
     )
-    if patent_ids:
-        await Patent.filter(id__in=list(patent_ids)).using_db(conn).update(pledged=pledged)
 
 
 async def get_loan_or_raise(*, principal: Principal, loan_id: int) -> Loan:
@@ -346,9 +233,13 @@ async def loans_by_application_ids(*, ids: Iterable[int]) -> list[Loan | None]:
 
 
 async def installments_by_loan_ids(*, ids: Iterable[int]) -> list[list[Installment]]:
-    """Each loan's schedule in order, in the order of `ids`, in one query."""
+    """Each loan's schedule in force (its current version) in order, in the order of `ids`, in
+    one query."""
     wanted = list(ids)
     grouped: dict[int, list[Installment]] = {i: [] for i in wanted}
-    for inst in await Installment.filter(loan_id__in=set(wanted)).order_by("loan_id", "number"):
+    rows = await Installment.filter(
+        loan_id__in=set(wanted), loan__schedule_version=F("version")
+    ).order_by("loan_id", "number")
+    for inst in rows:
         grouped[inst.loan_id].append(inst)  # type: ignore[attr-defined]
     return [grouped[i] for i in wanted]

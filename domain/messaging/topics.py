@@ -24,10 +24,13 @@ class Topic(StrEnum):
     WARNING = "warning"
     APPLICATION_UPDATED = "application_updated"
     REFRESH_SNAPSHOTS = "refresh_snapshots"
+    LOAN_POSTING = "loan_posting"
 
 
-# published to subscribers (the warnings and applicationUpdated subscriptions)
-PUBLISHED: frozenset[str] = frozenset({Topic.WARNING, Topic.APPLICATION_UPDATED})
+# published to subscribers (the warnings, applicationUpdated and loanEvents subscriptions)
+PUBLISHED: frozenset[str] = frozenset(
+    {Topic.WARNING, Topic.APPLICATION_UPDATED, Topic.LOAN_POSTING}
+)
 
 # topic (= actor name) -> the actor's positional arguments, read from the message's payload
 ACTOR_ARGUMENTS: dict[Topic, Callable[[dict[str, Any]], tuple[Any, ...]]] = {

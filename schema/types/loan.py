@@ -9,13 +9,20 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 import resolvers.loan
+import resolvers.loanbook
 from db import models as m
+from domain.loanbook.status import LoanStatus as DomainLoanStatus
+from resolvers.loanbook_enums import Classification
+from schema.connection import Connection
 from schema.errors import UserError
 from schema.fields import opaque_id
 from schema.types.enterprise import Enterprise
 
 if TYPE_CHECKING:
     from schema.types.application import LoanApplication
+    from schema.types.loanbook import JournalEntry, LoanChange, Repayment, ScheduleVersion
+
+_BOOK = "schema.types.loanbook"
 
 
 def _paid(root: strawberry.Parent[m.Installment]) -> bool:
@@ -29,19 +36,72 @@ class Installment:
     principal: Decimal = strawberry.field(description="Principal due, CNY.")
     interest: Decimal = strawberry.field(description="Interest due, CNY.")
     paid: bool = strawberry.field(resolver=_paid, description="Fully paid.")
+    starts_on: date | None = strawberry.field(
+        description="First day of its interest period (the period ends the day before dueOn)."
+    )
+    paid_principal: Decimal = strawberry.field(description="Principal paid so far, CNY.")
+    paid_interest: Decimal = strawberry.field(description="Interest paid so far, CNY.")
 
 
 def _annual_rate(root: strawberry.Parent[m.Loan]) -> float:
     return float(root.annual_rate)
 
 
+LoanStatus = strawberry.enum(DomainLoanStatus, name="LoanStatus", description="Where a loan is.")
+LoanClassification = strawberry.enum(
+    Classification,
+    name="LoanClassification",
+    description="The five regulatory tiers: 正常 NORMAL, 关注 SPECIAL_MENTION, 次级 SUBSTANDARD, "
+    "可疑 DOUBTFUL, 损失 LOSS.",
+)
+
+
+def _status(root: strawberry.Parent[m.Loan]) -> LoanStatus:  # type: ignore[valid-type]
+    return DomainLoanStatus(root.status)
+
+
+def _classification(root: strawberry.Parent[m.Loan]) -> LoanClassification:  # type: ignore[valid-type]
+    return Classification(root.classification)
+
+
+def _fees_outstanding(root: strawberry.Parent[m.Loan]) -> Decimal:
+    return root.fee_outstanding
+
+
 @strawberry.type(description="Money lent.")
 class Loan:
     id: strawberry.ID = opaque_id("Loan")
     principal: Decimal = strawberry.field(description="Amount lent, CNY.")
-    outstanding: Decimal = strawberry.field(description="Principal still owed, CNY.")
+    outstanding: Decimal = strawberry.field(
+        description="Everything owed: principal, interest, penalty and fees outstanding, CNY."
+    )
+    principal_outstanding: Decimal = strawberry.field(description="Principal owed, CNY.")
+    interest_outstanding: Decimal = strawberry.field(
+        description="Interest accrued and not paid, CNY."
+    )
+    penalty_outstanding: Decimal = strawberry.field(
+        description="Penalty and compound interest accrued and not paid, CNY."
+    )
+    fees_outstanding: Decimal = strawberry.field(
+        resolver=_fees_outstanding, description="Fees charged and not paid, CNY."
+    )
+    credit_balance: Decimal = strawberry.field(
+        description="Money received beyond what was owed, held for the borrower, CNY."
+    )
     annual_rate: float = strawberry.field(resolver=_annual_rate, description="Annual rate.")
-    status: str = strawberry.field(description="ACTIVE, OVERDUE or CLOSED.")
+    status: LoanStatus = strawberry.field(  # type: ignore[valid-type]
+        resolver=_status, description="Where the loan is in its life."
+    )
+    days_past_due: int = strawberry.field(
+        description="Days the oldest unpaid installment is past its due date (0: none)."
+    )
+    classification: LoanClassification = strawberry.field(  # type: ignore[valid-type]
+        resolver=_classification, description="Its regulatory tier."
+    )
+    classification_reason: str = strawberry.field(description="Why it has that tier.")
+    closed_through: date | None = strawberry.field(
+        description="The last business day the end-of-day batch closed for it."
+    )
     disbursed_at: datetime = strawberry.field(description="When the money went out.")
     enterprise: Enterprise = strawberry.field(
         resolver=resolvers.loan.loan_enterprise, description="The borrower."
@@ -52,7 +112,24 @@ class Loan:
         )
     )
     schedule: list[Installment] = strawberry.field(
-        resolver=resolvers.loan.schedule, description="The repayment schedule."
+        resolver=resolvers.loanbook.schedule, description="The repayment schedule in force."
+    )
+    schedule_versions: list[Annotated[ScheduleVersion, strawberry.lazy(_BOOK)]] = strawberry.field(
+        resolver=resolvers.loanbook.schedule_versions,
+        description="Every version of the schedule, oldest first.",
+    )
+    repayments: Connection[Annotated[Repayment, strawberry.lazy(_BOOK)]] = strawberry.field(
+        resolver=resolvers.loanbook.repayments, description="Money received, oldest first."
+    )
+    journal: Connection[Annotated[JournalEntry, strawberry.lazy(_BOOK)]] = strawberry.field(
+        resolver=resolvers.loanbook.journal,
+        description="Its journal entries in posting order (loan officers and risk managers; "
+        "empty for others).",
+    )
+    changes: list[Annotated[LoanChange, strawberry.lazy(_BOOK)]] = strawberry.field(
+        resolver=resolvers.loanbook.loan_changes,
+        description="Changes asked for, newest first (loan officers and risk managers; empty "
+        "for others).",
     )
 
 
@@ -78,4 +155,11 @@ class PortfolioStats:
     )
 
 
-__all__ = ["Installment", "Loan", "LoanPayload", "PortfolioStats"]
+__all__ = [
+    "Installment",
+    "Loan",
+    "LoanClassification",
+    "LoanPayload",
+    "LoanStatus",
+    "PortfolioStats",
+]

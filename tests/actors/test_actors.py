@@ -198,7 +198,10 @@ async def test_scheduler_sweeps_once_per_interval(
     second = await sweep_once(interval=3600, batch_size=2, now=moment.replace(minute=30))
     assert first is not None and (first.borrowers, first.batches) == (3, 2)
     assert second is None
-    assert [m.actor_name for m in queued(stub_broker, "default")] == ["monitor_borrowers"] * 2
+    default = queued(stub_broker, "default")
+    # the loan book's end of day through yesterday, then the borrowers in batches
+    assert [m.actor_name for m in default] == ["close_business_day"] + ["monitor_borrowers"] * 2
+    assert default[0].args == ("2025-05-31",)
     assert [m.actor_name for m in queued(stub_broker, "gnn")] == ["score_graph_risk"]
     assert await sweep_once(interval=3600, now=moment.replace(hour=13)) is not None
 

@@ -54,3 +54,19 @@ def test_every_type_and_field_has_a_description() -> None:
 
 def test_schema_file_is_current() -> None:
     assert (ROOT / "schema.graphql").read_text() == sdl(), "run `make schema`"
+
+
+def test_an_output_string_may_be_served_as_an_enum_wrapped_the_same_way() -> None:
+    contract = parse_sdl("type Query { t: T }  type T { s: String!  l: [String!] }"
+                         "  input I { s: String! }  type Mutation { m(i: I): T }")  # fmt: skip
+    same = parse_sdl("enum E { A }  type Query { t: T }  type T { s: E!  l: [E!] }"
+                     "  input I { s: String! }  type Mutation { m(i: I): T }")  # fmt: skip
+    rewrapped = parse_sdl("enum E { A }  type Query { t: T }  type T { s: E  l: [E!]! }"
+                          "  input I { s: E! }  type Mutation { m(i: I): T }")  # fmt: skip
+
+    assert compare(contract, same).mismatches == []
+    assert sorted(compare(contract, rewrapped).mismatches) == [
+        "I.s: type E!, contract says String!",
+        "T.l: type [E!]!, contract says [String!]",
+        "T.s: type E, contract says String!",
+    ]

@@ -68,6 +68,17 @@ OPERATIONS: dict[str, str] = {
     "Mutation.revokeVerification": f'mutation {{ revokeVerification(userId: "{FAKE_ID}", reason: "x") {{ errors {{ code }} }} }}',
     "Mutation.grantConsent": 'mutation { grantConsent(input: {sources: [TAX], purposes: [APPLICATION], validUntil: "2099-01-01"}) { errors { code } } }',
     "Mutation.revokeConsent": f'mutation {{ revokeConsent(id: "{FAKE_ID}") {{ errors {{ code }} }} }}',
+    "Query.payoffQuote": f'{{ payoffQuote(loanId: "{FAKE_ID}", date: "2026-01-01") {{ total }} }}',
+    "Query.portfolio": "{ portfolio { loans } }",
+    "Query.loanChanges": "{ loanChanges { id } }",
+    "Mutation.prepay": f'mutation {{ prepay(loanId: "{FAKE_ID}", mode: SHORTEN_TERM) {{ errors {{ code }} }} }}',
+    "Mutation.recordRecovery": f'mutation {{ recordRecovery(loanId: "{FAKE_ID}", amount: "1.00") {{ errors {{ code }} }} }}',
+    "Mutation.reclassifyLoan": f'mutation {{ reclassifyLoan(loanId: "{FAKE_ID}", classification: LOSS, reason: "x") {{ errors {{ code }} }} }}',
+    "Mutation.restructureLoan": f'mutation {{ restructureLoan(loanId: "{FAKE_ID}", extraMonths: 3, reason: "x") {{ errors {{ code }} }} }}',
+    "Mutation.writeOffLoan": f'mutation {{ writeOffLoan(loanId: "{FAKE_ID}", reason: "x") {{ errors {{ code }} }} }}',
+    "Mutation.reverseRepayment": f'mutation {{ reverseRepayment(repaymentId: "{FAKE_ID}", reason: "x") {{ errors {{ code }} }} }}',
+    "Mutation.approveLoanChange": f'mutation {{ approveLoanChange(id: "{FAKE_ID}") {{ errors {{ code }} }} }}',
+    "Mutation.rejectLoanChange": f'mutation {{ rejectLoanChange(id: "{FAKE_ID}", comment: "x") {{ errors {{ code }} }} }}',
 }
 
 

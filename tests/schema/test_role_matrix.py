@@ -65,6 +65,8 @@ APPLICANT = frozenset({"APPLICANT"})
 MONEY = frozenset({"LOAN_OFFICER", "RISK_MANAGER"})  # approve, countersign, disburse
 STAFF = MONEY | {"ADMIN"}
 FEED = STAFF | {"SERVICE"}
+BOOKING = MONEY | {"SERVICE"}  # money received: no administrator (separation of duties)
+CHECKER = frozenset({"RISK_MANAGER"})  # approves loan-book changes, reclassifies
 
 # mutation -> the callers allowed; a caller not listed must be refused
 MATRIX: dict[str, frozenset[str]] = {
@@ -93,8 +95,19 @@ MATRIX: dict[str, frozenset[str]] = {
     "signContract": APPLICANT | MONEY,
     "requestSigningCode": APPLICANT | MONEY,
     "disburse": MONEY,
-    # money received and signals: staff or a feed
-    "recordRepayment": FEED,
+    # money received: those who move money or a payment feed, never an administrator
+    "recordRepayment": BOOKING,
+    "recordRecovery": BOOKING,
+    # a borrower pays its own loan early; staff who move money may book it for them
+    "prepay": APPLICANT | MONEY,
+    # loan-book changes: loan officers and risk managers ask, a risk manager decides
+    "restructureLoan": MONEY,
+    "writeOffLoan": MONEY,
+    "reverseRepayment": MONEY,
+    "approveLoanChange": CHECKER,
+    "rejectLoanChange": CHECKER,
+    "reclassifyLoan": CHECKER,
+    # signals: staff or a feed
     "ingestEvent": FEED,
     # monitoring
     "valuePatent": SIGNED_IN - {"SERVICE"},

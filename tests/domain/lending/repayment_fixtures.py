@@ -1,20 +1,22 @@
 """An active loan written straight to the database, for the repayment and idempotency tests.
 
-Repayments do not depend on how a loan came to be, so these tests do not go through signing
-and disbursement.
+Repayments do not depend on how a loan came to be, so these tests do not go through signing and
+the disbursement checks: the loan row is written directly, then booked like a disbursement
+(schedule version 1 and the DISBURSEMENT posting).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
+
+from tortoise.transactions import in_transaction
 
 from db.models import (
     ApplicationStatus,
     Contract,
     Enterprise,
-    Installment,
     Loan,
     LoanApplication,
     LoanProduct,
@@ -22,6 +24,7 @@ from db.models import (
     User,
 )
 from domain.accounts.principal import Principal
+from domain.lending.loans import book_disbursement
 from domain.lending.schedule import ZERO, build_schedule
 from domain.products import seed_products
 from tests.factories import uscc
@@ -47,8 +50,11 @@ async def _principal(email: str, role: Role, enterprise_id: int | None = None) -
     return Principal(user_id=user.id, email=email, role=role, enterprise_id=enterprise_id)
 
 
-async def make_loan_world(amount: str = "120000.00", term: int = 6) -> LoanWorld:
-    """An active TECH_CREDIT loan of `amount` over `term` months with its schedule."""
+async def make_loan_world(
+    amount: str = "120000.00", term: int = 6, start: date | None = None, rate: str = "0.0395"
+) -> LoanWorld:
+    """An active TECH_CREDIT loan of `amount` over `term` months with its schedule, disbursed on
+    `start` (default: today, so money received now pays its first installment)."""
     await seed_products()
     product = await LoanProduct.get(code="TECH_CREDIT")
     own = await Enterprise.create(uscc=uscc(301), name="合肥还款科技有限公司", registered=True)
@@ -65,39 +71,29 @@ async def make_loan_world(amount: str = "120000.00", term: int = 6) -> LoanWorld
     contract = await Contract.create(
         application_id=application.id, status="SIGNED", path="unused.pdf", sha256="0" * 64
     )
-    rate = Decimal("0.0395")
+    start = start or datetime.now(UTC).date()
     loan = await Loan.create(
         enterprise_id=own.id,
         application_id=application.id,
         contract_id=contract.id,
         principal=Decimal(amount),
-        outstanding=Decimal(amount),
-        annual_rate=rate,
+        outstanding=ZERO,
+        annual_rate=Decimal(rate),
         repayment_method=product.repayment_method,
-        disbursed_at=datetime.now(UTC),
+        disbursed_at=datetime.combine(start, time(9), UTC),
         disbursed_by="user:officer@bank.example",
     )
     schedule = build_schedule(
         product.repayment_method,
         principal=Decimal(amount),
-        annual_rate=rate,
+        annual_rate=Decimal(rate),
         term_months=term,
-        start=date(2026, 1, 15),
+        start=start,
     )
-    await Installment.bulk_create(
-        [
-            Installment(
-                loan_id=loan.id,
-                number=row.number,
-                due_on=row.due_on,
-                principal=row.principal,
-                interest=row.interest,
-                paid_principal=ZERO,
-                paid_interest=ZERO,
-            )
-            for row in schedule
-        ]
-    )
+    async with in_transaction() as conn:
+        await book_disbursement(
+            loan, schedule, start=start, actor="user:officer@bank.example", conn=conn
+        )
     return LoanWorld(
         loan=loan,
         applicant=applicant,

@@ -22,11 +22,11 @@ from db.models import (
 from domain.accounts.principal import Principal
 from domain.applications import withdraw_application
 from domain.errors import DomainError, ErrorCode
-from domain.lending.arrears import Classification, classify, classify_loans
 from domain.lending.contract import accept_offer, contract_pdf, sign_contract, verify_contract
 from domain.lending.loans import disburse, installments_by_loan_ids, record_repayment
-from domain.lending.schedule import schedule_totals
 from domain.lending.stats import portfolio_stats
+from domain.loanbook.classification import Classification, classify_loans
+from domain.loanbook.overdue import classify
 from tests.domain.contracts.codes import signing_code
 from tests.domain.lending_fixtures import OWN_PATENTS, LendingWorld, decided, inputs
 
@@ -183,6 +183,8 @@ async def _loan(world: LendingWorld) -> Loan:
 
 
 async def test_repayment_pays_interest_then_principal_oldest_first(world: LendingWorld) -> None:
+    """Paid on installment 1's due date: installment 1 is owed now (interest, then principal),
+    installment 2 is the current one (its interest, then 100.00 of its principal)."""
     loan = await _loan(world)
     (schedule,) = await installments_by_loan_ids(ids=[loan.id])
     first, second = schedule[0], schedule[1]
@@ -190,16 +192,25 @@ async def test_repayment_pays_interest_then_principal_oldest_first(world: Lendin
     amount = paid + second.interest + D("100.00")
     now = datetime.now(UTC)
     result = await record_repayment(
-        principal=world.officer, loan_id=loan.id, amount=amount, received_at=now
+        principal=world.officer,
+        loan_id=loan.id,
+        amount=amount,
+        received_at=now,
+        business_date=first.due_on,
     )
-    assert [(a.number, a.interest, a.principal) for a in result.allocations] == [
+    assert [(a.number, a.interest, a.principal) for a in result.installments] == [
         (1, first.interest, first.principal),
         (2, second.interest, D("100.00")),
     ]
+    assert result.allocation.overdue_interest == first.interest
+    assert result.allocation.current_principal == D("100.00")
     (after,) = await installments_by_loan_ids(ids=[loan.id])
     assert after[0].paid_at is not None and after[1].paid_at is None
     assert after[1].paid_principal == D("100.00")
+    # both installments' interest was recognised in full before it was paid: only principal
+    # is owed
     assert result.loan.outstanding == D("120000.00") - first.principal - D("100.00")
+    assert result.loan.interest_outstanding == 0
 
 
 async def test_repayment_bad_input_writes_nothing(world: LendingWorld) -> None:
@@ -227,10 +238,15 @@ async def test_full_repayment_closes_the_loan_and_frees_pledges(world: LendingWo
     contract = await _signed(world, amount="300000", term=6)
     loan = await disburse(principal=world.officer2, contract_id=contract.id)
     (schedule,) = await installments_by_loan_ids(ids=[loan.id])
-    total = sum(schedule_totals(schedule), D(0))  # type: ignore[arg-type]
-    result = await record_repayment(
-        principal=world.officer, loan_id=loan.id, amount=total, received_at=datetime.now(UTC)
-    )
+    # each installment paid in full on its due date
+    for row in schedule:
+        result = await record_repayment(
+            principal=world.officer,
+            loan_id=loan.id,
+            amount=row.principal + row.interest,
+            received_at=datetime.now(UTC),
+            business_date=row.due_on,
+        )
     assert result.loan.status == "CLOSED" and result.loan.outstanding == 0
     assert not (await Patent.get(number=OWN_PATENTS[0])).pledged
     # the freed patent may back a new application

@@ -35,7 +35,7 @@ def _repay(world: LoanWorld, amount: str = "1000.00") -> Any:
             principal=world.feed,
             loan_id=world.loan.id,
             amount=amount,
-            received_at=datetime(2026, 2, 1, tzinfo=UTC),
+            received_at=datetime.now(UTC),
         )
         return {"id": result.loan.id, "errors": []}
 

@@ -1,0 +1,1 @@
+"""Running the loan book after disbursement: ledger, interest, repayments, end of day."""

@@ -1,0 +1,257 @@
+"""Loan-book mutations: prepayment, recoveries, reclassification, and the changes one staff
+member asks for and another approves (restructure, write-off, reversal of a repayment).
+
+Each checks the caller's role before it reads an argument, so a caller without the role is
+refused the same way whatever it passes (FORBIDDEN in the payload's errors, naming the roles);
+the domain checks ownership and state.
+"""
+
+# no `from __future__ import annotations`: strawberry reads the enum arguments' annotations
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import TypeVar
+
+import strawberry
+from strawberry.types import Info
+
+from db import models as m
+from db.models import Role
+from domain.accounts.principal import Principal
+from domain.errors import DomainError
+from domain.loanbook import reads
+from resolvers.context import ctx
+from resolvers.errors import PayloadError, payload
+from resolvers.idempotency import once
+from resolvers.ids import decode_or_raise
+from resolvers.loan import LoanPayload
+from resolvers.loanbook import BOOK_READERS
+from resolvers.loanbook_enums import Classification, PrepaymentMode
+
+P = TypeVar("P")
+MAKERS = BOOK_READERS  # loan officers and risk managers ask for changes
+CHECKERS = (Role.RISK_MANAGER,)  # a risk manager, never the maker, approves them
+PREPAYERS = (Role.APPLICANT, Role.LOAN_OFFICER, Role.RISK_MANAGER)
+COLLECTORS = (Role.LOAN_OFFICER, Role.RISK_MANAGER, Role.SERVICE)
+
+
+@dataclass(frozen=True)
+class RepaymentPayload:
+    """Money booked against a loan: the repayment and the loan after it, or why not."""
+
+    loan: m.Loan | None = None
+    repayment: m.Repayment | None = None
+    errors: list[PayloadError] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, repayment: m.Repayment | None = None, **kw: object) -> "RepaymentPayload":
+        """The payload of a stored repayment (its loan read with it)."""
+        if repayment is None:
+            return cls(**kw)  # type: ignore[arg-type]
+        return cls(loan=repayment.loan, repayment=repayment)
+
+
+@dataclass(frozen=True)
+class LoanChangePayload:
+    """A change after it was asked for, approved or rejected, or why that failed."""
+
+    change: m.LoanChange | None = None
+    errors: list[PayloadError] = field(default_factory=list)
+
+
+def refusal(info: Info, make: Callable[..., P], *roles: Role) -> tuple[Principal, P | None]:
+    """The caller, and the payload refusing it when it has none of the roles."""
+    principal = ctx(info).require()
+    try:
+        principal.require_role(*roles)
+    except DomainError as exc:
+        return principal, make(errors=[PayloadError.of(exc)])
+    return principal, None
+
+
+def _loan_key(loan_id: strawberry.ID) -> int:
+    return decode_or_raise(str(loan_id), "Loan", "loanId", message="no such loan")
+
+
+def _change_key(change_id: strawberry.ID) -> int:
+    return decode_or_raise(str(change_id), "LoanChange", "id", message="no such change")
+
+
+async def prepay(
+    info: Info,
+    loan_id: strawberry.ID,
+    amount: Decimal | None = None,
+    mode: PrepaymentMode = PrepaymentMode.SHORTEN_TERM,
+    received_at: datetime | None = None,
+) -> RepaymentPayload:
+    """Pay early, in full (no amount, or enough) or in part, once per Idempotency-Key."""
+    from domain.loanbook.prepayment import prepay as run_prepay
+
+    principal, refused = refusal(info, RepaymentPayload, *PREPAYERS)
+    if refused is not None:
+        return refused
+    when = received_at or datetime.now(UTC)
+
+    async def call() -> int:
+        result = await run_prepay(
+            principal=principal,
+            loan_id=_loan_key(loan_id),
+            amount=amount,
+            mode=mode.value,
+            received_at=when,
+        )
+        return int(result.repayment.id)
+
+    arguments = {"loanId": str(loan_id), "amount": str(amount), "mode": mode.value}
+    if received_at is not None:
+        arguments["receivedAt"] = when.isoformat()
+    return await once(
+        info,
+        RepaymentPayload.of,
+        call,
+        reload=reads.repayment_with_loan,
+        operation="prepay",
+        arguments=arguments,
+    )
+
+
+async def record_recovery(
+    info: Info, loan_id: strawberry.ID, amount: Decimal, received_at: datetime | None = None
+) -> RepaymentPayload:
+    """Money recovered on a written-off loan, once per Idempotency-Key."""
+    from domain.loanbook.writeoff import record_recovery as run_recovery
+
+    principal, refused = refusal(info, RepaymentPayload, *COLLECTORS)
+    if refused is not None:
+        return refused
+    when = received_at or datetime.now(UTC)
+
+    async def call() -> int:
+        repayment = await run_recovery(
+            principal=principal, loan_id=_loan_key(loan_id), amount=amount, received_at=when
+        )
+        return int(repayment.id)
+
+    arguments = {"loanId": str(loan_id), "amount": str(amount)}
+    if received_at is not None:
+        arguments["receivedAt"] = when.isoformat()
+    return await once(
+        info,
+        RepaymentPayload.of,
+        call,
+        reload=reads.repayment_with_loan,
+        operation="recordRecovery",
+        arguments=arguments,
+    )
+
+
+async def reclassify_loan(
+    info: Info, loan_id: strawberry.ID, classification: Classification, reason: str
+) -> LoanPayload:
+    """Downgrade a loan's classification with a reason (never better than the rules allow)."""
+    from domain.loanbook.classification import reclassify_loan as run_reclassify
+
+    principal, refused = refusal(info, LoanPayload, *CHECKERS)
+    if refused is not None:
+        return refused
+    return await payload(
+        LoanPayload,
+        lambda: run_reclassify(
+            principal=principal,
+            loan_id=_loan_key(loan_id),
+            classification=classification.value,
+            reason=reason,
+        ),
+    )
+
+
+async def restructure_loan(
+    info: Info,
+    loan_id: strawberry.ID,
+    reason: str,
+    extra_months: int | None = None,
+    new_term_months: int | None = None,
+    annual_rate: Decimal | None = None,
+) -> LoanChangePayload:
+    """Ask for a new schedule (an extension or a new term or rate); a checker approves it."""
+    from domain.loanbook.changes import request_restructure
+
+    principal, refused = refusal(info, LoanChangePayload, *MAKERS)
+    if refused is not None:
+        return refused
+    return await payload(
+        LoanChangePayload,
+        lambda: request_restructure(
+            principal=principal,
+            loan_id=_loan_key(loan_id),
+            extra_months=extra_months,
+            new_term_months=new_term_months,
+            annual_rate=annual_rate,
+            reason=reason,
+        ),
+    )
+
+
+async def write_off_loan(info: Info, loan_id: strawberry.ID, reason: str) -> LoanChangePayload:
+    """Ask to write the loan off; a checker approves it."""
+    from domain.loanbook.changes import request_write_off
+
+    principal, refused = refusal(info, LoanChangePayload, *MAKERS)
+    if refused is not None:
+        return refused
+    return await payload(
+        LoanChangePayload,
+        lambda: request_write_off(principal=principal, loan_id=_loan_key(loan_id), reason=reason),
+    )
+
+
+async def reverse_repayment(
+    info: Info, repayment_id: strawberry.ID, reason: str
+) -> LoanChangePayload:
+    """Ask to reverse a repayment (a bounced transfer); a checker approves it."""
+    from domain.loanbook.changes import request_reversal
+
+    principal, refused = refusal(info, LoanChangePayload, *MAKERS)
+    if refused is not None:
+        return refused
+    return await payload(
+        LoanChangePayload,
+        lambda: request_reversal(
+            principal=principal,
+            repayment_id=decode_or_raise(
+                str(repayment_id), "Repayment", "repaymentId", message="no such repayment"
+            ),
+            reason=reason,
+        ),
+    )
+
+
+async def approve_loan_change(
+    info: Info, id: strawberry.ID, comment: str | None = None
+) -> LoanChangePayload:
+    """Approve a change someone else asked for: it is carried out at once."""
+    from domain.loanbook.changes import approve_change
+
+    principal, refused = refusal(info, LoanChangePayload, *CHECKERS)
+    if refused is not None:
+        return refused
+    return await payload(
+        LoanChangePayload,
+        lambda: approve_change(
+            principal=principal, change_id=_change_key(id), comment=comment or ""
+        ),
+    )
+
+
+async def reject_loan_change(info: Info, id: strawberry.ID, comment: str) -> LoanChangePayload:
+    """Reject a change someone else asked for: nothing changes on the loan."""
+    from domain.loanbook.changes import reject_change
+
+    principal, refused = refusal(info, LoanChangePayload, *CHECKERS)
+    if refused is not None:
+        return refused
+    return await payload(
+        LoanChangePayload,
+        lambda: reject_change(principal=principal, change_id=_change_key(id), comment=comment),
+    )
