@@ -44,6 +44,7 @@ test-postgres: $(STAMP)
 # every benchmark runs (a failing one does not stop the others), then one table of all figures
 BENCHES := $(wildcard bench/bench_*.py)
 bench: $(STAMP)
+	$(BIN)/pip install --quiet -e ".[dev,bench]"
 	@rm -rf "$${BENCH_RESULTS:-data/bench-results}"; failed=""; \
 	for b in $(BENCHES); do echo "== $$b"; $(BIN)/python $$b || failed="$$failed $$b"; done; \
 	echo "== schemathesis, large budget"; \

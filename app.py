@@ -27,8 +27,11 @@ from domain.context import set_request_id
 from domain.demo import refuse_demo_accounts
 from schema import build_schema
 from schema.context import Context
-from schema.http import make_graphql_app
+from schema.execution import FreshContextPerOperation
+from schema.http import HardenedGraphQL, make_graphql_app
 from schema.limits import LimitConfig, build_extensions_and_rules
+from schema.observability import MetricsAccess
+from schema.portfolio_csv import portfolio_csv_download
 from schema.session_guard import (
     WebSocketSessionGuard,
     current_principal,
@@ -48,6 +51,7 @@ LIST_SIZES = (
     ("Query.indicatorDefinitions", 700),
     ("Enterprise.indicators", 150),
     ("Loan.schedule", 60),
+    ("ScheduleVersion.installments", 60),
     ("Enterprise.taxRecords", 10),
 )
 
@@ -156,9 +160,19 @@ async def healthz(request: Request) -> Response:
 
 
 async def metrics(request: Request) -> Response:
-    """Prometheus metrics of this process."""
+    """Prometheus metrics of this process, for the token's holders and the allowed addresses."""
     from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+    access: MetricsAccess = request.app.state.metrics_access
+    client = request.client.host if request.client is not None else None
+    if not access.permits(request.headers.get("authorization"), client):
+        if access.token is not None:
+            return JSONResponse(
+                {"error": "a bearer token is required"},
+                status_code=401,
+                headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+            )
+        return JSONResponse({"error": "not from this address"}, status_code=403)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
@@ -289,6 +303,23 @@ async def background_work(app: Starlette, url: str, *, worker_process: bool) -> 
             await workers.stop()
 
 
+def graphql_app(*, production: bool) -> HardenedGraphQL:
+    """The served schema with its limits, over HTTP and websockets (a context per operation
+    and per subscription event on a websocket)."""
+    limits = LimitConfig(list_sizes=LIST_SIZES)
+    hardening = build_extensions_and_rules(production=production, limits=limits)
+    schema = build_schema(
+        extensions=[*hardening.extensions, FreshContextPerOperation], config=hardening.config
+    )
+    return make_graphql_app(
+        schema,
+        production=production,
+        limits=limits,
+        context_getter=get_context,
+        on_connect=authenticate_ws,
+    )
+
+
 def create_app(
     *,
     database_url: str | None = None,
@@ -303,16 +334,7 @@ def create_app(
     process, as `ipcredit serve` does.
     """
     s = settings()
-    limits = LimitConfig(list_sizes=LIST_SIZES)
-    hardening = build_extensions_and_rules(production=s.production, limits=limits)
-    schema = build_schema(extensions=hardening.extensions, config=hardening.config)
-    graphql = make_graphql_app(
-        schema,
-        production=s.production,
-        limits=limits,
-        context_getter=get_context,
-        on_connect=authenticate_ws,
-    )
+    graphql = graphql_app(production=s.production)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -338,6 +360,7 @@ def create_app(
             Route("/readyz", readyz),
             Route("/metrics", metrics),
             Route("/contracts/{contract_id}.pdf", contract_download),
+            Route("/portfolio.csv", portfolio_csv_download),
             Route("/tsa", timestamp_authority, methods=["POST"]),
             Route("/crl/platform-ca.crl", platform_crl),
             Route("/graphql", graphql),
@@ -345,6 +368,7 @@ def create_app(
         ],
         lifespan=lifespan,
     )
+    app.state.metrics_access = MetricsAccess.from_environ()
     app.add_middleware(WebSocketSessionGuard)
     app.add_middleware(RequestLogMiddleware)
     app.add_middleware(FrozenStartup)

@@ -7,6 +7,11 @@
   (ms before a dead worker's messages are redelivered, default 60000), `maintenance_chance`.
 - amqp://...: RabbitmqBroker.
 
+Every connection to a network broker has timeouts (from IPCREDIT_SEND_TIMEOUT unless the URL
+sets them: redis `socket_connect_timeout` / `socket_timeout`, pika `socket_timeout` /
+`stack_timeout` / `blocked_connection_timeout`), so a broker that accepts connections and
+never answers costs a bounded wait in the sending thread, never a hung process.
+
 Queues: "default" for light actors (process_event, monitor_borrowers) and "gnn" for the ones
 that import torch (assess_application, run_contagion, score_graph_risk), so a worker started
 with `--queues default` never pays for importing it.
@@ -17,6 +22,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import dramatiq
 from dramatiq import Actor, Broker, Middleware
@@ -61,9 +67,37 @@ class WakeDispatchers(Middleware):
         outbox.notify()
 
 
-def build_broker(url: str | None, *, database_url: str | None = None) -> Broker:
+def with_defaults(url: str, defaults: dict[str, str]) -> str:
+    """The URL with each default query parameter added unless the URL sets it already."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query)
+    given = {k for k, _ in query}
+    query += [(k, v) for k, v in defaults.items() if k not in given]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def connection_timeouts(url: str, timeout: float) -> str:
+    """The broker URL with our connection timeouts added (see the module's docstring)."""
+    if url.startswith(("amqp://", "amqps://")):
+        return with_defaults(url, {
+            "socket_timeout": f"{timeout:g}", "stack_timeout": f"{max(timeout * 2, 5):g}",
+            "blocked_connection_timeout": f"{max(timeout * 5, 10):g}",
+        })  # fmt: skip
+    return with_defaults(
+        url,
+        {"socket_connect_timeout": f"{timeout:g}", "socket_timeout": f"{max(timeout * 2, 1):g}"},
+    )
+
+
+def build_broker(
+    url: str | None, *, database_url: str | None = None, timeout: float | None = None
+) -> Broker:
     """A new broker for a BROKER_URL (None: in-process), with our middleware added."""
     broker: Broker
+    if timeout is None:
+        from config import settings
+
+        timeout = settings().send_timeout_seconds
     if url is None:
         broker = StubBroker()
     elif url.startswith(("redis://", "rediss://", "unix://")):
@@ -71,7 +105,7 @@ def build_broker(url: str | None, *, database_url: str | None = None) -> Broker:
 
         clean, own = split_url(url)
         broker = RedisBroker(
-            url=clean,
+            url=connection_timeouts(clean, timeout),
             namespace=own.get("namespace", "ipcredit"),
             heartbeat_timeout=int(own.get("heartbeat_timeout", "60000")),
             maintenance_chance=int(own.get("maintenance_chance", "1000")),
@@ -79,7 +113,7 @@ def build_broker(url: str | None, *, database_url: str | None = None) -> Broker:
     elif url.startswith(("amqp://", "amqps://")):
         from dramatiq.brokers.rabbitmq import RabbitmqBroker
 
-        broker = RabbitmqBroker(url=url)
+        broker = RabbitmqBroker(url=connection_timeouts(url, timeout))
     else:
         raise ValueError(f"BROKER_URL must be redis://, amqp:// or unset, not {url.split(':')[0]}")
     broker.add_middleware(AsyncOrm(database_url))

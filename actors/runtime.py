@@ -32,9 +32,9 @@ from typing import Any, Literal
 from dramatiq import Worker
 
 from actors.broker import get_broker, in_process, orm_middleware
-from actors.dispatch import broker_send
+from actors.dispatch import broker_send, send_timeout
 from domain.errors import DomainError
-from domain.messaging import outbox
+from domain.messaging import outbox, publisher
 from domain.messaging.outbox import Dispatcher, Send
 from domain.messaging.publisher import current_publisher
 from domain.messaging.topics import PUBLISHED, Topic, actor_call
@@ -47,8 +47,21 @@ Role = Literal["all", "app", "workers"]
 
 
 async def publish(topic: str, payload: dict[str, Any]) -> None:
-    """Send a notice to this process's subscribers (the app's half of a split runtime)."""
-    await current_publisher().publish(topic, payload)
+    """Send a notice to the subscribers (the app's half of a split runtime), in bounded time."""
+    await asyncio.wait_for(current_publisher().publish(topic, payload), send_timeout())
+
+
+def log_fan_out(broker: Any) -> None:
+    """Say at start-up what carries live notices; warn where other replicas would miss them."""
+    if publisher.shared() or in_process(broker):
+        log.info("live notices: %s", publisher.describe())
+        return
+    log.warning(
+        "live notices: %s; with BROKER_URL set, API replicas other than this one will not "
+        "hear them: set PUBSUB_URL (redis://... or postgres://...) for several replicas, "
+        "or PUBSUB_URL=local for exactly one",
+        publisher.describe(),
+    )
 
 
 def loop_send(tasks: set[asyncio.Task[None]]) -> Send:
@@ -77,7 +90,7 @@ def loop_send(tasks: set[asyncio.Task[None]]) -> Send:
 
     async def send(topic: str, payload: dict[str, Any]) -> None:
         if topic in PUBLISHED:
-            await current_publisher().publish(topic, payload)
+            await publish(topic, payload)
             return
         name, args = actor_call(topic, payload)
         task = asyncio.get_running_loop().create_task(run(name, args))
@@ -145,6 +158,8 @@ class Runtime:
 
             self._scheduler = start_scheduler(interval=settings().sweep_interval_seconds)
         log.info("background work started (%s)", self.mode)
+        if self.mode != "threads":
+            log_fan_out(broker)
 
     def _wants_scheduler(self, broker: Any) -> bool:
         if self.scheduler_wanted is not None:

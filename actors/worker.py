@@ -74,6 +74,7 @@ def serve(*, threads: int, queues: list[str] | None, dispatch: bool = True) -> i
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
+    log.info("live notices: %s", publisher.describe())
     worker.start()
     print(f"worker {os.getpid()} ready: {threads} threads, queues {queues or list(QUEUES)}",
           file=sys.stderr, flush=True)  # fmt: skip

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from domain.accounts.principal import Principal
@@ -26,6 +26,12 @@ class Context:
     # enrolling a second factor): only me, enrollTotp, confirmTotp and logout read it; every
     # other field sees an anonymous caller
     enrolling: Principal | None = None
+
+    def fresh(self) -> Context:
+        """The same caller and request with new, empty loaders: each operation on a websocket
+        and each subscription event gets one, so nothing read for an earlier message is served
+        again and nothing it cached outlives it."""
+        return replace(self, loaders=Loaders())
 
     def require(self) -> Principal:
         """The principal, or a top-level authentication error."""

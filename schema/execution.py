@@ -3,6 +3,10 @@
 - Records are never awaited: Tortoise models define `__await__` (awaiting one gives it back),
   which made the executor schedule a task for every record of a list. Types known not to
   be awaitable are remembered, so each value costs one set lookup.
+- On a websocket, each operation (`FreshContextPerOperation`) and each subscription event
+  (`LeanExecutionContext.build_per_event_executor`) runs with a context of its own
+  (`Context.fresh()`: the connection's caller, new loaders): what an event shows is what the
+  database holds when it is delivered, and nothing one message cached outlives it.
 - A leaf resolver that reads only its parent (a synchronous function of one `Parent`
   argument, with no field extensions) is called by the executor directly, without building
   strawberry's `Info` and arguments for each record.
@@ -10,12 +14,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from types import CoroutineType, GeneratorType
 from typing import Any, TypeGuard
 
 from graphql import GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema
+from starlette.websockets import WebSocket
 from strawberry.execution.is_awaitable import optimized_is_awaitable
+from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
@@ -45,12 +51,36 @@ def is_awaitable(value: Any) -> TypeGuard[Awaitable[Any]]:
     return optimized_is_awaitable(value)
 
 
+def fresh_context(context: Any) -> Any:
+    """A context for one message: `context.fresh()` where it has one, else the context."""
+    fresh = getattr(context, "fresh", None)
+    return fresh() if callable(fresh) else context
+
+
+class FreshContextPerOperation(SchemaExtension):
+    """Gives each operation on a websocket a context of its own; an HTTP request has one
+    already."""
+
+    def on_operation(self) -> Iterator[None]:
+        ec = self.execution_context
+        if isinstance(getattr(ec.context, "request", None), WebSocket):
+            ec.context = fresh_context(ec.context)
+        yield
+
+
 class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
-    """strawberry's execution context with the `is_awaitable` above."""
+    """strawberry's execution context with the `is_awaitable` above, and a fresh context for
+    each subscription event."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.is_awaitable = is_awaitable
+
+    def build_per_event_executor(self, payload: Any) -> Any:
+        """The executor of one subscription event, with a context of its own."""
+        executor = super().build_per_event_executor(payload)
+        executor.context_value = fresh_context(self.context_value)
+        return executor
 
 
 def _parent_only(field: StrawberryField) -> Callable[[Any], Any] | None:
@@ -95,4 +125,10 @@ def call_parent_resolvers_directly(schema: GraphQLSchema) -> int:
     return changed
 
 
-__all__ = ["LeanExecutionContext", "call_parent_resolvers_directly", "is_awaitable"]
+__all__ = [
+    "FreshContextPerOperation",
+    "LeanExecutionContext",
+    "call_parent_resolvers_directly",
+    "fresh_context",
+    "is_awaitable",
+]

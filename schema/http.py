@@ -6,7 +6,8 @@
 - Websockets: graphql-transport-ws only; `connection_init` within the timeout; at most
   `max_subscriptions_per_connection` operations at once (the next one gets an `error`
   message with code LIMIT_EXCEEDED, the connection stays up); malformed messages close the
-  socket with 4400 and a reason, never an exception.
+  socket with 4400 and a reason, never an exception. Each operation runs with a context of
+  its own, as does each subscription event (`schema.execution.FreshContextPerOperation`).
 - GraphiQL only outside production.
 """
 

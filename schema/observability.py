@@ -1,9 +1,26 @@
-"""A schema extension recording each operation's latency and its errors' codes."""
+"""A schema extension recording each operation's latency and its errors' codes, and who may
+read the metrics.
+
+Operation names are the client's choice, so a name becomes a label value only when it is
+known: the name of a root field of the served schema (`loanProducts` or `LoanProducts`) or a
+name the bank lists in `IPCREDIT_METRICS_OPERATIONS` (comma-separated, e.g. the names of its
+applications' persisted documents); any other name is counted as "other".
+
+`/metrics` answers a request with `Authorization: Bearer <IPCREDIT_METRICS_TOKEN>` (when that
+is set) or from a client address in `IPCREDIT_METRICS_ALLOW` (comma-separated addresses or
+networks; default loopback only, empty for none); anyone else gets 401 or 403.
+"""
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
+import os
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from weakref import WeakKeyDictionary
 
 from prometheus_client import Counter, Histogram
 from strawberry.extensions import SchemaExtension
@@ -16,21 +33,70 @@ GRAPHQL_LATENCY = Histogram(
 )
 GRAPHQL_ERRORS = Counter("ipcredit_graphql_errors_total", "GraphQL errors by stable code", ["code"])
 
-MAX_NAMES = 200
-_names: set[str] = set()
+DEFAULT_ALLOW = "127.0.0.1/8,::1/128"
+# known operation names of each served schema (a handful of schemas per process)
+_known: WeakKeyDictionary[Any, frozenset[str]] = WeakKeyDictionary()
 
 
-def _label(name: str | None, kind: str) -> str:
-    """A bounded label: clients choose operation names, so cap how many distinct ones we keep."""
-    if kind == "invalid" or not name:
-        return "invalid" if kind == "invalid" else "anonymous"
-    name = name[:64]
-    if name in _names:
-        return name
-    if len(_names) < MAX_NAMES:
-        _names.add(name)
-        return name
-    return "other"
+def _listed(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def known_operations(schema: Any) -> frozenset[str]:
+    """The root field names of a strawberry schema (also capitalised), and the listed names."""
+    found = _known.get(schema)
+    if found is None:
+        graphql_schema = schema._schema
+        names: set[str] = set(_listed(os.environ.get("IPCREDIT_METRICS_OPERATIONS")))
+        for root in (
+            graphql_schema.query_type,
+            graphql_schema.mutation_type,
+            graphql_schema.subscription_type,
+        ):
+            for field in root.fields if root is not None else ():
+                names.update((field, field[:1].upper() + field[1:]))
+        found = _known[schema] = frozenset(names)
+    return found
+
+
+def operation_label(name: str | None, kind: str, known: frozenset[str]) -> str:
+    """A label value from a bounded set: the known name, or invalid, anonymous or other."""
+    if kind == "invalid":
+        return "invalid"
+    if not name:
+        return "anonymous"
+    return name if name in known else "other"
+
+
+@dataclass(frozen=True)
+class MetricsAccess:
+    """Who may read /metrics: holders of the token, and clients from the allowed networks."""
+
+    token: str | None = None
+    allow: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+
+    @classmethod
+    def from_environ(cls) -> MetricsAccess:
+        """IPCREDIT_METRICS_TOKEN and IPCREDIT_METRICS_ALLOW (default: loopback only)."""
+        allow = os.environ.get("IPCREDIT_METRICS_ALLOW", DEFAULT_ALLOW)
+        return cls(
+            token=os.environ.get("IPCREDIT_METRICS_TOKEN") or None,
+            allow=tuple(ipaddress.ip_network(a, strict=False) for a in _listed(allow)),
+        )
+
+    def permits(self, authorization: str | None, client: str | None) -> bool:
+        """Whether a request with this Authorization header, from this address, may read."""
+        scheme, _, presented = (authorization or "").partition(" ")
+        if self.token is not None and scheme.lower() == "bearer":
+            if hmac.compare_digest(presented.strip().encode(), self.token.encode()):
+                return True
+        try:
+            address = ipaddress.ip_address(client or "")
+        except ValueError:
+            return False
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
+        return any(address in network for network in self.allow)
 
 
 class OperationMetrics(SchemaExtension):
@@ -46,7 +112,7 @@ class OperationMetrics(SchemaExtension):
             kind = "invalid"
         if ec.pre_execution_errors:
             kind = "invalid"
-        name = _label(ec.operation_name, kind)
+        name = operation_label(ec.operation_name, kind, known_operations(ec.schema))
         GRAPHQL_LATENCY.labels(name, kind).observe(time.perf_counter() - started)
         request = getattr(ec.context, "request", None)
         state = getattr(request, "scope", {}).get("state") if request is not None else None

@@ -79,12 +79,12 @@ async def test_bad_token_is_not_authenticated(client: httpx.AsyncClient) -> None
 
 
 async def test_metrics_count_operations_and_error_codes(client: httpx.AsyncClient) -> None:
-    await client.post("/graphql", json={"query": "query Products { loanProducts { code } }"})
+    await client.post("/graphql", json={"query": "query LoanProducts { loanProducts { code } }"})
     await client.post("/graphql", json={"query": "query Ents { enterprises { totalCount } }"})
 
     text = (await client.get("/metrics")).text
 
-    assert 'ipcredit_graphql_request_seconds_count{operation="Products",type="query"}' in text
+    assert 'ipcredit_graphql_request_seconds_count{operation="LoanProducts",type="query"}' in text
     assert 'ipcredit_graphql_errors_total{code="UNAUTHENTICATED"}' in text
 
 

@@ -1,8 +1,12 @@
 """The outbox: messages written with their cause, sent afterwards in order, at least once.
 
-`dispatch_pending` locks a batch of unsent rows (FOR UPDATE SKIP LOCKED on PostgreSQL, so any
-number of dispatchers share the work; the write lock on SQLite), sends each and marks the sent
-ones published in the same transaction. A crash between send and commit sends again: every
+`dispatch_pending` takes a batch of unsent rows, sends each and marks the sent ones published.
+On PostgreSQL the batch is claimed with FOR UPDATE SKIP LOCKED, so any number of dispatchers
+share the work without sending a row twice; the claim holds one pooled connection while the
+batch goes out, never the event loop (senders run their network calls in a thread or with an
+async client, with timeouts). On SQLite nothing is held while sending: the batch is read, sent,
+then marked published in a short write transaction, so a slow broker never holds the write
+lock; dispatchers of one process take turns. A crash between send and mark sends again: every
 consumer is idempotent (actors on their key, subscribers on the warning id).
 """
 
@@ -17,11 +21,15 @@ from collections.abc import Awaitable, Callable, Collection
 from datetime import UTC, datetime
 from typing import Any
 
+from tortoise import connections
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from db.models import OutboxMessage
 
 log = logging.getLogger("ipcredit.outbox")
+
+MAX_BACKOFF_SECONDS = 2.0
 
 Send = Callable[[str, dict[str, Any]], Awaitable[None] | None]
 
@@ -43,37 +51,73 @@ async def dispatch_pending(
     one outbox). A send that raises stops the batch there, so later messages never overtake an
     earlier one; `Undeliverable` marks the message done without sending.
     """
-    async with in_transaction() as conn:
-        query = OutboxMessage.filter(published_at__isnull=True).using_db(conn)
-        if topics is not None:
-            query = query.filter(topic__in=list(topics))
-        if exclude:
-            query = query.exclude(topic__in=list(exclude))
-        if conn.capabilities.dialect == "postgres":
-            query = query.select_for_update(skip_locked=True)
-        else:
-            # take SQLite's write lock first so two dispatchers never read the same batch
-            await conn.execute_query("UPDATE outbox_message SET key = key WHERE id = -1")
-        rows = await query.order_by("id").limit(batch)
-        done: list[int] = []
-        for row in rows:
-            try:
-                result = send(row.topic, dict(row.payload))
-                if inspect.isawaitable(result):
-                    await result
-            except Undeliverable as exc:
-                log.error("outbox message %s (%s) dropped: %s", row.id, row.topic, exc)
-            except Exception:
-                log.warning("outbox send failed at message %s", row.id, exc_info=True)
-                break
-            done.append(row.id)
+    if connections.get("default").capabilities.dialect == "postgres":
+        async with in_transaction() as conn:
+            query = _pending(conn, topics, exclude).select_for_update(skip_locked=True)
+            rows = await query.order_by("id").limit(batch)
+            done = await _send_rows(send, rows)
+            await _mark(conn, done)
+        return len(done)
+    async with _sqlite_turn():
+        rows = await _pending(None, topics, exclude).order_by("id").limit(batch)
+        done = await _send_rows(send, rows)
         if done:
-            await (
-                OutboxMessage.filter(id__in=done)
-                .using_db(conn)
-                .update(published_at=datetime.now(UTC))
-            )
+            async with in_transaction() as conn:
+                await _mark(conn, done)
     return len(done)
+
+
+def _pending(
+    conn: Any, topics: Collection[str] | None, exclude: Collection[str] | None
+) -> QuerySet[OutboxMessage]:
+    query = OutboxMessage.filter(published_at__isnull=True)
+    if conn is not None:
+        query = query.using_db(conn)
+    if topics is not None:
+        query = query.filter(topic__in=list(topics))
+    if exclude:
+        query = query.exclude(topic__in=list(exclude))
+    return query
+
+
+async def _send_rows(send: Send, rows: list[OutboxMessage]) -> list[int]:
+    """Send rows in order until one fails; the ids of those done."""
+    done: list[int] = []
+    for row in rows:
+        try:
+            result = send(row.topic, dict(row.payload))
+            if inspect.isawaitable(result):
+                await result
+        except Undeliverable as exc:
+            log.error("outbox message %s (%s) dropped: %s", row.id, row.topic, exc)
+        except Exception as exc:  # noqa: BLE001 - the message stays for a later round
+            log.warning("outbox send failed at message %s (%s): %r", row.id, row.topic, exc)
+            break
+        done.append(row.id)
+    return done
+
+
+async def _mark(conn: Any, done: list[int]) -> None:
+    if done:
+        await (
+            OutboxMessage.filter(id__in=done, published_at__isnull=True)
+            .using_db(conn)
+            .update(published_at=datetime.now(UTC))
+        )
+
+
+_turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _sqlite_turn() -> asyncio.Lock:
+    """This loop's lock: one SQLite dispatch round at a time, so none sends a row twice."""
+    loop = asyncio.get_running_loop()
+    lock = _turns.get(loop)
+    if lock is None:
+        lock = _turns[loop] = asyncio.Lock()
+    return lock
 
 
 async def pending_count() -> int:
@@ -147,6 +191,7 @@ class Dispatcher:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
         self._stopping = False
+        self._failed = False
 
     def wake(self) -> None:
         """Ask for a dispatch round now."""
@@ -161,13 +206,26 @@ class Dispatcher:
             pass
         loop.call_soon_threadsafe(event.set)
 
+    async def _send(self, topic: str, payload: dict[str, Any]) -> None:
+        """Send, noting a failure (the broker or pub/sub is away: the next round backs off)."""
+        try:
+            result = self.send(topic, payload)
+            if inspect.isawaitable(result):
+                await result
+        except Undeliverable:
+            raise
+        except Exception:
+            self._failed = True
+            raise
+
     def stop(self) -> None:
         """Finish the current round and return from `run`."""
         self._stopping = True
         self.wake()
 
     async def run(self) -> None:
-        """Dispatch until stopped; errors back off up to five seconds and never end the loop."""
+        """Dispatch until stopped; errors back off up to MAX_BACKOFF_SECONDS and never end the
+        loop (so a broker that comes back is used again within that time)."""
         self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
         with _lock:
@@ -176,11 +234,12 @@ class Dispatcher:
         try:
             while not self._stopping:
                 self._wake.clear()
+                self._failed = False
                 try:
                     n = await dispatch_pending(
-                        self.send, batch=self.batch, topics=self.topics, exclude=self.exclude
+                        self._send, batch=self.batch, topics=self.topics, exclude=self.exclude
                     )
-                    failures = 0
+                    failures = failures + 1 if self._failed else 0
                 except Exception:
                     failures += 1
                     log.warning("outbox dispatch round failed", exc_info=True)
@@ -188,7 +247,7 @@ class Dispatcher:
                 self.sent += n
                 if n >= self.batch:
                     continue
-                delay = min(5.0, self.poll_interval * (2 ** min(failures, 6)))
+                delay = min(MAX_BACKOFF_SECONDS, self.poll_interval * (2 ** min(failures, 6)))
                 try:
                     await asyncio.wait_for(self._wake.wait(), timeout=delay)
                 except TimeoutError:

@@ -1,9 +1,12 @@
-"""Fan-out of published notices to subscribers: in-process, or over Redis pub/sub.
+"""Fan-out of published notices to subscribers: in-process, Redis pub/sub or PostgreSQL
+LISTEN/NOTIFY, chosen by the PUBSUB_URL setting (docs/runtime.md).
 
 The embedded default keeps the dispatcher and every subscriber in one process, so an asyncio
 fan-out is enough. With Redis, any process publishes to `<namespace>:<topic>` channels and each
 API process holds one pattern subscription that it fans out to its local subscribers, so any
-replica serves any client.
+replica serves any client; PostgreSQL does the same with one LISTEN per process
+(domain/messaging/pg_pubsub.py). Every network call has a timeout: a slow or unreachable
+pub/sub fails the send (the notice stays in the outbox) instead of hanging.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ DEFAULT_NAMESPACE = "ipcredit"
 QUEUE_LIMIT = 10_000
 # query parameters of BROKER_URL that are ours, not the Redis client's
 OWN_PARAMS = ("namespace", "heartbeat_timeout", "maintenance_chance")
+DEFAULT_TIMEOUT = 2.0  # seconds: one publish, one connection attempt
+HEALTH_CHECK_SECONDS = 5  # an idle pub/sub connection is pinged this often
 
 
 @dataclass(frozen=True)
@@ -167,12 +172,20 @@ class InProcessPublisher:
 class RedisPublisher:
     """Redis pub/sub: PUBLISH per notice; one pattern subscription per process, fanned out."""
 
-    def __init__(self, url: str, *, namespace: str = DEFAULT_NAMESPACE) -> None:
+    def __init__(
+        self, url: str, *, namespace: str = DEFAULT_NAMESPACE, timeout: float = DEFAULT_TIMEOUT
+    ) -> None:
         import redis.asyncio as aioredis
 
         clean, own = split_url(url)
         self.namespace = own.get("namespace", namespace)
-        self._client = aioredis.Redis.from_url(clean)
+        self.timeout = timeout
+        self._client = aioredis.Redis.from_url(
+            clean,
+            socket_connect_timeout=timeout,
+            socket_timeout=timeout,
+            health_check_interval=HEALTH_CHECK_SECONDS,
+        )
         self._local = InProcessPublisher()
         self._reader: asyncio.Task[None] | None = None
         self._ready: asyncio.Event | None = None
@@ -182,8 +195,9 @@ class RedisPublisher:
         return f"{self.namespace}:{topic}"
 
     async def publish(self, topic: str, payload: Mapping[str, Any]) -> None:
-        """PUBLISH the notice as JSON."""
-        await self._client.publish(self.channel(topic), json.dumps(dict(payload), default=str))
+        """PUBLISH the notice as JSON; TimeoutError when Redis does not answer in time."""
+        body = json.dumps(dict(payload), default=str)
+        await asyncio.wait_for(self._client.publish(self.channel(topic), body), self.timeout)
 
     async def subscribe(self, topics: Collection[str]) -> Subscription:
         """A local subscription fed by the shared Redis subscription (started on first use)."""
@@ -201,9 +215,13 @@ class RedisPublisher:
             self._reader = asyncio.get_running_loop().create_task(self._read(self._ready))
         assert self._ready is not None
         ready = asyncio.ensure_future(self._ready.wait())
-        done, _ = await asyncio.wait({ready, self._reader}, return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait(
+            {ready, self._reader}, timeout=self.timeout * 2, return_when=asyncio.FIRST_COMPLETED
+        )
         if ready not in done:
             ready.cancel()
+            if not self._reader.done():
+                self._reader.cancel()
             raise SubscriptionLost("cannot subscribe to Redis")
 
     async def _read(self, ready: asyncio.Event) -> None:
@@ -257,28 +275,46 @@ _by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Publisher] = (
 )
 _configured_url: list[str | None] = []
 _in_process = InProcessPublisher()
+LOCAL = "local"
 
 
 def configure(url: str | None) -> None:
-    """Choose the pub/sub for this process: a redis:// URL, else in-process."""
+    """Choose the pub/sub for this process (a Redis or PostgreSQL URL; None or "local": this
+    process only), whatever the settings say."""
     _configured_url[:] = [url]
     _by_loop.clear()
 
 
+def pubsub_choice(pubsub_url: str | None, broker_url: str | None) -> str | None:
+    """The pub/sub URL the settings select; None for this process only.
+
+    PUBSUB_URL when set ("local" choosing this process only); unset, the broker's Redis when
+    BROKER_URL is Redis (its pub/sub comes with it), else this process only.
+    """
+    if pubsub_url:
+        return None if pubsub_url == LOCAL else pubsub_url
+    return broker_url if uses_redis(broker_url) else None
+
+
 def _url() -> str | None:
     if _configured_url:
-        return _configured_url[0]
+        url = _configured_url[0]
+        return None if url == LOCAL else url
     from config import settings
 
     s = settings()
-    # PUBSUB_URL (a Redis URL) when configured, else the broker's URL when that is Redis
-    return getattr(s, "pubsub_url", None) or s.broker_url
+    return pubsub_choice(s.pubsub_url, s.broker_url)
+
+
+def _timeout() -> float:
+    from config import settings
+
+    return settings().send_timeout_seconds
 
 
 def shared() -> bool:
     """Whether notices published here reach subscribers in other processes."""
-    url = _url()
-    return url is not None and uses_redis(url)
+    return _url() is not None
 
 
 def uses_redis(url: str | None) -> bool:
@@ -286,16 +322,44 @@ def uses_redis(url: str | None) -> bool:
     return url is not None and url.startswith(("redis://", "rediss://", "unix://"))
 
 
+def uses_postgres(url: str | None) -> bool:
+    """Whether a URL selects PostgreSQL LISTEN/NOTIFY."""
+    return url is not None and url.startswith(("postgres://", "postgresql://"))
+
+
+def describe() -> str:
+    """What carries live notices from this process, for the start-up log (no credentials)."""
+    url = _url()
+    if url is None:
+        return "this process only (PUBSUB_URL unset or local)"
+    parts = urlsplit(url)
+    kind = "Redis pub/sub" if uses_redis(url) else "PostgreSQL LISTEN/NOTIFY"
+    return f"{kind} at {parts.hostname or 'localhost'}:{parts.port or ''}{parts.path}"
+
+
+def build_publisher(url: str | None, *, timeout: float = DEFAULT_TIMEOUT) -> Publisher:
+    """A publisher for a pub/sub URL (None: the process-wide in-process hub)."""
+    if url is None:
+        return _in_process
+    if uses_redis(url):
+        return RedisPublisher(url, timeout=timeout)
+    if uses_postgres(url):
+        from domain.messaging.pg_pubsub import PostgresPublisher
+
+        return PostgresPublisher(url, timeout=timeout)
+    raise ValueError(f"a pub/sub URL must be redis:// or postgres://, not {url.split(':')[0]}")
+
+
 def current_publisher() -> Publisher:
-    """This loop's publisher: Redis when the broker URL is Redis, else the in-process hub."""
+    """This loop's publisher, as the settings (or `configure`) choose."""
     loop = asyncio.get_running_loop()
     found = _by_loop.get(loop)
     if found is not None:
         return found
     url = _url()
-    if url is None or not uses_redis(url):
+    if url is None:
         return _in_process
-    found = RedisPublisher(url)
+    found = build_publisher(url, timeout=_timeout())
     _by_loop[loop] = found
     return found
 

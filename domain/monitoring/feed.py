@@ -17,7 +17,7 @@ from domain.errors import NotFound
 from domain.messaging.publisher import Publisher, current_publisher
 from domain.messaging.topics import Topic
 from domain.monitoring.rules import at_least
-from domain.monitoring.warnings import can_see, levels_at_least, visible_warnings
+from domain.monitoring.warnings import levels_at_least, visible_warnings
 
 REPLAY_PAGE = 200
 # live duplicates (a notice sent twice after a dispatcher crash) are caught within this window
@@ -57,7 +57,7 @@ async def subscribe_warnings(
                 or (after_id is not None and wid <= after_id)
             ):
                 continue
-            if not _notice_matches(notice.payload, min_level, enterprise_id):
+            if not _notice_matches(notice.payload, principal, min_level, enterprise_id):
                 continue
             live = await _visible_warning(principal, wid, min_level, enterprise_id)
             if live is None:
@@ -97,10 +97,17 @@ def _warning_id(payload: Mapping[str, Any]) -> int | None:
 
 
 def _notice_matches(
-    payload: Mapping[str, Any], min_level: WarningLevel | str | None, enterprise_id: int | None
+    payload: Mapping[str, Any],
+    principal: Principal,
+    min_level: WarningLevel | str | None,
+    enterprise_id: int | None,
 ) -> bool:
-    """Whether the notice's own enterprise and level pass the filters (cheap: no row read)."""
-    if enterprise_id is not None and payload.get("enterprise_id") not in (None, enterprise_id):
+    """Whether the notice's own enterprise and level pass the filters and the caller may see
+    that enterprise (cheap: no row read)."""
+    announced = payload.get("enterprise_id")
+    if isinstance(announced, int) and not principal.can_see_enterprise(announced):
+        return False
+    if enterprise_id is not None and announced not in (None, enterprise_id):
         return False
     level = payload.get("level")
     return level is None or at_least(str(level), min_level)
@@ -112,15 +119,12 @@ async def _visible_warning(
     min_level: WarningLevel | str | None,
     enterprise_id: int | None,
 ) -> RiskWarning | None:
-    """The stored warning if the caller may see it and it passes the filters, else None."""
-    live = await RiskWarning.get_or_none(id=wid)
-    if live is None or not can_see(principal, live):
-        return None
-    if enterprise_id is not None and live.enterprise_id != enterprise_id:
-        return None
-    if not at_least(live.level, min_level):
-        return None
-    return live
+    """The stored warning if the caller may see it and it passes the filters, else None: one
+    read, filtered in the database by what the caller may see."""
+    query = visible_warnings(principal).filter(id=wid, level__in=levels_at_least(min_level))
+    if enterprise_id is not None:
+        query = query.filter(enterprise_id=enterprise_id)
+    return await query.first()
 
 
 async def subscribe_application_updates(

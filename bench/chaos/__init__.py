@@ -1,0 +1,1 @@
+"""Chaos and load: the production deployment under load while its dependencies fail."""
