@@ -154,7 +154,7 @@ class World:
         # with the decisions measured later
         steps["import"] = self.cli("world", "import", str(self.world_dir), "--inline")
         steps["products"] = self.cli("products", "seed")
-        steps["train"] = self.cli("train")
+        steps["train"] = self.cli("train", "--no-graph")  # the graph model: just below
         steps["gnn train"] = self.graph_model()
         for email, role in STAFF:  # refused when it exists already (a rerun after a failure)
             self.cli(

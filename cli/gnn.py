@@ -18,7 +18,8 @@ if TYPE_CHECKING:
     from gnn.train import TrainOptions
 
 
-def _options(args: argparse.Namespace) -> TrainOptions:
+def graph_options(args: argparse.Namespace) -> TrainOptions:
+    """Training options from the command line (`training_args`)."""
     from gnn.train import TrainOptions
 
     return TrainOptions(epochs=args.epochs, seed=args.seed)
@@ -49,7 +50,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         if frames is None:
             return 2
         note(f"evaluating on {len(frames.enterprises)} enterprises from {args.world}")
-        result = evaluate_world(frames, options=_options(args), device=resolve_device(), log=note)
+        result = evaluate_world(
+            frames, options=graph_options(args), device=resolve_device(), log=note
+        )
     except GraphRiskError as exc:
         return _fail(exc)
     print(json.dumps(result, ensure_ascii=False))
@@ -61,25 +64,46 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+async def train_graph_model(
+    *,
+    options: TrainOptions,
+    frames: WorldFrames | None = None,
+    record: bool = True,
+    data_dir: Path | None = None,
+) -> dict[str, Any]:
+    """Train, save and activate a graph model (on `frames`, else the database's world); its card.
+
+    Raises GraphRiskError when no model could be trained; the previous one then stays in service.
+    """
+    from gnn import service
+
+    try:
+        card = await service.train(
+            data_dir=data_dir, frames=frames, options=options, record=record, log=note
+        )
+    except GraphRiskError:
+        note("the previous graph model stays in service")
+        raise
+    m = card["metrics"]
+    note(
+        f"graph model {card['version']} saved to {card['path']}: held-out AUC "
+        f"{m['auc_graph']:.3f} (tabular {m['auc_tabular']:.3f})"
+    )
+    return card
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     """Train, save and activate a graph model from a world directory or the database."""
-    from gnn import service
 
     async def go(frames: WorldFrames | None, record: bool) -> int:
         try:
-            card = await service.train(
-                frames=frames, options=_options(args), record=record, log=note
+            card = await train_graph_model(
+                options=graph_options(args), frames=frames, record=record
             )
         except GraphRiskError as exc:
-            note("the previous graph model stays in service")
             return _fail(exc)
-        m = card["metrics"]
         if args.json:
-            print(json.dumps({"version": card["version"], "path": card["path"], **m}))
-        note(
-            f"graph model {card['version']} saved to {card['path']}: held-out AUC "
-            f"{m['auc_graph']:.3f} (tabular {m['auc_tabular']:.3f})"
-        )
+            print(json.dumps({"version": card["version"], "path": card["path"], **card["metrics"]}))
         return 0
 
     if args.world:
@@ -148,10 +172,11 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return run_with_db(go)
 
 
-def _training_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--epochs", type=int, default=200, help="maximum epochs (default 200)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--json", action="store_true", help="print the result as JSON")
+def training_args(p: argparse.ArgumentParser, *, what: str = "") -> None:
+    """The graph model's training options (`what` names the model in the help of a command that
+    trains several)."""
+    p.add_argument("--epochs", type=int, default=200, help=f"maximum epochs{what} (default 200)")
+    p.add_argument("--seed", type=int, default=0, help=f"random seed{what} (default 0)")
 
 
 def register(sub: Subparsers) -> None:
@@ -161,12 +186,14 @@ def register(sub: Subparsers) -> None:
 
     ev = gsub.add_parser("evaluate", help="train graph and tabular models on a world, compare")
     ev.add_argument("--world", required=True, help="a world directory")
-    _training_args(ev)
+    training_args(ev)
+    ev.add_argument("--json", action="store_true", help="print the result as JSON")
     ev.set_defaults(func=cmd_evaluate)
 
     tr = gsub.add_parser("train", help="train, save and activate a new graph model version")
     tr.add_argument("--world", help="a world directory (default: the database)")
-    _training_args(tr)
+    training_args(tr)
+    tr.add_argument("--json", action="store_true", help="print the result as JSON")
     tr.set_defaults(func=cmd_train)
 
     sc = gsub.add_parser("score", help="score every enterprise in the database")

@@ -26,6 +26,9 @@ def _brief(metrics: dict[str, Any]) -> dict[str, Any]:
     return {k: metrics[k] for k in keys if k in metrics}
 
 
+GRAPH_BRIEF = ("auc_graph", "auc_tabular", "n_train", "n_test")
+
+
 def cmd_scorecard_fit(args: argparse.Namespace) -> int:
     """Fit a scorecard on a CSV table; print one JSON object with the held-out metrics."""
     from domain.scoring.fit import fit_from_csv
@@ -55,25 +58,56 @@ def cmd_scorecard_fit(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    """Fit the valuation model and the scorecard on the database's world and activate them."""
+    """Fit every model the decision uses on the database's world and activate them: the
+    valuation model and the scorecard, then the graph model (as `gnn train` does)."""
     from domain.scoring.service import train_models
 
     data_dir = Path(args.data_dir) if args.data_dir else settings().data_dir
     started = time.perf_counter()
+
+    async def go() -> tuple[list[dict[str, Any]], str | None]:
+        cards = await train_models(data_dir=data_dir, progress=note)
+        summary = [
+            {"name": c.name, "version": c.version, "metrics": _brief(c.metrics), "path": c.path}
+            for c in cards
+        ]
+        graph, refused = await _train_graph(args, data_dir)
+        return summary + graph, refused
+
     try:
-        cards = run_with_db(lambda: train_models(data_dir=data_dir, progress=note))
+        summary, refused = run_with_db(go)
     except DomainError as exc:
         return fail(f"error: {exc.message} (the active models are unchanged)")
-    summary = [
-        {"name": c.name, "version": c.version, "metrics": _brief(c.metrics), "path": c.path}
-        for c in cards
-    ]
     if args.json:
         print(json.dumps(summary, ensure_ascii=False))
     for c in summary:
         note(f"{c['name']} {c['version']}: {c['metrics']}")
     note(f"trained in {time.perf_counter() - started:.1f} s")
+    if refused is not None:
+        return fail(
+            f"error: the graph model was not trained ({refused}); the other models are in "
+            "service, decisions go on without graph risk until `ipcredit gnn train` succeeds"
+        )
     return 0
+
+
+async def _train_graph(
+    args: argparse.Namespace, data_dir: Path
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The graph model's card summary (none with --no-graph) and why it failed (None if not)."""
+    from cli.gnn import graph_options, train_graph_model
+    from gnn.errors import GraphRiskError
+
+    if args.no_graph:
+        return [], None
+    note("training the graph model")
+    try:
+        card = await train_graph_model(options=graph_options(args), data_dir=data_dir)
+    except GraphRiskError as exc:
+        return [], f"{exc.code}: {exc.message}"
+    m = card["metrics"]
+    return [{"name": "gnn", "version": card["version"], "path": card["path"],
+             "metrics": {k: m[k] for k in GRAPH_BRIEF if k in m}}], None  # fmt: skip
 
 
 def register_scorecard(sub: Subparsers) -> None:
@@ -95,7 +129,16 @@ def register_scorecard(sub: Subparsers) -> None:
 
 def register_train(sub: Subparsers) -> None:
     """Add the top-level `train` command."""
-    train = sub.add_parser("train", help="fit the valuation model and the scorecard on the world")
+    from cli.gnn import training_args
+
+    train = sub.add_parser(
+        "train",
+        help="fit every model the decision uses on the world: valuation, scorecard, graph model",
+    )
     train.add_argument("--data-dir", help="where model files go (default: the data directory)")
     train.add_argument("--json", action="store_true", help="print the model cards as JSON")
+    training_args(train, what=" of the graph model")
+    train.add_argument(
+        "--no-graph", action="store_true", help="leave the graph model as it is (no training)"
+    )
     train.set_defaults(func=cmd_train)

@@ -21,11 +21,14 @@ Columns (all numeric columns float64; flags are 0/1):
   radicalness           share of cited patents in another subclass than the patent (NaN w/o)
   grant_lag_days        granted_on - filed_on when granted by as_of, else NaN
   age_years             (as_of - filed_on) / 365.25
-  term_years            statutory term: 20 invention, 10 utility model, 15 design
+  term_years            statutory term: 20 invention, 10 utility model, design 10 when filed
+                        before 2021-06-01 else 15 (`patent_legal.term_years`)
   remaining_life_years  filed_on + term - as_of, floored at 0; 0 if lapsed/invalidated/expired
   is_granted            granted_on <= as_of
   is_in_force           granted, not lapsed, not invalidated, not expired at as_of
-  is_lapsed, is_invalidated, is_expired   status at as_of (expired: term over while alive)
+  is_lapsed, is_invalidated, is_expired   status at as_of (`patent_legal.legal_status`: the
+                        recorded status unless a dated event says otherwise; expired also when
+                        the term ran out while alive)
   is_pending            filed, not granted, not dead at as_of
   kind_invention, kind_utility_model, kind_design   one-hots of kind
   transfers, licenses   recorded counts (transfers less those dated after as_of)
@@ -57,9 +60,9 @@ from domain.indicators.common import (
     saturate,
     text,
 )
+from domain.indicators.patent_legal import legal_status, term_years
 
 KINDS = ("invention", "utility_model", "design")
-TERM_YEARS = {"invention": 20.0, "utility_model": 10.0, "design": 15.0}
 LOST_EVENTS = {"patent_lapsed": "lapsed", "patent_invalidated": "invalidated"}
 PATENT_EVENTS = (*LOST_EVENTS, "patent_transferred")  # the events about one patent
 
@@ -97,8 +100,7 @@ def patent_quality(frames: WorldFrames, as_of: Any) -> pd.DataFrame:
         granted, days_between(pat["granted_on"], pat["filed_on"]), np.nan
     )
     out["age_years"] = days_between(t, pat["filed_on"]) / YEAR_DAYS
-    term = pat["kind"].map(TERM_YEARS).astype("float64").fillna(TERM_YEARS["invention"])
-    out["term_years"] = term.to_numpy(np.float64)
+    out["term_years"] = term_years(pat["kind"], pat["filed_on"])
 
     _status_features(frames, pat, numbers, granted, out, t)
     for k in KINDS:
@@ -172,25 +174,17 @@ def _status_features(
 ) -> None:
     """Legal status at `t` (lapsed, invalidated, expired, pending, in force) and remaining life."""
     lost = _lost_dates(frames)
-    status = pat["status"].astype("string").fillna("")
-    flags = {}
-    for kind_of_loss in ("lapsed", "invalidated"):
-        when = lost[kind_of_loss].reindex(numbers).to_numpy()
-        has_event = ~pd.isna(when)
-        by_event = has_event & (when <= np.datetime64(t))
-        # a dead status with no dated event: it happened before the timeline began
-        by_status = ~has_event & (status == kind_of_loss).to_numpy() & granted
-        flags[kind_of_loss] = by_event | by_status
-    dead = flags["lapsed"] | flags["invalidated"]
+    lost_on = {name: dates.reindex(numbers).to_numpy() for name, dates in lost.items()}
     life = out["term_years"].to_numpy() - out["age_years"].to_numpy()
-    expired = granted & ~dead & (life <= 0)
-    out["remaining_life_years"] = np.where(dead | expired, 0.0, np.clip(life, 0.0, None))
+    status = legal_status(pat["status"], granted, life <= 0, lost_on, t)
+    dead, expired = status.dead, status.expired
+    out["remaining_life_years"] = np.where(dead, 0.0, np.clip(life, 0.0, None))
     out["is_granted"] = granted.astype(np.float64)
-    out["is_in_force"] = (granted & ~dead & ~expired).astype(np.float64)
-    out["is_lapsed"] = flags["lapsed"].astype(np.float64)
-    out["is_invalidated"] = flags["invalidated"].astype(np.float64)
+    out["is_in_force"] = (granted & ~dead).astype(np.float64)
+    out["is_lapsed"] = status.lapsed.astype(np.float64)
+    out["is_invalidated"] = status.invalidated.astype(np.float64)
     out["is_expired"] = expired.astype(np.float64)
-    out["is_pending"] = (~granted & ~dead).astype(np.float64)
+    out["is_pending"] = (~granted & ~(status.lapsed | status.invalidated)).astype(np.float64)
 
 
 def _transfer_features(

@@ -1,6 +1,7 @@
 """Batch valuation: model estimate, legal-status rules, and pledge value = value x LTV.
 
-Legal status rules (on top of the model), read from the quality table at its as-of date: a
+Legal status rules (on top of the model), read from the quality table at its as-of date (the
+status itself, and the statutory term, come from `domain.indicators.patent_legal`): a
 patent not in force (pending, lapsed, invalidated, expired) keeps its estimated value, flagged,
 but has pledge value 0; so does one already pledged elsewhere. Unpaid annuities are flagged.
 """
@@ -22,6 +23,7 @@ FLAG_INVALIDATED = "NOT_IN_FORCE:invalidated"
 FLAG_EXPIRED = "NOT_IN_FORCE:expired"
 FLAG_ALREADY_PLEDGED = "ALREADY_PLEDGED"
 FLAG_ANNUITY_OVERDUE = "ANNUITY_OVERDUE"
+DEAD_COLUMNS = ("is_pending", "is_lapsed", "is_invalidated", "is_expired")
 
 
 def _col(quality: pd.DataFrame, name: str, default: float = 0.0) -> npt.NDArray[np.float64]:
@@ -62,7 +64,9 @@ def value_patents(
     kind = quality["kind"] if "kind" in quality.columns else pd.Series([None] * len(quality))
     rate = table.rates(kind.reset_index(drop=True), np.nan_to_num(life, nan=0.0))
     in_force = _col(quality, "is_in_force") > 0
-    pledgeable = in_force & ~(_col(quality, "pledged") > 0)
+    dead = np.maximum.reduce([_col(quality, c) for c in DEAD_COLUMNS]) > 0
+    # a dead or already pledged patent never has a pledge value, whatever else the row says
+    pledgeable = in_force & ~dead & ~(_col(quality, "pledged") > 0)
     return pd.DataFrame(
         {
             "value": value,
