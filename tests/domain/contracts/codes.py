@@ -21,20 +21,25 @@ async def signing_code(user_id: int) -> str:
     if secret is None or user.totp_confirmed_at is None:
         who = Principal(user_id=user.id, email=user.email, role=user.role)
         secret = (await enroll_totp(principal=who)).secret
-        await confirm_totp(principal=who, code=_code_at(secret, _next_step(None)))
+        await confirm_totp(principal=who, code=_code_at(secret, int(time.time() // PERIOD)))
         _SECRETS[user_id] = secret
         user = await User.get(id=user_id)
-    return _code_at(secret, _next_step(user.totp_last_step))
+    step = _next_step(user.totp_last_step)
+    if step is None:
+        # this step's and the next one's codes are spent: forget which were used rather than
+        # wait up to half a minute for the clock (replay refusal has tests of its own)
+        await User.filter(id=user_id).update(totp_last_step=None)
+        step = _next_step(None)
+    assert step is not None
+    return _code_at(secret, step)
 
 
-def _next_step(last: int | None) -> int:
-    # a code is accepted once: after one of this step, use the next (within the allowed drift)
+def _next_step(last: int | None) -> int | None:
+    """The step of a code not accepted yet, within the allowed drift; None when there is none
+    until the clock moves on (a code is accepted once: after this step's, use the next)."""
     current = int(time.time() // PERIOD)
     step = current if last is None else max(current, last + 1)
-    if step > current + 1:
-        time.sleep(PERIOD - time.time() % PERIOD + 0.1)
-        return _next_step(last)
-    return step
+    return step if step <= current + 1 else None
 
 
 def _code_at(secret: str, step: int) -> str:
