@@ -113,7 +113,7 @@ async def drain_inline(*, limit: int = 100_000) -> int:
             break
         payload = dict(row.payload)
         if row.topic in PUBLISHED:
-            await current_publisher().publish(row.topic, payload)
+            await asyncio.wait_for(current_publisher().publish(row.topic, payload), send_timeout())
         else:
             try:
                 actor, args = actor_call(row.topic, payload)

@@ -7,6 +7,7 @@ marks the business day DONE.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 
 from actors.broker import DEFAULT_QUEUE, declare
@@ -20,8 +21,13 @@ async def do_close_business_day(business_date: str) -> None:
     if not chunks:
         await eod.finish_day(day)
         return
-    for ids in chunks:
-        close_loan_chunk.send(ids, business_date)
+
+    def send_all() -> None:
+        for ids in chunks:
+            close_loan_chunk.send(ids, business_date)
+
+    # a network broker's client blocks: the sends leave the worker's event loop
+    await asyncio.to_thread(send_all)
 
 
 async def do_close_loan_chunk(loan_ids: list[int], business_date: str) -> None:

@@ -1,7 +1,7 @@
 """Benchmark: the end-of-day batch over 100,000 loans on PostgreSQL with two worker processes.
 
     .venv/bin/python bench/bench_close_day.py [--loans 100000] [--workers 2] [--chunk 1000]
-        [--url postgres://postgres@127.0.0.1:5432/bench_close_day] [--keep] [--json]
+        [--url postgres://postgres@127.0.0.1:5432/bench_close_day] [--json]
 
 A fresh database (dropped and created at --url) is filled with bulk SQL: --loans loans of
 120,000.00 at 4.35 % over 12 monthly installments (equal principal), paid out over the 330 days
@@ -33,6 +33,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.pgdb import recreate  # noqa: E402
 from bench.report import Report  # noqa: E402
 
 TARGET_S = 60.0
@@ -126,19 +127,6 @@ async def build_world(url: str, loans: int) -> None:
         await conn.execute_query("VACUUM ANALYZE")
     finally:
         await close_db()
-
-
-async def recreate(url: str) -> None:
-    """Drop and create the database named at the end of `url`."""
-    import asyncpg
-
-    base, name = url.rsplit("/", 1)
-    admin = await asyncpg.connect(base.replace("postgres://", "postgresql://", 1) + "/postgres")
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
 
 
 def worker(url: str, jobs: Any, done: Any, ready: Any) -> None:

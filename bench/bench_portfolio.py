@@ -1,4 +1,4 @@
-"""Benchmark: portfolio analytics over 100,000 loans on PostgreSQL, in process.
+"""Benchmark: portfolio analytics over 100,000 loans on PostgreSQL, served over HTTP.
 
     .venv/bin/python bench/bench_portfolio.py [--loans 100000] [--journal-days 30]
         [--url postgres://postgres@127.0.0.1:5432/bench_portfolio] [--runs 5] [--json]
@@ -31,6 +31,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.pgdb import recreate  # noqa: E402
 from bench.report import Report  # noqa: E402
 
 TARGET_S = 1.0
@@ -144,19 +145,6 @@ async def build_world(url: str, loans: int, journal_days: int) -> None:
         await conn.execute_query("ANALYZE")
     finally:
         await close_db()
-
-
-async def recreate(url: str) -> None:
-    """Drop and create the database named at the end of `url`."""
-    import asyncpg
-
-    base, name = url.rsplit("/", 1)
-    admin = await asyncpg.connect(base.replace("postgres://", "postgresql://", 1) + "/postgres")
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
 
 
 PORTFOLIO = """{ portfolio { asOf snapshot loans principal outstanding

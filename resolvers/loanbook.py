@@ -3,7 +3,7 @@ versions; payoff quotes, the change inbox, portfolio analytics and a loan's live
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Collection
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -17,6 +17,7 @@ from domain.accounts.principal import Principal
 from domain.errors import DomainError
 from domain.loanbook import reads
 from domain.loanbook.feed import subscribe_loan_postings
+from domain.loanbook.portfolio import READERS
 from resolvers.connection import MAX_PAGE, Page, after_key, page_args, page_of
 from resolvers.context import ctx
 from resolvers.errors import bad_request, forbidden, graphql_error
@@ -25,8 +26,14 @@ from resolvers.loanbook_enums import ChangeStatus
 from resolvers.loanbook_loaders import loanbook_loaders
 from resolvers.selection import connection_selection
 
+
+def in_role_order(roles: Collection[Role]) -> tuple[Role, ...]:
+    """A domain's set of roles in the order `Role` declares them (stable refusal messages)."""
+    return tuple(r for r in Role if r in roles)
+
+
 # who reads the ledger side of a loan (its journal, its changes, the portfolio)
-BOOK_READERS = (Role.LOAN_OFFICER, Role.RISK_MANAGER)
+BOOK_READERS = in_role_order(READERS)
 
 
 def require_roles(info: Info, *roles: Role) -> Principal:

@@ -21,19 +21,24 @@ from db.models import Role
 from domain.accounts.principal import Principal
 from domain.errors import DomainError
 from domain.loanbook import reads
+from domain.loanbook.changes import CHECKER_ROLES, MAKER_ROLES
+from domain.loanbook.prepayment import PREPAYERS as PREPAYMENT_ROLES
+from domain.loanbook.writeoff import RECOVERY_ROLES
 from resolvers.context import ctx
 from resolvers.errors import PayloadError, payload
 from resolvers.idempotency import once
 from resolvers.ids import decode_or_raise
 from resolvers.loan import LoanPayload
-from resolvers.loanbook import BOOK_READERS
+from resolvers.loanbook import in_role_order
 from resolvers.loanbook_enums import Classification, PrepaymentMode
 
 P = TypeVar("P")
-MAKERS = BOOK_READERS  # loan officers and risk managers ask for changes
-CHECKERS = (Role.RISK_MANAGER,)  # a risk manager, never the maker, approves them
-PREPAYERS = (Role.APPLICANT, Role.LOAN_OFFICER, Role.RISK_MANAGER)
-COLLECTORS = (Role.LOAN_OFFICER, Role.RISK_MANAGER, Role.SERVICE)
+# the domain's rules, checked here first so a caller without the role is refused before any
+# argument is read
+MAKERS = in_role_order(MAKER_ROLES)  # loan officers and risk managers ask for changes
+CHECKERS = in_role_order(CHECKER_ROLES)  # a risk manager, never the maker, approves them
+PREPAYERS = in_role_order(PREPAYMENT_ROLES)
+COLLECTORS = in_role_order(RECOVERY_ROLES)
 
 
 @dataclass(frozen=True)

@@ -95,11 +95,6 @@ class LoanbookLoaders:
         """Each loan's installments of every schedule version."""
         return _by_ids(reads.installments_of_all_versions)
 
-    @cached_property
-    def repayment(self) -> DataLoader[int, m.Repayment | None]:
-        """Repayments by key."""
-        return _by_ids(reads.repayments_by_ids)
-
 
 def loanbook_loaders(info: Info) -> LoanbookLoaders:
     """This request's loan-book loaders (made on first use, kept with the other loaders)."""

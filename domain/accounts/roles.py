@@ -15,6 +15,7 @@ from tortoise.transactions import in_transaction
 from db.models import RefreshToken, Role, User
 from domain import audit
 from domain.accounts.principal import Principal
+from domain.accounts.standing import session_cache
 from domain.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
 
 BANK_ROLES = frozenset({Role.LOAN_OFFICER, Role.RISK_MANAGER, Role.ADMIN, Role.SERVICE})
@@ -82,6 +83,8 @@ async def change_role(*, principal: Principal, email: str, role: Role, reason: s
             data={"email": user.email, "from": was.value, "to": role.value, "reason": reason},
             connection=conn,
         )
+    # this process's recent check of the account's sessions is stale from now on
+    session_cache.forget(user.id)
     await user.refresh_from_db()
     return user
 

@@ -85,11 +85,6 @@ async def withdraw(attempt_id: int) -> None:
     await LoginAttempt.filter(id=attempt_id).delete()
 
 
-async def forget(key: str) -> None:
-    """Forget every attempt of `key` (after a success that clears the slate)."""
-    await LoginAttempt.filter(key=key).delete()
-
-
 async def prune(*, older_than: timedelta) -> int:
     """Delete attempts older than any window; the number deleted."""
     return await LoginAttempt.filter(at__lte=datetime.now(UTC) - older_than).delete()
@@ -101,7 +96,6 @@ __all__ = [
     "admit_all",
     "clear",
     "failures",
-    "forget",
     "prune",
     "record_failure",
     "withdraw",

@@ -15,7 +15,7 @@ import asyncio
 import io
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from asn1crypto import crl as asn1_crl
 from asn1crypto import x509 as asn1_x509
@@ -76,18 +76,11 @@ def sign_pdf(
         signing_key=signing_key,
         cert_registry=SimpleCertificateStore.from_certs(chain_certs),  # type: ignore[no-untyped-call]
     )
-    dss_certs = [signing_cert, *chain_certs, *extra_certs] if crl_objects else []
-    return sign_with(
-        pdf,
-        signer=signer,
-        field_name=field_name,
-        signer_name=signer_name,
-        reason=reason,
-        location=location,
+    return _sign_long_term(
+        pdf, signer, [*chain_certs, *extra_certs], crl_objects,
+        field_name=field_name, signer_name=signer_name, reason=reason, location=location,
         timestamper=timestamper,
-        dss_certs=dss_certs,
-        crls=crl_objects,
-    )
+    )  # fmt: skip
 
 
 def sign_with_token(
@@ -111,20 +104,26 @@ def sign_with_token(
     except (ValueError, TypeError) as exc:
         raise InvalidInput(f"unreadable certificate or CRL: {exc}") from exc
     with token_signer(token, chain_certs) as signer:
-        signing_cert = signer.signing_cert
-        assert signing_cert is not None  # pulled from the token by the signer
-        dss_certs = [signing_cert, *chain_certs, *extra_certs] if crl_objects else []
-        return sign_with(
-            pdf,
-            signer=signer,
-            field_name=field_name,
-            signer_name=signer_name,
-            reason=reason,
-            location=location,
+        return _sign_long_term(
+            pdf, signer, [*chain_certs, *extra_certs], crl_objects,
+            field_name=field_name, signer_name=signer_name, reason=reason, location=location,
             timestamper=timestamper,
-            dss_certs=dss_certs,
-            crls=crl_objects,
-        )
+        )  # fmt: skip
+
+
+def _sign_long_term(
+    pdf: bytes,
+    signer: signers.Signer,
+    validation_certs: Sequence[asn1_x509.Certificate],
+    crls: Sequence[asn1_crl.CertificateList],
+    **placement: Any,
+) -> bytes:
+    """`sign_with`, the signer's certificate and `validation_certs` going into the DSS with
+    the CRLs when there are CRLs (B-LT)."""
+    signing_cert = signer.signing_cert
+    assert signing_cert is not None  # given, or pulled from the token by the signer
+    dss_certs = [signing_cert, *validation_certs] if crls else []
+    return sign_with(pdf, signer=signer, dss_certs=dss_certs, crls=crls, **placement)
 
 
 def sign_with(

@@ -13,10 +13,9 @@ from enum import StrEnum
 from typing import Any
 
 from db.models import Review, Role
-from domain.accounts.principal import Principal
+from domain.accounts.principal import MONEY_ROLES, Principal
 from domain.errors import Forbidden
 
-MONEY_ROLES = frozenset({Role.LOAN_OFFICER, Role.RISK_MANAGER})
 APPROVED = "APPROVE"  # a review's approving verdict
 LENDER = "LENDER"  # the role of the bank's signature on a contract
 

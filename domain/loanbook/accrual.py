@@ -55,12 +55,6 @@ class ScheduleRow:
 SCHEDULE_FIELDS = tuple(ScheduleRow.__dataclass_fields__)
 
 
-def current_schedule(loan: Loan, installments: Sequence[ScheduleRow]) -> list[ScheduleRow]:
-    """The installments of the schedule version in force, in order."""
-    rows = [i for i in installments if i.version == loan.schedule_version]
-    return sorted(rows, key=lambda i: i.number)
-
-
 @dataclass(frozen=True)
 class InterestPlan:
     """A day's interest postings for one loan, and the installment its accrual is for."""
@@ -170,7 +164,6 @@ __all__ = [
     "InterestPlan",
     "Standing",
     "close_loan_day",
-    "current_schedule",
     "disbursed_on",
     "next_day",
     "plan_interest",

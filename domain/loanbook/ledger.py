@@ -87,8 +87,9 @@ async def post(
     """Write a balanced entry (and update `loan`'s cached balances, in memory and in the
     database, by the entry's effect on its accounts). None when `key` was posted before.
 
-    Call it inside the transaction that makes the business change; with `key`, check first
-    with `posted(key)` or rely on the None return (the key is unique in the database).
+    Call it inside the transaction that makes the business change, holding the loan's row
+    lock: with `key`, a post already committed returns None; two transactions racing on one
+    key without that lock would meet the key's unique constraint (an IntegrityError).
     `notify=False` leaves the loanEvents notice to the caller (a batch sends one for many)."""
     kept = _check(lines)
     if not kept:

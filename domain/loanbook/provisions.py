@@ -96,10 +96,12 @@ async def adjust_allowance(
     held = (await allowances([loan.id], conn=conn))[loan.id]
     needed = target_allowance(tier or loan.classification, loan.principal_outstanding)
     lines = provision_lines(held, needed)
-    if lines:
-        await post(kind="PROVISION", lines=lines, business_date=business_date, actor=actor,
-                   conn=conn, loan=loan, memo=f"allowance {held} -> {needed}", key=key)  # fmt: skip
-    return needed
+    if not lines:
+        return held
+    entry = await post(kind="PROVISION", lines=lines, business_date=business_date, actor=actor,
+                       conn=conn, loan=loan, memo=f"allowance {held} -> {needed}", key=key)  # fmt: skip
+    # a key posted before books nothing: the allowance is still what was held
+    return needed if entry is not None else held
 
 
 __all__ = [

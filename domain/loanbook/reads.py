@@ -80,11 +80,6 @@ async def repayment_with_loan(repayment_id: int) -> Repayment:
     return await Repayment.get(id=repayment_id).prefetch_related("loan")
 
 
-async def repayments_by_ids(*, ids: Sequence[int]) -> list[Repayment | None]:
-    """Repayments in the order of `ids` (None where missing)."""
-    return await batch.by_ids(Repayment, list(ids))
-
-
 __all__ = [
     "changes_by_loan_ids",
     "changes_with_status",
@@ -95,5 +90,4 @@ __all__ = [
     "repayment_counts",
     "repayment_pages",
     "repayment_with_loan",
-    "repayments_by_ids",
 ]

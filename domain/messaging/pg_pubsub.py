@@ -21,6 +21,7 @@ from typing import Any
 
 import asyncpg
 
+from domain.messaging.outbox import Undeliverable
 from domain.messaging.publisher import (
     DEFAULT_NAMESPACE,
     DEFAULT_TIMEOUT,
@@ -59,8 +60,10 @@ class PostgresPublisher:
     async def publish(self, topic: str, payload: Mapping[str, Any]) -> None:
         """NOTIFY the notice; raises (TimeoutError, OSError, ...) when PostgreSQL is away."""
         body = json.dumps({"topic": topic, "payload": dict(payload)}, default=str)
-        if len(body.encode()) > MAX_NOTICE_BYTES:
-            raise ValueError(f"a {topic} notice of {len(body)} bytes is too large to NOTIFY")
+        size = len(body.encode())
+        if size > MAX_NOTICE_BYTES:
+            # never deliverable: left in the way it would hold back every notice behind it
+            raise Undeliverable(f"a {topic} notice of {size} bytes is too large to NOTIFY")
         async with self._send_lock:
             try:
                 sender = self._sender

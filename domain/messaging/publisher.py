@@ -144,10 +144,9 @@ class InProcessPublisher:
     def fail_all(self, reason: str) -> None:
         """End every subscription (their clients reconnect with their cursor)."""
         for sub in list(self._subs):
-            if sub.loop.is_closed():
-                continue
-            sub.loop.call_soon_threadsafe(sub.fail, reason)
             self._subs.discard(sub)
+            if not sub.loop.is_closed():
+                sub.loop.call_soon_threadsafe(sub.fail, reason)
 
     async def subscribe(self, topics: Collection[str]) -> Subscription:
         """A new local subscription."""
