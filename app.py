@@ -27,6 +27,7 @@ from domain.context import set_request_id
 from domain.demo import refuse_demo_accounts
 from schema import build_schema
 from schema.context import Context
+from schema.credit_exports import ROUTES as credit_export_routes
 from schema.execution import FreshContextPerOperation
 from schema.http import HardenedGraphQL, make_graphql_app
 from schema.limits import LimitConfig, build_extensions_and_rules
@@ -361,6 +362,7 @@ def create_app(
             Route("/metrics", metrics),
             Route("/contracts/{contract_id}.pdf", contract_download),
             Route("/portfolio.csv", portfolio_csv_download),
+            *credit_export_routes,
             Route("/tsa", timestamp_authority, methods=["POST"]),
             Route("/crl/platform-ca.crl", platform_crl),
             Route("/graphql", graphql),

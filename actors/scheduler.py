@@ -17,6 +17,7 @@ from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from domain.credit.lines import expire_lines
 from domain.monitoring.sweep import DEFAULT_BATCH, SweepReport, claim_sweep_slot, sweep_borrowers
 
 log = logging.getLogger("ipcredit.scheduler")
@@ -41,6 +42,7 @@ async def sweep_once(
     # accrual, penalty, days past due, classification, provisions, overdue events
     yesterday = (moment.date() - timedelta(days=1)).isoformat()
     await asyncio.to_thread(close_business_day.send, yesterday)
+    await expire_lines(moment.date() - timedelta(days=1))  # lines valid through yesterday end
     # a network broker's client blocks: its sends run in a thread, not on this loop
     report = await sweep_borrowers(
         enqueue=lambda ids: asyncio.to_thread(monitor_borrowers.send, ids), batch_size=batch_size

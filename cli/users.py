@@ -34,7 +34,7 @@ def read_password(*, from_stdin: bool) -> str:
 
 
 def cmd_user_create(args: argparse.Namespace) -> int:
-    """Create a staff (or service) account."""
+    """Create a staff (or service, or guarantor) account."""
     from db.models import Role
     from domain.accounts.service import create_staff_user
     from domain.errors import DomainError
@@ -48,7 +48,10 @@ def cmd_user_create(args: argparse.Namespace) -> int:
     async def go() -> int:
         try:
             user = await create_staff_user(
-                email=args.email, password=password, role=Role(args.role)
+                email=args.email,
+                password=password,
+                role=Role(args.role),
+                institution=args.institution,
             )
         except DomainError as exc:
             note(f"error ({exc.code}): {exc.message}")
@@ -109,7 +112,14 @@ def register(sub: Subparsers) -> None:
         "standard input)",
     )
     create.add_argument(
-        "--role", required=True, choices=["LOAN_OFFICER", "RISK_MANAGER", "ADMIN", "SERVICE"]
+        "--role",
+        required=True,
+        choices=["LOAN_OFFICER", "RISK_MANAGER", "ADMIN", "SERVICE", "GUARANTOR"],
+    )
+    create.add_argument(
+        "--institution",
+        default=None,
+        help="a GUARANTOR account's guarantor institution (its code); required for that role only",
     )
     create.add_argument("--email", required=True)
     create.add_argument(

@@ -18,6 +18,16 @@ class ErrorCode(StrEnum):
     UNAVAILABLE = "UNAVAILABLE"
     UNVERIFIED = "UNVERIFIED"  # the account's enterprise is not verified (KYB) yet
     NO_CONSENT = "NO_CONSENT"  # no valid data authorisation covers what is needed
+    # credit lines, renewals, programmes and pledges
+    LINE_FROZEN = "LINE_FROZEN"  # the credit line is frozen: nothing can be drawn
+    LINE_EXPIRED = "LINE_EXPIRED"  # the credit line's validity has ended (or it is closed)
+    GUARANTEE_NOT_SIGNED = "GUARANTEE_NOT_SIGNED"  # the guarantor has not signed yet
+    PLEDGE_NOT_REGISTERED = "PLEDGE_NOT_REGISTERED"  # a pledged patent is not registered
+    ALREADY_PLEDGED = "ALREADY_PLEDGED"  # the patent has a standing pledge
+    RENEWAL_INELIGIBLE = "RENEWAL_INELIGIBLE"  # the renewal policy's conditions are not met
+    CLAIM_NOT_DUE = "CLAIM_NOT_DUE"  # days past due below the programme's trigger
+    PERIOD_CLOSED = "PERIOD_CLOSED"  # the subsidy period was already claimed
+    PERIOD_OPEN = "PERIOD_OPEN"  # the subsidy period has not ended yet
 
 
 class DomainError(Exception):

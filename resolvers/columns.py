@@ -49,6 +49,8 @@ PATENT: Columns = {
     "owner": ("owner_id",),
     "litigations": _KEY,
     "latestValuation": _KEY,
+    "pledge": _KEY,
+    "pledged": ("pledged",),
 }
 
 APPLICATION: Columns = {
@@ -67,6 +69,7 @@ APPLICATION: Columns = {
     "riskScore": ("decision", "enterprise_id"),
     "contract": _KEY,
     "history": _KEY,
+    "creditLine": _KEY,
 }
 
 WARNING: Columns = {
@@ -111,6 +114,12 @@ LOAN: Columns = {
     "repayments": _KEY,
     "journal": _KEY,
     "changes": _KEY,
+    "creditLine": ("credit_line_id",),
+    "drawdownNumber": ("drawdown_number",),
+    "firstLoan": ("first_loan",),
+    "renewalOf": ("renewal_of_id",),
+    "renewedBy": _KEY,
+    "renewedWithoutPrincipal": ("renewed_without_principal",),
 }
 
 DEAD_LETTER: Columns = {

@@ -17,6 +17,17 @@ from domain.applications.service import (
     history_by_application_ids,
     pledged_patents_by_application_ids,
 )
+from domain.credit.guarantee_reads import GuaranteeView, guarantee_views_by_line_ids
+from domain.credit.line_reads import (
+    LineUse,
+    changes_by_line_ids,
+    lines_by_application_ids,
+    lines_by_ids,
+    loans_by_line_ids,
+    uses_by_line_ids,
+)
+from domain.credit.pledges import pledges_by_line_ids, standing_pledges_by_patent_ids
+from domain.credit.renewals import renewals_by_loan_ids
 from domain.enterprise.reads import enterprises_by_ids, tax_by_enterprise
 from domain.indicators.reads import latest_snapshots
 from domain.lending.contract import contracts_by_application_ids
@@ -280,6 +291,54 @@ class Loaders:
     def warning_count(self) -> DataLoader[int, int]:
         """Warnings per enterprise."""
         return _counts(warning_counts)
+
+    # pledge registrations
+    @cached_property
+    def patent_pledge(self) -> DataLoader[int, m.PatentPledge | None]:
+        """Each patent's standing pledge, if any."""
+        return _by_ids(standing_pledges_by_patent_ids)
+
+    @cached_property
+    def line_pledges(self) -> DataLoader[int, list[m.PatentPledge]]:
+        """Each credit line's pledge registrations, oldest first."""
+        return _by_ids(pledges_by_line_ids)
+
+    # renewals
+    @cached_property
+    def loan_renewal(self) -> DataLoader[int, m.Loan | None]:
+        """The loan that renewed each loan, if any."""
+        return _by_ids(renewals_by_loan_ids)
+
+    # credit lines
+    @cached_property
+    def credit_line(self) -> DataLoader[int, m.CreditLine | None]:
+        """Credit lines by key."""
+        return _by_ids(lines_by_ids)
+
+    @cached_property
+    def application_credit_line(self) -> DataLoader[int, m.CreditLine | None]:
+        """Each application's credit line, if one was granted."""
+        return _by_ids(lines_by_application_ids)
+
+    @cached_property
+    def line_use(self) -> DataLoader[int, LineUse]:
+        """What is drawn on each credit line."""
+        return _by_ids(uses_by_line_ids)
+
+    @cached_property
+    def line_guarantee(self) -> DataLoader[int, GuaranteeView | None]:
+        """Each credit line's guarantee, if it has one."""
+        return _by_ids(guarantee_views_by_line_ids)
+
+    @cached_property
+    def line_loans(self) -> DataLoader[int, list[m.Loan]]:
+        """Each credit line's loans, in drawing order."""
+        return _by_ids(loans_by_line_ids)
+
+    @cached_property
+    def line_changes(self) -> DataLoader[int, list[m.CreditLineChange]]:
+        """Each credit line's changes, oldest first."""
+        return _by_ids(changes_by_line_ids)
 
 
 __all__ = ["Loaders"]

@@ -14,13 +14,19 @@ from domain.errors import DomainError
 from schema import lending, monitoring
 from schema.connection import describe_connections
 from schema.consent import ConsentMutation
+from schema.credit_lines import CreditLineMutation, CreditLineQuery
 from schema.enterprise import EnterpriseQuery
 from schema.execution import LeanExecutionContext, call_parent_resolvers_directly
+from schema.guarantees import GuaranteeMutation, GuaranteeQuery
 from schema.indicator import IndicatorQuery
 from schema.loanbook import LoanbookSubscription
 from schema.model_card import ModelCardQuery
 from schema.patent import PatentQuery
+from schema.pledges import PledgeMutation
 from schema.product import ProductQuery
+from schema.regulator import RegulatorQuery
+from schema.renewals import RenewalMutation
+from schema.subsidy import SubsidyMutation, SubsidyQuery
 from schema.user import UserMutation, UserQuery
 from schema.valuation import ValuationMutation
 
@@ -37,6 +43,10 @@ class Query(
     IndicatorQuery,
     ModelCardQuery,
     monitoring.MonitoringQuery,
+    CreditLineQuery,
+    GuaranteeQuery,
+    SubsidyQuery,
+    RegulatorQuery,
 ):
     pass
 
@@ -51,6 +61,11 @@ class Mutation(
     lending.RepaymentMutation,
     monitoring.MonitoringMutation,
     ConsentMutation,
+    CreditLineMutation,
+    PledgeMutation,
+    RenewalMutation,
+    GuaranteeMutation,
+    SubsidyMutation,
 ):
     pass
 

@@ -19,6 +19,8 @@ class Policy(StrEnum):
     OWNER = "owner"  # reachable only through a record of an enterprise the caller may see
     STAFF = "staff"  # bank staff only (loan officer, risk manager, admin)
     SERVICE = "service"  # bank staff or a data feed's service account
+    # bank staff, or a guarantor institution's staff for their own institution's programmes
+    GUARANTEE = "guarantee"
 
 
 ROOT_POLICIES: dict[str, Policy] = {
@@ -80,6 +82,28 @@ ROOT_POLICIES: dict[str, Policy] = {
     "Subscription.loanEvents": Policy.AUTHENTICATED,
     "Subscription.warnings": Policy.AUTHENTICATED,
     "Subscription.applicationUpdated": Policy.AUTHENTICATED,
+    "Mutation.registerPledge": Policy.STAFF,
+    "Mutation.releasePledge": Policy.STAFF,
+    "Mutation.renewLoan": Policy.AUTHENTICATED,
+    # credit lines
+    "Query.creditLine": Policy.AUTHENTICATED,
+    "Query.creditLines": Policy.AUTHENTICATED,
+    "Mutation.drawdown": Policy.AUTHENTICATED,
+    "Mutation.freezeCreditLine": Policy.STAFF,
+    "Mutation.unfreezeCreditLine": Policy.STAFF,
+    "Mutation.reduceCreditLine": Policy.STAFF,
+    "Mutation.closeCreditLine": Policy.STAFF,
+    # guarantee programmes: bank staff, or a guarantor for its own institution
+    "Query.guarantees": Policy.GUARANTEE,
+    "Query.guaranteeClaims": Policy.GUARANTEE,
+    "Mutation.signGuarantee": Policy.GUARANTEE,
+    "Mutation.fileGuaranteeClaim": Policy.STAFF,
+    "Mutation.payGuaranteeClaim": Policy.GUARANTEE,
+    # subsidy programmes and the regulator's figures
+    "Query.subsidyStatement": Policy.STAFF,
+    "Query.regulatorReport": Policy.STAFF,
+    "Mutation.fileSubsidyClaim": Policy.STAFF,
+    "Mutation.recordSubsidyPayment": Policy.STAFF,
 }
 
 TYPE_POLICIES: dict[str, Policy] = {
@@ -167,6 +191,30 @@ TYPE_POLICIES: dict[str, Policy] = {
     "PortfolioShare": Policy.STAFF,
     "VintagePoint": Policy.STAFF,
     "RollRate": Policy.STAFF,
+    # pledge registrations: through a patent or credit line the caller may see
+    "PatentPledge": Policy.OWNER,
+    "PledgePayload": Policy.STAFF,
+    # credit lines: through an application or a line the caller may see
+    "CreditLine": Policy.OWNER,
+    "CreditLineChange": Policy.STAFF,
+    "CreditLinePayload": Policy.STAFF,
+    "DrawdownPayload": Policy.OWNER,
+    # guarantee programmes: bank staff, or a guarantor for its own institution
+    "Guarantee": Policy.GUARANTEE,
+    "GuaranteeProgramme": Policy.GUARANTEE,
+    "GuaranteedLoan": Policy.GUARANTEE,
+    "GuaranteeClaim": Policy.GUARANTEE,
+    "RiskShare": Policy.GUARANTEE,
+    "GuaranteePayload": Policy.GUARANTEE,
+    "GuaranteeClaimPayload": Policy.GUARANTEE,
+    # subsidy programmes and the regulator's figures (bank staff)
+    "SubsidyStatement": Policy.STAFF,
+    "SubsidyStatementLine": Policy.STAFF,
+    "SubsidyClaim": Policy.STAFF,
+    "SubsidyClaimPayload": Policy.STAFF,
+    "SubsidyPaymentPayload": Policy.STAFF,
+    "RegulatorReport": Policy.STAFF,
+    "RegulatorSegment": Policy.STAFF,
 }
 
 # fields stricter than their type
@@ -177,6 +225,7 @@ FIELD_POLICIES: dict[str, Policy] = {
     "Loan.journal": Policy.STAFF,  # an empty page to others
     "Loan.changes": Policy.STAFF,  # empty to others
     "LoanEvent.entry": Policy.STAFF,  # null to others
+    "CreditLine.changes": Policy.STAFF,  # empty to others
 }
 
 

@@ -56,6 +56,8 @@ def principal_from_header(value: str | None, s: Settings) -> Principal | None:
         Role(str(claims["role"])),
     )
     enterprise_id = int(str(ent)) if ent is not None else None
+    ins = claims.get("ins")
+    institution_id = int(str(ins)) if ins is not None and role == Role.GUARANTOR else None
     session = session_of(claims)
     # an applicant acts for nothing until `fresh_principal` reads its verification
     principal = (
@@ -66,7 +68,13 @@ def principal_from_header(value: str | None, s: Settings) -> Principal | None:
             verification=VerificationStatus.UNVERIFIED,
         )
         if role == Role.APPLICANT
-        else Principal(user_id=user_id, email=email, role=role, enterprise_id=enterprise_id)
+        else Principal(
+            user_id=user_id,
+            email=email,
+            role=role,
+            enterprise_id=enterprise_id,
+            institution_id=institution_id,
+        )
     )
     principal = replace(principal, session=session)
     VERIFIED.put(key, principal, expires=session.expires_at)

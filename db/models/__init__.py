@@ -9,6 +9,17 @@ from db.models.application import (
 from db.models.audit import AuditCheckpoint, AuditEntry, IdempotencyRecord
 from db.models.consent import Consent, ConsentPurpose, DataAccess, DataSource
 from db.models.contract import Contract
+from db.models.credit import (
+    CreditLine,
+    CreditLineChange,
+    Guarantee,
+    GuaranteeClaim,
+    GuaranteeProgramme,
+    GuarantorInstitution,
+    PatentPledge,
+    SubsidyClaim,
+    SubsidyProgramme,
+)
 from db.models.decision import Review
 from db.models.enterprise import Enterprise, Financial, Person, Relation, TaxRecord
 from db.models.event import Event, Outcome
@@ -44,5 +55,7 @@ __all__ = [
     "Repayment", "Review", "RiskScore", "RiskWarning", "Role", "StatusChange", "TaxRecord", "User",
     "Valuation", "VerificationChallenge", "VerificationStatus", "WarningLevel", "WarningStatus",
     "WorldRevision", "BusinessDay", "JournalEntry", "JournalLine", "LoanChange", "LoanMonthEnd",
-    "LoanStatusChange", "AuditCheckpoint",
+    "LoanStatusChange", "AuditCheckpoint", "CreditLine", "CreditLineChange", "Guarantee",
+    "GuaranteeClaim", "GuaranteeProgramme", "GuarantorInstitution", "PatentPledge",
+    "SubsidyClaim", "SubsidyProgramme",
 ]  # fmt: skip

@@ -57,6 +57,12 @@ class LoanApplication(Model):
     data_attempts = fields.IntField(default=0)
     data_retry_at = fields.DatetimeField(null=True)
     data_error = fields.TextField(null=True)
+    # a renewal (续贷) of this loan, assessed on fresh data; without principal repayment (无还本续贷)
+    # the new loan settles the old one in one transaction
+    renewal_of_id = fields.IntField(null=True, db_index=True)
+    without_principal_repayment = fields.BooleanField(default=False)
+    # the enterprise had no loan with the bank when it applied (首贷)
+    first_loan = fields.BooleanField(default=False)
     version = fields.IntField(default=0)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)

@@ -11,13 +11,17 @@ from db.models.application import LoanApplication
 
 
 class Contract(Model):
-    """The loan contract PDF and its signatures."""
+    """A contract PDF and its signatures: the line contract of an application (LINE), a
+    drawing's addendum (DRAWDOWN) or a guarantee (GUARANTEE)."""
 
     id = fields.IntField(primary_key=True)
     application_id: int
-    application: fields.OneToOneRelation[LoanApplication] = fields.OneToOneField(
-        "models.LoanApplication", related_name="contract", on_delete=fields.RESTRICT
+    application: fields.ForeignKeyRelation[LoanApplication] = fields.ForeignKeyField(
+        "models.LoanApplication", related_name="contracts", on_delete=fields.RESTRICT
     )
+    kind = fields.CharField(max_length=16, default="LINE")
+    # 0 for the line contract and a guarantee; the drawing's number for an addendum
+    sequence = fields.IntField(default=0)
     status = fields.CharField(max_length=24, default="GENERATED")
     path = fields.CharField(max_length=300)
     sha256 = fields.CharField(max_length=64)
@@ -26,3 +30,4 @@ class Contract(Model):
 
     class Meta:
         table = "contract"
+        unique_together = (("application", "kind", "sequence"),)

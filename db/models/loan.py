@@ -30,9 +30,18 @@ class Loan(Model):
         "models.Enterprise", related_name="loans", on_delete=fields.RESTRICT
     )
     application_id: int
-    application: fields.OneToOneRelation[LoanApplication] = fields.OneToOneField(
-        "models.LoanApplication", related_name="loan", on_delete=fields.RESTRICT
+    application: fields.ForeignKeyRelation[LoanApplication] = fields.ForeignKeyField(
+        "models.LoanApplication", related_name="loans", on_delete=fields.RESTRICT
     )
+    # the credit line it was drawn on (every loan since lines exist) and its drawing number
+    credit_line_id = fields.IntField(null=True, db_index=True)
+    drawdown_number = fields.IntField(default=1)
+    # 首贷: the enterprise's first loan with the bank; renewal_of: the loan this one renewed
+    first_loan = fields.BooleanField(default=False)
+    renewal_of_id = fields.IntField(null=True, db_index=True)
+    renewed_without_principal = fields.BooleanField(default=False)
+    # the interest subsidy programme the loan was found eligible for when drawn (None: none)
+    subsidy_programme_id = fields.IntField(null=True, db_index=True)
     contract_id: int
     contract: fields.OneToOneRelation[Contract] = fields.OneToOneField(
         "models.Contract", related_name="loan", on_delete=fields.RESTRICT

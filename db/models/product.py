@@ -24,6 +24,13 @@ class LoanProduct(Model):
     subsidy_rate = fields.DecimalField(max_digits=8, decimal_places=6, default=0)
     requires_pledge = fields.BooleanField(default=False)
     active = fields.BooleanField(default=True)
+    # the credit line an approved application grants: validity and whether repaid principal
+    # can be drawn again
+    line_months = fields.IntField(default=12)
+    revolving = fields.BooleanField(default=True)
+    # programme codes (guarantee_programme.code / subsidy_programme.code), if any
+    guarantee_programme = fields.CharField(max_length=32, null=True)
+    subsidy_programme = fields.CharField(max_length=32, null=True)
     # servicing terms after disbursement (penalty surcharge, allocation order, overpayment,
     # prepayment fee, ...), merged over `domain.loanbook.terms.DEFAULTS`
     servicing: Any = fields.JSONField(default=dict)

@@ -18,6 +18,7 @@ class Role(StrEnum):
     RISK_MANAGER = "RISK_MANAGER"
     ADMIN = "ADMIN"
     SERVICE = "SERVICE"  # a data feed's service account: may ingest events
+    GUARANTOR = "GUARANTOR"  # staff of a guarantor institution: its own programmes only
 
 
 class VerificationStatus(StrEnum):
@@ -39,6 +40,8 @@ class User(Model):
     enterprise: fields.ForeignKeyNullableRelation[Enterprise] = fields.ForeignKeyField(
         "models.Enterprise", related_name="users", null=True, on_delete=fields.RESTRICT
     )
+    # a GUARANTOR account's institution (guarantor_institution.id)
+    institution_id = fields.IntField(null=True)
     # applicants start UNVERIFIED; staff accounts are created VERIFIED
     verification = fields.CharEnumField(
         VerificationStatus, max_length=12, default=VerificationStatus.UNVERIFIED

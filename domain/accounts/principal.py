@@ -50,6 +50,9 @@ class Principal:
     verification: VerificationStatus | None = None
     account_enterprise_id: int | None = None
     session: SessionClaims | None = None  # None for principals built in process (jobs, CLI)
+    # a GUARANTOR's institution (guarantor_institution.id): it sees that institution's
+    # programmes only; None for everyone else
+    institution_id: int | None = None
 
     @classmethod
     def applicant(
@@ -93,6 +96,17 @@ class Principal:
         if self.verification == VerificationStatus.REVOKED:
             return Unverified("the bank revoked this account's verification")
         return Unverified("verify the account for its enterprise first (requestVerification)")
+
+    @property
+    def is_guarantor(self) -> bool:
+        """Staff of a guarantor institution (not bank staff: its own programmes only)."""
+        return self.role == Role.GUARANTOR
+
+    def guarantor_institution_id(self) -> int:
+        """The caller's institution; FORBIDDEN unless it is a guarantor's staff with one."""
+        if self.role != Role.GUARANTOR or self.institution_id is None:
+            raise Forbidden("requires a guarantor institution's staff")
+        return self.institution_id
 
     def can_see_enterprise(self, enterprise_id: int) -> bool:
         """Staff see all; an applicant only its own enterprise, once verified."""

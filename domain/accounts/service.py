@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from db.models import Enterprise, Role, User, VerificationStatus
+from db.models import Enterprise, GuarantorInstitution, Role, User, VerificationStatus
 from domain import audit
 from domain.accounts.login import login
 from domain.accounts.passwords import check_password_policy, hash_password_async
@@ -115,10 +115,14 @@ async def _tell_owner(owner: User, uscc: str) -> None:
         log.warning("could not tell account %s of a registration attempt: %s", owner.id, exc)
 
 
-async def create_staff_user(*, email: str, password: str, role: Role) -> User:
-    """A staff or service account (the command line's `user create`)."""
+async def create_staff_user(
+    *, email: str, password: str, role: Role, institution: str | None = None
+) -> User:
+    """A staff or service account (the command line's `user create`); a GUARANTOR account
+    belongs to a guarantor institution, named by its code, and only it has one."""
     if role == Role.APPLICANT:
         raise InvalidInput("applicants register themselves with their enterprise", field="role")
+    institution_id = await _institution_of(role, institution)
     email = _check_credentials(email, password)
     if await User.filter(email=email).exists():
         raise Duplicate("this email is already registered", field="email")
@@ -130,17 +134,38 @@ async def create_staff_user(*, email: str, password: str, role: Role) -> User:
             role=role,
             verification=VerificationStatus.VERIFIED,
             verified_at=datetime.now(UTC),
+            institution_id=institution_id,
             using_db=conn,
         )
+        data: dict[str, object] = {"email": email, "role": role.value}
+        if institution is not None:
+            data["institution"] = institution
         await audit.record(
             actor="cli",
             action="user_create",
             entity_type="user",
             entity_id=user.id,
-            data={"email": email, "role": role.value},
+            data=data,
             connection=conn,
         )
     return user
+
+
+async def _institution_of(role: Role, code: str | None) -> int | None:
+    """The id of the institution a GUARANTOR account belongs to; INVALID_INPUT when a
+    guarantor names none (or an unknown one) or another role names one."""
+    if role != Role.GUARANTOR:
+        if code:
+            raise InvalidInput(
+                "only a GUARANTOR account belongs to an institution", field="institution"
+            )
+        return None
+    if not code:
+        raise InvalidInput("a GUARANTOR account needs its institution's code", field="institution")
+    found = await GuarantorInstitution.get_or_none(code=code.strip().upper())
+    if found is None:
+        raise InvalidInput(f"no guarantor institution {code!r}", field="institution")
+    return found.id
 
 
 async def get_user(*, user_id: int) -> User | None:

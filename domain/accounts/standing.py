@@ -76,6 +76,7 @@ def principal_of(user: User) -> Principal:
         email=user.email,
         role=Role(user.role),
         enterprise_id=user.enterprise_id,  # type: ignore[attr-defined]
+        institution_id=user.institution_id if Role(user.role) == Role.GUARANTOR else None,
     )
 
 

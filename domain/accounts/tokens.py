@@ -46,6 +46,8 @@ def issue_token(
         "role": principal.role.value,
         # the account's enterprise; whether it may act for it is read fresh per request
         "ent": principal.own_enterprise_id,
+        # a guarantor's institution (fixed for the account: its role never changes)
+        "ins": principal.institution_id,
         "sid": session_id or new_session_id(),
         "scp": scope,
         # to the microsecond: a session ended at t refuses every token issued before t

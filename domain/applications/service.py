@@ -16,6 +16,7 @@ from db.models import (
     ConsentPurpose,
     DataSource,
     Enterprise,
+    Loan,
     LoanApplication,
     LoanProduct,
     OutboxMessage,
@@ -72,6 +73,7 @@ async def create_application(
     patents = await check_pledge(
         product, enterprise_id=enterprise_id, numbers=pledged_patent_numbers
     )
+    first = await is_first_loan(enterprise_id)
     async with in_transaction() as conn:
         application = await LoanApplication.create(
             enterprise_id=enterprise_id,
@@ -81,6 +83,7 @@ async def create_application(
             term_months=term_months,
             purpose=purpose,
             status=ApplicationStatus.DRAFT,
+            first_loan=first,
             using_db=conn,
         )
         if patents:
@@ -90,6 +93,15 @@ async def create_application(
             )
         await record_creation(application, by=principal, conn=conn)
     return application
+
+
+async def is_first_loan(enterprise_id: int) -> bool:
+    """首贷: the enterprise has no loan and no disbursed application with this bank yet."""
+    if await Loan.filter(enterprise_id=enterprise_id).exists():
+        return False
+    return not await LoanApplication.filter(
+        enterprise_id=enterprise_id, status=ApplicationStatus.DISBURSED
+    ).exists()
 
 
 def check_terms(product: LoanProduct, *, amount: Decimal | str, term_months: int) -> Decimal:
@@ -112,8 +124,11 @@ async def check_pledge(
     enterprise_id: int,
     numbers: Sequence[str],
     application_id: int | None = None,
+    carried_patent_ids: frozenset[int] = frozenset(),
 ) -> list[Patent]:
-    """The patents to pledge if each is the enterprise's own, granted and free, else an error."""
+    """The patents to pledge if each is the enterprise's own, granted and free, else an error.
+    `carried_patent_ids`: patents whose standing pledge a renewal carries over (pledged to the
+    bank already for the loan being renewed), free for the renewal application."""
     field = "pledgedPatentNumbers"
     wanted = [n.strip() for n in numbers]
     if len(set(wanted)) != len(wanted):
@@ -134,8 +149,16 @@ async def check_pledge(
             raise Forbidden(f"patent {number} is not owned by this enterprise", field=field)
         if patent.status != "granted" or patent.granted_on is None:
             raise InvalidInput(f"patent {number} is not a granted, valid patent", field=field)
-        if patent.pledged:
+        if patent.pledged and patent.id not in carried_patent_ids:
             raise InvalidInput(f"patent {number} is already pledged", field=field)
+    from db.models import PatentPledge
+
+    standing = await PatentPledge.filter(
+        active_patent_id__in=[p.id for p in patents.values() if p.id not in carried_patent_ids]
+    ).values_list("patent_id", flat=True)
+    if standing:
+        number = next(p.number for p in patents.values() if p.id in set(standing))
+        raise InvalidInput(f"patent {number} is already pledged", field=field)
     taken = (
         ApplicationPatent.filter(
             patent_id__in=[p.id for p in patents.values()],
@@ -174,6 +197,7 @@ async def submit_application(*, principal: Principal, application_id: int) -> Lo
         enterprise_id=application.enterprise_id,  # type: ignore[attr-defined]
         numbers=numbers,
         application_id=application.id,
+        carried_patent_ids=await carried_pledges(application),
     )
     async with in_transaction() as conn:
         await apply_transition(
@@ -191,6 +215,22 @@ async def submit_application(*, principal: Principal, application_id: int) -> Lo
         )
     outbox.notify()
     return application
+
+
+async def carried_pledges(application: LoanApplication) -> frozenset[int]:
+    """For a renewal, the patents with a standing pledge for the loan it renews."""
+    if not application.renewal_of_id:
+        return frozenset()
+    from db.models import PatentPledge
+
+    old = await Loan.get_or_none(id=application.renewal_of_id)
+    if old is None:
+        return frozenset()
+    ids = await PatentPledge.filter(
+        application_id=old.application_id,  # type: ignore[attr-defined]
+        active_patent_id__isnull=False,
+    ).values_list("patent_id", flat=True)
+    return frozenset(int(str(i)) for i in ids)
 
 
 async def withdraw_application(

@@ -11,12 +11,11 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from db.models import ApplicationStatus, LoanApplication, LoanProduct, Review, Role
+from db.models import ApplicationStatus, LoanApplication, Review, Role
 from domain import audit
 from domain.accounts.principal import Principal
 from domain.applications.service import get_application_or_raise
 from domain.decision.policy import CURRENT_VERSION, Policy, load_policy
-from domain.decision.service import product_terms, record_guarantee
 from domain.errors import Duplicate, InvalidInput, InvalidState
 from domain.lending.duties import Duty, require_money_role
 from domain.workflow import Event, apply_transition, guarded_update, publish_update
@@ -81,7 +80,7 @@ async def review_application(
                 return application
             final = _final_record(record, prior, principal, verdict, comment, now)
             if event is Event.APPROVE:
-                guarantee = await _guarantee_on_approval(application, record, amount, conn=conn)
+                guarantee = await _guarantee_on_approval(application, amount, conn=conn)
                 if guarantee is not None:
                     final["guarantee"] = guarantee
             await apply_transition(
@@ -176,23 +175,21 @@ async def _await_approvals(
 
 async def _guarantee_on_approval(
     application: LoanApplication,
-    record: dict[str, Any],
     amount: Decimal,
     *,
     conn: BaseDBAsyncClient,
 ) -> dict[str, Any] | None:
-    """The partner's guarantee, recorded when the product guarantees on approval; else None."""
-    product = await LoanProduct.get(id=application.product_id).using_db(conn)  # type: ignore[attr-defined]
-    snapshot = product_terms(product)
-    if not snapshot.guarantee_on_approval:
+    """The guarantee of the product's programme, recorded on approval; None without one.
+    INVALID_STATE (nothing written) when the applicant or amount is outside the programme's
+    eligibility rules: the programme would not guarantee it."""
+    from domain.credit.guarantees import check_on_approval, ineligible, record_on_approval
+
+    check = await check_on_approval(application, amount, conn=conn)
+    if check is None:
         return None
-    return await record_guarantee(
-        application,
-        snapshot,
-        decision_policy(record),
-        amount,
-        conn=conn,
-    )
+    if not check.eligible:
+        raise ineligible(check)
+    return await record_on_approval(application, check, conn=conn)
 
 
 def _final_record(

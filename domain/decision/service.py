@@ -5,14 +5,13 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from db.models import ApplicationStatus, LoanApplication, LoanProduct
-from domain import audit
 from domain.decision.engine import DecisionResult, Outcome, decide, price
 from domain.decision.inputs import ApplicationTerms, ProductTerms, Reason, RiskInputs
 from domain.decision.policy import CURRENT_VERSION, Policy, load_policy
@@ -195,15 +194,13 @@ async def _apply_decision(
     """Store the decision (and `extra` fields) and move the application on; False when
     another worker got there."""
     outcome = Outcome(record["outcome"])
-    changes: dict[str, Any] = {**(extra or {}), "decision": record}
-    if outcome is not Outcome.MANUAL_REVIEW:
-        changes["decided_at"] = now
     try:
         async with in_transaction() as conn:
-            if outcome is Outcome.APPROVED and snapshot.guarantee_on_approval:
-                record["guarantee"] = await record_guarantee(
-                    application, snapshot, policy, Decimal(record["approved_amount"]), conn=conn
-                )
+            if outcome is Outcome.APPROVED:
+                outcome = await _guarantee_on_approval(application, record, conn=conn)
+            changes: dict[str, Any] = {**(extra or {}), "decision": record}
+            if outcome is not Outcome.MANUAL_REVIEW:
+                changes["decided_at"] = now
             await apply_transition(
                 application,
                 _EVENT[outcome],
@@ -220,6 +217,34 @@ async def _apply_decision(
     except (Conflict, InvalidState):
         return False
     return True
+
+
+async def _guarantee_on_approval(
+    application: LoanApplication, record: dict[str, Any], *, conn: BaseDBAsyncClient
+) -> Outcome:
+    """The outcome once the product's guarantee programme had its say: an approval it covers
+    keeps the guarantee in the record; one outside its eligibility rules goes to a person
+    (the model's own outcome kept under `model`, so replays still compare with it)."""
+    from domain.credit.guarantees import check_on_approval, record_on_approval
+
+    check = await check_on_approval(application, Decimal(record["approved_amount"]), conn=conn)
+    if check is None:
+        return Outcome.APPROVED
+    if check.eligible:
+        record["guarantee"] = await record_on_approval(application, check, conn=conn)
+        return Outcome.APPROVED
+    record["model"] = {
+        key: record.get(key)
+        for key in ("outcome", "approved_amount", "annual_rate", "decided_by", "decided_at")
+    }
+    record["outcome"] = Outcome.MANUAL_REVIEW.value
+    description = f"not eligible for the guarantee programme {check.record['programme']}: "
+    record["reasons"] = [
+        Reason("GUARANTEE_INELIGIBLE", description + "; ".join(check.failures), 1.0).to_dict(),
+        *record["reasons"],
+    ]
+    record["guarantee_check"] = {**check.record, "failures": check.failures}
+    return Outcome.MANUAL_REVIEW
 
 
 def decision_record(
@@ -276,33 +301,6 @@ def referral_record(
         "terms": terms.to_dict(),
         "product": product.to_dict(),
     }
-
-
-async def record_guarantee(
-    application: LoanApplication,
-    product: ProductTerms,
-    policy: Policy,
-    amount: Decimal,
-    *,
-    conn: BaseDBAsyncClient,
-) -> dict[str, Any]:
-    """Record the partner's guarantee of an approved loan (见贷即保) with an audit entry."""
-    covered = (amount * policy.guarantee_coverage).quantize(Decimal("0.01"), ROUND_HALF_UP)
-    guarantee = {
-        "guarantor": product.guarantor_name,
-        "amount": str(covered),
-        "coverage": str(policy.guarantee_coverage),
-        "recorded_at": datetime.now(UTC).isoformat(),
-    }
-    await audit.record(
-        actor=f"guarantor:{product.guarantor_name}",
-        action="guarantee.recorded",
-        entity_type="loan_application",
-        entity_id=application.id,
-        data=guarantee,
-        connection=conn,
-    )
-    return guarantee
 
 
 async def replay_decision(*, application_id: int) -> tuple[DecisionResult, bool]:

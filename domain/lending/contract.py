@@ -42,6 +42,7 @@ from domain.contracts import (
     verify,
 )
 from domain.contracts.platform import platform_ca
+from domain.credit.lines import grant_line
 from domain.errors import Conflict, Forbidden, InvalidState, NotFound
 from domain.lending.duties import check_countersigner
 from domain.lending.schedule import build_schedule
@@ -174,6 +175,16 @@ async def sign_contract(*, principal: Principal, contract_id: int, otp: str | No
             )
             if new_status == ContractStatus.SIGNED:
                 await apply_transition(application, Event.SIGN_CONTRACT, by=principal, conn=conn)
+                offer = offer_of(application)
+                await grant_line(
+                    application,
+                    contract,
+                    amount=offer.amount,
+                    annual_rate=offer.annual_rate,
+                    actor=f"user:{principal.email}",
+                    now=now,
+                    conn=conn,
+                )
     except BaseException:
         _discard(file_id)
         raise
@@ -270,7 +281,8 @@ async def get_contract_or_raise(*, principal: Principal, contract_id: int) -> Co
 
 async def contracts_by_application_ids(*, ids: list[int]) -> list[Contract | None]:
     """Each application's contract (or None), in the order of `ids`, in one query."""
-    found = {c.application_id: c for c in await Contract.filter(application_id__in=set(ids))}  # type: ignore[attr-defined]
+    rows = await Contract.filter(application_id__in=set(ids), kind="LINE")
+    found = {c.application_id: c for c in rows}  # type: ignore[attr-defined]
     return [found.get(i) for i in ids]
 
 

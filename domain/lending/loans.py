@@ -19,6 +19,7 @@ from tortoise.transactions import in_transaction
 from db import batch
 from db.models import (
     Contract,
+    CreditLine,
     Installment,
     Loan,
     LoanApplication,
@@ -27,20 +28,21 @@ from db.models import (
 from db.rows import Row
 from domain import audit
 from domain.accounts.principal import Principal
+from domain.credit.drawdown import book_disbursement as book_disbursement
+from domain.credit.drawdown import lock_for_drawing
+from domain.credit.guarantees import post_guarantee_fee
+from domain.credit.renewals import settle_renewed_loan
+from domain.credit.subsidy import enrol_loan
 from domain.errors import Conflict, InvalidState, NotFound
 from domain.lending.contract import ContractStatus, Offer, offer_of, verify_contract
 from domain.lending.duties import Duty, check_disburser, require_money_role
-from domain.lending.schedule import ScheduledInstallment, build_schedule
+from domain.lending.schedule import build_schedule
 from domain.loanbook import repayments
-from domain.loanbook.accounts import Account
-from domain.loanbook.ledger import cr, dr, post
 from domain.loanbook.repayments import PAYMENT_ROLES as PAYMENT_ROLES
 from domain.loanbook.repayments import (
     RepaymentResult,
     require_payment_role,
-    set_pledged,
 )
-from domain.loanbook.schedules import fresh_rows
 from domain.loanbook.status import LoanStatus as LoanStatus
 from domain.loanbook.terms import terms_for_product_id
 from domain.workflow import Event, apply_transition, target_of
@@ -64,13 +66,30 @@ async def disburse(*, principal: Principal, contract_id: int) -> Loan:
     try:
         async with in_transaction() as conn:
             await apply_transition(application, Event.DISBURSE, by=principal, conn=conn)
+            # the line contract's loan is a drawing too: same lock, validity, limit, pledges
+            # and guarantee checks as `drawdown` (registered pledges, a signed guarantee)
+            line, number = await lock_for_drawing(
+                await _line_id(application.id, conn), offer.amount, today=now.date(), conn=conn
+            )
             loan = await _open_loan(
-                application, contract, offer, product, principal, now=now, conn=conn
+                application,
+                contract,
+                offer,
+                product,
+                principal,
+                now=now,
+                conn=conn,
+                line=line,
+                number=number,
             )
-            await book_disbursement(
-                loan, schedule, start=now.date(), actor=f"user:{principal.email}", conn=conn
+            actor = f"user:{principal.email}"
+            await book_disbursement(loan, schedule, start=now.date(), actor=actor, conn=conn)
+            await post_guarantee_fee(
+                loan, line, term_months=application.term_months, actor=actor, conn=conn
             )
-            await set_pledged(application.id, pledged=True, conn=conn)
+            await enrol_loan(loan, line, actor=actor, conn=conn)
+            if application.renewal_of_id and application.without_principal_repayment:
+                await settle_renewed_loan(loan, application, actor=actor, conn=conn)
             await audit.record(
                 actor=f"user:{principal.email}",
                 action="loan.disburse",
@@ -118,8 +137,11 @@ async def _open_loan(
     *,
     now: datetime,
     conn: BaseDBAsyncClient,
+    line: CreditLine,
+    number: int,
 ) -> Loan:
-    """The new active loan for the offer; it owes nothing until its disbursement is posted."""
+    """The new active loan for the offer, a drawing on the line (its first unless the borrower
+    drew online before); it owes nothing until its disbursement is posted."""
     terms = await terms_for_product_id(product.id, conn=conn)
     return await Loan.create(
         enterprise_id=application.enterprise_id,  # type: ignore[attr-defined]
@@ -133,35 +155,21 @@ async def _open_loan(
         status=LoanStatus.ACTIVE.value,
         disbursed_at=now,
         disbursed_by=f"user:{principal.email}",
+        credit_line_id=line.id,
+        drawdown_number=number,
+        first_loan=application.first_loan,
+        renewal_of_id=application.renewal_of_id,
+        renewed_without_principal=application.without_principal_repayment,
         using_db=conn,
     )
 
 
-async def book_disbursement(
-    loan: Loan,
-    schedule: Sequence[ScheduledInstallment],
-    *,
-    start: date,
-    actor: str,
-    conn: BaseDBAsyncClient,
-) -> None:
-    """Schedule version 1 (installment 1 starting on `start`, the disbursement date) and the
-    DISBURSEMENT posting of the principal, which sets the loan's balances (once per loan)."""
-    rows = fresh_rows(schedule, starts_on=start)
-    for row in rows:
-        row.loan_id = loan.id  # type: ignore[attr-defined]
-        row.version = loan.schedule_version
-    await Installment.bulk_create(rows, using_db=conn)
-    await post(
-        kind="DISBURSEMENT",
-        lines=[dr(Account.LOAN_PRINCIPAL, loan.principal), cr(Account.SETTLEMENT, loan.principal)],
-        business_date=start,
-        actor=actor,
-        conn=conn,
-        loan=loan,
-        memo="principal paid out",
-        key=f"disbursement:{loan.id}",
-    )
+async def _line_id(application_id: int, conn: BaseDBAsyncClient) -> int:
+    """The credit line the application's signed line contract granted."""
+    line = await CreditLine.filter(application_id=application_id).using_db(conn).first()
+    if line is None:
+        raise InvalidState("the application has no credit line")
+    return line.id
 
 
 async def record_repayment(
@@ -224,11 +232,11 @@ async def loan_rows_by_enterprise_ids(
 
 
 async def loans_by_application_ids(*, ids: Iterable[int]) -> list[Loan | None]:
-    """Each application's loan (or None), in the order of `ids`, in one query."""
+    """Each application's first loan (or None), in the order of `ids`, in one query (an
+    application's line can be drawn many times)."""
     wanted = list(ids)
-    found = {
-        loan.application_id: loan for loan in await Loan.filter(application_id__in=set(wanted))
-    }  # type: ignore[attr-defined]
+    rows = await Loan.filter(application_id__in=set(wanted)).order_by("-id")
+    found = {loan.application_id: loan for loan in rows}  # type: ignore[attr-defined]
     return [found.get(i) for i in wanted]
 
 

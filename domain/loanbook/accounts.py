@@ -19,10 +19,15 @@ class Account(StrEnum):
     INTEREST_RECEIVABLE = "1132_INTEREST_RECEIVABLE"  # interest accrued, not paid
     PENALTY_RECEIVABLE = "1133_PENALTY_RECEIVABLE"  # penalty and compound interest accrued
     FEE_RECEIVABLE = "1134_FEE_RECEIVABLE"  # fees charged, not paid
+    SUBSIDY_RECEIVABLE = "1135_SUBSIDY_RECEIVABLE"  # interest subsidy owed by a programme
+    GUARANTEE_CLAIM_RECEIVABLE = "1221_GUARANTEE_CLAIM_RECEIVABLE"  # claims filed, not paid
     CUSTOMER_CREDIT = "2241_CUSTOMER_CREDIT"  # overpayments held for the borrower (liability)
+    GUARANTEE_FEE_PAYABLE = "2242_GUARANTEE_FEE_PAYABLE"  # fees owed to guarantors (liability)
     INTEREST_INCOME = "6011_INTEREST_INCOME"
     PENALTY_INCOME = "6012_PENALTY_INCOME"
+    SUBSIDY_INTEREST_INCOME = "6013_SUBSIDY_INTEREST_INCOME"  # interest a programme pays
     FEE_INCOME = "6021_FEE_INCOME"
+    GUARANTEE_FEE_EXPENSE = "6402_GUARANTEE_FEE_EXPENSE"  # guarantee fees the bank pays
     PROVISION_EXPENSE = "6701_PROVISION_EXPENSE"  # charge for loan-loss provisions
     RECOVERY_INCOME = "6711_RECOVERY_INCOME"  # money recovered after a write-off
     # off balance sheet: what was written off and is still claimed (memo pair, always equal)
@@ -37,6 +42,9 @@ DEBIT_NORMAL = frozenset(
         Account.INTEREST_RECEIVABLE,
         Account.PENALTY_RECEIVABLE,
         Account.FEE_RECEIVABLE,
+        Account.SUBSIDY_RECEIVABLE,
+        Account.GUARANTEE_CLAIM_RECEIVABLE,
+        Account.GUARANTEE_FEE_EXPENSE,
         Account.PROVISION_EXPENSE,
         Account.WRITTEN_OFF_CLAIMS,
     }

@@ -15,7 +15,14 @@ from decimal import Decimal
 from db.models import Loan
 from domain.loanbook.accounts import Account
 from domain.loanbook.classification import Classification, classify
-from domain.loanbook.interest import accrual_for_day, days_past_due, penalty_for_day
+from domain.loanbook.interest import (
+    ZERO,
+    accrual_for_day,
+    daily,
+    days_past_due,
+    penalty_for_day,
+    unpaid_principal,
+)
 from domain.loanbook.ledger import Posting, cr, dr
 from domain.loanbook.provisions import provision_lines, target_allowance
 from domain.loanbook.status import LoanEvent, LoanStatus, target_of
@@ -101,6 +108,29 @@ def plan_interest(loan: Loan, schedule: Sequence[ScheduleRow], day: date) -> Int
     return InterestPlan(tuple(postings), accrued)
 
 
+def principal_not_due(schedule: Sequence[ScheduleRow], day: date) -> Decimal:
+    """The principal not yet due after `day` (the regular accrual's base)."""
+    return sum((unpaid_principal(i) for i in schedule if i.due_on > day), ZERO)
+
+
+def plan_subsidy(
+    loan: Loan, schedule: Sequence[ScheduleRow], day: date, rate: Decimal
+) -> Posting | None:
+    """The interest subsidy a programme owes for `day` (Dr SUBSIDY_RECEIVABLE, Cr
+    SUBSIDY_INTEREST_INCOME): principal not yet due times rate / 360, half-up to the fen on
+    its own (pure; None when nothing is owed)."""
+    amount = daily(rate, principal_not_due(schedule, day))
+    if amount <= 0:
+        return None
+    return Posting(
+        kind="SUBSIDY",
+        lines=(dr(Account.SUBSIDY_RECEIVABLE, amount), cr(Account.SUBSIDY_INTEREST_INCOME, amount)),
+        loan=loan,
+        key=f"subsidy:{loan.id}:{day.isoformat()}",
+        memo=f"interest subsidy for {day.isoformat()} at {rate}",
+    )
+
+
 @dataclass(frozen=True)
 class Standing:
     """Where a loan stands after closing a day."""
@@ -169,4 +199,6 @@ __all__ = [
     "plan_interest",
     "plan_provision",
     "plan_standing",
+    "plan_subsidy",
+    "principal_not_due",
 ]

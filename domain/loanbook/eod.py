@@ -1,7 +1,7 @@
 """The end-of-day batch: close business days for every serviced loan, in chunks.
 
 A chunk of loans is one transaction: its loans are locked, each loan's missing days are closed
-in order (accrual, penalty, credit applied, days past due and status, classification,
+in order (accrual, subsidy, penalty, credit applied, days past due and status, classification,
 provisions, overdue events, the month-end snapshot) and `closed_through` is set with them. A
 crash leaves every loan either wholly closed for a day or not at all, and running the batch
 again picks up the loans still behind (`closed_through` before the date). Journal keys make
@@ -37,6 +37,7 @@ from domain.loanbook.accrual import (
     plan_interest,
     plan_provision,
     plan_standing,
+    plan_subsidy,
 )
 from domain.loanbook.ledger import Posting, post_batch
 from domain.loanbook.overdue import overdue_events, store_events
@@ -55,6 +56,7 @@ class ChunkReport:
     accruals: int = 0
     penalties: int = 0
     provisions: int = 0
+    subsidies: int = 0
     moved: int = 0
     reclassified: int = 0
     events: int = 0
@@ -77,6 +79,7 @@ class _Chunk:
     loans: list[Loan]
     schedules: dict[int, list[ScheduleRow]]
     held: dict[int, Decimal]
+    subsidy_rates: dict[int, Decimal] = field(default_factory=dict)  # loan id -> annual rate
     report: ChunkReport = field(default_factory=ChunkReport)
 
 
@@ -129,7 +132,8 @@ async def _load(conn: BaseDBAsyncClient, loan_ids: Sequence[int], day: date) -> 
     )
     ids = [loan.id for loan in loans]
     schedules = await writes.schedules(conn, loans)
-    return _Chunk(conn, loans, schedules, await allowances(ids, conn=conn))
+    held = await allowances(ids, conn=conn)
+    return _Chunk(conn, loans, schedules, held, await writes.subsidy_rates(conn, loans))
 
 
 async def _close_date(chunk: _Chunk, group: list[Loan], day: date) -> None:
@@ -158,6 +162,11 @@ async def _post_interest(chunk: _Chunk, group: list[Loan], day: date) -> None:
         if plan.accrued is not None:
             posting, inst, amount = plan.accrued
             accrued[posting.key] = (inst, amount)
+        rate = chunk.subsidy_rates.get(loan.id)
+        if rate is not None and (
+            subsidy := plan_subsidy(loan, chunk.schedules[loan.id], day, rate)
+        ):
+            postings.append(subsidy)
     written = await post_batch(postings, business_date=day, actor=ACTOR, conn=chunk.conn)
     touched = []
     for posting in written:
@@ -166,6 +175,8 @@ async def _post_interest(chunk: _Chunk, group: list[Loan], day: date) -> None:
             inst.accrued_interest += amount
             touched.append(inst)
             chunk.report.accruals += 1
+        elif posting.kind == "SUBSIDY":
+            chunk.report.subsidies += 1
         else:
             chunk.report.penalties += 1
     await writes.accrued_interest(chunk.conn, touched)

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
+from decimal import Decimal
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from db.models import Installment, Loan, LoanMonthEnd
+from db.models import Installment, Loan, LoanMonthEnd, SubsidyProgramme
 from domain.loanbook.accrual import SCHEDULE_FIELDS, ScheduleRow, Standing
 
 
@@ -111,3 +112,27 @@ async def month_end(
         ],
         using_db=conn,
     )
+
+
+async def subsidy_rates(conn: BaseDBAsyncClient, loans: Sequence[Loan]) -> dict[int, Decimal]:
+    """The annual subsidy rate each loan earns, by loan id (loans earning none left out): a
+    loan found eligible for a programme when it was drawn, while the programme is active."""
+    enrolled = {
+        loan.id: loan.subsidy_programme_id
+        for loan in loans
+        if loan.subsidy_programme_id is not None
+    }
+    if not enrolled:
+        return {}
+    rates = dict(
+        await SubsidyProgramme.filter(
+            id__in=set(enrolled.values()), active=True, subsidy_rate__gt=0
+        )
+        .using_db(conn)
+        .values_list("id", "subsidy_rate")
+    )
+    return {
+        loan_id: Decimal(rates[programme_id])
+        for loan_id, programme_id in enrolled.items()
+        if programme_id in rates
+    }

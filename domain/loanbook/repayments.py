@@ -18,7 +18,7 @@ from decimal import Decimal
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from db.models import ApplicationPatent, Installment, JournalLine, Loan, Patent, Repayment, Role
+from db.models import Installment, JournalLine, Loan, Repayment, Role
 from domain import audit
 from domain.accounts.principal import Principal
 from domain.errors import Forbidden, InvalidInput, InvalidState, NotFound
@@ -161,25 +161,14 @@ async def refresh_arrears(
         await Loan.filter(id=loan.id).using_db(conn).update(days_past_due=dpd)
 
 
-async def set_pledged(application_id: int, *, pledged: bool, conn: BaseDBAsyncClient) -> None:
-    """Mark the patents an application pledged as pledged or free."""
-    patent_ids = (
-        await ApplicationPatent.filter(application_id=application_id)
-        .using_db(conn)
-        .values_list("patent_id", flat=True)
-    )
-    if patent_ids:
-        await Patent.filter(id__in=list(patent_ids)).using_db(conn).update(pledged=pledged)
-
-
 async def close_if_paid(
     loan: Loan, rows: Sequence[Installment], *, day: date, conn: BaseDBAsyncClient, actor: str
 ) -> bool:
-    """Close the loan and free its pledges once every installment and charge is paid."""
+    """Close the loan once every installment and charge is paid (its pledges stay registered
+    until staff release them with the patent office: `releasePledge`)."""
     if loan.outstanding != 0 or any(r.paid_at is None for r in rows):
         return False
     await move(loan, LoanEvent.CLOSE, actor=actor, conn=conn, business_date=day, reason="paid")
-    await set_pledged(loan.application_id, pledged=False, conn=conn)  # type: ignore[attr-defined]
     # the batch no longer sees a closed loan: release what its allowance still holds now
     from domain.loanbook.provisions import adjust_allowance
 
@@ -394,4 +383,4 @@ def _check_reversible(loan: Loan, repayment: Repayment) -> None:
 __all__ = ["PAYMENT_ROLES", "RepaymentResult", "apply_credit", "business_date_of", "close_if_paid",
            "days_past_due", "lock_live_loan", "payment_lines", "record_repayment",
            "recognise_interest", "refresh_arrears", "require_payment_role",
-           "reverse_repayment_now", "set_pledged"]  # fmt: skip
+           "reverse_repayment_now"]  # fmt: skip

@@ -125,7 +125,11 @@ async def record_recovery(
         loan = await Loan.filter(id=loan_id).using_db(conn).select_for_update().first()
         if loan is None:
             raise NotFound("no such loan", field="loanId")
-        if loan.status != LoanStatus.WRITTEN_OFF:
+        # a loan the guarantor settled keeps the bank's written-off share to recover
+        recoverable = loan.status == LoanStatus.WRITTEN_OFF or (
+            loan.status == LoanStatus.SETTLED_BY_GUARANTOR and loan.written_off_outstanding > 0
+        )
+        if not recoverable:
             raise InvalidState(f"a loan that is {loan.status} takes repayments, not recoveries")
         if money > loan.written_off_outstanding:
             raise InvalidInput(

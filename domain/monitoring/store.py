@@ -12,6 +12,7 @@ from tortoise.transactions import in_transaction
 
 from db.models import OutboxMessage, RiskWarning, WarningLevel, WarningStatus
 from domain import audit
+from domain.credit.lines import freeze_for_warning
 from domain.messaging.topics import Topic
 from domain.monitoring.contagion_rules import is_contagion_source
 from domain.monitoring.rules import LEVEL_RANK, WarningDraft, load_rules
@@ -68,6 +69,7 @@ async def raise_warning(
         open_key=key,
         using_db=conn,
     )
+    await freeze_for_warning(warning, conn=conn, actor=actor)  # a RED warning freezes lines
     await _enqueue_notices(
         warning,
         draft,

@@ -11,6 +11,7 @@ from typing import Any
 from db.batch import by_ids
 from db.models import LoanProduct
 from domain.errors import InvalidInput, NotFound
+from domain.products.programmes import seed_programmes
 from domain.products.repayment import RepaymentMethod
 
 CATALOGUE = Path(__file__).with_name("products.json")
@@ -25,7 +26,18 @@ _FIELDS = (
     "guarantee_on_approval",
     "guarantor_name",
     "subsidy_rate",
+    "line_months",
+    "revolving",
+    "guarantee_programme",
+    "subsidy_programme",
 )
+# credit-line terms a catalogue entry may leave out
+_DEFAULTS: dict[str, Any] = {
+    "line_months": 12,
+    "revolving": True,
+    "guarantee_programme": None,
+    "subsidy_programme": None,
+}
 
 
 def load_catalogue(path: Path = CATALOGUE) -> list[dict[str, Any]]:
@@ -33,7 +45,7 @@ def load_catalogue(path: Path = CATALOGUE) -> list[dict[str, Any]]:
     raw = json.loads(path.read_text(encoding="utf-8"))
     products = []
     for item in raw["products"]:
-        product = {key: item[key] for key in ("code", *_FIELDS)}
+        product = {key: item.get(key, _DEFAULTS.get(key)) for key in ("code", *_FIELDS)}
         for key in ("min_amount", "max_amount", "annual_rate", "subsidy_rate"):
             product[key] = Decimal(str(product[key]))
         RepaymentMethod(product["repayment_method"])
@@ -43,12 +55,16 @@ def load_catalogue(path: Path = CATALOGUE) -> list[dict[str, Any]]:
             raise ValueError(f"{product['code']}: terms must be positive")
         if product["guarantee_on_approval"] and not product["guarantor_name"]:
             raise ValueError(f"{product['code']}: guarantee on approval needs a guarantor")
+        if not 1 <= product["line_months"] <= 36:
+            raise ValueError(f"{product['code']}: a credit line runs one to 36 months")
         products.append(product)
     return products
 
 
 async def seed_products(*, path: Path = CATALOGUE) -> list[LoanProduct]:
-    """Create or update every catalogue product (safe to run any number of times)."""
+    """Create or update every catalogue product, and the programmes they name first (safe to
+    run any number of times)."""
+    await seed_programmes()
     seeded = []
     for item in load_catalogue(path):
         existing = await LoanProduct.get_or_none(code=item["code"])

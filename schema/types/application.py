@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 import resolvers.application
+import resolvers.credit_line
 from db import models as m
 from domain.decision import is_decided
 from schema.errors import UserError
@@ -18,6 +20,9 @@ from schema.types.enterprise import Enterprise
 from schema.types.patent import Patent
 from schema.types.product import LoanProduct
 from schema.types.risk_score import RiskScore
+
+if TYPE_CHECKING:
+    from schema.types.credit_line import CreditLine
 
 ApplicationStatus = strawberry.enum(
     m.ApplicationStatus, name="ApplicationStatus", description="Where an application stands."
@@ -84,6 +89,12 @@ class LoanApplication:
     history: list[StatusChange] = strawberry.field(
         resolver=resolvers.application.application_history,
         description="Every status change, oldest first.",
+    )
+    credit_line: Annotated[CreditLine, strawberry.lazy("schema.types.credit_line")] | None = (
+        strawberry.field(
+            resolver=resolvers.credit_line.application_credit_line,
+            description="The credit line it granted, once its line contract is signed.",
+        )
     )
 
 

@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+import resolvers.credit_line
 import resolvers.loan
 import resolvers.loanbook
+import resolvers.renewal
 from db import models as m
 from domain.loanbook.status import LoanStatus as DomainLoanStatus
 from resolvers.loanbook_enums import Classification
@@ -20,6 +22,7 @@ from schema.types.enterprise import Enterprise
 
 if TYPE_CHECKING:
     from schema.types.application import LoanApplication
+    from schema.types.credit_line import CreditLine
     from schema.types.loanbook import JournalEntry, LoanChange, Repayment, ScheduleVersion
 
 _BOOK = "schema.types.loanbook"
@@ -110,6 +113,27 @@ class Loan:
         strawberry.field(
             resolver=resolvers.loan.loan_application, description="The application that led to it."
         )
+    )
+    credit_line: Annotated[CreditLine, strawberry.lazy("schema.types.credit_line")] | None = (
+        strawberry.field(
+            resolver=resolvers.credit_line.loan_credit_line,
+            description="The credit line it was drawn on.",
+        )
+    )
+    drawdown_number: int = strawberry.field(description="Its drawing number on the line.")
+    first_loan: bool = strawberry.field(
+        description="Whether it is the enterprise's first loan with the bank (首贷)."
+    )
+    renewal_of: Loan | None = strawberry.field(
+        resolver=resolvers.renewal.loan_renewal_of,
+        description="The loan this one renewed (续贷), if any.",
+    )
+    renewed_by: Loan | None = strawberry.field(
+        resolver=resolvers.renewal.loan_renewed_by,
+        description="The loan that renewed this one, if any.",
+    )
+    renewed_without_principal: bool = strawberry.field(
+        description="Whether it renewed its predecessor without principal repayment (无还本续贷)."
     )
     schedule: list[Installment] = strawberry.field(
         resolver=resolvers.loanbook.schedule, description="The repayment schedule in force."

@@ -9,11 +9,13 @@ import strawberry
 
 import resolvers.enterprise
 import resolvers.litigation
+import resolvers.pledge
 import resolvers.valuation
 from schema.fields import opaque_id
 from schema.types.enterprise import Enterprise
 
 if TYPE_CHECKING:
+    from schema.pledges import PatentPledge
     from schema.types.litigation import Litigation
     from schema.types.valuation import Valuation
 
@@ -46,6 +48,12 @@ class Patent:
             description="The most recent valuation, if any.",
         )
     )
+    pledge: Annotated[PatentPledge, strawberry.lazy("schema.pledges")] | None = strawberry.field(
+        resolver=resolvers.pledge.patent_pledge,
+        description="The standing pledge to the bank as registered with the patent office; "
+        "null when the patent is not pledged.",
+    )
+    pledged: bool = strawberry.field(description="Pledged to the bank (a standing registration).")
 
 
 __all__ = ["Patent"]

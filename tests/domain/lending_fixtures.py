@@ -191,3 +191,25 @@ async def record_counts() -> tuple[int, ...]:
         await OutboxMessage.all().count(),
         await Review.all().count(),
     )
+
+
+async def register_pledges(officer: Principal, application_id: int) -> list[str]:
+    """Register with the patent office the pledge of every patent the application pledges and
+    that has no standing pledge yet (money goes out only then); the registration numbers."""
+    from db.models import PatentPledge
+    from domain.credit.pledges import register_pledge
+
+    links = await ApplicationPatent.filter(application_id=application_id).prefetch_related("patent")
+    numbers = []
+    for link in links:
+        if await PatentPledge.filter(active_patent_id=link.patent.id).exists():
+            continue
+        number = f"PLG-{link.patent.number}-{application_id}"
+        await register_pledge(
+            principal=officer,
+            patent_number=link.patent.number,
+            registration_number=number,
+            registered_on=datetime.now(UTC).date(),
+        )
+        numbers.append(number)
+    return numbers

@@ -67,3 +67,58 @@ def count_queries() -> Iterator[list[str]]:
     finally:
         for name, original in originals.items():
             setattr(cls, name, original)
+
+
+REGISTER_PLEDGE = """mutation($n: String!, $r: String!, $d: Date!) {
+  registerPledge(patentNumber: $n, registrationNumber: $r, registeredOn: $d) {
+    pledge { registrationNumber standing } errors { code message } } }"""
+
+
+async def register_pledges(
+    officer: Principal, *, application_id: int | None = None, contract_id: str | None = None
+) -> list[str]:
+    """Register, through the API, the pledge of every patent the application (or the
+    contract's application) pledges; the registration numbers used."""
+    from datetime import UTC, datetime
+
+    from db.models import ApplicationPatent, PatentPledge
+
+    application_id = await _application_of(application_id, contract_id)
+    links = await ApplicationPatent.filter(application_id=application_id).prefetch_related("patent")
+    numbers = []
+    for link in links:
+        if await PatentPledge.filter(active_patent_id=link.patent.id).exists():
+            continue  # already registered (a renewal keeps its registration)
+        registration = f"PLG-{link.patent.number}-{application_id}"
+        result = (await run(
+            REGISTER_PLEDGE, officer, n=link.patent.number, r=registration,
+            d=datetime.now(UTC).date().isoformat(),
+        ))["registerPledge"]  # fmt: skip
+        assert result["errors"] == [], result
+        numbers.append(registration)
+    return numbers
+
+
+async def _application_of(application_id: int | None, contract_id: str | None) -> int:
+    from db.models import Contract
+    from resolvers.ids import decode_id
+
+    if application_id is not None:
+        return application_id
+    assert contract_id is not None
+    contract = await Contract.get(id=decode_id(str(contract_id), "Contract"))
+    return contract.application_id  # type: ignore[attr-defined]
+
+
+async def pledges_wanted(
+    *, application_id: int | None = None, contract_id: str | None = None
+) -> bool:
+    """Whether the application (or the contract's) pledges a patent not registered yet."""
+    from db.models import ApplicationPatent, PatentPledge
+
+    application_id = await _application_of(application_id, contract_id)
+    ids = await ApplicationPatent.filter(application_id=application_id).values_list(
+        "patent_id", flat=True
+    )
+    standing = await PatentPledge.filter(active_patent_id__in=list(ids)).count()
+    return len(ids) > standing

@@ -39,11 +39,22 @@ def _leaves(type_name: str) -> list[str]:
     return [n for n, f in fields if is_leaf_type(get_named_type(f.type))]
 
 
-def everything(type_name: str, depth: int) -> str:
+def everything(type_name: str, depth: int, half: int | None = None) -> str:
     """Every field of a type: leaves, and objects and pages `depth` levels down (then only
-    their leaves)."""
+    their leaves); `half` 0 or 1: only the first or second half of the type's object fields
+    (with every leaf), for a type whose whole tree is over the parser's token limit."""
     parts = []
+    objects = [
+        n for n, f in _object(type_name).fields.items() if not is_leaf_type(get_named_type(f.type))
+    ]
+    if half is not None:
+        cut = len(objects) // 2
+        skip = set(objects[cut:] if half == 0 else objects[:cut])
+    else:
+        skip = set()
     for name, field in _object(type_name).fields.items():
+        if name in skip:
+            continue
         assert not any(is_required_argument(a) for a in field.args.values()), name
         inner = get_named_type(field.type)
         if is_leaf_type(inner):
@@ -63,26 +74,32 @@ def everything(type_name: str, depth: int) -> str:
     return " ".join(parts)
 
 
-def page(field: str, node: str, depth: int) -> str:
+def page(field: str, node: str, depth: int, half: int | None = None) -> str:
     return (
         f"{{ {field}(first: 10) {{ totalCount pageInfo {{ hasNextPage endCursor }} "
-        f"edges {{ cursor node {{ {everything(node, depth)} }} }} }} }}"
+        f"edges {{ cursor node {{ {everything(node, depth, half)} }} }} }} }}"
     )
 
 
+# test id -> (root field, query); an enterprise's whole tree two levels down is over the
+# parser's token limit, so it is read in two halves
 FULL = {
-    "enterprises": page("enterprises", "Enterprise", 2),
-    "applications": page("applications", "LoanApplication", 2),
-    "warnings": page("warnings", "Warning", 2),
-    "deadLetters": f"{{ deadLetters(first: 10) {{ {everything('DeadLetter', 1)} }} }}",
+    "enterprises-1": ("enterprises", page("enterprises", "Enterprise", 2, half=0)),
+    "enterprises-2": ("enterprises", page("enterprises", "Enterprise", 2, half=1)),
+    "applications": ("applications", page("applications", "LoanApplication", 2)),
+    "warnings": ("warnings", page("warnings", "Warning", 2)),
+    "deadLetters": (
+        "deadLetters",
+        f"{{ deadLetters(first: 10) {{ {everything('DeadLetter', 1)} }} }}",
+    ),
 }
 
 
-@pytest.mark.parametrize("root", sorted(FULL))
+@pytest.mark.parametrize("case", sorted(FULL))
 async def test_every_field_reads_as_from_whole_records(
-    world: LeanWorld, monkeypatch: pytest.MonkeyPatch, root: str
+    world: LeanWorld, monkeypatch: pytest.MonkeyPatch, case: str
 ) -> None:
-    query = FULL[root]
+    root, query = FULL[case]
     lean = await run(query, world.staff)
     lean_applicant = None if root == "deadLetters" else await run(query, world.applicant)
     _whole_records(monkeypatch)

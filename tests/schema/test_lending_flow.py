@@ -26,7 +26,7 @@ from domain.world.importer import import_world_dir, import_world_rows
 from schema.context import Context
 from tests.domain.contracts.codes import signing_code
 from tests.factories import A, tiny_world, write_world
-from tests.schema.helpers import SCHEMA, make_user, run
+from tests.schema.helpers import SCHEMA, make_user, pledges_wanted, register_pledges, run
 from tests.trust import trust
 
 PASSWORD = "correct horse battery"
@@ -102,6 +102,10 @@ async def _signed_and_disbursed(applicant: Principal, officer: Principal, cid: s
             id=cid,
         )
     )["verifyContract"]
+    unregistered = None
+    if await pledges_wanted(contract_id=cid):
+        unregistered = (await run(DISBURSE, payer, id=cid))["disburse"]
+    await register_pledges(payer, contract_id=cid)
     loan = (await run(
         "mutation($id: ID!) { disburse(contractId: $id) { loan { principal outstanding schedule { principal interest } } errors { code } } }",
         payer, id=cid,
@@ -109,6 +113,8 @@ async def _signed_and_disbursed(applicant: Principal, officer: Principal, cid: s
     again = (await run(DISBURSE, payer, id=cid))["disburse"]
 
     assert early["errors"][0]["code"] == "INVALID_STATE"
+    if unregistered is not None:  # no money out until every pledge is registered
+        assert [e["code"] for e in unregistered["errors"]] == ["PLEDGE_NOT_REGISTERED"]
     assert first["errors"] == [], first
     assert second["contract"]["status"] == "SIGNED"
     assert len(second["contract"]["signatures"]) == 2

@@ -114,6 +114,26 @@ MATRIX: dict[str, frozenset[str]] = {
     "acknowledgeWarning": STAFF,
     "resolveWarning": STAFF,
     "simulateShock": STAFF,
+    # guarantee programmes: the guarantor signs and pays its own; the bank files claims and
+    # may book the guarantor's payment
+    "signGuarantee": frozenset(),  # a GUARANTOR only (not among these callers)
+    "fileGuaranteeClaim": MONEY,
+    "payGuaranteeClaim": BOOKING,
+    # pledge registration at the patent office: staff who move money
+    "registerPledge": MONEY,
+    "releasePledge": MONEY,
+    # a renewal is the borrower's application
+    "renewLoan": APPLICANT,
+    # subsidy claims: filed and their payment booked by staff who move money
+    "fileSubsidyClaim": MONEY,
+    "recordSubsidyPayment": MONEY,
+    # credit lines: the borrower draws online; staff who move money freeze, unfreeze, reduce
+    # and close them
+    "drawdown": APPLICANT,
+    "freezeCreditLine": MONEY,
+    "unfreezeCreditLine": MONEY,
+    "reduceCreditLine": MONEY,
+    "closeCreditLine": MONEY,
 }
 
 

@@ -15,7 +15,7 @@ from domain.lending.contract import accept_offer, sign_contract
 from domain.lending.duties import check_countersigner, signed_for_bank
 from domain.lending.loans import disburse
 from tests.domain.contracts.codes import signing_code
-from tests.domain.lending_fixtures import LendingWorld, decided, inputs
+from tests.domain.lending_fixtures import LendingWorld, decided, inputs, register_pledges
 
 S = ApplicationStatus
 
@@ -38,6 +38,7 @@ async def _approved_by(world: LendingWorld, approver: Principal) -> LoanApplicat
 async def _borrower_signed(world: LendingWorld, approver: Principal) -> Contract:
     application = await _approved_by(world, approver)
     contract = await accept_offer(principal=world.applicant, application_id=application.id)
+    await register_pledges(world.officer, application.id)
     return await _sign(world.applicant, contract.id)
 
 
@@ -104,6 +105,7 @@ async def test_a_model_approved_loan_still_needs_two_people(world: LendingWorld)
     application = await decided(world, inputs())
     assert application.status == S.APPROVED  # nobody approved by hand
     contract = await accept_offer(principal=world.applicant, application_id=application.id)
+    await register_pledges(world.officer, application.id)
     await _sign(world.applicant, contract.id)
     contract = await _sign(world.officer, contract.id)
     await _refusal(disburse(principal=world.officer, contract_id=contract.id))

@@ -21,6 +21,7 @@ from db.models import (
 )
 from domain.accounts.principal import Principal
 from domain.applications import withdraw_application
+from domain.credit.pledges import release_pledge
 from domain.errors import DomainError, ErrorCode
 from domain.lending.contract import accept_offer, contract_pdf, sign_contract, verify_contract
 from domain.lending.loans import disburse, installments_by_loan_ids, record_repayment
@@ -28,7 +29,13 @@ from domain.lending.stats import portfolio_stats
 from domain.loanbook.classification import Classification, classify_loans
 from domain.loanbook.overdue import classify
 from tests.domain.contracts.codes import signing_code
-from tests.domain.lending_fixtures import OWN_PATENTS, LendingWorld, decided, inputs
+from tests.domain.lending_fixtures import (
+    OWN_PATENTS,
+    LendingWorld,
+    decided,
+    inputs,
+    register_pledges,
+)
 
 S = ApplicationStatus
 D = Decimal
@@ -44,7 +51,9 @@ async def _signed(world: LendingWorld, **kwargs: object) -> Contract:
     application = await _approved(world, **kwargs)
     contract = await accept_offer(principal=world.applicant, application_id=application.id)
     await _sign(world.applicant, contract.id)
-    return await _sign(world.officer, contract.id)
+    signed = await _sign(world.officer, contract.id)
+    await register_pledges(world.officer, application.id)
+    return signed
 
 
 async def _sign(principal: Principal, contract_id: int) -> Contract:
@@ -248,6 +257,8 @@ async def test_full_repayment_closes_the_loan_and_frees_pledges(world: LendingWo
             business_date=row.due_on,
         )
     assert result.loan.status == "CLOSED" and result.loan.outstanding == 0
+    # the registration stands until the bank releases it at the patent office
+    await release_pledge(principal=world.officer, patent_number=OWN_PATENTS[0])
     assert not (await Patent.get(number=OWN_PATENTS[0])).pledged
     # the freed patent may back a new application
     again = await decided(world, inputs(), amount="300000", term=6)

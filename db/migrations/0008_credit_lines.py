@@ -1,0 +1,282 @@
+from tortoise import migrations
+from tortoise.migrations import operations as ops
+import functools
+from db.models.user import Role
+from json import dumps, loads
+from tortoise.fields.base import OnDelete
+from tortoise import fields
+from tortoise.migrations.constraints import UniqueConstraint
+
+class Migration(migrations.Migration):
+    dependencies = [('models', '0007_audit_checkpoint')]
+
+    initial = False
+
+    operations = [
+        ops.CreateModel(
+            name='GuarantorInstitution',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('code', fields.CharField(unique=True, max_length=32)),
+                ('name', fields.CharField(max_length=200)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'guarantor_institution', 'app': 'models', 'pk_attr': 'id', 'table_description': 'A guarantee company (a party of its own; its staff have the GUARANTOR role).'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='GuaranteeProgramme',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('code', fields.CharField(unique=True, max_length=32)),
+                ('name', fields.CharField(max_length=200)),
+                ('institution', fields.ForeignKeyField('models.GuarantorInstitution', source_field='institution_id', db_constraint=True, to_field='id', related_name='programmes', on_delete=OnDelete.RESTRICT)),
+                ('eligibility', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('fee_rate', fields.DecimalField(max_digits=8, decimal_places=6)),
+                ('fee_payer', fields.CharField(default='BORROWER', max_length=16)),
+                ('risk_shares', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('trigger_days_past_due', fields.IntField(default=90)),
+                ('claim_deadline_days', fields.IntField(default=30)),
+                ('active', fields.BooleanField(default=True)),
+            ],
+            options={'table': 'guarantee_programme', 'app': 'models', 'pk_attr': 'id', 'table_description': 'A guarantee-on-approval programme: who is eligible, the fee, the risk shares, the claim'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='PatentPledge',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('patent', fields.ForeignKeyField('models.Patent', source_field='patent_id', db_constraint=True, to_field='id', related_name='pledges', on_delete=OnDelete.RESTRICT)),
+                ('active_patent_id', fields.IntField(null=True, unique=True)),
+                ('application', fields.ForeignKeyField('models.LoanApplication', source_field='application_id', db_constraint=True, to_field='id', related_name='pledges', on_delete=OnDelete.RESTRICT)),
+                ('registration_number', fields.CharField(unique=True, max_length=64)),
+                ('registered_on', fields.DateField()),
+                ('registered_by', fields.CharField(max_length=254)),
+                ('registered_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('released_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('released_by', fields.CharField(null=True, max_length=254)),
+            ],
+            options={'table': 'patent_pledge', 'app': 'models', 'pk_attr': 'id', 'table_description': "A patent's pledge to the bank as registered with the patent office, until released."},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='SubsidyProgramme',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('code', fields.CharField(unique=True, max_length=32)),
+                ('name', fields.CharField(max_length=200)),
+                ('sponsor', fields.CharField(max_length=200)),
+                ('subsidy_rate', fields.DecimalField(max_digits=8, decimal_places=6)),
+                ('eligibility', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('active', fields.BooleanField(default=True)),
+            ],
+            options={'table': 'subsidy_programme', 'app': 'models', 'pk_attr': 'id', 'table_description': 'An interest subsidy programme (政信贷 / 贴息): the rate the sponsor pays on the principal'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='CreditLine',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('enterprise', fields.ForeignKeyField('models.Enterprise', source_field='enterprise_id', db_constraint=True, to_field='id', related_name='credit_lines', on_delete=OnDelete.RESTRICT)),
+                ('application', fields.OneToOneField('models.LoanApplication', source_field='application_id', db_constraint=True, to_field='id', related_name='credit_line', on_delete=OnDelete.RESTRICT)),
+                ('product', fields.ForeignKeyField('models.LoanProduct', source_field='product_id', db_constraint=True, to_field='id', related_name='credit_lines', on_delete=OnDelete.RESTRICT)),
+                ('contract', fields.ForeignKeyField('models.Contract', source_field='contract_id', null=True, db_constraint=True, to_field='id', related_name='credit_lines', on_delete=OnDelete.RESTRICT)),
+                ('limit', fields.DecimalField(max_digits=20, decimal_places=2)),
+                ('annual_rate', fields.DecimalField(max_digits=8, decimal_places=6)),
+                ('revolving', fields.BooleanField(default=True)),
+                ('max_term_months', fields.IntField()),
+                ('status', fields.CharField(default='ACTIVE', db_index=True, max_length=16)),
+                ('valid_from', fields.DateField()),
+                ('valid_until', fields.DateField(db_index=True)),
+                ('frozen_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('frozen_by', fields.CharField(null=True, max_length=254)),
+                ('frozen_reason', fields.TextField(null=True, unique=False)),
+                ('frozen_by_warning_id', fields.IntField(null=True)),
+                ('closed_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('guarantee_programme', fields.ForeignKeyField('models.GuaranteeProgramme', source_field='guarantee_programme_id', null=True, db_constraint=True, to_field='id', related_name='credit_lines', on_delete=OnDelete.RESTRICT)),
+                ('subsidy_programme', fields.ForeignKeyField('models.SubsidyProgramme', source_field='subsidy_programme_id', null=True, db_constraint=True, to_field='id', related_name='credit_lines', on_delete=OnDelete.RESTRICT)),
+                ('version', fields.IntField(default=0)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'credit_line', 'app': 'models', 'pk_attr': 'id', 'table_description': 'A credit line granted by an approved application: limit, validity, state.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='CreditLineChange',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('line', fields.ForeignKeyField('models.CreditLine', source_field='line_id', db_constraint=True, to_field='id', related_name='changes', on_delete=OnDelete.CASCADE)),
+                ('kind', fields.CharField(max_length=16)),
+                ('from_status', fields.CharField(max_length=16)),
+                ('to_status', fields.CharField(max_length=16)),
+                ('old_limit', fields.DecimalField(null=True, max_digits=20, decimal_places=2)),
+                ('new_limit', fields.DecimalField(null=True, max_digits=20, decimal_places=2)),
+                ('reason', fields.TextField(default='', unique=False)),
+                ('actor', fields.CharField(max_length=254)),
+                ('at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'credit_line_change', 'app': 'models', 'pk_attr': 'id', 'table_description': 'One change to a line: FREEZE, UNFREEZE, REDUCE, CLOSE, EXPIRE (history beside the audit'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Guarantee',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('programme', fields.ForeignKeyField('models.GuaranteeProgramme', source_field='programme_id', db_constraint=True, to_field='id', related_name='guarantees', on_delete=OnDelete.RESTRICT)),
+                ('line', fields.OneToOneField('models.CreditLine', source_field='line_id', db_constraint=True, to_field='id', related_name='guarantee', on_delete=OnDelete.RESTRICT)),
+                ('contract', fields.ForeignKeyField('models.Contract', source_field='contract_id', null=True, db_constraint=True, to_field='id', related_name='guarantees', on_delete=OnDelete.RESTRICT)),
+                ('amount', fields.DecimalField(max_digits=20, decimal_places=2)),
+                ('fee_rate', fields.DecimalField(max_digits=8, decimal_places=6)),
+                ('fee_payer', fields.CharField(max_length=16)),
+                ('risk_shares', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('status', fields.CharField(default='PENDING_SIGNATURE', db_index=True, max_length=20)),
+                ('signed_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('signed_by', fields.CharField(null=True, max_length=254)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'guarantee', 'app': 'models', 'pk_attr': 'id', 'table_description': "A programme's guarantee of one credit line, signed by the guarantor."},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='GuaranteeClaim',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('guarantee', fields.ForeignKeyField('models.Guarantee', source_field='guarantee_id', db_constraint=True, to_field='id', related_name='claims', on_delete=OnDelete.RESTRICT)),
+                ('loan', fields.OneToOneField('models.Loan', source_field='loan_id', db_constraint=True, to_field='id', related_name='guarantee_claim', on_delete=OnDelete.RESTRICT)),
+                ('status', fields.CharField(default='FILED', db_index=True, max_length=16)),
+                ('outstanding', fields.DecimalField(max_digits=20, decimal_places=2)),
+                ('amount', fields.DecimalField(max_digits=20, decimal_places=2)),
+                ('shares', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('days_past_due', fields.IntField()),
+                ('filed_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('filed_by', fields.CharField(max_length=254)),
+                ('due_by', fields.DateField()),
+                ('paid_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('paid_amount', fields.DecimalField(null=True, max_digits=20, decimal_places=2)),
+                ('paid_by', fields.CharField(null=True, max_length=254)),
+                ('journal_entry_id', fields.IntField(null=True)),
+            ],
+            options={'table': 'guarantee_claim', 'app': 'models', 'pk_attr': 'id', 'table_description': "The bank's claim on a guarantee for one defaulted loan (代偿)."},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='SubsidyClaim',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('programme', fields.ForeignKeyField('models.SubsidyProgramme', source_field='programme_id', db_constraint=True, to_field='id', related_name='claims', on_delete=OnDelete.RESTRICT)),
+                ('period_start', fields.DateField()),
+                ('period_end', fields.DateField()),
+                ('status', fields.CharField(default='CLAIMED', max_length=16)),
+                ('total', fields.DecimalField(max_digits=20, decimal_places=2)),
+                ('lines', fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('filed_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('filed_by', fields.CharField(max_length=254)),
+                ('paid_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'subsidy_claim', 'app': 'models', 'unique_together': (('programme', 'period_start'),), 'pk_attr': 'id', 'table_description': "A programme's claim statement for one quarter: per-loan amounts frozen when filed."},
+            bases=['Model'],
+        ),
+        ops.AlterModelOptions(
+            name='Contract',
+            options={'table': 'contract', 'app': 'models', 'unique_together': (('application', 'kind', 'sequence'),), 'pk_attr': 'id', 'table_description': 'A contract PDF and its signatures: the line contract of an application (LINE), a'},
+        ),
+        ops.AlterField(
+            model_name='Contract',
+            name='application',
+            field=fields.ForeignKeyField('models.LoanApplication', source_field='application_id', db_constraint=True, to_field='id', related_name='contracts', on_delete=OnDelete.RESTRICT),
+        ),
+        ops.AddField(
+            model_name='Contract',
+            name='kind',
+            field=fields.CharField(default='LINE', max_length=16),
+        ),
+        ops.AddField(
+            model_name='Contract',
+            name='sequence',
+            field=fields.IntField(default=0),
+        ),
+        ops.AddConstraint(
+            model_name='Contract',
+            constraint=UniqueConstraint(fields=('application', 'kind', 'sequence'), name=None),
+        ),
+        ops.AlterField(
+            model_name='Loan',
+            name='application',
+            field=fields.ForeignKeyField('models.LoanApplication', source_field='application_id', db_constraint=True, to_field='id', related_name='loans', on_delete=OnDelete.RESTRICT),
+        ),
+        ops.AddField(
+            model_name='Loan',
+            name='credit_line_id',
+            field=fields.IntField(null=True, db_index=True),
+        ),
+        ops.AddField(
+            model_name='Loan',
+            name='drawdown_number',
+            field=fields.IntField(default=1),
+        ),
+        ops.AddField(
+            model_name='Loan',
+            name='first_loan',
+            field=fields.BooleanField(default=False),
+        ),
+        ops.AddField(
+            model_name='Loan',
+            name='renewal_of_id',
+            field=fields.IntField(null=True, db_index=True),
+        ),
+        ops.AddField(
+            model_name='Loan',
+            name='renewed_without_principal',
+            field=fields.BooleanField(default=False),
+        ),
+        ops.AddField(
+            model_name='Loan',
+            name='subsidy_programme_id',
+            field=fields.IntField(null=True, db_index=True),
+        ),
+        ops.AddField(
+            model_name='LoanApplication',
+            name='first_loan',
+            field=fields.BooleanField(default=False),
+        ),
+        ops.AddField(
+            model_name='LoanApplication',
+            name='renewal_of_id',
+            field=fields.IntField(null=True, db_index=True),
+        ),
+        ops.AddField(
+            model_name='LoanApplication',
+            name='without_principal_repayment',
+            field=fields.BooleanField(default=False),
+        ),
+        ops.AddField(
+            model_name='LoanProduct',
+            name='guarantee_programme',
+            field=fields.CharField(null=True, max_length=32),
+        ),
+        ops.AddField(
+            model_name='LoanProduct',
+            name='line_months',
+            field=fields.IntField(default=12),
+        ),
+        ops.AddField(
+            model_name='LoanProduct',
+            name='revolving',
+            field=fields.BooleanField(default=True),
+        ),
+        ops.AddField(
+            model_name='LoanProduct',
+            name='subsidy_programme',
+            field=fields.CharField(null=True, max_length=32),
+        ),
+        ops.AlterField(
+            model_name='User',
+            name='role',
+            field=fields.CharEnumField(description='APPLICANT: APPLICANT\nLOAN_OFFICER: LOAN_OFFICER\nRISK_MANAGER: RISK_MANAGER\nADMIN: ADMIN\nSERVICE: SERVICE\nGUARANTOR: GUARANTOR', enum_type=Role, max_length=16),
+        ),
+        ops.AddField(
+            model_name='User',
+            name='institution_id',
+            field=fields.IntField(null=True),
+        ),
+    ]
