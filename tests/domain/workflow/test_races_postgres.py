@@ -17,7 +17,14 @@ from domain.errors import DomainError, ErrorCode
 from domain.lending.contract import accept_offer, sign_contract
 from domain.lending.loans import disburse
 from tests.domain.contracts.codes import signing_code
-from tests.domain.lending_fixtures import LendingWorld, _user, decided, inputs, make_lending_world
+from tests.domain.lending_fixtures import (
+    LendingWorld,
+    _user,
+    decided,
+    inputs,
+    make_lending_world,
+    register_pledges,
+)
 
 pytestmark = pytest.mark.postgres
 BASE = os.environ.get("TEST_DATABASE_URL", "")
@@ -98,6 +105,7 @@ async def test_twenty_concurrent_disbursements(pg_world: LendingWorld) -> None:
         contract_id=contract.id,
         otp=await signing_code(pg_world.officer.user_id),
     )
+    await register_pledges(pg_world.officer, application.id)
     # separation of duties: the countersigner does not disburse
     results = await _outcomes(
         [disburse(principal=pg_world.officer2, contract_id=contract.id) for _ in range(RACERS)]
