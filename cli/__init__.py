@@ -6,8 +6,10 @@ import argparse
 
 from cli import (
     audit,
+    decision,
     demo,
     gnn,
+    governance,
     indicators,
     ledger,
     loans,
@@ -49,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
         products.register,
         models.register_train,
         gnn.register,
+        governance.register,
+        decision.register,
     ):
         register(sub)
     return parser

@@ -13,6 +13,9 @@ from typing import TYPE_CHECKING, Any
 from cli.common import Subparsers, fail, note, run_with_db
 from gnn.errors import GraphRiskError
 
+# the graph model's card name (gnn.registry.MODEL_NAME, not imported: it brings torch)
+MODEL_NAME = "gnn"
+
 if TYPE_CHECKING:
     from db.frames import WorldFrames
     from gnn.train import TrainOptions
@@ -23,6 +26,27 @@ def graph_options(args: argparse.Namespace) -> TrainOptions:
     from gnn.train import TrainOptions
 
     return TrainOptions(epochs=args.epochs, seed=args.seed)
+
+
+def test_window(args: argparse.Namespace) -> dict[str, Any]:
+    """`--test-from` / `--test-to` as timestamps (None when not given)."""
+    import pandas as pd
+
+    out: dict[str, Any] = {}
+    for name in ("test_from", "test_to"):
+        value = getattr(args, name, None)
+        out[name] = pd.Timestamp(value) if value else None
+    return out
+
+
+def _date(value: str) -> str:
+    import pandas as pd
+
+    try:
+        pd.Timestamp(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date: {value!r} (use YYYY-MM-DD)") from exc
+    return value
 
 
 def _world(args: argparse.Namespace) -> WorldFrames | None:
@@ -51,14 +75,25 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             return 2
         note(f"evaluating on {len(frames.enterprises)} enterprises from {args.world}")
         result = evaluate_world(
-            frames, options=graph_options(args), device=resolve_device(), log=note
+            frames,
+            options=graph_options(args),
+            device=resolve_device(),
+            log=note,
+            **test_window(args),
         )
     except GraphRiskError as exc:
         return _fail(exc)
     print(json.dumps(result, ensure_ascii=False))
+    for name, m in result["models"].items():
+        note(
+            f"{name:9s} AUC {m['auc']:.3f} AUPRC {m['auprc']:.3f} top1% {m['precision_top1']:.3f} "
+            f"top5% {m['precision_top5']:.3f} Brier {m['brier']:.4f}"
+        )
+    note(f"in service: {result['selection']['in_service']}: {result['selection']['reason']}")
     note(
-        f"graph AUC {result['auc_graph']:.3f} vs tabular AUC {result['auc_tabular']:.3f} "
-        f"on {result['n_test']} held-out ({result['split']['kind']} split) "
+        f"graph AUC {result['auc_graph']:.3f}, served AUC {result['auc_served']:.3f} vs tabular "
+        f"AUC {result['auc_tabular']:.3f} on {result['n_test']} held-out "
+        f"({result['split']['kind']} split) "
         f"in {time.perf_counter() - started:.1f} s"
     )
     return 0
@@ -70,8 +105,11 @@ async def train_graph_model(
     frames: WorldFrames | None = None,
     record: bool = True,
     data_dir: Path | None = None,
+    window: dict[str, Any] | None = None,
+    activate: bool = True,
 ) -> dict[str, Any]:
     """Train, save and activate a graph model (on `frames`, else the database's world); its card.
+    Without `activate` the version in service stays (the new one awaits approval).
 
     Raises GraphRiskError when no model could be trained; the previous one then stays in service.
     """
@@ -79,7 +117,13 @@ async def train_graph_model(
 
     try:
         card = await service.train(
-            data_dir=data_dir, frames=frames, options=options, record=record, log=note
+            data_dir=data_dir,
+            frames=frames,
+            options=options,
+            record=record,
+            log=note,
+            activate=activate,
+            **(window or {}),
         )
     except GraphRiskError:
         note("the previous graph model stays in service")
@@ -89,6 +133,8 @@ async def train_graph_model(
         f"graph model {card['version']} saved to {card['path']}: held-out AUC "
         f"{m['auc_graph']:.3f} (tabular {m['auc_tabular']:.3f})"
     )
+    served = card.get("served", {})
+    note(f"in service: {served.get('choice')}: {served.get('reason')}")
     return card
 
 
@@ -96,14 +142,19 @@ def cmd_train(args: argparse.Namespace) -> int:
     """Train, save and activate a graph model from a world directory or the database."""
 
     async def go(frames: WorldFrames | None, record: bool) -> int:
+        before = await _in_service() if record else {}
         try:
             card = await train_graph_model(
-                options=graph_options(args), frames=frames, record=record
-            )
+                options=graph_options(args), frames=frames, record=record,
+                window=test_window(args), activate=MODEL_NAME not in before,
+            )  # fmt: skip
         except GraphRiskError as exc:
             return _fail(exc)
+        if MODEL_NAME in before:
+            await _request_activation(before, card["version"])
         if args.json:
-            print(json.dumps({"version": card["version"], "path": card["path"], **card["metrics"]}))
+            out = {"version": card["version"], "path": card["path"], **card["metrics"]}
+            print(json.dumps({**out, "served": card.get("served")}))
         return 0
 
     if args.world:
@@ -113,6 +164,24 @@ def cmd_train(args: argparse.Namespace) -> int:
             return _fail(exc)
         return 2 if frames is None else asyncio.run(go(frames, False))
     return run_with_db(lambda: go(None, True))
+
+
+async def _in_service() -> dict[str, str]:
+    from domain.models_governance.training import models_in_service
+
+    return await models_in_service()
+
+
+async def _request_activation(before: dict[str, str], version: str) -> None:
+    """Maker-checker: the graph model in service stays; the new version awaits approval."""
+    from cli.governance import operator
+    from domain.models_governance.training import stage_trained
+
+    for r in await stage_trained(
+        before=before, trained=[(MODEL_NAME, version)], principal=await operator(None)
+    ):
+        note(f"{r.name} {r.version} awaits approval (request {r.id}); {before[r.name]} stays "
+             f"in service: `ipcredit models activate --approve {r.id}`")  # fmt: skip
 
 
 def cmd_score(args: argparse.Namespace) -> int:
@@ -177,6 +246,14 @@ def training_args(p: argparse.ArgumentParser, *, what: str = "") -> None:
     trains several)."""
     p.add_argument("--epochs", type=int, default=200, help=f"maximum epochs{what} (default 200)")
     p.add_argument("--seed", type=int, default=0, help=f"random seed{what} (default 0)")
+    p.add_argument(
+        "--test-from",
+        type=_date,
+        help="start of the held-out test window (YYYY-MM-DD; default: chosen automatically)",
+    )
+    p.add_argument(
+        "--test-to", type=_date, help="end of the test window (default: 12 months later)"
+    )
 
 
 def register(sub: Subparsers) -> None:

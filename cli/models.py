@@ -66,12 +66,17 @@ def cmd_train(args: argparse.Namespace) -> int:
     started = time.perf_counter()
 
     async def go() -> tuple[list[dict[str, Any]], str | None]:
-        cards = await train_models(data_dir=data_dir, progress=note)
+        from domain.models_governance.training import models_in_service
+
+        before = await models_in_service()
+        # a model with a version in service keeps it: the new one awaits a second person
+        cards = await train_models(data_dir=data_dir, progress=note, keep_in_service=set(before))
         summary = [
             {"name": c.name, "version": c.version, "metrics": _brief(c.metrics), "path": c.path}
             for c in cards
         ]
-        graph, refused = await _train_graph(args, data_dir)
+        graph, refused = await _train_graph(args, data_dir, activate="gnn" not in before)
+        await _govern(summary + graph, before, data_dir, cards)
         return summary + graph, refused
 
     try:
@@ -92,22 +97,51 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 async def _train_graph(
-    args: argparse.Namespace, data_dir: Path
+    args: argparse.Namespace, data_dir: Path, *, activate: bool
 ) -> tuple[list[dict[str, Any]], str | None]:
     """The graph model's card summary (none with --no-graph) and why it failed (None if not)."""
-    from cli.gnn import graph_options, train_graph_model
+    from cli.gnn import graph_options, test_window, train_graph_model
     from gnn.errors import GraphRiskError
 
     if args.no_graph:
         return [], None
     note("training the graph model")
     try:
-        card = await train_graph_model(options=graph_options(args), data_dir=data_dir)
+        card = await train_graph_model(
+            options=graph_options(args),
+            data_dir=data_dir,
+            window=test_window(args),
+            activate=activate,
+        )
     except GraphRiskError as exc:
         return [], f"{exc.code}: {exc.message}"
     m = card["metrics"]
     return [{"name": "gnn", "version": card["version"], "path": card["path"],
              "metrics": {k: m[k] for k in GRAPH_BRIEF if k in m}}], None  # fmt: skip
+
+
+async def _govern(
+    summary: list[dict[str, Any]], before: dict[str, str], data_dir: Path, cards: list[Any]
+) -> None:
+    """Record the scorecard's drift reference, then apply the maker-checker rule: a model that
+    had a version in service keeps it and gets an activation request for the new one."""
+    from cli.governance import operator
+    from domain.models_governance.monitoring import capture_scorecard_reference
+    from domain.models_governance.training import stage_trained
+
+    for card in cards:
+        if await capture_scorecard_reference(card=card, data_dir=data_dir):
+            note(f"stored the drift reference of {card.name} {card.version}")
+    trained = [(c["name"], c["version"]) for c in summary]
+    requests = await stage_trained(
+        before=before, trained=trained, principal=await operator(None), data_dir=data_dir
+    )
+    for r in requests:
+        note(f"{r.name} {r.version} awaits approval (request {r.id}); "
+             f"{before[r.name]} stays in service: `ipcredit models activate --approve {r.id}`")  # fmt: skip
+        for c in summary:
+            if c["name"] == r.name:
+                c["activation_request"] = r.id
 
 
 def register_scorecard(sub: Subparsers) -> None:

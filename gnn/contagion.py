@@ -90,6 +90,17 @@ def resolve(bundle: GraphBundle, usccs: Sequence[str]) -> np.ndarray:
     return rows
 
 
+def _shocked_base(
+    scored: ScoredGraph, rows: np.ndarray, raw: np.ndarray, ent_rows: np.ndarray
+) -> np.ndarray:
+    """Tabular logits of the ball's enterprises with the shocked firms' features in place."""
+    if scored.model.blend is None or len(scored.base) == 0:
+        return np.zeros(len(ent_rows))
+    x = scored.bundle.x[ENTERPRISE].copy()
+    x[rows] = raw
+    return scored.model.base(scored.bundle, x, ent_rows)
+
+
 def simulate_shock(
     scored: ScoredGraph,
     usccs: Sequence[str],
@@ -112,9 +123,9 @@ def simulate_shock(
     sub, full_dist = area.sub, area.full_dist
     names = bundle.feature_names[ENTERPRISE]
     raw = shock_features(bundle.x[ENTERPRISE][rows], names, np.arange(len(rows)))
-    after = model.calibration.apply(rescore_ball(scored, area, rows, raw))
-
+    logits = rescore_ball(scored, area, rows, raw)
     ent_rows = sub.parent[ENTERPRISE]
+    after = model.served(logits, _shocked_base(scored, rows, raw, ent_rows))
     ent_dist = full_dist[csr.to_global(ENTERPRISE, ent_rows)]
     cand = np.flatnonzero((ent_dist >= 1) & (ent_dist <= reach))
     delta = after[cand] - scored.scores[ent_rows[cand]]

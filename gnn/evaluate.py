@@ -1,23 +1,26 @@
-"""Train the graph model and the tabular baselines on one world and compare them on held-out data."""
+"""Train the graph model, the tabular baselines and the served blend on one world and compare
+them on the same held-out rows."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.metrics import brier_score_loss
 
 from db.frames import WorldFrames
-from gnn.baseline import fit_tabular
 from gnn.errors import TrainingFailed
 from gnn.graph import GraphBundle, build_graph
 from gnn.labels import Snapshot, SplitPlan, labels, outcomes_of, plan_split
+from gnn.metrics import auc, paired_bootstrap, score_metrics
 from gnn.relations import ENTERPRISE, FORWARD_RELATIONS
-from gnn.train import LabelledGraph, TrainOptions, TrainResult, auc, train_graph_model
+from gnn.select import BASELINES, Components, blend_for, choose, fit_components
+from gnn.served import Blend, design
+from gnn.train import LabelledGraph, TrainOptions, TrainResult, train_graph_model
 
 FeatureProvider = Callable[[WorldFrames, pd.Timestamp], pd.DataFrame]
 Log = Callable[[str], None]
@@ -69,15 +72,6 @@ def prepare(
     return train, test
 
 
-def _tabular_rows(sets: list[LabelledGraph], result: TrainResult) -> tuple[np.ndarray, np.ndarray]:
-    xs, ys = [], []
-    for s, rows in zip(sets, result.train_rows, strict=True):
-        pos = np.searchsorted(s.rows, rows)
-        xs.append(s.bundle.x[ENTERPRISE][rows])
-        ys.append(s.y[pos])
-    return np.concatenate(xs), np.concatenate(ys)
-
-
 def paired_auc_gap(
     y: np.ndarray, a: np.ndarray, b: np.ndarray, *, rounds: int = 200, seed: int = 0
 ) -> dict[str, Any] | None:
@@ -96,21 +90,39 @@ def paired_auc_gap(
     return {"gap": round(full_a - full_b, 4), "ci95": [round(float(lo), 4), round(float(hi), 4)]}
 
 
-def _brier(y: np.ndarray, p: np.ndarray) -> float | None:
-    return float(brier_score_loss(y, p)) if len(y) else None
+@dataclass
+class Evaluation:
+    """Held-out predictions of every model, the fitted parts, and the report."""
+
+    report: dict[str, Any]
+    components: Components
+    blend: Blend
 
 
-def _baselines(
-    train: list[LabelledGraph], test: LabelledGraph, result: TrainResult, seed: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Test predictions of the gradient-boosting and logistic baselines, trained on the graph
-    model's training rows; and those rows' labels."""
-    x_train, y_train = _tabular_rows(train, result)
-    names = train[0].bundle.feature_names[ENTERPRISE]
-    x_test = test.bundle.x[ENTERPRISE][test.rows]
-    hgb = fit_tabular(x_train, y_train, names, kind="hgb", seed=seed)
-    logistic = fit_tabular(x_train, y_train, names, kind="logistic", seed=seed)
-    return hgb.predict(x_test), logistic.predict(x_test), y_train
+def _test_predictions(
+    test: LabelledGraph, result: TrainResult, comp: Components, blend: Blend
+) -> dict[str, np.ndarray]:
+    out = {k: m.predict(design(test.bundle, k, rows=test.rows)) for k, m in comp.tabular.items()}
+    graph_logits = result.model.logits(test.bundle)[test.rows]
+    out["graph"] = result.model.calibration.apply(graph_logits)
+    out["served"] = blend.apply(graph_logits, blend.base(test.bundle, rows=test.rows))
+    return out
+
+
+def compare(
+    y: np.ndarray, preds: dict[str, np.ndarray], *, rounds: int = 200, seed: int = 0
+) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """Metrics of every model on the same rows, and paired-bootstrap gaps of the served blend
+    and the graph model against the best baseline (by held-out AUC)."""
+    test = {k: score_metrics(y, p) for k, p in preds.items()}
+    base = [k for k in BASELINES if k in preds and test[k]["auc"] is not None]
+    best = max(base, key=lambda k: test[k]["auc"])
+    gaps: dict[str, Any] = {"best_baseline": best}
+    for k in ("served", "graph"):
+        gaps[f"{k}_vs_best_baseline"] = paired_bootstrap(
+            y, preds[k], preds[best], rounds=rounds, seed=seed
+        )
+    return test, gaps
 
 
 def evaluate_world(
@@ -121,53 +133,96 @@ def evaluate_world(
     extra_snapshots: int = 2,
     device: torch.device | None = None,
     log: Log | None = None,
+    test_from: pd.Timestamp | None = None,
+    test_to: pd.Timestamp | None = None,
+    rounds: int = 200,
 ) -> dict[str, Any]:
-    """Train graph and tabular models on a world and report held-out metrics as a JSON object."""
+    """Train graph, tabular and served models on a world and report held-out metrics (JSON)."""
+    return run_evaluation(
+        frames, options=options, features=features, extra_snapshots=extra_snapshots,
+        device=device, log=log, test_from=test_from, test_to=test_to, rounds=rounds,
+    ).report  # fmt: skip
+
+
+def run_evaluation(
+    frames: WorldFrames,
+    *,
+    options: TrainOptions | None = None,
+    features: FeatureProvider | None = None,
+    extra_snapshots: int = 2,
+    device: torch.device | None = None,
+    log: Log | None = None,
+    test_from: pd.Timestamp | None = None,
+    test_to: pd.Timestamp | None = None,
+    rounds: int = 200,
+) -> Evaluation:
+    """`evaluate_world` keeping the fitted parts (for training in service)."""
     opts = options or TrainOptions()
     say = log or (lambda _m: None)
     started = time.perf_counter()
-    plan = plan_split(frames, extra_snapshots=extra_snapshots)
+    plan = plan_split(frames, extra_snapshots=extra_snapshots, test_from=test_from, test_to=test_to)
     say(f"split: {plan.kind}; building {len(plan.train) + 1} graphs")
     train, test = prepare(frames, plan, features=features, seed=opts.seed)
     built = time.perf_counter()
+    if len(test.y) == 0 or test.y.min() == test.y.max():
+        raise TrainingFailed("the test rows need both defaulted and sound enterprises")
     say(f"training the graph model on {sum(len(t.rows) for t in train)} labelled rows")
     result = train_graph_model(train, opts, device=device, log=say)
     trained = time.perf_counter()
-    y_test = test.y
-    if len(y_test) == 0 or y_test.min() == y_test.max():
-        raise TrainingFailed("the test rows need both defaulted and sound enterprises")
-    p_graph = result.model.predict(test.bundle)[test.rows]
+    say("training the tabular models and the served blend")
+    comp = fit_components(train, result, kinds=BASELINES, seed=opts.seed)
+    blend = blend_for(comp, "served", None, seed=opts.seed)
+    preds = _test_predictions(test, result, comp, blend)
+    models, gaps = compare(test.y, preds, rounds=rounds, seed=opts.seed)
+    selection = choose(models, gaps)
     no_edges = [et[1] for et in FORWARD_RELATIONS]
-    p_graph_no_edges = result.model.predict(test.bundle, drop=no_edges)[test.rows]
-    say("training the tabular baselines")
-    p_hgb, p_log, y_train = _baselines(train, test, result, opts.seed)
-    primary = train[0]
+    p_no_edges = result.model.graph_predict(test.bundle, drop=no_edges)[test.rows]
+    report = _report(test.y, models, gaps, selection, blend, result, train, test, plan)
+    report["auc_graph_without_edges"] = auc(test.y, p_no_edges)
+    report["features"] = "provided" if features else "built-in"
+    report["seconds"] = {
+        "build": round(built - started, 2),
+        "train_graph": round(trained - built, 2),
+        "total": round(time.perf_counter() - started, 2),
+    }
+    return Evaluation(report, comp, blend)
+
+
+def _report(
+    y: np.ndarray,
+    models: dict[str, dict[str, Any]],
+    gaps: dict[str, Any],
+    selection: dict[str, Any],
+    blend: Blend,
+    result: TrainResult,
+    train: list[LabelledGraph],
+    test: LabelledGraph,
+    plan: SplitPlan,
+) -> dict[str, Any]:
+    y_train = np.concatenate([s.y for s in train])
     return {
-        "auc_graph": auc(y_test, p_graph),
-        "auc_tabular": auc(y_test, p_hgb),
-        "auc_tabular_logistic": auc(y_test, p_log),
-        "auc_graph_without_edges": auc(y_test, p_graph_no_edges),
-        "gap_graph_vs_tabular": paired_auc_gap(y_test, p_graph, p_hgb, seed=opts.seed),
-        "gap_graph_vs_logistic": paired_auc_gap(y_test, p_graph, p_log, seed=opts.seed),
-        "brier_graph": _brier(y_test, p_graph),
-        "brier_tabular": _brier(y_test, p_hgb),
-        "mean_graph_risk": float(p_graph.mean()),
-        "test_default_rate": float(y_test.mean()),
+        "models": models,
+        "gaps": gaps,
+        "selection": selection,
+        "served": blend.describe(),
+        "auc_graph": models["graph"]["auc"],
+        "auc_served": models["served"]["auc"],
+        "auc_tabular": models["hgb"]["auc"],
+        "auc_tabular_logistic": models["logistic"]["auc"],
+        "auc_tabular_aggregates": models["hgb_agg"]["auc"],
+        "brier_graph": models["graph"]["brier"],
+        "brier_tabular": models["hgb"]["brier"],
+        "mean_graph_risk": models["served"]["mean_predicted"],
+        "test_default_rate": float(y.mean()),
         "n_train": int(sum(len(r) for r in result.train_rows)),
         "n_train_defaults": int(y_train.sum()),
         "n_validation": int(sum(len(r) for r in result.val_rows)),
-        "n_test": int(len(y_test)),
-        "n_test_defaults": int(y_test.sum()),
-        "n_enterprises": int(primary.bundle.num_nodes(ENTERPRISE)),
+        "n_test": int(len(y)),
+        "n_test_defaults": int(y.sum()),
+        "n_enterprises": int(train[0].bundle.num_nodes(ENTERPRISE)),
         "n_edges": int(test.bundle.num_edges),
         "split": plan.describe(),
         "val_auc_graph": result.val_auc,
         "epochs_run": result.epochs_run,
         "best_epoch": result.best_epoch,
-        "features": "provided" if features else "built-in",
-        "seconds": {
-            "build": round(built - started, 2),
-            "train_graph": round(trained - built, 2),
-            "total": round(time.perf_counter() - started, 2),
-        },
     }

@@ -134,9 +134,12 @@ def apply_update(scored: ScoredGraph, rows: np.ndarray, raw: np.ndarray) -> dict
     ent_rows = area.sub.parent[ENTERPRISE]
     exact = np.flatnonzero(area.distance(ENTERPRISE, offsets) <= area.layers)
     targets, new_logits = ent_rows[exact], logits[exact]
-    new_scores = model.calibration.apply(new_logits)
+    new_base = model.base(bundle, rows=targets) if len(scored.base) else np.zeros(len(targets))
+    new_scores = model.served(new_logits, new_base)
     moved = new_scores != scored.scores[targets]
     scored.logits[targets] = new_logits
+    if len(scored.base):
+        scored.base[targets] = new_base
     scored.scores[targets] = new_scores
     return {int(r): float(p) for r, p in zip(targets[moved], new_scores[moved], strict=True)}
 

@@ -19,6 +19,8 @@ from gnn.errors import InvalidGraphInput
 
 HORIZON_MONTHS = 12
 MIN_POSITIVES = 3
+MIN_TEST_DEFAULTS = 30
+MAX_EARLIER_YEARS = 4
 
 
 @dataclass(frozen=True)
@@ -96,25 +98,96 @@ def _count(outcomes: pd.DataFrame, lo: pd.Timestamp, hi: pd.Timestamp) -> int:
     return int(((d >= lo) & (d < hi)).sum())
 
 
-def plan_split(frames: WorldFrames, *, extra_snapshots: int = 2) -> SplitPlan:
+def _test_window(
+    oc: pd.DataFrame,
+    end: pd.Timestamp,
+    test_from: pd.Timestamp | None,
+    test_to: pd.Timestamp | None,
+) -> tuple[pd.Timestamp, pd.Timestamp, str]:
+    """The test window [cutoff, test_end) and how it was chosen.
+
+    Given `test_from` (and maybe `test_to`), those dates. Otherwise the latest 12-month window
+    ending at the world's end; on a long history whose last year has fewer than
+    `MIN_TEST_DEFAULTS` defaults, the latest earlier yearly window that has them (the window
+    moves back a year at a time, never before the first two years of defaults).
+    """
+    months = pd.DateOffset(months=HORIZON_MONTHS)
+    if test_from is not None:
+        test_end = min(test_to if test_to is not None else test_from + months, end)
+        if not test_from < test_end:
+            raise InvalidGraphInput(
+                "the test window is empty: --test-from must come before --test-to and the "
+                f"world's end ({end.date().isoformat()})",
+                field="testFrom",
+            )
+        return test_from, test_end, "given"
+    cutoff, test_end = end - months, end
+    first = oc.loc[oc["defaulted"], "default_date"].min()
+    if pd.isna(first):
+        return cutoff, test_end, "latest year"
+    candidate = cutoff
+    while candidate - 2 * months >= pd.Timestamp(first):
+        if _count(oc, candidate, candidate + months) >= MIN_TEST_DEFAULTS:
+            break
+        candidate = candidate - months
+    if _count(oc, candidate, candidate + months) >= MIN_TEST_DEFAULTS and candidate != cutoff:
+        return candidate, candidate + months, "latest year with enough defaults"
+    return cutoff, test_end, "latest year"
+
+
+def _train_snapshots(
+    oc: pd.DataFrame, cutoff: pd.Timestamp, extra_snapshots: int
+) -> list[Snapshot]:
+    """The year before the cutoff (its start first, then `extra_snapshots` later dates, labels
+    ending at the cutoff), then up to `MAX_EARLIER_YEARS` earlier yearly windows of 12-month
+    labels that hold at least `MIN_POSITIVES` defaults each."""
+    months = pd.DateOffset(months=HORIZON_MONTHS)
+    start = cutoff - months
+    step = (cutoff - start) / (extra_snapshots + 1)
+    train = [Snapshot(start, cutoff)]
+    for k in range(1, extra_snapshots + 1):
+        train.append(Snapshot((start + k * step).normalize(), cutoff))
+    for k in range(1, MAX_EARLIER_YEARS + 1):
+        t = start - k * months
+        if _count(oc, t, t + months) >= MIN_POSITIVES:
+            train.append(Snapshot(t, t + months))
+    return train
+
+
+def plan_split(
+    frames: WorldFrames,
+    *,
+    extra_snapshots: int = 2,
+    test_from: pd.Timestamp | None = None,
+    test_to: pd.Timestamp | None = None,
+) -> SplitPlan:
     """The time split when defaults are dated and both windows have defaults, else stratified.
 
     `extra_snapshots` adds training graphs between the start and the cutoff (labels still end at
-    the cutoff) so the model sees firms whose neighbours had already defaulted.
+    the cutoff) so the model sees firms whose neighbours had already defaulted. `test_from` /
+    `test_to` set the test window; without them it is chosen automatically (`_test_window`).
+    Long histories add earlier yearly training windows (`_train_snapshots`).
     """
     oc = outcomes_of(frames)
     end = pd.Timestamp(oc["as_of"].max()) if oc["as_of"].notna().any() else None
     months = pd.DateOffset(months=HORIZON_MONTHS)
     dated = bool(oc.loc[oc["defaulted"], "default_date"].notna().all())
+    if (test_from is not None or test_to is not None) and (end is None or not dated):
+        raise InvalidGraphInput("a test window needs dated defaults and an outcomes date")
+    if test_to is not None and test_from is None:
+        test_from = test_to - months
     if end is not None and dated:
-        cutoff = end - months
-        start = cutoff - months
-        if _count(oc, start, cutoff) >= MIN_POSITIVES and _count(oc, cutoff, end) >= MIN_POSITIVES:
-            step = (cutoff - start) / (extra_snapshots + 1)
-            train = [Snapshot(start, cutoff)]
-            for k in range(1, extra_snapshots + 1):
-                train.append(Snapshot((start + k * step).normalize(), cutoff))
-            return SplitPlan("time", tuple(train), Snapshot(cutoff, end))
+        cutoff, test_end, how = _test_window(oc, end, test_from, test_to)
+        train = _train_snapshots(oc, cutoff, extra_snapshots)
+        first = train[0]
+        enough = _count(oc, first.as_of, cutoff) >= MIN_POSITIVES
+        if enough and _count(oc, cutoff, test_end) >= MIN_POSITIVES:
+            return SplitPlan("time", tuple(train), Snapshot(cutoff, test_end), note=how)
+        if how == "given":
+            raise InvalidGraphInput(
+                f"the test window or the year before it has fewer than {MIN_POSITIVES} defaults",
+                field="testFrom",
+            )
     first = oc["default_date"].min()
     if pd.notna(first):
         as_of = pd.Timestamp(first)

@@ -6,21 +6,25 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import torch
 
 from db.frames import WorldFrames
 from gnn.errors import GraphRiskError, TrainingFailed
-from gnn.evaluate import FeatureProvider, Log, evaluate_world, prepare
+from gnn.evaluate import FeatureProvider, Log, prepare, run_evaluation
 from gnn.labels import Snapshot, SplitPlan, plan_split
 from gnn.registry import frames_hash, save_model
 from gnn.scoring import GraphModel
+from gnn.select import BASELINES, blend_for, fit_components
 from gnn.train import TrainOptions, train_graph_model
 
 DESCRIPTION = (
     "Heterogeneous GraphSAGE over enterprises, patents, cases and people (guarantees, supply, "
     "shareholding, officers, litigation roles, patent ownership and citations), trained on "
     "dated defaults with a time split and Platt-calibrated so graphRisk reads as a 12-month "
-    "probability of default. See docs/gnn.md."
+    "probability of default. In service: the best tabular model's calibrated logit plus a gated "
+    "graph correction, or the simple model alone when it is not beaten on the held-out window "
+    "(see `served`). See docs/gnn.md."
 )
 
 
@@ -30,10 +34,10 @@ def final_plan(plan: SplitPlan) -> SplitPlan:
         return plan
     end = plan.test.label_end
     cutoff = plan.test.as_of
-    starts = [s.as_of for s in plan.train]
-    shift = cutoff - starts[0]
-    latest = tuple(Snapshot(s + shift, end) for s in starts)
-    earlier = tuple(Snapshot(s.as_of, cutoff) for s in plan.train)
+    recent = [s.as_of for s in plan.train if s.label_end == cutoff]
+    shift = cutoff - recent[0]
+    latest = tuple(Snapshot(s + shift, end) for s in recent)
+    earlier = tuple(plan.train)
     return replace(plan, train=latest + earlier, note="final fit on every labelled window")
 
 
@@ -45,12 +49,25 @@ def fit_final(
     extra_snapshots: int = 2,
     device: torch.device | None = None,
     log: Log | None = None,
+    selection: dict[str, Any] | None = None,
+    test_from: pd.Timestamp | None = None,
+    test_to: pd.Timestamp | None = None,
 ) -> GraphModel:
-    """Fit the model to serve on all labelled windows (no held-out test)."""
-    plan = final_plan(plan_split(frames, extra_snapshots=extra_snapshots))
+    """Fit the model to serve on all labelled windows (no held-out test), with the served blend
+    of the `selection` (default: the gated blend) refitted on the validation enterprises."""
+    plan = final_plan(
+        plan_split(frames, extra_snapshots=extra_snapshots, test_from=test_from, test_to=test_to)
+    )
     opts = options or TrainOptions()
     train, _ = prepare(frames, plan, features=features, seed=opts.seed, hold_out=False)
     result = train_graph_model(train, opts, device=device, log=log)
+    sel = selection or {"mode": "served", "tabular_kind": None, "reason": ""}
+    kinds = [sel["tabular_kind"]] if sel.get("tabular_kind") else list(BASELINES)
+    comp = fit_components(train, result, kinds=[] if sel["mode"] == "graph" else kinds)
+    blend = blend_for(comp, sel["mode"], sel.get("tabular_kind"), seed=opts.seed)
+    blend.choice = str(sel.get("in_service", blend.choice))
+    blend.reason = str(sel.get("reason", ""))
+    result.model.blend = blend
     result.model.meta["split"] = plan.describe()
     return result.model
 
@@ -64,31 +81,30 @@ def train_and_save(
     extra_snapshots: int = 2,
     device: torch.device | None = None,
     log: Log | None = None,
+    test_from: pd.Timestamp | None = None,
+    test_to: pd.Timestamp | None = None,
+    activate: bool = True,
 ) -> dict[str, Any]:
-    """Evaluate, refit and save a new active version; on any failure the old one stays."""
+    """Evaluate every model on the held-out window, choose what to serve, refit it on every
+    labelled window and save it (as the new active version with `activate`); on any failure
+    the old one stays."""
+    window: dict[str, Any] = {"test_from": test_from, "test_to": test_to}
     try:
-        metrics = evaluate_world(
-            frames,
-            options=options,
-            features=features,
-            extra_snapshots=extra_snapshots,
-            device=device,
-            log=log,
-        )
+        metrics = run_evaluation(
+            frames, options=options, features=features, extra_snapshots=extra_snapshots,
+            device=device, log=log, **window,
+        ).report  # fmt: skip
         if metrics["auc_graph"] is None:
             raise TrainingFailed("the held-out period has no defaults to measure the model on")
         model = fit_final(
-            frames,
-            options=options,
-            features=features,
-            extra_snapshots=extra_snapshots,
-            device=device,
-            log=log,
-        )
+            frames, options=options, features=features, extra_snapshots=extra_snapshots,
+            device=device, log=log, selection=metrics["selection"], **window,
+        )  # fmt: skip
     except GraphRiskError:
         raise
     except Exception as exc:
         raise TrainingFailed(f"graph model training failed: {exc}") from exc
     return save_model(
-        model, data_dir, metrics=metrics, data_hash=frames_hash(frames), description=DESCRIPTION
-    )
+        model, data_dir, metrics=metrics, data_hash=frames_hash(frames), description=DESCRIPTION,
+        activate=activate,
+    )  # fmt: skip

@@ -13,15 +13,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import joblib
 import pandas as pd
 import torch
 
 from db.frames import WorldFrames
+from gnn.baseline import TabularModel
 from gnn.device import resolve_device
 from gnn.errors import ModelUnavailable
 from gnn.model import HeteroSAGE
 from gnn.scaling import FeatureScaler
 from gnn.scoring import Calibration, GraphModel
+from gnn.served import Blend
 
 MODEL_NAME = "gnn"
 ACTIVE_FILE = "gnn-active.json"
@@ -98,6 +101,14 @@ def save_model(
         "calibration": {"a": model.calibration.a, "b": model.calibration.b},
         "training": {k: v for k, v in model.meta.items() if k not in ("in_dims", "feature_names")},
     }
+    if model.blend is not None:
+        card["served"] = model.blend.describe()
+        if model.blend.tabular is not None:
+            tab_path = weights.with_name(f"{MODEL_NAME}-{version}.tabular.joblib")
+            tmp_tab = tab_path.with_name(f".{tab_path.name}.{os.getpid()}.tmp")
+            joblib.dump(model.blend.tabular, tmp_tab)
+            os.replace(tmp_tab, tab_path)
+            card["served"]["tabular_path"] = str(tab_path.relative_to(Path(data_dir)))
     state = {k: v.detach().cpu() for k, v in net.state_dict().items()}
     tmp = weights.with_name(f".{weights.name}.{os.getpid()}.tmp")
     torch.save(state, tmp)
@@ -170,4 +181,19 @@ def load_model(
     meta["in_dims"] = spec["in_dims"]
     scaler = FeatureScaler.from_json(card["scaler"])
     calibration = Calibration(card["calibration"]["a"], card["calibration"]["b"])
-    return GraphModel(net, scaler, calibration, meta).to(dev)
+    return GraphModel(net, scaler, calibration, meta, blend=_blend(data_dir, card)).to(dev)
+
+
+def _blend(data_dir: Path, card: dict[str, Any]) -> Blend | None:
+    """The served blend of a card (None for versions saved before it existed)."""
+    spec = card.get("served")
+    if not spec:
+        return None
+    tab: TabularModel | None = None
+    if spec.get("tabular_path"):
+        # a file this module wrote itself, next to the weights
+        tab = joblib.load(Path(data_dir) / spec["tabular_path"])
+    return Blend(
+        tab, float(spec["c0"]), float(spec["c1"]), float(spec["g"]), str(spec["choice"]),
+        reason=str(spec.get("reason", "")), evidence=dict(spec.get("evidence", {})),
+    )  # fmt: skip

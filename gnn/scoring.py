@@ -16,6 +16,7 @@ from gnn.graph import GraphBundle
 from gnn.model import COUNTERPARTY_RELATIONS, Adjacency, HeteroSAGE, mean_adjacency
 from gnn.relations import ENTERPRISE, FORWARD_RELATIONS, NODE_TYPES, reverse
 from gnn.scaling import FeatureScaler
+from gnn.served import Blend
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ class GraphModel:
     calibration: Calibration
     meta: dict[str, Any] = field(default_factory=dict)
     device: torch.device = field(default_factory=lambda: torch.device("cpu"))
+    blend: Blend | None = None
 
     @property
     def version(self) -> str:
@@ -108,9 +110,29 @@ class GraphModel:
             out = self.network(x, adjacency(bundle, self.device, drop))
         return np.asarray(out.float().cpu().numpy(), dtype=np.float64)
 
-    def predict(self, bundle: GraphBundle, drop: Iterable[str] = ()) -> np.ndarray:
-        """Calibrated default probabilities of every enterprise of the bundle."""
+    def graph_predict(self, bundle: GraphBundle, drop: Iterable[str] = ()) -> np.ndarray:
+        """The graph network's own calibrated probabilities (no tabular part)."""
         return self.calibration.apply(self.logits(bundle, drop))
+
+    def base(
+        self, bundle: GraphBundle, x: np.ndarray | None = None, rows: Any = None
+    ) -> np.ndarray:
+        """The served tabular logits of enterprise `rows` (zeros without a tabular part)."""
+        if self.blend is None:
+            n = bundle.num_nodes(ENTERPRISE) if rows is None else len(rows)
+            return np.zeros(n)
+        return self.blend.base(bundle, x, rows)
+
+    def served(self, logits: np.ndarray, base: np.ndarray) -> np.ndarray:
+        """The score in service from graph logits and tabular logits of the same rows."""
+        if self.blend is None:
+            return self.calibration.apply(logits)
+        return self.blend.apply(logits, base)
+
+    def predict(self, bundle: GraphBundle, drop: Iterable[str] = ()) -> np.ndarray:
+        """The served default probabilities of every enterprise of the bundle (`drop` removes
+        relations from the graph part only)."""
+        return self.served(self.logits(bundle, drop), self.base(bundle))
 
 
 @dataclass
@@ -123,6 +145,7 @@ class ScoredGraph:
     hidden: list[dict[str, Tensor]]
     logits: np.ndarray
     scores: np.ndarray
+    base: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @classmethod
     def build(cls, model: GraphModel, bundle: GraphBundle) -> ScoredGraph:
@@ -134,7 +157,8 @@ class ScoredGraph:
             x = node_inputs(bundle, model.scaler, model.device)
             out = net(x, adjacency(bundle, model.device), hidden_out=hidden)
         logits = np.asarray(out.float().cpu().numpy(), dtype=np.float64)
-        return cls(model, bundle, x, hidden, logits, model.calibration.apply(logits))
+        base = model.base(bundle)
+        return cls(model, bundle, x, hidden, logits, model.served(logits, base), base)
 
     def score_map(self) -> dict[str, float]:
         """Graph risk per USCC."""

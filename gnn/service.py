@@ -260,10 +260,16 @@ async def train(
     options: TrainOptions | None = None,
     record: bool = True,
     log: Log | None = None,
+    test_from: pd.Timestamp | None = None,
+    test_to: pd.Timestamp | None = None,
+    activate: bool = True,
 ) -> dict[str, Any]:
     """Train on the database (or given frames), save and activate; the old model stays on failure.
 
-    With `record`, the card is also stored as the active `gnn` ModelCard row.
+    With `record`, the card is also stored as a `gnn` ModelCard row (the only active one with
+    `activate`; without, the version in service stays and the new one awaits approval).
+    `test_from` / `test_to` fix the held-out window the served model is chosen on (default:
+    automatic).
     """
     directory = _data_dir(data_dir)
     world = frames if frames is not None else await load_frames()
@@ -275,22 +281,26 @@ async def train(
         features=features,
         device=resolve_device(),
         log=log,
+        test_from=test_from,
+        test_to=test_to,
+        activate=activate,
     )
     invalidate()
     if record:
-        await record_card(card)
+        await record_card(card, active=activate)
     return card
 
 
-async def record_card(card: dict[str, Any]) -> None:
-    """Store a saved version as the only active `gnn` ModelCard row."""
+async def record_card(card: dict[str, Any], *, active: bool = True) -> None:
+    """Store a saved version as a `gnn` ModelCard row (the only active one with `active`)."""
     from tortoise.transactions import in_transaction
 
     from db.models import ModelCard
 
     trained_at = datetime.fromisoformat(card["trained_at"])
     async with in_transaction() as conn:
-        await ModelCard.filter(name=MODEL_NAME, active=True).using_db(conn).update(active=False)
+        if active:
+            await ModelCard.filter(name=MODEL_NAME, active=True).using_db(conn).update(active=False)
         await ModelCard.create(
             name=MODEL_NAME,
             version=card["version"],
@@ -299,6 +309,6 @@ async def record_card(card: dict[str, Any]) -> None:
             description=card["description"],
             data_hash=card["data_hash"],
             path=card["path"],
-            active=True,
+            active=active,
             using_db=conn,
         )

@@ -17,6 +17,7 @@ from schema.consent import ConsentMutation
 from schema.credit_lines import CreditLineMutation, CreditLineQuery
 from schema.enterprise import EnterpriseQuery
 from schema.execution import LeanExecutionContext, call_parent_resolvers_directly
+from schema.governance import GovernanceMutation, GovernanceQuery
 from schema.guarantees import GuaranteeMutation, GuaranteeQuery
 from schema.indicator import IndicatorQuery
 from schema.loanbook import LoanbookSubscription
@@ -47,6 +48,7 @@ class Query(
     GuaranteeQuery,
     SubsidyQuery,
     RegulatorQuery,
+    GovernanceQuery,
 ):
     pass
 
@@ -66,6 +68,7 @@ class Mutation(
     RenewalMutation,
     GuaranteeMutation,
     SubsidyMutation,
+    GovernanceMutation,
 ):
     pass
 

@@ -104,6 +104,12 @@ ROOT_POLICIES: dict[str, Policy] = {
     "Query.regulatorReport": Policy.STAFF,
     "Mutation.fileSubsidyClaim": Policy.STAFF,
     "Mutation.recordSubsidyPayment": Policy.STAFF,
+    # model governance: maker-checker activation, decision replays
+    "Query.activationRequests": Policy.STAFF,
+    "Query.replayDecision": Policy.STAFF,
+    "Mutation.requestActivation": Policy.STAFF,
+    "Mutation.approveActivation": Policy.STAFF,
+    "Mutation.rejectActivation": Policy.STAFF,
 }
 
 TYPE_POLICIES: dict[str, Policy] = {
@@ -134,6 +140,9 @@ TYPE_POLICIES: dict[str, Policy] = {
     "ValueDriver": Policy.OWNER,
     "RiskScore": Policy.OWNER,
     "ReasonCode": Policy.OWNER,
+    "GraphDriver": Policy.OWNER,
+    # the counterparty that moved graph risk: the decision's resolver gives it to staff only
+    "GraphCounterparty": Policy.STAFF,
     "LoanApplication": Policy.OWNER,
     "LoanApplicationConnection": Policy.OWNER,
     "LoanApplicationEdge": Policy.OWNER,
@@ -175,6 +184,14 @@ TYPE_POLICIES: dict[str, Policy] = {
     "ContagionReport": Policy.STAFF,
     "ExposedEnterprise": Policy.STAFF,
     "ModelCard": Policy.STAFF,
+    "ModelMonitoring": Policy.STAFF,
+    "ModelDrift": Policy.STAFF,
+    "FeatureDrift": Policy.STAFF,
+    "MonthlyAuc": Policy.STAFF,
+    "ActivationRequest": Policy.STAFF,
+    "ActivationPayload": Policy.STAFF,
+    "FieldDifference": Policy.STAFF,
+    "DecisionReplay": Policy.STAFF,
     "DeadLetter": Policy.STAFF,
     "PendingVerification": Policy.STAFF,
     "PendingVerificationConnection": Policy.STAFF,

@@ -23,6 +23,7 @@ from db.models.credit import (
 from db.models.decision import Review
 from db.models.enterprise import Enterprise, Financial, Person, Relation, TaxRecord
 from db.models.event import Event, Outcome
+from db.models.governance import ActivationRequest
 from db.models.indicator import IndicatorSnapshot
 from db.models.kyb import ChallengeStatus, Invitation, VerificationChallenge
 from db.models.ledger import JournalEntry, JournalLine
@@ -57,5 +58,5 @@ __all__ = [
     "WorldRevision", "BusinessDay", "JournalEntry", "JournalLine", "LoanChange", "LoanMonthEnd",
     "LoanStatusChange", "AuditCheckpoint", "CreditLine", "CreditLineChange", "Guarantee",
     "GuaranteeClaim", "GuaranteeProgramme", "GuarantorInstitution", "PatentPledge",
-    "SubsidyClaim", "SubsidyProgramme",
+    "SubsidyClaim", "SubsidyProgramme", "ActivationRequest",
 ]  # fmt: skip

@@ -62,7 +62,18 @@ def reasons(stored: Sequence[Mapping[str, Any]], *, staff_viewer: bool) -> list[
     """A decision's reasons as the viewer may read them."""
     if staff_viewer:
         return [dict(r) for r in stored]
-    return [
-        {**r, "description": PUBLIC_REASONS.get(str(r.get("code")), r.get("description"))}
-        for r in stored
-    ]
+    return [_public_reason(r) for r in stored]
+
+
+def _public_reason(reason: Mapping[str, Any]) -> dict[str, Any]:
+    """A reason as an applicant reads it: public words, and a graph reason's relation kind
+    without the counterparty (another firm's identity is not the applicant's to see)."""
+    out = {k: v for k, v in reason.items() if k != "counterparty"}
+    public = reason.get("public_description")
+    if public is not None:
+        out["description"] = public
+    elif "counterparty" in reason:
+        out["description"] = "graph risk from related parties"
+    else:
+        out["description"] = PUBLIC_REASONS.get(str(reason.get("code")), reason.get("description"))
+    return out

@@ -11,6 +11,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any
 
+from domain.decision.graph_reasons import driver_reason
 from domain.decision.inputs import ApplicationTerms, ProductTerms, Reason, RiskInputs, inputs_hash
 from domain.decision.policy import Policy
 
@@ -230,12 +231,15 @@ def _apply_thresholds(inputs: RiskInputs, grade: str, policy: Policy, verdict: _
 
 
 def _apply_graph_risk(inputs: RiskInputs, policy: Policy, verdict: _Verdict) -> None:
+    """Graph risk in the review or reject band moves the decision; then the recorded driver
+    (the relation and counterparty that raised it most) is a reason too."""
     risk = inputs.graph_risk
     if risk is None:
         verdict.add(
             Outcome.APPROVED, "GRAPH_RISK_NOT_USED", "no graph risk model was available", 0.0
         )
-    elif risk >= policy.graph_risk_reject:
+        return
+    if risk >= policy.graph_risk_reject:
         verdict.add(
             Outcome.REJECTED,
             "GRAPH_RISK_HIGH",
@@ -251,6 +255,11 @@ def _apply_graph_risk(inputs: RiskInputs, policy: Policy, verdict: _Verdict) -> 
             f"{policy.graph_risk_review}",
             risk,
         )
+    else:
+        return
+    driver = driver_reason(inputs.graph_driver)
+    if driver is not None:
+        verdict.reasons.append(driver)
 
 
 def _apply_limit(

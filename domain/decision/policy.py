@@ -229,3 +229,20 @@ def _validate_approvals(policy: Policy) -> None:
                     f"{approving} automatically"
                 )
         lower = band.up_to if band.up_to is not None else lower
+
+
+# the activation requests' name for the decision policy (maker-checker, domain/models_governance)
+POLICY_NAME = "decision"
+
+
+async def active_policy_version() -> str:
+    """The decision policy in service: the last approved policy activation's version, else the
+    version the platform ships with."""
+    from db.models import ActivationRequest
+
+    approved = (
+        await ActivationRequest.filter(kind="POLICY", name=POLICY_NAME, status="APPROVED")
+        .order_by("-decided_at", "-id")
+        .first()
+    )
+    return CURRENT_VERSION if approved is None else approved.version

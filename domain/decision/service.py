@@ -13,8 +13,9 @@ from tortoise.transactions import in_transaction
 
 from db.models import ApplicationStatus, LoanApplication, LoanProduct
 from domain.decision.engine import DecisionResult, Outcome, decide, price
+from domain.decision.graph_reasons import Explainer, with_graph_driver
 from domain.decision.inputs import ApplicationTerms, ProductTerms, Reason, RiskInputs
-from domain.decision.policy import CURRENT_VERSION, Policy, load_policy
+from domain.decision.policy import Policy, active_policy_version, load_policy
 from domain.decision.refresh import (
     DataUnavailable,
     Refresher,
@@ -60,13 +61,15 @@ async def assess_application(
     application_id: int,
     gather: Gatherer | None = None,
     refresh: Refresher | None = None,
-    policy_version: str = CURRENT_VERSION,
+    policy_version: str | None = None,
+    explain: Explainer | None = None,
 ) -> LoanApplication | None:
     """Refresh the applicant's data, then decide a SUBMITTED application (or a waiting one
     whose retry is due); safe to call twice: otherwise it does nothing.
 
     Without fresh data the application is not decided: it waits for a retry, and after the
-    policy's last attempt goes to a person.
+    policy's last attempt goes to a person. Graph risk in the review band is explained
+    (`explain`, by default the graph model in service) and the explanation recorded.
     """
     application = await LoanApplication.get_or_none(id=application_id)
     now = datetime.now(UTC)
@@ -76,11 +79,14 @@ async def assess_application(
     # final transition lets only one of two concurrent assessments through
     product = await LoanProduct.get(id=application.product_id)  # type: ignore[attr-defined]
     terms = await _application_terms(application)
-    policy = load_policy(policy_version)
+    # the policy in service (activated by maker-checker) unless the caller names one
+    policy = load_policy(policy_version or await active_policy_version())
     snapshot = product_terms(product)
     try:
         refresh_ms = await _timed_refresh(refresh or refresh_application_data, application, policy)
-        record = await _model_record(application, gather, terms, snapshot, policy, now)
+        record = await _model_record(
+            application, gather, terms, snapshot, policy, now, explain=explain
+        )
         record["data_refresh_ms"] = refresh_ms
     except DataUnavailable as exc:
         return await _data_unavailable(application, exc, terms, snapshot, policy, now)
@@ -165,6 +171,8 @@ async def _model_record(
     snapshot: ProductTerms,
     policy: Policy,
     now: datetime,
+    *,
+    explain: Explainer | None = None,
 ) -> dict[str, Any]:
     """The model's decision record, or a referral when its inputs cannot be gathered."""
     if gather is None:
@@ -178,6 +186,7 @@ async def _model_record(
     except DomainError as exc:
         return referral_record(terms, snapshot, policy, now, reason=exc.message)
     await check_snapshot_age(inputs, policy, now)
+    inputs = await with_graph_driver(application, inputs, policy, explain)
     result = decide(inputs, terms, snapshot, policy)
     return decision_record(result, inputs, terms, snapshot, policy, now)
 

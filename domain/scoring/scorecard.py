@@ -1,5 +1,8 @@
 """The credit scorecard: WoE bins, logistic regression, points scaling, grades and reason codes.
 
+The bins come from `woe` (optbinning's optimal binning by default); a card stores its bins
+whatever engine made them, so scoring a saved card needs no binning library.
+
 Scaling (the industry convention): score = offset + factor * ln(odds of good), with
 factor = PDO / ln 2 and offset = base_score - factor * ln(base_odds). With the defaults a firm
 at good:bad odds of 50:1 scores 600, and every 20 points double the odds. Each feature's points
@@ -181,6 +184,12 @@ class Scorecard:
                  "bad_rate": b.missing_bads / b.missing_count if b.missing_count else None,
                  "woe": b.missing_woe, "points": -f * c * b.missing_woe}
             )  # fmt: skip
+            if b.specials:
+                rows.append(
+                    {"feature": b.feature, "bin": b.label(-3), "count": b.special_count,
+                     "bad_rate": b.special_bads / b.special_count if b.special_count else None,
+                     "woe": b.special_woe, "points": -f * c * b.special_woe}
+                )  # fmt: skip
         return rows
 
     def content(self) -> dict[str, Any]:

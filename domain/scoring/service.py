@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -128,21 +128,24 @@ def _world_end(frames: Any) -> datetime:
 
 async def _activate(
     *, name: str, version: str, path: str, metrics: dict[str, Any], data_hash: str,
-    description: str, trained_at: datetime,
+    description: str, trained_at: datetime, activate: bool = True,
 ) -> ModelCard:  # fmt: skip
-    """Make this version the only active model of its name (one transaction)."""
+    """Record this version's card; with `activate` make it the only active model of its name
+    (one transaction), else the version in service stays (the new one awaits approval)."""
     async with in_transaction() as conn:
-        await ModelCard.filter(name=name, active=True).using_db(conn).update(active=False)
+        if activate:
+            await ModelCard.filter(name=name, active=True).using_db(conn).update(active=False)
         card = await ModelCard.filter(name=name, version=version).using_db(conn).first()
         clean = _json_safe(metrics)
         if card is None:
             card = await ModelCard.create(
                 name=name, version=version, trained_at=trained_at, metrics=clean,
-                description=description, data_hash=data_hash, path=path, active=True,
+                description=description, data_hash=data_hash, path=path, active=activate,
                 using_db=conn,
             )  # fmt: skip
         else:
-            card.trained_at, card.metrics, card.active = trained_at, clean, True
+            card.trained_at, card.metrics = trained_at, clean
+            card.active = card.active or activate
             card.data_hash, card.path, card.description = data_hash, path, description
             await card.save(using_db=conn)
     return card
@@ -160,13 +163,15 @@ def _json_safe(value: Any) -> Any:
 
 
 SCORECARD_DESCRIPTION = (
-    "Credit scorecard: WoE binning of the enterprise indicators, information-value selection, "
+    "Credit scorecard: optimal WoE binning (monotonic) of the enterprise indicators, "
+    "information-value selection, "
     "logistic regression; score = offset + factor * ln(good:bad odds), 600 points at 50:1, "
     "20 points to double the odds. Metrics on the later, held-out period."
 )
 VALUATION_DESCRIPTION = (
-    "Patent valuation: gradient boosting on ln(transaction price) from the patent quality "
-    "indicators, kind and IPC section; 10-90 % interval from out-of-fold residuals; compared "
+    "Patent valuation: the average of a ridge regression and monotonic gradient boosting on "
+    "ln(transaction price) from the patent quality indicators, the legal term left, kind and "
+    "IPC section; 10-90 % interval from out-of-fold residuals; compared "
     "with the median price by kind and IPC section on held-out priced patents."
 )
 
@@ -176,8 +181,11 @@ async def train_models(
     data_dir: Path | None = None,
     as_of_train: date | None = None,
     progress: Callable[[str], None] | None = None,
+    keep_in_service: Collection[str] = (),
 ) -> list[ModelCard]:
-    """Fit the valuation model and the scorecard on the database's world; activate both.
+    """Fit the valuation model and the scorecard on the database's world; activate both, except
+    a model named in `keep_in_service`, whose version in service stays (maker-checker: the new
+    one awaits a second person's approval).
 
     Both are fitted before anything is written; a failure raises and leaves the models in
     service untouched. Files get versioned names, so a new file never overwrites one in use.
@@ -209,13 +217,14 @@ async def train_models(
         await _activate(
             name=VALUATION, version=val_version, path=str(val_path.relative_to(root)),
             metrics=val_metrics, data_hash=val_hash, description=VALUATION_DESCRIPTION,
-            trained_at=trained_at,
+            trained_at=trained_at, activate=VALUATION not in keep_in_service,
         ),
         await _activate(
             name=MODEL_NAME, version=card.version, path=str(sc_path.relative_to(root)),
             metrics=sc_metrics, data_hash=str(sc_metrics.get("data_hash", "")),
             description=SCORECARD_DESCRIPTION, trained_at=trained_at,
+            activate=MODEL_NAME not in keep_in_service,
         ),
     ]  # fmt: skip
-    say(f"activated {val_version} and {card.version}")
+    say(f"trained {val_version} and {card.version}")
     return cards

@@ -73,7 +73,7 @@ def fit_scorecard(
             continue
         report.iv[name] = b.iv
         if b.n_bins < 2 and b.missing_count == 0:
-            report.rejected[name] = "a single bin after merging"
+            report.rejected[name] = "a single bin after binning"
         elif b.iv < opts.min_iv:
             report.rejected[name] = f"information value {b.iv:.4f} below {opts.min_iv}"
         else:

@@ -1,8 +1,10 @@
 """Weight-of-evidence binning: numeric and categorical features, each with a missing bin.
 
-The WoE table and its convention are in `woe_table`, the two ways of binning in `woe_numeric`
-and `woe_categorical` (merging bins the same way, by `woe_merge`); `bin_feature` picks one per
-column.
+The WoE table and its convention are in `woe_table`. Two engines choose the bins: "optimal"
+(the default, `woe_optimal`: optbinning's optimal binning under monotonic-trend, size and event
+constraints) and "quantile" (`woe_numeric` and `woe_categorical`, merging bins greedily with
+`woe_merge`; kept for comparison and for model files fitted with it). `bin_feature` picks the
+numeric or categorical treatment per column and the engine by `BinningOptions.method`.
 """
 
 from __future__ import annotations
@@ -13,9 +15,12 @@ import pandas as pd
 
 from domain.scoring.woe_categorical import bin_categorical
 from domain.scoring.woe_numeric import bin_numeric
+from domain.scoring.woe_optimal import bin_categorical_optimal, bin_numeric_optimal
 from domain.scoring.woe_table import Binning, BinningError, BinningOptions
 
-__all__ = ["Binning", "BinningError", "BinningOptions", "bin_feature", "classify"]
+__all__ = ["METHODS", "Binning", "BinningError", "BinningOptions", "bin_feature", "classify"]
+
+METHODS = ("optimal", "quantile")
 
 
 def classify(values: pd.Series, options: BinningOptions) -> str:
@@ -51,7 +56,13 @@ def bin_feature(
 ) -> Binning:
     """Bin one column, choosing numeric or categorical treatment; BinningError if unusable."""
     opts = options or BinningOptions()
+    if opts.method not in METHODS:
+        raise ValueError(f"unknown binning method {opts.method!r} (one of {', '.join(METHODS)})")
     kind = classify(values, opts)
+    if opts.method == "optimal":
+        if kind == "numeric":
+            return bin_numeric_optimal(feature, values, y, opts)
+        return bin_categorical_optimal(feature, values, y, opts)
     if kind == "numeric":
         return bin_numeric(feature, values, y, opts)
     return bin_categorical(feature, values, y, opts)

@@ -3,12 +3,18 @@
 Convention (the industry one): WoE = ln(share of goods in the bin / share of bads in the bin),
 so a positive WoE means a safer-than-average bin. Counts are smoothed by half an observation
 so an all-good or all-bad bin gets a large but finite WoE.
+
+Besides the regular bins a feature has a missing bin and, when special codes were given (e.g.
+-999 for "not reported"), a special bin. Numeric bins are right-closed, (a, b], for tables of
+the quantile engine and left-closed, [a, b), for those of the optimal engine (`closed`); a
+table written before `closed` existed is right-closed, and the new fields appear in `to_dict`
+only when used, so older model files keep their content hash.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -27,8 +33,17 @@ class BinningError(ValueError):
 
 @dataclass(frozen=True)
 class BinningOptions:
-    """How finely to bin: pre-bins, minimum bin share, maximum bins, rare-category share."""
+    """How to bin: the engine, pre-bins, minimum bin share, maximum bins, rare-category share.
 
+    `method` "optimal" (optbinning: bins that maximise the information value under the size,
+    event and monotonic-trend constraints) or "quantile" (the greedy merging of quantile pre-bins
+    used before). `monotonic_trend` is optbinning's for numeric columns ("auto_asc_desc": rising
+    or falling, whichever fits). `special_codes`: numeric values scored in a bin of their own.
+    """
+
+    method: str = "optimal"
+    monotonic_trend: str = "auto_asc_desc"
+    special_codes: tuple[float, ...] = ()
     prebins: int = 20
     min_bin_share: float = 0.05
     max_bins: int = 8
@@ -54,6 +69,11 @@ class Binning:
     edges: list[float] = field(default_factory=list)  # numeric: upper edges, right-closed
     groups: list[list[str]] = field(default_factory=list)  # categorical: categories per bin
     other_bin: int | None = None  # categorical: bin of rare and unseen categories
+    closed: str = "right"  # numeric: "right" (a, b] or "left" [a, b)
+    specials: list[float] = field(default_factory=list)  # numeric: codes with a bin of their own
+    special_woe: float = 0.0
+    special_count: int = 0
+    special_bads: int = 0
 
     @property
     def n_bins(self) -> int:
@@ -61,12 +81,15 @@ class Binning:
         return len(self.woe)
 
     def bin_index(self, values: pd.Series) -> IntArray:
-        """Bin index per value; -1 for the missing bin (and for unseen categories without home)."""
+        """Bin index per value: -1 missing, -2 unseen category without a home, -3 special."""
         if self.kind == "numeric":
             x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-            idx = np.searchsorted(np.asarray(self.edges, dtype=float), x, side="left")
+            side: Literal["left", "right"] = "left" if self.closed == "right" else "right"
+            idx = np.searchsorted(np.asarray(self.edges, dtype=float), x, side=side)
             idx = idx.astype(np.int64)
             idx[~np.isfinite(x)] = -1
+            if self.specials:
+                idx[np.isin(x, np.asarray(self.specials, dtype=float))] = -3
             return idx
         lookup = {cat: i for i, group in enumerate(self.groups) for cat in group}
         other = -2 if self.other_bin is None else self.other_bin
@@ -78,9 +101,9 @@ class Binning:
 
     def woe_of_index(self, idx: IntArray) -> FloatArray:
         """WoE for bin indices from `bin_index` (unseen categories without a home get 0)."""
-        table = np.asarray([*self.woe, self.missing_woe, 0.0], dtype=float)
-        # -1 -> missing (position n_bins), -2 -> neutral (position n_bins + 1)
-        pos = np.where(idx >= 0, idx, np.where(idx == -1, self.n_bins, self.n_bins + 1))
+        table = np.asarray([*self.woe, self.missing_woe, 0.0, self.special_woe], dtype=float)
+        # -1 -> missing (n_bins), -2 -> neutral (n_bins + 1), -3 -> special (n_bins + 2)
+        pos = np.where(idx >= 0, idx, self.n_bins - 1 - idx)
         return table[pos]
 
     def transform(self, values: pd.Series) -> FloatArray:
@@ -93,20 +116,26 @@ class Binning:
             return "missing"
         if index == -2:
             return "unseen value"
+        if index == -3:
+            return "special value (" + ", ".join(_fmt(v) for v in self.specials) + ")"
         if self.kind == "numeric":
-            lo = self.edges[index - 1] if index > 0 else None
-            hi = self.edges[index] if index < len(self.edges) else None
-            if lo is None and hi is None:
-                return "any value"
-            if lo is None:
-                return f"<= {_fmt(hi)}"
-            if hi is None:
-                return f"> {_fmt(lo)}"
-            return f"({_fmt(lo)}, {_fmt(hi)}]"
+            return self._interval(index)
         if index == self.other_bin:
             named = [c for c in self.groups[index] if c != OTHER]
             return "other" if not named else ", ".join(named) + ", other"
         return ", ".join(self.groups[index])
+
+    def _interval(self, index: int) -> str:
+        lo = self.edges[index - 1] if index > 0 else None
+        hi = self.edges[index] if index < len(self.edges) else None
+        left = self.closed == "left"
+        if lo is None and hi is None:
+            return "any value"
+        if lo is None:
+            return f"{'<' if left else '<='} {_fmt(hi)}"
+        if hi is None:
+            return f"{'>=' if left else '>'} {_fmt(lo)}"
+        return f"[{_fmt(lo)}, {_fmt(hi)})" if left else f"({_fmt(lo)}, {_fmt(hi)}]"
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data."""
@@ -123,7 +152,20 @@ class Binning:
             "edges": self.edges,
             "groups": self.groups,
             "other_bin": self.other_bin,
+            **self._new_fields(),
         }
+
+    def _new_fields(self) -> dict[str, Any]:
+        """Fields added later, written only when used (older files keep their content hash)."""
+        out: dict[str, Any] = {}
+        if self.closed != "right":
+            out["closed"] = self.closed
+        if self.specials:
+            out.update(
+                specials=self.specials, special_woe=self.special_woe,
+                special_count=self.special_count, special_bads=self.special_bads,
+            )  # fmt: skip
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Binning:
@@ -141,6 +183,11 @@ class Binning:
             edges=[float(v) for v in data.get("edges", [])],
             groups=[[str(c) for c in g] for g in data.get("groups", [])],
             other_bin=None if data.get("other_bin") is None else int(data["other_bin"]),
+            closed=str(data.get("closed", "right")),
+            specials=[float(v) for v in data.get("specials", [])],
+            special_woe=float(data.get("special_woe", 0.0)),
+            special_count=int(data.get("special_count", 0)),
+            special_bads=int(data.get("special_bads", 0)),
         )
 
 
@@ -151,18 +198,18 @@ def _fmt(v: float | None) -> str:
 
 
 def woe_iv(
-    counts: IntArray, bads: IntArray, missing_count: int, missing_bads: int, min_count: float
-) -> tuple[FloatArray, float, float]:
-    """Smoothed WoE of each bin and of the missing bin, and the information value.
+    counts: IntArray, bads: IntArray, sides: list[tuple[int, int]], min_count: float
+) -> tuple[FloatArray, list[float], float]:
+    """Smoothed WoE of each regular bin and of each side bin (missing, special: count and bads),
+    and the information value.
 
-    A missing bin smaller than `min_count` is scored neutral (WoE 0): a handful of missing
-    values says too little to earn or cost points.
+    A side bin smaller than `min_count` is scored neutral (WoE 0) and left out of the shares:
+    a handful of missing or special values says too little to earn or cost points.
     """
-    if 0 < missing_count < min_count:
-        woe, _, iv = woe_iv(counts, bads, 0, 0, 0.0)
-        return woe, 0.0, iv
-    all_counts = np.append(counts, missing_count).astype(float)
-    all_bads = np.append(bads, missing_bads).astype(float)
+    kept = [not 0 < c < min_count for c, _ in sides]
+    used = [cb for cb, keep in zip(sides, kept, strict=True) if keep]
+    all_counts = np.append(counts, [c for c, _ in used]).astype(float)
+    all_bads = np.append(bads, [b for _, b in used]).astype(float)
     goods = all_counts - all_bads
     present = all_counts > 0
     k = int(present.sum())
@@ -172,7 +219,9 @@ def woe_iv(
     woe = np.log(dist_good / dist_bad)
     woe[~present] = 0.0
     iv = float(np.sum(((dist_good - dist_bad) * woe)[present]))
-    return woe[:-1], float(woe[-1]), iv
+    used_woe = iter(woe[len(counts) :].tolist())
+    side_woe = [float(next(used_woe)) if keep else 0.0 for keep in kept]
+    return woe[: len(counts)], side_woe, iv
 
 
 def bad_rates(counts: list[int], bads: list[int]) -> list[float]:
@@ -187,14 +236,19 @@ def finish_binning(
     bads: list[int],
     missing_bads: IntArray,
     min_count: float,
+    special_bads: IntArray | None = None,
     **layout: Any,
 ) -> Binning:
-    """The Binning of final bins: WoE and IV from their counts and the missing rows' labels
-    (`missing_bads`: the 0/1 labels of the rows with no value); `layout` is edges or groups."""
+    """The Binning of final bins: WoE and IV from their counts and the labels of the rows with
+    no value (`missing_bads`, 0/1) and with a special code (`special_bads`); `layout` is edges
+    or groups (and `closed`, `specials`)."""
+    special = np.zeros(0, dtype=np.int64) if special_bads is None else special_bads
     missing_count, missing_bad = int(missing_bads.size), int(missing_bads.sum())
-    woe, missing_woe, iv = woe_iv(
-        np.asarray(counts), np.asarray(bads), missing_count, missing_bad, min_count
-    )
+    special_count, special_bad = int(special.size), int(special.sum())
+    woe, (missing_woe, special_woe), iv = woe_iv(
+        np.asarray(counts), np.asarray(bads),
+        [(missing_count, missing_bad), (special_count, special_bad)], min_count,
+    )  # fmt: skip
     return Binning(
         feature=feature,
         kind=kind,
@@ -205,5 +259,8 @@ def finish_binning(
         missing_count=missing_count,
         missing_bads=missing_bad,
         iv=iv,
+        special_woe=special_woe,
+        special_count=special_count,
+        special_bads=special_bad,
         **layout,
     )

@@ -1,9 +1,11 @@
-"""Patent valuation model: gradient boosting on log price, interval from out-of-fold residuals.
+"""Patent valuation model: ln(price) from patent facts, interval from out-of-fold residuals.
 
-The centre is a HistGradientBoostingRegressor on ln(transaction price) whose inputs are the
-patent-quality indicators plus the patent kind and IPC section. The low-high interval takes the
-10th and 90th percentiles of out-of-fold residuals (5-fold, per kind when a kind has 30 priced
-patents, else pooled) around the centre, so about 80 % of prices fall inside it.
+The centre is an ensemble (domain.valuation.ensemble: ridge and monotone gradient boosting on
+log-scaled claims, citations, family, licences, inventors and the share of the legal term
+left, with the patent kind and IPC section) fitted to ln(transaction price). The low-high
+interval takes the 10th and 90th percentiles of out-of-fold residuals (5-fold, per kind when a
+kind has 30 priced patents, else pooled) around the centre, so about 80 % of prices fall
+inside it.
 """
 
 from __future__ import annotations
@@ -15,12 +17,12 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from scipy.stats import spearmanr
-from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.model_selection import KFold, train_test_split
 from threadpoolctl import threadpool_limits
 
 from domain.errors import InvalidInput
 from domain.valuation.baseline import Baseline
+from domain.valuation.ensemble import INPUTS, LogPriceEnsemble, fit_ensemble
 
 KINDS = ("invention", "utility_model", "design")
 SECTIONS = tuple("ABCDEFGH")
@@ -33,12 +35,13 @@ SMALL = 50_000
 FloatArray = npt.NDArray[np.float64]
 
 
-# deterministic in kind (term) or duplicating the kind input: left out of the model
+# deterministic in kind (term) or duplicating the kind input: left out of the plain inputs
 EXCLUDED = frozenset({"term_years", "kind_invention", "kind_utility_model", "kind_design"})
 
 
 def numeric_features(quality: pd.DataFrame) -> list[str]:
-    """Numeric (float, int or bool) model inputs of a quality table, in order."""
+    """Numeric (float, int or bool) columns of a quality table, in order: the inputs of a plain
+    model on the whole table (the comparison baseline), not of the valuation model."""
     return [
         str(c)
         for c in quality.columns
@@ -73,27 +76,12 @@ def _codes(quality: pd.DataFrame, column: str, vocabulary: tuple[str, ...]) -> F
     return codes
 
 
-def _regressor(n_features: int, seed: int) -> HistGradientBoostingRegressor:
-    mask = np.zeros(n_features, dtype=bool)
-    mask[-len(CATEGORICAL) :] = True
-    return HistGradientBoostingRegressor(
-        learning_rate=0.05,
-        max_iter=300,
-        max_leaf_nodes=15,
-        min_samples_leaf=15,
-        l2_regularization=1.0,
-        categorical_features=mask,
-        early_stopping=False,
-        random_state=seed,
-    )
-
-
 @dataclass
 class ValuationModel:
     """A fitted valuation model: estimator, interval residual quantiles, reference patent."""
 
     features: list[str]
-    estimator: HistGradientBoostingRegressor
+    estimator: LogPriceEnsemble
     residual_quantiles: dict[str, tuple[float, float]]
     reference: list[float]
     baseline: Baseline
@@ -169,6 +157,19 @@ def priced(quality: pd.DataFrame, prices: pd.Series) -> pd.DataFrame:
     return out
 
 
+def split_priced(
+    data: pd.DataFrame, *, test_share: float = 0.25, seed: int = 0
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Row positions (train, test) of priced patents: seeded, stratified by kind when every
+    kind has two rows."""
+    idx = np.arange(len(data))
+    strat = data["kind"].astype(str).to_numpy() if "kind" in data.columns else None
+    counts = pd.Series(strat).value_counts() if strat is not None else pd.Series(dtype=int)
+    stratify = strat if counts.size > 1 and counts.min() >= 2 else None
+    tr, te = train_test_split(idx, test_size=test_share, random_state=seed, stratify=stratify)
+    return np.asarray(tr, dtype=np.int64), np.asarray(te, dtype=np.int64)
+
+
 def _residual_quantiles(
     resid: FloatArray, kinds: npt.NDArray[Any]
 ) -> dict[str, tuple[float, float]]:
@@ -196,20 +197,17 @@ def fit_valuation(
             f"at least {MIN_PRICED} are needed)",
             field="transaction_price",
         )
-    features = [f for f in numeric_features(quality) if f != "price"]
+    features = list(INPUTS)
     y = np.log(data["price"].to_numpy(dtype=float))
     x = design_matrix(data, features)
-    idx = np.arange(len(data))
     strat = data["kind"].astype(str).to_numpy() if "kind" in data.columns else None
-    counts = pd.Series(strat).value_counts() if strat is not None else pd.Series(dtype=int)
-    stratify = strat if counts.size > 1 and counts.min() >= 2 else None
-    tr, te = train_test_split(idx, test_size=test_share, random_state=seed, stratify=stratify)
+    tr, te = split_priced(data, test_share=test_share, seed=seed)
     # on a few thousand rows, thread start-up costs far more than it saves
     with threadpool_limits(limits=1 if len(data) < SMALL else None):
-        est = _regressor(x.shape[1], seed).fit(x[tr], y[tr])
+        est = fit_ensemble(x[tr], y[tr], seed)
         oof = np.empty(tr.size, dtype=float)
         for f_tr, f_va in KFold(5, shuffle=True, random_state=seed).split(tr):
-            fold = _regressor(x.shape[1], seed).fit(x[tr][f_tr], y[tr][f_tr])
+            fold = fit_ensemble(x[tr][f_tr], y[tr][f_tr], seed)
             oof[f_va] = fold.predict(x[tr][f_va])
     kinds = strat if strat is not None else np.full(len(data), "", dtype=object)
     resid_q = _residual_quantiles(y[tr] - oof, kinds[tr])
@@ -225,7 +223,11 @@ def fit_valuation(
         residual_quantiles=resid_q,
         reference=[float(v) for v in reference],
         baseline=baseline,
-        meta={"interval": list(INTERVAL), "target": "ln(transaction_price)"},
+        meta={
+            "interval": list(INTERVAL),
+            "target": "ln(transaction_price)",
+            "estimator": "ridge+monotone-gbm",
+        },
     )
     metrics = evaluate(model, data.iloc[te])
     metrics.update(

@@ -15,7 +15,7 @@ import pandas as pd
 from domain.valuation.ltv import LtvTable, load_ltv
 from domain.valuation.model import ValuationModel
 
-METHOD = "gbm-log-price"
+METHOD = "ridge-gbm-log-price"
 
 FLAG_PENDING = "PENDING"
 FLAG_LAPSED = "NOT_IN_FORCE:lapsed"

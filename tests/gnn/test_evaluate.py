@@ -31,6 +31,15 @@ def test_evaluate_reports_both_models_on_a_time_split() -> None:
     assert 0.0 <= result["auc_tabular"] <= 1.0
     assert result["n_test"] > 0 and result["n_train"] > 0
     assert result["n_test_defaults"] > 0
+    assert set(result["models"]) == {"logistic", "hgb", "hgb_agg", "graph", "served"}
+    for m in result["models"].values():
+        assert {"auc", "auprc", "precision_top1", "precision_top5", "brier"} <= set(m)
+        assert sum(r["n"] for r in m["calibration"]) == result["n_test"]
+    gap = result["gaps"]["served_vs_best_baseline"]["auc"]
+    assert gap["ci95"][0] <= gap["gap"] <= gap["ci95"][1]
+    sel = result["selection"]
+    chosen = result["models"][sel["in_service"]]["auc"]
+    assert chosen >= max(result["models"][k]["auc"] for k in ("logistic", "hgb", "hgb_agg"))
 
 
 def test_undated_defaults_fall_back_to_a_stratified_split() -> None:

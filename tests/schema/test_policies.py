@@ -98,6 +98,11 @@ OPERATIONS: dict[str, str] = {
     "Query.regulatorReport": '{ regulatorReport(month: "2026-10") { month } }',
     "Mutation.fileSubsidyClaim": 'mutation { fileSubsidyClaim(programmeCode: "ZXD_SUBSIDY", quarter: "2026Q3") { errors { code } } }',
     "Mutation.recordSubsidyPayment": f'mutation {{ recordSubsidyPayment(claimId: "{FAKE_ID}") {{ errors {{ code }} }} }}',
+    "Query.activationRequests": "{ activationRequests { id status } }",
+    "Query.replayDecision": f'{{ replayDecision(applicationId: "{FAKE_ID}") {{ same }} }}',
+    "Mutation.requestActivation": 'mutation { requestActivation(kind: POLICY, name: "decision", version: "v1") { errors { code } } }',
+    "Mutation.approveActivation": f'mutation {{ approveActivation(id: "{FAKE_ID}") {{ errors {{ code }} }} }}',
+    "Mutation.rejectActivation": f'mutation {{ rejectActivation(id: "{FAKE_ID}", comment: "x") {{ errors {{ code }} }} }}',
 }
 
 

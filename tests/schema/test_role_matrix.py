@@ -134,6 +134,10 @@ MATRIX: dict[str, frozenset[str]] = {
     "unfreezeCreditLine": MONEY,
     "reduceCreditLine": MONEY,
     "closeCreditLine": MONEY,
+    # model and policy activation: a risk manager or admin asks, another risk manager decides
+    "requestActivation": frozenset({"RISK_MANAGER", "ADMIN"}),
+    "approveActivation": CHECKER,
+    "rejectActivation": CHECKER,
 }
 
 
