@@ -9,6 +9,7 @@ import logging
 import time
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 from prometheus_client import Gauge
@@ -26,6 +27,7 @@ from domain.accounts.tokens import InvalidToken
 from domain.context import set_request_id
 from domain.demo import refuse_demo_accounts
 from schema import build_schema
+from schema.console_static import console_routes
 from schema.context import Context
 from schema.credit_exports import ROUTES as credit_export_routes
 from schema.execution import FreshContextPerOperation
@@ -41,6 +43,8 @@ from schema.session_guard import (
 )
 
 log = logging.getLogger("ipcredit.http")
+# the staff console's build (`make run` builds it), served at /console
+CONSOLE_DIST = Path(__file__).resolve().parent / "console" / "dist"
 APP_POLL_SECONDS = 0.25
 WORKER_THREADS = Gauge(
     "ipcredit_worker_threads", "Dramatiq worker threads running in this process (0: elsewhere)"
@@ -367,6 +371,7 @@ def create_app(
             Route("/crl/platform-ca.crl", platform_crl),
             Route("/graphql", graphql),
             WebSocketRoute("/graphql", graphql),
+            *console_routes(CONSOLE_DIST),
         ],
         lifespan=lifespan,
     )

@@ -28,6 +28,8 @@ class ErrorCode(StrEnum):
     CLAIM_NOT_DUE = "CLAIM_NOT_DUE"  # days past due below the programme's trigger
     PERIOD_CLOSED = "PERIOD_CLOSED"  # the subsidy period was already claimed
     PERIOD_OPEN = "PERIOD_OPEN"  # the subsidy period has not ended yet
+    # the work queue
+    ALREADY_ASSIGNED = "ALREADY_ASSIGNED"  # another staff member holds the application
 
 
 class DomainError(Exception):
@@ -81,3 +83,7 @@ class Unverified(DomainError):
 
 class NoConsent(DomainError):
     code = ErrorCode.NO_CONSENT
+
+
+class AlreadyAssigned(DomainError):
+    code = ErrorCode.ALREADY_ASSIGNED

@@ -32,6 +32,7 @@ ENTERPRISE: Columns = {
     "taxRecords": _KEY,
     "consents": _KEY,
     "dataAccessLog": _KEY,
+    "neighbourhood": _KEY,
 }
 
 PATENT: Columns = {
@@ -70,6 +71,11 @@ APPLICATION: Columns = {
     "contract": _KEY,
     "history": _KEY,
     "creditLine": _KEY,
+    # the staff console
+    "assignee": ("assigned_to_id",),
+    "assignedAt": ("assigned_at",),
+    "reviews": _KEY,
+    "decisionBreakdown": ("decision",),
 }
 
 WARNING: Columns = {

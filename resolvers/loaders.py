@@ -10,6 +10,7 @@ from strawberry.dataloader import DataLoader
 
 from db import models as m
 from db.rows import Row
+from domain.applications.queue import reviews_by_application_ids, users_by_ids
 from domain.applications.service import (
     application_rows_by_enterprise_ids,
     applications_by_enterprise_ids,
@@ -28,6 +29,7 @@ from domain.credit.line_reads import (
 )
 from domain.credit.pledges import pledges_by_line_ids, standing_pledges_by_patent_ids
 from domain.credit.renewals import renewals_by_loan_ids
+from domain.enterprise.neighbourhood import Neighbourhood, neighbourhoods
 from domain.enterprise.reads import enterprises_by_ids, tax_by_enterprise
 from domain.indicators.reads import latest_snapshots
 from domain.lending.contract import contracts_by_application_ids
@@ -48,7 +50,7 @@ from domain.monitoring.reads import warning_counts, warning_pages, warning_row_p
 from domain.patent.reads import patent_counts, patent_pages, patent_row_pages, patents_by_ids
 from domain.products import products_by_ids
 from domain.scoring.reads import latest_risk_scores, risk_scores_by_ids
-from domain.valuation.reads import latest_valuations
+from domain.valuation.reads import latest_valuations, valuations_by_ids
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -339,6 +341,34 @@ class Loaders:
     def line_changes(self) -> DataLoader[int, list[m.CreditLineChange]]:
         """Each credit line's changes, oldest first."""
         return _by_ids(changes_by_line_ids)
+
+    # the staff console
+    @cached_property
+    def user(self) -> DataLoader[int, m.User | None]:
+        """Users by key."""
+        return _by_ids(users_by_ids)
+
+    @cached_property
+    def application_reviews(self) -> DataLoader[int, list[m.Review]]:
+        """Each application's reviews with their reviewer, oldest first."""
+        return _by_ids(reviews_by_application_ids)
+
+    @cached_property
+    def valuation(self) -> DataLoader[int, m.Valuation | None]:
+        """Valuations by key."""
+        return _by_ids(valuations_by_ids)
+
+    def neighbourhood(self, hops: int) -> DataLoader[int, Neighbourhood | None]:
+        """Each enterprise's neighbourhood within `hops` links."""
+        key = ("neighbourhood", hops)
+        existing = self._keyed.get(key)
+        if existing is None:
+
+            async def load(keys: list[int]) -> list[Neighbourhood | None]:
+                return await neighbourhoods(enterprise_ids=keys, hops=hops)
+
+            existing = self._keyed[key] = _loader(load)
+        return existing
 
 
 __all__ = ["Loaders"]

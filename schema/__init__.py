@@ -14,6 +14,7 @@ from domain.errors import DomainError
 from schema import lending, monitoring
 from schema.connection import describe_connections
 from schema.consent import ConsentMutation
+from schema.console_api import ConsoleMutation, ConsoleQuery
 from schema.credit_lines import CreditLineMutation, CreditLineQuery
 from schema.enterprise import EnterpriseQuery
 from schema.execution import LeanExecutionContext, call_parent_resolvers_directly
@@ -49,6 +50,7 @@ class Query(
     SubsidyQuery,
     RegulatorQuery,
     GovernanceQuery,
+    ConsoleQuery,
 ):
     pass
 
@@ -69,6 +71,7 @@ class Mutation(
     GuaranteeMutation,
     SubsidyMutation,
     GovernanceMutation,
+    ConsoleMutation,
 ):
     pass
 

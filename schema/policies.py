@@ -245,6 +245,45 @@ FIELD_POLICIES: dict[str, Policy] = {
     "CreditLine.changes": Policy.STAFF,  # empty to others
 }
 
+# the staff console: the work queue, the four-eyes inbox, reviews, audit trails, neighbourhoods
+ROOT_POLICIES.update({
+    "Query.myQueue": Policy.STAFF,
+    "Query.awaitingSecondApproval": Policy.STAFF,
+    "Query.staffUsers": Policy.STAFF,
+    "Query.auditTrail": Policy.STAFF,
+    "Mutation.claimApplication": Policy.STAFF,
+    "Mutation.assignApplication": Policy.STAFF,
+})  # fmt: skip
+TYPE_POLICIES.update({
+    "QueueItem": Policy.STAFF,
+    "QueueItemConnection": Policy.STAFF,
+    "QueueItemEdge": Policy.STAFF,
+    "StaffUser": Policy.STAFF,
+    "Review": Policy.STAFF,
+    "AuditEntry": Policy.STAFF,
+    "AuditEntryConnection": Policy.STAFF,
+    "AuditEntryEdge": Policy.STAFF,
+    "DecisionBreakdown": Policy.STAFF,
+    "RuleHit": Policy.STAFF,
+    "Scorecard": Policy.STAFF,
+    "PledgedPatentValue": Policy.STAFF,
+    "GraphRiskBreakdown": Policy.STAFF,
+    "GraphRelation": Policy.STAFF,
+    "PolicyCell": Policy.STAFF,
+    "LimitBreakdown": Policy.STAFF,
+    "PricingBreakdown": Policy.STAFF,
+    "Neighbourhood": Policy.STAFF,
+    "GraphNode": Policy.STAFF,
+    "GraphEdge": Policy.STAFF,
+})  # fmt: skip
+FIELD_POLICIES.update({
+    "LoanApplication.assignee": Policy.STAFF,  # null to others
+    "LoanApplication.assignedAt": Policy.STAFF,  # null to others
+    "LoanApplication.reviews": Policy.STAFF,  # empty to others
+    "LoanApplication.decisionBreakdown": Policy.STAFF,  # null to others
+    "Enterprise.neighbourhood": Policy.STAFF,  # null to others
+})  # fmt: skip
+
 
 def policy_of(type_name: str, field_name: str) -> Policy | None:
     """The policy of a field, or None when it has none (a test forbids that)."""

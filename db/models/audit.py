@@ -25,6 +25,8 @@ class AuditEntry(Model):
 
     class Meta:
         table = "audit_entry"
+        # an entity's audit trail (auditTrail) reads by these two
+        indexes = (("entity_type", "entity_id"),)
 
 
 class IdempotencyRecord(Model):

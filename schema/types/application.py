@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 import resolvers.application
+import resolvers.console_api
 import resolvers.credit_line
 from db import models as m
 from domain.decision import is_decided
@@ -22,6 +23,7 @@ from schema.types.product import LoanProduct
 from schema.types.risk_score import RiskScore
 
 if TYPE_CHECKING:
+    from schema.types.console import DecisionBreakdown, Review, StaffUser
     from schema.types.credit_line import CreditLine
 
 ApplicationStatus = strawberry.enum(
@@ -95,6 +97,31 @@ class LoanApplication:
             resolver=resolvers.credit_line.application_credit_line,
             description="The credit line it granted, once its line contract is signed.",
         )
+    )
+    # the staff console
+    assignee: Annotated[StaffUser, strawberry.lazy("schema.types.console")] | None = (
+        strawberry.field(
+            resolver=resolvers.console_api.application_assignee,
+            description="The staff member holding it in the work queue (bank staff; null to "
+            "others and when nobody holds it).",
+        )
+    )
+    assigned_at: datetime | None = strawberry.field(
+        resolver=resolvers.console_api.application_assigned_at,
+        description="When its holder claimed it or was assigned it (bank staff).",
+    )
+    reviews: list[Annotated[Review, strawberry.lazy("schema.types.console")]] = strawberry.field(
+        resolver=resolvers.console_api.application_reviews,
+        description="Staff reviews with their comments, oldest first (bank staff; empty to "
+        "others).",
+    )
+    decision_breakdown: (
+        Annotated[DecisionBreakdown, strawberry.lazy("schema.types.console")] | None
+    ) = strawberry.field(
+        resolver=resolvers.console_api.decision_breakdown,
+        description="The stored decision in parts: rules hit, scorecard, pledged patents' "
+        "values, graph risk and what moved it, policy cell, limit and pricing (bank staff; "
+        "null to others and before a decision).",
     )
 
 

@@ -12,6 +12,7 @@ from strawberry.types import Info
 
 import resolvers.application
 import resolvers.consent
+import resolvers.console_api
 import resolvers.enterprise
 import resolvers.indicator
 import resolvers.litigation
@@ -25,6 +26,7 @@ from schema.fields import opaque_id
 if TYPE_CHECKING:
     from schema.types.application import LoanApplication
     from schema.types.consent import Consent, DataAccessEntry
+    from schema.types.console import Neighbourhood
     from schema.types.indicator import IndicatorValue
     from schema.types.litigation import Litigation
     from schema.types.loan import Loan
@@ -140,6 +142,14 @@ class Enterprise:
         permission_classes=DATA,
         description="Every pull of outside data about the enterprise, newest first (its "
         "verified users and bank staff).",
+    )
+    neighbourhood: Annotated[Neighbourhood, strawberry.lazy("schema.types.console")] | None = (
+        strawberry.field(
+            resolver=resolvers.console_api.enterprise_neighbourhood,
+            description="Enterprises and people within `hops` (1 to 3) guarantee, shareholding, "
+            "supply or officer links, for drawing; at most 150 nodes (bank staff; null to "
+            "others).",
+        )
     )
 
 

@@ -87,7 +87,8 @@ FULL = {
     "enterprises-1": ("enterprises", page("enterprises", "Enterprise", 2, half=0)),
     "enterprises-2": ("enterprises", page("enterprises", "Enterprise", 2, half=1)),
     "applications": ("applications", page("applications", "LoanApplication", 2)),
-    "warnings": ("warnings", page("warnings", "Warning", 2)),
+    "warnings-1": ("warnings", page("warnings", "Warning", 2, half=0)),
+    "warnings-2": ("warnings", page("warnings", "Warning", 2, half=1)),
     "deadLetters": (
         "deadLetters",
         f"{{ deadLetters(first: 10) {{ {everything('DeadLetter', 1)} }} }}",

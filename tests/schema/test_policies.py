@@ -105,6 +105,20 @@ OPERATIONS: dict[str, str] = {
     "Mutation.rejectActivation": f'mutation {{ rejectActivation(id: "{FAKE_ID}", comment: "x") {{ errors {{ code }} }} }}',
 }
 
+# the staff console
+OPERATIONS["Query.myQueue"] = "{ myQueue { totalCount } }"
+OPERATIONS["Query.awaitingSecondApproval"] = "{ awaitingSecondApproval { totalCount } }"
+OPERATIONS["Query.staffUsers"] = "{ staffUsers { email } }"
+OPERATIONS["Query.auditTrail"] = (
+    f'{{ auditTrail(entityType: "Enterprise", entityId: "{FAKE_ID}") {{ totalCount }} }}'
+)
+OPERATIONS["Mutation.claimApplication"] = (
+    f'mutation {{ claimApplication(applicationId: "{FAKE_ID}") {{ errors {{ code }} }} }}'
+)
+OPERATIONS["Mutation.assignApplication"] = (
+    f'mutation {{ assignApplication(applicationId: "{FAKE_ID}", userEmail: "x@y.cn") {{ errors {{ code }} }} }}'
+)
+
 
 def test_every_field_has_a_policy() -> None:
     missing = [

@@ -140,6 +140,10 @@ MATRIX: dict[str, frozenset[str]] = {
     "rejectActivation": CHECKER,
 }
 
+# the staff console's work queue: those who may approve hold applications
+MATRIX["claimApplication"] = MONEY
+MATRIX["assignApplication"] = MONEY
+
 
 @dataclass(frozen=True)
 class Records:
@@ -173,11 +177,14 @@ TARGETS: dict[tuple[str, str], str] = {
     ("revokeVerification", "userId"): "other_applicant",
     ("valuePatent", "number"): "patent",
 }
+TARGETS[("claimApplication", "applicationId")] = "application"
+TARGETS[("assignApplication", "applicationId")] = "application"
 # plausible values where a check of the value would come before the permission check
 VALUES: dict[tuple[str, str], Any] = {
     ("confirmVerification", "depositAmount"): "0.10",
     ("confirmVerification", "legalRepCode"): "123456",
 }
+VALUES[("assignApplication", "userEmail")] = "loan_officer@bank.cn"  # a staff member who exists
 SCALARS: dict[str, Any] = {
     "ID": "RW50ZXJwcmlzZTox",  # Enterprise:1
     "String": "x",
