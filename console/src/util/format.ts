@@ -1,4 +1,4 @@
-// Number and date formatting for the application screen, in the console's locale.
+// Number and date formatting shared by the screens, in the console's locale.
 
 export function money(value: string | number | null | undefined, lang: string): string {
   if (value === null || value === undefined || value === "") return "—";
