@@ -202,7 +202,8 @@ async def _refuse_taken(patent: Patent, number: str, conn: BaseDBAsyncClient) ->
 
 async def relying_loans(application_id: int, *, conn: BaseDBAsyncClient) -> list[Loan]:
     """Loans that still rely on the application's pledges: every loan drawn on its credit line
-    (or of the application) that is not closed or settled by a guarantor."""
+    (or of the application), and every renewal of one of them, that is not closed or settled by
+    a guarantor."""
     line_ids = (
         await CreditLine.filter(application_id=application_id)
         .using_db(conn)
@@ -212,6 +213,17 @@ async def relying_loans(application_id: int, *, conn: BaseDBAsyncClient) -> list
     if line_ids:
         loans += await Loan.filter(credit_line_id__in=list(line_ids)).using_db(conn)
     seen: dict[int, Loan] = {loan.id: loan for loan in loans}
+    # a renewal of any of them relies on the same patents (its registration may be this one)
+    frontier = set(seen)
+    while frontier:
+        renewals = (
+            await LoanApplication.filter(renewal_of_id__in=frontier)
+            .using_db(conn)
+            .values_list("id", flat=True)
+        )
+        found = await Loan.filter(application_id__in=list(renewals)).using_db(conn)
+        frontier = {loan.id for loan in found} - set(seen)
+        seen.update({loan.id: loan for loan in found})
     return [loan for loan in seen.values() if LoanStatus(loan.status) not in RELEASED_BY]
 
 

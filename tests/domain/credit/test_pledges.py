@@ -113,3 +113,31 @@ async def test_release_only_once_no_loan_relies_on_it(world: LendingWorld) -> No
     code = await _code(release_pledge(principal=world.officer, patent_number=OWN_PATENTS[0]))
     assert code is ErrorCode.INVALID_STATE
     assert isinstance(released.registered_on, date)
+
+
+async def test_a_live_renewal_keeps_the_renewed_loans_pledge(world: LendingWorld) -> None:
+    """A renewal relies on the patents of the loan it renewed: while the renewal's loan is live,
+    the old registration is not released even after the old loan closed."""
+    from db.models import Contract, LoanApplication
+
+    loan = await pledged_loan(world)
+    await Loan.filter(id=loan.id).update(status="CLOSED")
+    old = await LoanApplication.get(id=loan.application_id)  # type: ignore[attr-defined]
+    renewal = await LoanApplication.create(
+        enterprise_id=old.enterprise_id,  # type: ignore[attr-defined]
+        product_id=old.product_id,  # type: ignore[attr-defined]
+        created_by_id=old.created_by_id,  # type: ignore[attr-defined]
+        amount=old.amount, term_months=old.term_months, status="DISBURSED",
+        renewal_of_id=loan.id,
+    )  # fmt: skip
+    contract = await Contract.create(application_id=renewal.id, path="x.pdf", sha256="0" * 64)
+    await Loan.create(
+        enterprise_id=loan.enterprise_id,  # type: ignore[attr-defined]
+        application_id=renewal.id, contract_id=contract.id, principal=loan.principal,
+        outstanding=loan.principal, annual_rate=loan.annual_rate,
+        repayment_method=loan.repayment_method, status="ACTIVE",
+        disbursed_at=datetime.now(UTC), disbursed_by="test", renewal_of_id=loan.id,
+    )  # fmt: skip
+    code = await _code(release_pledge(principal=world.officer, patent_number=OWN_PATENTS[0]))
+    assert code is ErrorCode.INVALID_STATE
+    assert (await PatentPledge.get(patent__number=OWN_PATENTS[0])).active_patent_id is not None
