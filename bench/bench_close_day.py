@@ -240,7 +240,7 @@ def main() -> int:
         seconds, summary = run_day(args.url, day, args.workers, args.chunk)
         print(f"{day}: {seconds:.1f} s {summary}", file=sys.stderr)
         label = "first day (allowances charged)" if n == 1 else "next day (steady)"
-        report.figure(f"{label}, {args.loans:,} loans, {args.workers} workers", seconds, "s",
+        report.figure(f"{label}, {args.loans:,} loans, {args.workers} chunk workers (no broker)", seconds, "s",
                       target=TARGET_S)  # fmt: skip
         report.figure(f"{label}: loans per second", summary["loan_days"] / seconds, "loans/s")
         report.figure(f"{label}: worker CPU (all workers)", summary["cpu_s"], "s")

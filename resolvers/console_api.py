@@ -23,7 +23,7 @@ from resolvers.application import ApplicationPayload
 from resolvers.connection import Page, page_args, page_of
 from resolvers.context import ctx
 from resolvers.errors import graphql_error, payload
-from resolvers.ids import decode_id, decode_or_raise
+from resolvers.ids import decode_id, decode_or_raise, encode_id, type_of_id
 from resolvers.selection import connection_selection
 
 # API type name -> the audit log's name for that kind of record
@@ -139,14 +139,17 @@ async def staff_users(info: Info, role: m.Role | None = None) -> list[m.User]:
 
 async def audit_trail(
     info: Info,
-    entity_type: str,
     entity_id: strawberry.ID,
+    entity_type: str | None = None,
     first: int | None = 20,
     after: str | None = None,
 ) -> Page[m.AuditEntry]:
-    """Who did what to one record, oldest first."""
+    """Who did what to one record, oldest first (the record's type is read off its opaque id
+    unless `entity_type` names it)."""
     principal = ctx(info).require_staff()
     n, after_key = page_args(first, after)
+    if entity_type is None:
+        entity_type = type_of_id(str(entity_id)) or ""
     kind = AUDITED_TYPES.get(entity_type)
     try:
         if kind is None:
@@ -261,8 +264,6 @@ async def enterprise_neighbourhood(
 
 def node_enterprise_id(root: strawberry.Parent[GraphNode]) -> strawberry.ID | None:
     """The opaque enterprise id of an enterprise node."""
-    from resolvers.ids import encode_id
-
     if root.enterprise_id is None:
         return None
     return strawberry.ID(encode_id("Enterprise", root.enterprise_id))

@@ -35,6 +35,17 @@ def encode_cursor(pk: int) -> str:
     return encode_id("cursor", pk)
 
 
+def type_of_id(value: str) -> str | None:
+    """The type name an opaque id was made for, or None when it is not one of ours."""
+    try:
+        padded = value + "=" * (-len(value) % 4)
+        raw = base64.urlsafe_b64decode(padded.encode()).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    kind, sep, pk = raw.partition(":")
+    return kind if sep and pk.isdigit() else None
+
+
 def decode_cursor(value: str | None) -> int | None:
     """The key inside a cursor; None for no cursor. Raises ValueError when malformed."""
     if value is None:

@@ -7,11 +7,11 @@ the domain checks ownership and state.
 """
 
 # no `from __future__ import annotations`: strawberry reads the enum arguments' annotations
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import strawberry
 from strawberry.types import Info
@@ -75,6 +75,49 @@ def refusal(info: Info, make: Callable[..., P], *roles: Role) -> tuple[Principal
     return principal, None
 
 
+async def guarded(
+    info: Info,
+    make: Callable[..., P],
+    roles: tuple[Role, ...],
+    call: Callable[[Principal], Awaitable[Any]],
+) -> P:
+    """`call(principal)` as a payload, refused first when the caller has none of the roles."""
+    principal, refused = refusal(info, make, *roles)
+    if refused is not None:
+        return refused
+    return await payload(make, lambda: call(principal))
+
+
+async def booked(
+    info: Info,
+    roles: tuple[Role, ...],
+    operation: str,
+    arguments: dict[str, str],
+    received_at: datetime | None,
+    run: Callable[[Principal, datetime], Awaitable[m.Repayment]],
+) -> RepaymentPayload:
+    """Money booked once per Idempotency-Key: `run(principal, when)`, refused first when the
+    caller has none of the roles; an explicit `received_at` is part of the request."""
+    principal, refused = refusal(info, RepaymentPayload, *roles)
+    if refused is not None:
+        return refused
+    when = received_at or datetime.now(UTC)
+
+    async def call() -> int:
+        return int((await run(principal, when)).id)
+
+    if received_at is not None:
+        arguments = {**arguments, "receivedAt": when.isoformat()}
+    return await once(
+        info,
+        RepaymentPayload.of,
+        call,
+        reload=reads.repayment_with_loan,
+        operation=operation,
+        arguments=arguments,
+    )
+
+
 def _loan_key(loan_id: strawberry.ID) -> int:
     return decode_or_raise(str(loan_id), "Loan", "loanId", message="no such loan")
 
@@ -93,12 +136,7 @@ async def prepay(
     """Pay early, in full (no amount, or enough) or in part, once per Idempotency-Key."""
     from domain.loanbook.prepayment import prepay as run_prepay
 
-    principal, refused = refusal(info, RepaymentPayload, *PREPAYERS)
-    if refused is not None:
-        return refused
-    when = received_at or datetime.now(UTC)
-
-    async def call() -> int:
+    async def run(principal: Principal, when: datetime) -> m.Repayment:
         result = await run_prepay(
             principal=principal,
             loan_id=_loan_key(loan_id),
@@ -106,19 +144,10 @@ async def prepay(
             mode=mode.value,
             received_at=when,
         )
-        return int(result.repayment.id)
+        return result.repayment
 
     arguments = {"loanId": str(loan_id), "amount": str(amount), "mode": mode.value}
-    if received_at is not None:
-        arguments["receivedAt"] = when.isoformat()
-    return await once(
-        info,
-        RepaymentPayload.of,
-        call,
-        reload=reads.repayment_with_loan,
-        operation="prepay",
-        arguments=arguments,
-    )
+    return await booked(info, PREPAYERS, "prepay", arguments, received_at, run)
 
 
 async def record_recovery(
@@ -127,28 +156,13 @@ async def record_recovery(
     """Money recovered on a written-off loan, once per Idempotency-Key."""
     from domain.loanbook.writeoff import record_recovery as run_recovery
 
-    principal, refused = refusal(info, RepaymentPayload, *COLLECTORS)
-    if refused is not None:
-        return refused
-    when = received_at or datetime.now(UTC)
-
-    async def call() -> int:
-        repayment = await run_recovery(
+    async def run(principal: Principal, when: datetime) -> m.Repayment:
+        return await run_recovery(
             principal=principal, loan_id=_loan_key(loan_id), amount=amount, received_at=when
         )
-        return int(repayment.id)
 
     arguments = {"loanId": str(loan_id), "amount": str(amount)}
-    if received_at is not None:
-        arguments["receivedAt"] = when.isoformat()
-    return await once(
-        info,
-        RepaymentPayload.of,
-        call,
-        reload=reads.repayment_with_loan,
-        operation="recordRecovery",
-        arguments=arguments,
-    )
+    return await booked(info, COLLECTORS, "recordRecovery", arguments, received_at, run)
 
 
 async def reclassify_loan(
@@ -157,12 +171,11 @@ async def reclassify_loan(
     """Downgrade a loan's classification with a reason (never better than the rules allow)."""
     from domain.loanbook.classification import reclassify_loan as run_reclassify
 
-    principal, refused = refusal(info, LoanPayload, *CHECKERS)
-    if refused is not None:
-        return refused
-    return await payload(
+    return await guarded(
+        info,
         LoanPayload,
-        lambda: run_reclassify(
+        CHECKERS,
+        lambda principal: run_reclassify(
             principal=principal,
             loan_id=_loan_key(loan_id),
             classification=classification.value,
@@ -182,12 +195,11 @@ async def restructure_loan(
     """Ask for a new schedule (an extension or a new term or rate); a checker approves it."""
     from domain.loanbook.changes import request_restructure
 
-    principal, refused = refusal(info, LoanChangePayload, *MAKERS)
-    if refused is not None:
-        return refused
-    return await payload(
+    return await guarded(
+        info,
         LoanChangePayload,
-        lambda: request_restructure(
+        MAKERS,
+        lambda principal: request_restructure(
             principal=principal,
             loan_id=_loan_key(loan_id),
             extra_months=extra_months,
@@ -202,12 +214,13 @@ async def write_off_loan(info: Info, loan_id: strawberry.ID, reason: str) -> Loa
     """Ask to write the loan off; a checker approves it."""
     from domain.loanbook.changes import request_write_off
 
-    principal, refused = refusal(info, LoanChangePayload, *MAKERS)
-    if refused is not None:
-        return refused
-    return await payload(
+    return await guarded(
+        info,
         LoanChangePayload,
-        lambda: request_write_off(principal=principal, loan_id=_loan_key(loan_id), reason=reason),
+        MAKERS,
+        lambda principal: request_write_off(
+            principal=principal, loan_id=_loan_key(loan_id), reason=reason
+        ),
     )
 
 
@@ -217,12 +230,11 @@ async def reverse_repayment(
     """Ask to reverse a repayment (a bounced transfer); a checker approves it."""
     from domain.loanbook.changes import request_reversal
 
-    principal, refused = refusal(info, LoanChangePayload, *MAKERS)
-    if refused is not None:
-        return refused
-    return await payload(
+    return await guarded(
+        info,
         LoanChangePayload,
-        lambda: request_reversal(
+        MAKERS,
+        lambda principal: request_reversal(
             principal=principal,
             repayment_id=decode_or_raise(
                 str(repayment_id), "Repayment", "repaymentId", message="no such repayment"
@@ -238,12 +250,11 @@ async def approve_loan_change(
     """Approve a change someone else asked for: it is carried out at once."""
     from domain.loanbook.changes import approve_change
 
-    principal, refused = refusal(info, LoanChangePayload, *CHECKERS)
-    if refused is not None:
-        return refused
-    return await payload(
+    return await guarded(
+        info,
         LoanChangePayload,
-        lambda: approve_change(
+        CHECKERS,
+        lambda principal: approve_change(
             principal=principal, change_id=_change_key(id), comment=comment or ""
         ),
     )
@@ -253,10 +264,11 @@ async def reject_loan_change(info: Info, id: strawberry.ID, comment: str) -> Loa
     """Reject a change someone else asked for: nothing changes on the loan."""
     from domain.loanbook.changes import reject_change
 
-    principal, refused = refusal(info, LoanChangePayload, *CHECKERS)
-    if refused is not None:
-        return refused
-    return await payload(
+    return await guarded(
+        info,
         LoanChangePayload,
-        lambda: reject_change(principal=principal, change_id=_change_key(id), comment=comment),
+        CHECKERS,
+        lambda principal: reject_change(
+            principal=principal, change_id=_change_key(id), comment=comment
+        ),
     )

@@ -29,9 +29,9 @@ class ConsoleQuery:
     )
     audit_trail: Connection[AuditEntry] = strawberry.field(  # type: ignore[assignment]
         resolver=resolvers.console_api.audit_trail,
-        description="The audit log of one record, oldest first (bank staff): `entityType` is "
-        "its API type (LoanApplication, Loan, Enterprise, Contract, CreditLine, ...), "
-        "`entityId` its id.",
+        description="The audit log of one record, oldest first (bank staff): `entityId` is its "
+        "id; `entityType`, its API type (LoanApplication, Loan, Enterprise, Contract, "
+        "CreditLine, ...), may be left out: the id says it.",
     )
 
 

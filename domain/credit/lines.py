@@ -13,7 +13,6 @@ Closing stops further drawings only: loans already drawn run on to their own end
 
 from __future__ import annotations
 
-import calendar
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -40,6 +39,7 @@ from domain.accounts.principal import Principal
 from domain.credit.guarantee_signing import open_guarantee
 from domain.credit.line_reads import drawn_on_line, get_line_or_raise
 from domain.errors import Conflict, ErrorCode, InvalidInput, InvalidState
+from domain.loanbook.amortisation import add_months
 from domain.money import parse_amount
 
 # who changes a line by hand: the bank's credit staff
@@ -80,13 +80,6 @@ TRANSITIONS: dict[LineChange, tuple[frozenset[LineStatus], LineStatus | None]] =
 _DONE = {LineChange.FREEZE: "frozen", LineChange.UNFREEZE: "unfrozen",
          LineChange.REDUCE: "reduced", LineChange.CLOSE: "closed",
          LineChange.EXPIRE: "expired"}  # fmt: skip
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later (the month's last day where it is shorter)."""
-    month0 = day.month - 1 + months
-    year, month = day.year + month0 // 12, month0 % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 async def grant_line(
@@ -377,7 +370,6 @@ __all__ = [
     "LINE_STAFF",
     "LineChange",
     "LineStatus",
-    "add_months",
     "apply_change",
     "check_change",
     "close_line",

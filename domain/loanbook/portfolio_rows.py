@@ -20,7 +20,6 @@ from domain.loanbook.accounts import Account
 from domain.loanbook.status import LIVE
 
 ON_BOOK = "(" + ", ".join(f"'{s.value}'" for s in sorted(LIVE)) + ")"
-NPL_TIERS = "('SUBSTANDARD', 'DOUBTFUL', 'LOSS')"
 PAR_DAYS = (1, 30, 60, 90)
 BAD_DAYS = 30  # vintage curves count principal 30 or more days past due
 

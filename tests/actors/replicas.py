@@ -60,6 +60,20 @@ def namespace() -> str:
     return f"ipcredit-test-{uuid.uuid4().hex[:10]}"
 
 
+async def drop_namespace(name: str) -> None:
+    """Remove a namespace's keys from the shared Redis (when the run has one)."""
+    url = os.environ.get("REDIS_URL")
+    if url:
+        import redis.asyncio as aioredis
+
+        from domain.messaging.publisher import split_url
+
+        client = aioredis.Redis.from_url(split_url(url)[0])
+        async for key in client.scan_iter(match=f"{name}*"):
+            await client.delete(key)
+        await client.aclose()  # type: ignore[attr-defined]
+
+
 @dataclass
 class Seeded:
     """Tokens of an event feed (SERVICE) and a risk manager, and a firm to raise events on."""

@@ -16,7 +16,6 @@ import httpx
 import pytest
 
 from db.models import Event, OutboxMessage, RiskWarning
-from domain.messaging.publisher import split_url
 from tests.actors import replicas
 from tests.actors.replicas import (
     BlackHole,
@@ -41,14 +40,7 @@ async def ns() -> AsyncIterator[str]:
     """A private namespace, its keys removed from the shared Redis afterwards."""
     name = replicas.namespace()
     yield name
-    url = os.environ.get("REDIS_URL")
-    if url:
-        import redis.asyncio as aioredis
-
-        client = aioredis.Redis.from_url(split_url(url)[0])
-        async for key in client.scan_iter(match=f"{name}*"):
-            await client.delete(key)
-        await client.aclose()  # type: ignore[attr-defined]
+    await replicas.drop_namespace(name)
 
 
 async def answers_quickly(client: httpx.AsyncClient, token: str) -> list[float]:

@@ -15,7 +15,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from domain.messaging.publisher import split_url
 from tests.actors import replicas
 from tests.actors.replicas import RABBITMQ_URL, WarningsFeed, deployment, ingest, wait_ready
 
@@ -37,16 +36,7 @@ async def ns() -> AsyncIterator[str]:
     """A private Redis namespace / PostgreSQL channel, its Redis keys removed afterwards."""
     name = replicas.namespace()
     yield name
-    import os
-
-    url = os.environ.get("REDIS_URL")
-    if url:
-        import redis.asyncio as aioredis
-
-        client = aioredis.Redis.from_url(split_url(url)[0])
-        async for key in client.scan_iter(match=f"{name}*"):
-            await client.delete(key)
-        await client.aclose()  # type: ignore[attr-defined]
+    await replicas.drop_namespace(name)
 
 
 def urls(combination: str, database_url: str, ns: str) -> tuple[str, str]:

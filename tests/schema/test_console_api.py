@@ -34,6 +34,8 @@ QUEUE = """query($n: Int) { myQueue(first: $n) { totalCount edges { node {
 INBOX = "{ awaitingSecondApproval { totalCount edges { node { application { id reviews { reviewer decision comment role } } } } } }"  # noqa: E501
 APPLICATION = """query($id: ID!) { application(id: $id) { assignee { email } assignedAt
   reviews { comment } decisionBreakdown { outcome } } }"""
+TRAIL_BY_ID = """query($id: ID!) { auditTrail(entityId: $id, first: 50) {
+  totalCount edges { node { seq action actor data } } } }"""
 TRAIL = """query($id: ID!) { auditTrail(entityType: "LoanApplication", entityId: $id, first: 50) {
   totalCount edges { node { seq action actor data } } } }"""
 HOOD = """query($id: ID!) { enterprise(id: $id) { neighbourhood(hops: 2) {
@@ -69,6 +71,9 @@ async def test_claim_assign_and_the_trail(world: LendingWorld) -> None:
     actions = [e["node"]["action"] for e in trail["edges"]]
     assert actions[-2:] == ["application.claim", "application.assign"]
     assert trail["totalCount"] == len(actions)
+    # the issue's auditTrail(entityId): the record's type is read off its opaque id
+    by_id = (await run(TRAIL_BY_ID, world.officer, id=app_id))["auditTrail"]
+    assert by_id == trail
 
 
 async def test_applicants_read_nothing_of_the_console(world: LendingWorld) -> None:
