@@ -56,6 +56,23 @@ def test_grants_a_token_over_the_imprint_with_the_nonce(ca: LocalCA) -> None:
     )
 
 
+def test_a_token_read_back_in_full_is_unchanged_and_not_re_encoded(ca: LocalCA) -> None:
+    """The ESS certificate id names its hash: with SHA-256, the field's default, DER omits
+    it and asn1crypto rebuilds the omitted default as a changed value once read, so every
+    structure around it re-encoded itself on each access (an occasional signature took tens
+    of seconds). Read in full, the token must come back clean and byte for byte."""
+    _, req = _request()
+    reply = ca.tsa.respond(req.dump())
+    resp, signed_data, _ = _token_parts(reply)
+    token = resp["time_stamp_token"]
+    assert token.native  # every field read, defaults included
+    signed_attrs = signed_data["signer_infos"][0]["signed_attrs"]
+    ess = {a["type"].native: a["values"][0] for a in signed_attrs}["signing_certificate_v2"]
+    assert ess["certs"][0]["hash_algorithm"]["algorithm"].native == "sha512"
+    assert not token["content"]._is_mutated()  # asn1crypto's own test of "needs re-encoding"
+    assert resp.dump() == reply
+
+
 def test_tsa_certificate_is_for_time_stamping_only(ca: LocalCA) -> None:
     cert = x509.load_der_x509_certificate(ca.tsa.certificate.dump())
     cert.verify_directly_issued_by(ca.ca_cert)
