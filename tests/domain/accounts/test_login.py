@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, extract_parameters
 
 from db.models import AuditEntry, LoginAttempt, Role, User
 from domain.accounts import login as login_module
@@ -183,3 +183,13 @@ async def test_other_staff_need_no_code(db: str, data_dir: Path, role: Role) -> 
     result = await login(email="someone@bank.cn", password=PASSWORD, client="10.0.0.1")
 
     assert not result.enrolment_only and result.refresh_token
+
+
+def test_new_hashes_use_one_of_owasps_equal_strength_argon2id_settings() -> None:
+    """OWASP's password storage guidance lists five argon2id settings of equal defence; a new
+    hash uses one of them, never less memory for its passes."""
+    used = extract_parameters(passwords.hash_password(PASSWORD))
+    owasp = {(47104, 1), (19456, 2), (12288, 3), (9216, 4), (7168, 5)}
+    assert used.type.name == "ID" and used.parallelism == 1
+    assert (used.memory_cost, used.time_cost) in owasp
+    assert passwords.needs_rehash(PasswordHasher(time_cost=2, memory_cost=19456).hash(PASSWORD))
