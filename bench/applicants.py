@@ -60,10 +60,12 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Applicant:
-    """A registered applicant: its enterprise and its bearer token."""
+    """A registered applicant: its enterprise, its bearer token and the secret of the second
+    factor it enrolled to sign its authorisation (its later signatures need codes too)."""
 
     firm: Candidate
     token: str
+    totp_secret: str = ""
 
 
 def candidates(world_dir: Path, used: set[str], rng: random.Random) -> list[Candidate]:
@@ -142,8 +144,8 @@ class Applicants:
             if not reg["register"]["errors"]:
                 applicant = Applicant(firm, reg["register"]["token"])
                 self.verify(server, applicant)
-                self.consent(server, applicant)
-                return applicant
+                secret = self.consent(server, applicant)
+                return Applicant(firm, applicant.token, secret)
             say(f"  {firm.uscc} left out: {reg['register']['errors'][0]['message']}")
         raise RuntimeError("no enterprise of this world is left to register; use --fresh")
 
@@ -162,9 +164,10 @@ class Applicants:
         done = server.graphql(CONFIRM_VERIFICATION, token=applicant.token, amount=amount, code=code)
         _check(done["confirmVerification"], "confirmVerification")
 
-    def consent(self, server: Server, applicant: Applicant) -> None:
+    def consent(self, server: Server, applicant: Applicant) -> str:
         """Enrol a second factor (the authorisation is signed with a one-time code), then
-        authorise every source for applications and monitoring, for a year."""
+        authorise every source for applications and monitoring, for a year; the factor's
+        secret."""
         enrolled = server.graphql(ENROL_TOTP, token=applicant.token)["enrollTotp"]
         _check(enrolled, "enrollTotp")
         totp = pyotp.TOTP(enrolled["secret"])
@@ -180,3 +183,4 @@ class Applicants:
         }
         granted = server.graphql(GRANT_CONSENT, token=applicant.token, input=grant)
         _check(granted["grantConsent"], "grantConsent")
+        return str(enrolled["secret"])
