@@ -197,7 +197,8 @@ def _officer_claims_and_approves_first(
     page.get_by_test_id("four-eyes-note").wait_for(timeout=10_000)
     reviews = page.get_by_test_id("application-reviews")
     assert officer in reviews.inner_text() and "经营稳定" in reviews.inner_text()
-    assert page.get_by_test_id("review-form").count() == 0, "one review per person"
+    # one review per person: the form goes once the application is read back
+    page.get_by_test_id("review-form").wait_for(state="detached", timeout=10_000)
     staff = Api(base, _browser_token(page))
     status = staff("query($id: ID!) { application(id: $id) { status } }", id=application_id)
     assert status["application"]["status"] == "MANUAL_REVIEW"
@@ -229,7 +230,8 @@ def _risk_manager_completes_four_eyes(
     page.get_by_label("审查意见（必填）").fill("风险可控，同意双人复核。")
     page.get_by_test_id("review-approve").click()
     page.get_by_test_id("application-notice").wait_for(timeout=10_000)
-    assert page.get_by_test_id("review-form").count() == 0
+    # the notice comes with the answer; the form goes once the application is read back
+    page.get_by_test_id("review-form").wait_for(state="detached", timeout=10_000)
     staff = Api(base, _browser_token(page))
     decided: dict[str, Any] = staff(
         """query($id: ID!) { application(id: $id) { status enterprise { id }
