@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from actors.broker import DEFAULT_QUEUE, declare
+from actors.broker import BATCH_PRIORITY, DEFAULT_QUEUE, declare
 
 log = logging.getLogger("ipcredit.audit")
 
@@ -29,4 +29,5 @@ checkpoint_audit_chain = declare(
     name="checkpoint_audit_chain",
     queue=DEFAULT_QUEUE,
     time_limit_ms=300_000,
+    priority=BATCH_PRIORITY,
 )

@@ -15,6 +15,11 @@ never answers costs a bounded wait in the sending thread, never a hung process.
 Queues: "default" for light actors (process_event, monitor_borrowers) and "gnn" for the ones
 that import torch (assess_application, run_contagion, score_graph_risk), so a worker started
 with `--queues default` never pays for importing it.
+
+Priorities: a worker runs the messages it has taken in priority order (lowest first). What a
+client waits for (a decision, an event's warnings) has `URGENT_PRIORITY`; batch work (sweeps,
+snapshot refreshes, end of day, graph scoring, audit checkpoints) has `BATCH_PRIORITY`, so a
+burst of it never queues ahead of a decision a worker already holds.
 """
 
 from __future__ import annotations
@@ -43,6 +48,8 @@ QUEUES = (DEFAULT_QUEUE, GNN_QUEUE)
 MAX_RETRIES = 8
 MIN_BACKOFF_MS = 250
 MAX_BACKOFF_MS = 60_000
+URGENT_PRIORITY = 0
+BATCH_PRIORITY = 100
 
 _lock = threading.Lock()
 _broker: list[Broker] = []
@@ -151,7 +158,12 @@ def in_process(broker: Broker) -> bool:
 
 
 def declare(
-    fn: Callable[..., Awaitable[None]], *, name: str, queue: str, time_limit_ms: int
+    fn: Callable[..., Awaitable[None]],
+    *,
+    name: str,
+    queue: str,
+    time_limit_ms: int,
+    priority: int = URGENT_PRIORITY,
 ) -> Actor[Any, Any]:
     """An async actor on the process's broker: business errors fail, others retry."""
     from domain.errors import DomainError
@@ -165,5 +177,6 @@ def declare(
         max_retries=MAX_RETRIES,
         min_backoff=MIN_BACKOFF_MS,
         max_backoff=MAX_BACKOFF_MS,
+        priority=priority,
     )
     return decorator(fn)

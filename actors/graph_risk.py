@@ -6,7 +6,7 @@ so a worker that does not consume the "gnn" queue never loads it.
 
 from __future__ import annotations
 
-from actors.broker import GNN_QUEUE, declare
+from actors.broker import BATCH_PRIORITY, GNN_QUEUE, declare
 from domain.messaging.topics import Topic
 
 
@@ -25,8 +25,10 @@ async def do_score_graph_risk() -> None:
 
 
 run_contagion = declare(
-    do_run_contagion, name=Topic.RUN_CONTAGION.value, queue=GNN_QUEUE, time_limit_ms=1_800_000
-)
+    do_run_contagion, name=Topic.RUN_CONTAGION.value, queue=GNN_QUEUE, time_limit_ms=1_800_000,
+    priority=BATCH_PRIORITY,
+)  # fmt: skip
 score_graph_risk = declare(
-    do_score_graph_risk, name="score_graph_risk", queue=GNN_QUEUE, time_limit_ms=1_800_000
-)
+    do_score_graph_risk, name="score_graph_risk", queue=GNN_QUEUE, time_limit_ms=1_800_000,
+    priority=BATCH_PRIORITY,
+)  # fmt: skip

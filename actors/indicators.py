@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from actors.broker import DEFAULT_QUEUE, declare
+from actors.broker import BATCH_PRIORITY, DEFAULT_QUEUE, declare
 from domain.indicators import refresh
 from domain.messaging.topics import Topic
 
@@ -19,4 +19,5 @@ refresh_snapshots = declare(
     name=Topic.REFRESH_SNAPSHOTS.value,
     queue=DEFAULT_QUEUE,
     time_limit_ms=600_000,
+    priority=BATCH_PRIORITY,
 )

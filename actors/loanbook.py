@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from datetime import date
 
-from actors.broker import DEFAULT_QUEUE, declare
+from actors.broker import BATCH_PRIORITY, DEFAULT_QUEUE, declare
 from domain.loanbook import eod
 
 
@@ -36,8 +36,10 @@ async def do_close_loan_chunk(loan_ids: list[int], business_date: str) -> None:
 
 
 close_business_day = declare(
-    do_close_business_day, name="close_business_day", queue=DEFAULT_QUEUE, time_limit_ms=600_000
-)
+    do_close_business_day, name="close_business_day", queue=DEFAULT_QUEUE, time_limit_ms=600_000,
+    priority=BATCH_PRIORITY,
+)  # fmt: skip
 close_loan_chunk = declare(
-    do_close_loan_chunk, name="close_loan_chunk", queue=DEFAULT_QUEUE, time_limit_ms=600_000
-)
+    do_close_loan_chunk, name="close_loan_chunk", queue=DEFAULT_QUEUE, time_limit_ms=600_000,
+    priority=BATCH_PRIORITY,
+)  # fmt: skip

@@ -68,7 +68,8 @@ class AsyncOrm(AsyncIO):
         # never the app loop's
         bind(context)
         await context.init(config=tortoise_config(url), _enable_global_fallback=alone)
-        await context.generate_schemas(safe=True)
+        if not await _schema_in_place(context, url):
+            await context.generate_schemas(safe=True)
         if url.startswith("sqlite"):
             conn = context.connections.get("default")
             await conn.execute_script("PRAGMA journal_mode=WAL; PRAGMA busy_timeout=10000;")
@@ -90,6 +91,23 @@ class AsyncOrm(AsyncIO):
         if self.context is not None:
             bind(self.context)
         set_request_id(message.options.get("request_id") or message.message_id)
+
+
+async def _schema_in_place(context: TortoiseContext, url: str) -> bool:
+    """Whether a PostgreSQL database already has the schema (the app's migrations made it).
+
+    A worker then leaves it alone: `generate_schemas` issues `CREATE INDEX IF NOT EXISTS`,
+    which takes a SHARE lock on each table before it finds the index there, so a worker
+    (re)started under load would block, and deadlock with, the API's writes.
+    """
+    if not url.startswith(("postgres", "asyncpg")):
+        return False
+    from db.models import OutboxMessage
+
+    conn = context.connections.get("default")
+    table = OutboxMessage._meta.db_table
+    rows = await conn.execute_query_dict("SELECT to_regclass($1) IS NOT NULL AS present", [table])
+    return bool(rows and rows[0]["present"])
 
 
 class DeadLetters(Middleware):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from actors.broker import DEFAULT_QUEUE, declare
+from actors.broker import BATCH_PRIORITY, DEFAULT_QUEUE, declare
 from domain.messaging.topics import Topic
 from domain.monitoring import events, sweep
 
@@ -25,4 +25,5 @@ monitor_borrowers = declare(
     name=Topic.MONITOR_BORROWERS.value,
     queue=DEFAULT_QUEUE,
     time_limit_ms=600_000,
+    priority=BATCH_PRIORITY,
 )

@@ -151,3 +151,37 @@ def database(report: Report, out: Path, pg: OwnPostgres, run: str, since: str) -
                   target=0.0)  # fmt: skip
     for a in [a for a in done if not a["ok"]][:5]:
         print(f"  applicant {a['uscc']}: {a.get('why')}")
+
+
+def stages(report: Report, pg: OwnPostgres, run: str, since: str) -> None:
+    """Where a decision's and an event's time goes, from the rows' own timestamps: queued
+    (submitted until a worker starts assessing; event received until a worker takes it) and
+    worked (assessing until the final status; event taken until its warning is stored)."""
+    finals = ",".join(f"'{s}'" for s in FINAL)
+    rows = pg.psql(
+        "SELECT extract(epoch FROM a.at - s.at) * 1000, extract(epoch FROM f.at - a.at) * 1000 "
+        "FROM status_change s "
+        "JOIN status_change a ON a.application_id = s.application_id AND a.to_status = 'ASSESSING' "
+        f"JOIN status_change f ON f.application_id = s.application_id AND f.to_status IN ({finals}) "
+        f"WHERE s.to_status = 'SUBMITTED' AND s.at >= '{since}'"
+    ).split()
+    pairs = [tuple(float(v) for v in r.split("|")) for r in rows]
+    for name, values in (("decision queued", [p[0] for p in pairs]),
+                         ("decision assessed", [p[1] for p in pairs])):  # fmt: skip
+        if values:
+            report.figure(f"{name} p50", percentile(values, 0.50), "ms")
+            report.figure(f"{name} p95", percentile(values, 0.95), "ms")
+    rows = pg.psql(
+        "SELECT extract(epoch FROM e.processed_at - e.received_at) * 1000, "
+        "extract(epoch FROM min(w.created_at) - e.processed_at) * 1000 "
+        "FROM event e JOIN enterprise n ON n.uscc = e.uscc "
+        "JOIN risk_warning w ON w.enterprise_id = n.id AND w.kind = 'legal_rep_changed' "
+        f"AND w.created_at >= e.received_at WHERE e.event_id LIKE 'chaos-{run}-%' "
+        "AND e.processed_at IS NOT NULL GROUP BY e.id"
+    ).split()
+    pairs = [tuple(float(v) for v in r.split("|")) for r in rows]
+    for name, values in (("event queued", [p[0] for p in pairs]),
+                         ("event worked", [p[1] for p in pairs])):  # fmt: skip
+        if values:
+            report.figure(f"{name} p50", percentile(values, 0.50), "ms")
+            report.figure(f"{name} p95", percentile(values, 0.95), "ms")

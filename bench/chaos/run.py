@@ -1,7 +1,7 @@
 """Chaos and load: the production deployment under Locust while its dependencies fail.
 
     .venv/bin/python bench/chaos/run.py [--small] [--applicants 200] [--subscribers 50]
-        [--enterprises 3000] [--fresh] [--json]
+        [--enterprises 3000] [--fresh] [--no-faults] [--json]
 
 Two API replicas (`ipcredit serve`) and two workers (`ipcredit worker`) over a PostgreSQL
 cluster and a Redis of the run's own (initdb into the world's directory, `redis-server` on a
@@ -67,11 +67,28 @@ class Stack:
         return {"BROKER_URL": broker, "PUBSUB_URL": self.redis.url, "IPCREDIT_JWT_TTL": "7200"}
 
     def start(self) -> None:
-        """Both replicas ready, both workers started."""
+        """Both replicas ready, both workers ready (their models loaded, consuming), as a
+        deployment's readiness checks wait before it takes traffic."""
         for _ in range(2):
             self.replicas.append(Server.start(self.world, ready_timeout_s=300, env=self.env()))
         for index in range(2):
             self.workers.append(self.worker(index))
+        for index in range(2):
+            self.wait_ready(index)
+
+    def wait_ready(self, index: int, timeout_s: float = 300.0) -> None:
+        """Wait until worker `index` says it is ready (`worker <pid> ready` in its log)."""
+        started = time.monotonic()
+        process = self.workers[index]
+        line = f"worker {process.pid} ready".encode()
+        log = self.world.root / f"worker-{index}.log"
+        while line not in log.read_bytes():
+            if process.poll() is not None:
+                raise RuntimeError(f"worker {index} exited with {process.returncode}; see {log}")
+            if time.monotonic() - started > timeout_s:
+                raise RuntimeError(f"worker {index} not ready after {timeout_s:.0f} s; see {log}")
+            time.sleep(0.2)
+        say(f"worker {index} ready after {time.monotonic() - started:.1f} s")
 
     def worker(self, index: int) -> subprocess.Popen[bytes]:
         """`ipcredit worker` number `index`, in its own process group."""
@@ -197,7 +214,8 @@ def main() -> int:
 
         shutil.rmtree(world.root, ignore_errors=True)
         shutil.rmtree(cluster_home(world.root.name) / "data", ignore_errors=True)
-    report = Report("chaos-small" if args.small else "chaos")
+    name = "chaos-small" if args.small else "chaos"
+    report = Report(f"{name}-no-faults" if args.no_faults else name)
     run = uuid.uuid4().hex[:8]
     out = world.root / f"run-{run}"
     with dependencies(world) as (pg, redis):
@@ -210,10 +228,12 @@ def main() -> int:
             script = threading.Thread(
                 target=faults, args=(stack, args.first_fault, args.fault_gap, windows), daemon=True
             )
-            script.start()
+            if not args.no_faults:
+                script.start()
             code = run_locust(args, stack, out, run)
             say(f"locust exited {code}; records in {out}")
-            script.join(timeout=120)
+            if not args.no_faults:
+                script.join(timeout=120)
             wait_processed(pg, out, run)
         finally:
             stack.stop()
@@ -221,6 +241,7 @@ def main() -> int:
         check.errors(report, out, windows)
         check.deliveries(report, out)
         check.database(report, out, pg, run, since)
+        check.stages(report, pg, run, since)
     return report.finish(json_out=args.json)
 
 
@@ -237,6 +258,11 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--first-fault", type=float, default=None, help="seconds into the load")
     parser.add_argument("--fault-gap", type=float, default=None, help="seconds between faults")
     parser.add_argument("--fresh", action="store_true", help="rebuild the world and cluster")
+    parser.add_argument(
+        "--no-faults",
+        action="store_true",
+        help="the same load without the fault script (steady-state latency)",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     small = args.small

@@ -7,6 +7,9 @@ replay runs is either in the replay or in the live queue, never in neither.
 
 from __future__ import annotations
 
+import asyncio
+import time
+import weakref
 from collections import deque
 from collections.abc import AsyncGenerator, Mapping
 from typing import Any
@@ -119,12 +122,56 @@ async def _visible_warning(
     min_level: WarningLevel | str | None,
     enterprise_id: int | None,
 ) -> RiskWarning | None:
-    """The stored warning if the caller may see it and it passes the filters, else None: one
-    read, filtered in the database by what the caller may see."""
-    query = visible_warnings(principal).filter(id=wid, level__in=levels_at_least(min_level))
-    if enterprise_id is not None:
-        query = query.filter(enterprise_id=enterprise_id)
-    return await query.first()
+    """The stored warning if the caller may see it and it passes the filters, else None.
+
+    An applicant's read is filtered in the database by what it may see (it never reads another
+    enterprise's warning). Staff may see every warning: their subscribers of this process share
+    one read per warning (`_shared_read`), filtered here, so a warning announced to fifty staff
+    subscribers of one replica costs one query, not fifty queued on its connection pool.
+    """
+    if not principal.is_staff:
+        query = visible_warnings(principal).filter(id=wid, level__in=levels_at_least(min_level))
+        if enterprise_id is not None:
+            query = query.filter(enterprise_id=enterprise_id)
+        return await query.first()
+    warning = await _shared_read(wid)
+    if warning is None or str(warning.level) not in levels_at_least(min_level):
+        return None
+    if enterprise_id is not None and warning.enterprise_id != enterprise_id:  # type: ignore[attr-defined]
+        return None
+    return warning
+
+
+# per event loop: warning id -> (when the read started, the read), kept SHARED_READ_S seconds
+_reads: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, dict[int, tuple[float, asyncio.Future[RiskWarning | None]]]
+] = weakref.WeakKeyDictionary()
+SHARED_READ_S = 2.0
+
+
+async def _shared_read(wid: int) -> RiskWarning | None:
+    """The stored warning `wid`, read once for all the subscribers of this process that are
+    told about it within SHARED_READ_S seconds (a failed or empty read is not kept)."""
+    loop = asyncio.get_running_loop()
+    reads = _reads.setdefault(loop, {})
+    now = time.monotonic()
+    for key in [k for k, (at, _) in reads.items() if now - at > SHARED_READ_S]:
+        del reads[key]
+    found = reads.get(wid)
+    future: asyncio.Future[RiskWarning | None]
+    if found is None:
+        future = asyncio.ensure_future(RiskWarning.get_or_none(id=wid))
+        reads[wid] = (now, future)
+    else:
+        future = found[1]
+    try:
+        warning = await asyncio.shield(future)
+    except Exception:
+        reads.pop(wid, None)
+        raise
+    if warning is None:
+        reads.pop(wid, None)
+    return warning
 
 
 async def subscribe_application_updates(

@@ -149,3 +149,27 @@ async def test_application_updates_current_first_then_each_change(
         await anext(subscribe_application_updates(principal=portfolio.applicant_b,
                                                   application_id=application.id))  # fmt: skip
     assert err.value.code == ErrorCode.NOT_FOUND
+
+
+async def test_staff_subscribers_of_a_process_share_one_read_per_warning(
+    portfolio: Portfolio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fifty staff subscribers told about one warning cost one query, not fifty; a warning
+    that is not there yet is read again by the next subscriber, not remembered as missing."""
+    from domain.monitoring import feed
+
+    warning = await put(portfolio.a.id, "RED")
+    reads: list[int] = []
+    real = RiskWarning.get_or_none
+
+    async def counted(**kwargs: Any) -> RiskWarning | None:
+        reads.append(kwargs["id"])
+        return await real(**kwargs)
+
+    monkeypatch.setattr(RiskWarning, "get_or_none", counted)
+    found = await asyncio.gather(*(feed._shared_read(warning.id) for _ in range(50)))
+    assert reads == [warning.id] and {w.id for w in found if w is not None} == {warning.id}
+    missing = warning.id + 1000
+    assert await feed._shared_read(missing) is None
+    assert await feed._shared_read(missing) is None
+    assert reads.count(missing) == 2
