@@ -4,8 +4,8 @@
 
 A 100,000-enterprise world (about 320k nodes, 2M directed edges with reverses) is synthesised
 into frames with numpy and scored by the graph network trained on a generated 10,000-enterprise
-world. The figures are the network's alone: not the served score's tabular part (gnn/served.py)
-nor training for service's baselines, selection and refits (gnn/pipeline.py); in-process.
+world. The figures are the network's alone, in-process: the served model (tabular part, blend),
+training for service and 1,000,000 enterprises are bench_gnn_scale.py's.
 Targets: build < 1 s/M edges, scoring < 2 s and < 2.5 GB, shock < 100 ms, training < 5 min.
 """
 

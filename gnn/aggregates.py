@@ -75,24 +75,39 @@ def aggregate_names(feature_names: list[str]) -> list[str]:
     return names
 
 
+def aggregate_inputs(bundle: GraphBundle, x: np.ndarray | None = None) -> np.ndarray:
+    """The enterprise features the aggregates add up: float64, missing values as 0, row-major
+    (a column-major operand is copied whole by every sparse product)."""
+    raw = bundle.x[ENTERPRISE] if x is None else x
+    return np.nan_to_num(np.array(raw, dtype=np.float64, order="C"), copy=False)
+
+
 def neighbour_aggregates(
-    bundle: GraphBundle, x: np.ndarray | None = None, rows: np.ndarray | None = None
+    bundle: GraphBundle,
+    x: np.ndarray | None = None,
+    rows: np.ndarray | slice | None = None,
+    *,
+    inputs: np.ndarray | None = None,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Aggregate columns (`aggregate_names` order) for `rows` (default: every enterprise).
 
     `x` replaces the bundle's raw enterprise features (a shocked copy, say); missing values
-    count as 0 in sums and means.
+    count as 0 in sums and means. `inputs` is `aggregate_inputs(bundle, x)` when the caller
+    has it already (slices of one graph); `out` receives the columns (a view of a wider
+    matrix, say) instead of a new array.
     """
-    feats = np.nan_to_num(np.asarray(bundle.x[ENTERPRISE] if x is None else x, dtype=np.float64))
+    feats = aggregate_inputs(bundle, x) if inputs is None else inputs
     names = bundle.feature_names[ENTERPRISE]
     distress = [names.index(c) for c in DISTRESS_COLUMNS if c in names]
     mats = relation_matrices(bundle)
     blocks: list[np.ndarray] = []
     union: sp.csr_matrix | None = None
+    signal = feats[:, distress]
     for m in mats.values():
         sub = m if rows is None else m[rows]
         count = np.asarray(sub.sum(axis=1)).ravel()
-        total = np.asarray(sub @ feats[:, distress])
+        total = np.asarray(sub @ signal)
         blocks += [count[:, None], total, total / np.maximum(count, 1.0)[:, None]]
         union = sub if union is None else union + sub
     assert union is not None
@@ -100,4 +115,10 @@ def neighbour_aggregates(
     count = np.asarray(union.sum(axis=1)).ravel()
     total = np.asarray(union @ feats)
     blocks += [total, total / np.maximum(count, 1.0)[:, None]]
-    return np.hstack(blocks)
+    if out is None:
+        return np.hstack(blocks)
+    col = 0
+    for block in blocks:
+        out[:, col : col + block.shape[1]] = block
+        col += block.shape[1]
+    return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import expit
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
@@ -26,12 +27,44 @@ class TabularModel:
         if self.scaler is not None:
             z = self.scaler.transform(x)
         else:
-            z = np.where(self.empty, 0.0, x) if self.empty is not None else x
+            empty = self.empty
+            z = np.where(empty, 0.0, x) if empty is not None and empty.any() else x
         with threadpool_limits(_threads(len(z))):
+            fast = _binned_proba(self.estimator, z)
+            if fast is not None:
+                return fast
             return np.asarray(self.estimator.predict_proba(z)[:, 1], dtype=np.float64)
 
 
+def _binned_proba(est: object, z: np.ndarray) -> np.ndarray | None:
+    """Boosted trees' probabilities from the binned features, None where that does not apply.
+
+    Each split `x <= threshold` is `bin(x) <= bin of the threshold` (the thresholds are the
+    binner's edges), so walking the trees on the binned matrix gives the same leaves as
+    `predict_proba` several times faster (uint8 against float64 compares). It reads the fitted
+    estimator's internals; any version whose internals differ takes `predict_proba` instead.
+    """
+    if not isinstance(est, HistGradientBoostingClassifier) or len(z) < BINNED_MIN_ROWS:
+        return None
+    try:
+        from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
+
+        if est.is_categorical_ is not None or est.n_trees_per_iteration_ != 1:
+            return None
+        mapper = est._bin_mapper
+        binned = mapper.transform(np.asarray(z, dtype=np.float64))
+        threads = _threads(len(z)) or _openmp_effective_n_threads()
+        raw = np.zeros(len(z), dtype=np.float64) + float(np.ravel(est._baseline_prediction)[0])
+        for (tree,) in est._predictors:
+            raw += tree.predict_binned(binned, mapper.missing_values_bin_idx_, threads)
+    except (AttributeError, TypeError, ValueError):
+        return None
+    return np.asarray(expit(raw), dtype=np.float64)
+
+
 SMALL_TABLE_ROWS = 100_000
+# below this many rows `predict_proba` is as quick and binning is not worth it
+BINNED_MIN_ROWS = 1_000
 
 
 def _threads(rows: int) -> int | None:

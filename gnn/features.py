@@ -50,18 +50,36 @@ def _ts(as_of: object) -> pd.Timestamp:
     return ts.tz_convert(None) if ts.tzinfo is not None else ts
 
 
+def _rows(keys: pd.Series, index: pd.Index) -> pd.Series:
+    """Row of each key in the (unique) index, -1 for keys it lacks, aligned with `keys`: looked
+    up once, then counted under many masks."""
+    rows = np.asarray(index.get_indexer(pd.Index(keys.to_numpy())), dtype=np.int64)
+    return pd.Series(rows, index=keys.index)
+
+
+def _positions(keys: pd.Series, index: pd.Index) -> np.ndarray:
+    """`_rows` of the keys (integer keys are rows already)."""
+    if pd.api.types.is_integer_dtype(keys.dtype):
+        return np.asarray(keys.to_numpy(), dtype=np.int64)
+    return np.asarray(_rows(keys, index).to_numpy(), dtype=np.int64)
+
+
 def _counts(keys: pd.Series, index: pd.Index) -> np.ndarray:
     """How many times each index value occurs in `keys` (0 when absent)."""
     if keys.empty:
         return np.zeros(len(index), dtype=np.float64)
-    return keys.value_counts().reindex(index, fill_value=0).to_numpy(dtype=np.float64)
+    pos = _positions(keys, index)
+    return np.bincount(pos[pos >= 0], minlength=len(index)).astype(np.float64)
 
 
 def _sums(keys: pd.Series, values: pd.Series, index: pd.Index) -> np.ndarray:
+    """Sum of `values` per index value of `keys` (missing values count as 0)."""
     if keys.empty:
         return np.zeros(len(index), dtype=np.float64)
-    s = pd.Series(values.to_numpy(dtype=np.float64), index=keys.to_numpy()).groupby(level=0).sum()
-    return s.reindex(index, fill_value=0.0).to_numpy(dtype=np.float64)
+    pos = _positions(keys, index)
+    v = values.to_numpy(dtype=np.float64, na_value=np.nan)
+    ok = (pos >= 0) & ~np.isnan(v)
+    return np.bincount(pos[ok], weights=v[ok], minlength=len(index)).astype(np.float64)
 
 
 def _years(later: pd.Timestamp, earlier: pd.Series) -> np.ndarray:
@@ -144,7 +162,7 @@ def _patent_block(
     frames: WorldFrames, pats: pd.DataFrame, t: pd.Timestamp, index: pd.Index
 ) -> pd.DataFrame:
     out = pd.DataFrame(index=index)
-    owner = pats["owner"].astype(str)
+    owner = _rows(pats["owner"].astype(str), index)
     out["pat_n"] = _counts(owner, index)
     out["pat_granted_n"] = _counts(owner[pats["granted"]], index)
     out["pat_invention_n"] = _counts(owner[pats["kind"] == "invention"], index)
@@ -185,7 +203,7 @@ def _litigation_block(frames: WorldFrames, lits: pd.DataFrame, index: pd.Index) 
     out = pd.DataFrame(index=index)
     parties = frames.litigation_parties.astype({"case_no": str})
     m = parties.merge(lits, on="case_no", how="inner")
-    who = m["uscc"].astype(str)
+    who = _rows(m["uscc"].astype(str), index)
     plaintiff = m["role"] == "plaintiff"
     defendant = m["role"] == "defendant"
     lost = (plaintiff & (m["known_outcome"] == "lost")) | (
@@ -250,7 +268,7 @@ def _event_block(frames: WorldFrames, t: pd.Timestamp, index: pd.Index) -> pd.Da
     # a fixed window keeps counts comparable between graphs of different dates
     ev = frames.events
     ev = ev[(ev["occurred_at"] < t) & (ev["occurred_at"] >= t - pd.Timedelta(days=WINDOW_DAYS))]
-    who = ev["uscc"].astype(str)
+    who = _rows(ev["uscc"].astype(str), index)
     cols = {f"ev_{name}": _counts(who[ev["type"] == name], index) for name in EVENT_TYPES}
     return pd.DataFrame(cols, index=index)
 

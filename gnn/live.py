@@ -44,6 +44,8 @@ class Loaded:
     risk: dict[str, float] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     updates: int = 0
+    # seconds of each step of the full scoring that built this graph
+    seconds: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def of(cls, version: str, graph: ScoredGraph) -> Loaded:

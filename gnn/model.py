@@ -55,10 +55,24 @@ def aggregate(adj: SparseAdjacency, h: Tensor) -> Tensor:
     return adj.fwd @ h
 
 
+def _row_major_order(rows: np.ndarray, cols: np.ndarray, n_cols: int) -> np.ndarray | slice:
+    """The permutation that sorts edges by (row, column): `np.lexsort((cols, rows))`, without
+    sorting when they are in that order already (edge arrays come sorted by source) and with one
+    stable sort by row when the columns are sorted already (sorted by target)."""
+    if len(rows) < 2:
+        return slice(None)
+    code = rows.astype(np.int64) * max(n_cols, 1) + cols
+    if not (code[1:] < code[:-1]).any():
+        return slice(None)
+    if not (cols[1:] < cols[:-1]).any():
+        return np.argsort(rows, kind="stable")
+    return np.lexsort((cols, rows))
+
+
 def _csr(
     rows: np.ndarray, cols: np.ndarray, values: np.ndarray, n_rows: int, n_cols: int
 ) -> Tensor:
-    order = np.lexsort((cols, rows))
+    order = _row_major_order(rows, cols, n_cols)
     crow = np.zeros(n_rows + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=n_rows), out=crow[1:])
     with warnings.catch_warnings():
@@ -209,10 +223,13 @@ class HeteroSAGE(nn.Module):
             roots = cast(nn.ModuleDict, self.roots[layer])
             rels = cast(nn.ModuleDict, self.rels[layer])
             out = {nt: roots[nt](h[nt]) for nt in roots if nt in h}
+            # without autograd the sums build up in place: no new million-row tensor per relation
+            grad = torch.is_grad_enabled()
             for et, a in adj.items():
                 k = key(et)
                 if k in rels and et[0] in h and et[2] in out:
-                    out[et[2]] = out[et[2]] + rels[k](aggregate(a, h[et[0]]))
+                    msg = rels[k](aggregate(a, h[et[0]]))
+                    out[et[2]] = out[et[2]] + msg if grad else out[et[2]].add_(msg)
             h = {nt: torch.relu(v) for nt, v in out.items()}
             if self.training and self.dropout > 0:
                 h = {nt: nn.functional.dropout(v, self.dropout, True) for nt, v in h.items()}

@@ -150,6 +150,9 @@ class ScoredGraph:
     @classmethod
     def build(cls, model: GraphModel, bundle: GraphBundle) -> ScoredGraph:
         """Score every enterprise of the bundle, keeping inputs and hidden states."""
+        # the tabular part first: its OpenMP threads run several times slower while torch's
+        # pool still spins after the network
+        base = model.base(bundle)
         net = model.network
         net.eval()
         hidden: list[dict[str, Tensor]] = []
@@ -157,7 +160,6 @@ class ScoredGraph:
             x = node_inputs(bundle, model.scaler, model.device)
             out = net(x, adjacency(bundle, model.device), hidden_out=hidden)
         logits = np.asarray(out.float().cpu().numpy(), dtype=np.float64)
-        base = model.base(bundle)
         return cls(model, bundle, x, hidden, logits, model.served(logits, base), base)
 
     def score_map(self) -> dict[str, float]:

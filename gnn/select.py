@@ -78,7 +78,8 @@ def best_on_validation(comp: Components) -> str:
 
 def blend_for(comp: Components, mode: str, kind: str | None, seed: int = 0) -> Blend:
     """The served artefact's coefficients for a selection mode (`served`, `tabular`, `graph`)."""
-    k = kind or best_on_validation(comp)
+    # a graph-only selection refits no tabular model: there is none to choose from
+    k = kind or (best_on_validation(comp) if comp.val_tab_logits else "")
     tab = comp.tabular.get(k)
     return fit_blend(
         tab, comp.val_tab_logits.get(k, np.zeros(0)), comp.val_graph_logits, comp.val_y,

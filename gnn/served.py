@@ -20,23 +20,37 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
-from gnn.aggregates import neighbour_aggregates
+from gnn.aggregates import aggregate_inputs, aggregate_names, neighbour_aggregates
 from gnn.baseline import TabularModel, fit_tabular
 from gnn.graph import GraphBundle
 from gnn.relations import ENTERPRISE
 
 TABULAR_KINDS: tuple[str, ...] = ("logistic", "hgb", "hgb_agg")
 EPS = 1e-6
+# rows of the design matrix built at once when the whole graph is scored
+CHUNK_ROWS = 131_072
 
 
-def design(bundle: GraphBundle, kind: str, x: np.ndarray | None = None, rows: Any = None) -> Any:
+def design(
+    bundle: GraphBundle,
+    kind: str,
+    x: np.ndarray | None = None,
+    rows: Any = None,
+    *,
+    inputs: np.ndarray | None = None,
+) -> Any:
     """The tabular model's input for enterprise `rows` (default all): own features, plus the
-    neighbour aggregates for `hgb_agg`."""
+    neighbour aggregates for `hgb_agg` (`inputs`: see `neighbour_aggregates`)."""
     own = bundle.x[ENTERPRISE] if x is None else x
     own = own if rows is None else own[rows]
     if kind != "hgb_agg":
         return own
-    return np.hstack([own, neighbour_aggregates(bundle, x, rows)])
+    # one matrix filled in place: no stacked copy of a design this wide
+    width = own.shape[1]
+    out = np.empty((own.shape[0], width + len(aggregate_names(bundle.feature_names[ENTERPRISE]))))
+    out[:, :width] = own
+    neighbour_aggregates(bundle, x, rows, inputs=inputs, out=out[:, width:])
+    return out
 
 
 def fit_kind(x: np.ndarray, y: np.ndarray, names: list[str], kind: str, seed: int) -> TabularModel:
@@ -71,7 +85,17 @@ class Blend:
         n = bundle.num_nodes(ENTERPRISE) if rows is None else len(rows)
         if self.tabular is None or self.c1 == 0.0 or n == 0:
             return np.zeros(n)
-        return logit(self.tabular.predict(design(bundle, self.tabular.kind, x, rows)))
+        tabular, kind = self.tabular, self.tabular.kind
+        if rows is not None or n <= CHUNK_ROWS:
+            return logit(tabular.predict(design(bundle, kind, x, rows)))
+        # the whole graph in slices of rows: every row's inputs and prediction are its own, so
+        # the logits are the same while the design matrix of a million firms is never whole
+        inputs = aggregate_inputs(bundle, x) if kind == "hgb_agg" else None
+        parts = [
+            tabular.predict(design(bundle, kind, x, slice(lo, lo + CHUNK_ROWS), inputs=inputs))
+            for lo in range(0, n, CHUNK_ROWS)
+        ]
+        return logit(np.concatenate(parts))
 
     def apply(self, graph_logits: np.ndarray, base: np.ndarray) -> np.ndarray:
         """Served probabilities."""

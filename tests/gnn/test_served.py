@@ -197,3 +197,35 @@ def test_training_for_service_ships_the_selected_model(tmp_path: Path) -> None:
         assert served["g"] == 0.0 and served["tabular_kind"] == selection["tabular_kind"]
     loaded = registry.load_model(tmp_path)
     assert loaded.blend is not None and loaded.blend.choice == selection["in_service"]
+
+
+def test_a_graph_only_selection_refits_without_a_tabular_model() -> None:
+    """When the graph network alone is put in service, no tabular model was refitted: the
+    blend is the graph's own calibration, not a crash looking for the best of none."""
+    from gnn.select import Components, blend_for
+
+    rng = np.random.default_rng(5)
+    y = rng.integers(0, 2, 200).astype(float)
+    graph = rng.normal(size=200) + 1.5 * y
+    blend = blend_for(Components({}, {}, graph, y), "graph", None)
+    assert blend.tabular is None and blend.choice == "graph" and blend.c1 == 0.0
+    assert blend.g > 0  # the graph's logits, calibrated
+
+
+def test_boosted_trees_walked_on_binned_features_give_predict_probas_answer() -> None:
+    """The fast path of TabularModel.predict (trees walked on the binned matrix) agrees with
+    scikit-learn's own predict_proba, missing values and values on the bin edges included."""
+    from gnn.baseline import BINNED_MIN_ROWS, _binned_proba
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(3000, 6))
+    y = (x[:, 0] + 0.5 * x[:, 1] + rng.normal(size=3000) > 0).astype(int)
+    model = fit_tabular(x, y, [f"f{i}" for i in range(6)], kind="hgb", seed=0)
+    new = rng.normal(size=(BINNED_MIN_ROWS * 2, 6))
+    new[::7, 2] = np.nan
+    edges = model.estimator._bin_mapper.bin_thresholds_[0]
+    new[: len(edges), 0] = edges  # exactly on the thresholds the splits use
+    fast = _binned_proba(model.estimator, new)
+    assert fast is not None
+    slow = model.estimator.predict_proba(np.where(model.empty, 0.0, new))[:, 1]
+    assert np.allclose(fast, slow, rtol=0, atol=1e-12)
