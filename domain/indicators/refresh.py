@@ -6,7 +6,12 @@
   message runs long and decisions interleave with the walk.
 - After an event, the snapshots of the enterprise and of its neighbours (whose network
   indicators count neighbours with events) are recomputed by the same actor; a firm whose
-  snapshot was computed after the refresh was asked for is skipped.
+  snapshot was computed after the refresh was asked for is skipped. A refresh that has work
+  to do takes along every other firm whose recent event is still newer than its snapshot
+  (at most `JOINED_FIRMS`, oldest first), with their neighbours, and computes them together:
+  one neighbourhood read and one pass of the indicators cost about 200 ms for one firm and
+  about 15 ms a firm for fifty, so a burst of events costs a few batches instead of one
+  full computation each; the messages of the firms taken along then find them fresh.
 - Before a decision, `ensure_fresh_snapshot` recomputes the applicant's snapshot from its
   neighbourhood when it has none, when the latest is older than `FRESH_FOR` or of another
   registry version, or when an event about the firm arrived after it was computed.
@@ -15,7 +20,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime, timedelta
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -35,6 +40,8 @@ log = logging.getLogger("ipcredit.indicators")
 
 FRESH_FOR = timedelta(hours=24)  # a snapshot older than this is recomputed before a decision
 NEIGHBOUR_KINDS = ("guarantee", "supply", "shareholding")
+RECENT_EVENTS = 3000  # how far back a refresh after an event looks for others to take along
+JOINED_FIRMS = 200  # at most this many firms taken along (a few seconds of work)
 Progress = Callable[[int, int], None]
 
 
@@ -84,10 +91,17 @@ async def refresh_step(
     asked = datetime.fromisoformat(asked_at) if asked_at else datetime.now(UTC)
     if usccs is not None:
         wanted = set(usccs) | (await neighbours_of(usccs) if neighbours else set())
-        stale = await _not_refreshed_since(sorted(wanted), asked)
+        stale = [
+            u for u in await _not_refreshed_since(sorted(wanted), asked) if not _covered(u, asked)
+        ]
         if not stale:
             return 0
-        return await compute_and_store_snapshots(as_of=datetime.now(UTC), usccs=stale)
+        if neighbours:  # after an event: the other firms whose events wait for a refresh too
+            joined = await waiting_after_events(exclude=wanted | set(_in_flight))
+            if joined:
+                more = set(joined) | await neighbours_of(joined)
+                stale = sorted(set(stale) | {u for u in more if u not in _in_flight})
+        return await _computed(stale)
     batch = (
         await Enterprise.filter(id__gt=after or 0)
         .order_by("id")
@@ -109,6 +123,61 @@ async def refresh_step(
         )
         outbox.notify()
     return stored
+
+
+# firm -> when a computation of its snapshot started in this process (it reads the firm's data
+# after that moment): a refresh asked for before then is covered by it
+_in_flight: dict[str, datetime] = {}
+
+
+def _covered(uscc: str, asked: datetime) -> bool:
+    started = _in_flight.get(uscc)
+    return started is not None and started >= asked
+
+
+async def _computed(usccs: list[str]) -> int:
+    """Compute and store the snapshots of `usccs` as of now, marked in flight meanwhile."""
+    started = datetime.now(UTC)
+    mine = {u: started for u in usccs}
+    _in_flight.update(mine)
+    try:
+        return await compute_and_store_snapshots(as_of=started, usccs=usccs)
+    finally:
+        for uscc, at in mine.items():
+            if _in_flight.get(uscc) == at:
+                del _in_flight[uscc]
+
+
+async def waiting_after_events(*, exclude: Collection[str] = ()) -> list[str]:
+    """Firms with one of the last `RECENT_EVENTS` processed events newer than their latest
+    snapshot (their refresh is queued or running), oldest event first, at most
+    `JOINED_FIRMS`; those in `exclude` left out."""
+    newest = await Event.all().order_by("-id").first()
+    if newest is None:
+        return []
+    rows = (
+        await Event.filter(id__gt=newest.id - RECENT_EVENTS, processed_at__isnull=False)
+        .order_by("id")
+        .values_list("uscc", "processed_at")
+    )
+    latest: dict[str, datetime] = {}
+    for uscc, at in rows:
+        if str(uscc) not in exclude:
+            latest[str(uscc)] = at  # in id order: the firm's latest event wins
+    if not latest:
+        return []
+    since = min(latest.values())
+    fresh: dict[str, datetime] = {}
+    firms = sorted(latest)
+    for i in range(0, len(firms), 500):
+        found = await IndicatorSnapshot.filter(
+            enterprise__uscc__in=firms[i : i + 500], created_at__gte=since
+        ).values_list("enterprise__uscc", "created_at")
+        for uscc, created in found:
+            fresh[str(uscc)] = max(created, fresh.get(str(uscc), created))
+    waiting = [u for u in latest if u not in fresh or fresh[u] < latest[u]]
+    waiting.sort(key=lambda u: latest[u])
+    return waiting[:JOINED_FIRMS]
 
 
 async def refresh_snapshots(

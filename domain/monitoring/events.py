@@ -20,7 +20,7 @@ from domain.indicators.refresh import queue_refresh
 from domain.messaging import outbox
 from domain.messaging.topics import Topic
 from domain.money import MAX_AMOUNT
-from domain.monitoring.graph_risk import rescore_after_event
+from domain.monitoring.graph_risk import schedule_rescore
 from domain.monitoring.records import active_loans, apply_event, gather_context, is_customer
 from domain.monitoring.rules import EventContext, EventFacts, evaluate_event, load_rules
 from domain.monitoring.store import in_retried_transaction, raise_warning
@@ -283,8 +283,9 @@ async def process_event(*, event_id: str) -> ProcessResult:
     result = await in_retried_transaction(work)
     if result.processed:
         outbox.notify()
-        # the firm's event features changed: re-score its neighbourhood in the loaded graph
-        await rescore_after_event(event.uscc)
+        # the firm's event features changed: its neighbourhood is re-scored in the loaded
+        # graph soon, with the other firms' of the moment (the warnings do not wait for it)
+        schedule_rescore(event.uscc)
     return result
 
 

@@ -3,13 +3,22 @@
 The worker process loads and scores the graph before it consumes (`prepare_graph`); after an
 event, the touched enterprise's neighbourhood is re-scored in that graph and the borrowers
 whose graph risk moved are stored and judged (`rescore_after_event`).
+
+Events do not wait for that re-scoring: `schedule_rescore` hands the firm to the process's
+re-scorer and returns, so an event's own warnings are never held up by graph work. The
+re-scorer takes every firm handed to it since its last pass in one pass (one re-count, one
+pass of the network over the union of their neighbourhoods), so a burst of events costs a few
+passes instead of one each. What it has not done when the process stops is caught up by the
+graph's next rebuild from the database, as a failed pass is; `rescored()` waits for it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 import sys
+import weakref
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -63,8 +72,62 @@ async def prepare_graph(*, database_url: str | None = None) -> dict[str, object]
     return await gnn_service.load_at_start(database_url=database_url)
 
 
-async def rescore_after_event(uscc: str) -> GraphRiskReport:
-    """Re-score the neighbourhood of an enterprise an event touched, where the graph is loaded.
+class _Rescorer:
+    """The firms waiting to be re-scored in one event loop, and the pass running for them."""
+
+    def __init__(self) -> None:
+        self.waiting: set[str] = set()
+        self.task: asyncio.Task[None] | None = None
+        self.done = asyncio.Event()
+        self.done.set()
+
+    def add(self, uscc: str) -> None:
+        self.waiting.add(uscc)
+        self.done.clear()
+        if self.task is None or self.task.done():
+            self.task = asyncio.ensure_future(self._run())
+
+    async def _run(self) -> None:
+        try:
+            while self.waiting:
+                usccs = sorted(self.waiting)
+                self.waiting.clear()
+                await rescore_after_event(*usccs)
+        finally:
+            if not self.waiting:
+                self.done.set()
+
+
+_rescorers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Rescorer] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _rescorer() -> _Rescorer:
+    loop = asyncio.get_running_loop()
+    found = _rescorers.get(loop)
+    if found is None:
+        found = _rescorers[loop] = _Rescorer()
+    return found
+
+
+def schedule_rescore(uscc: str) -> None:
+    """Have the enterprise's neighbourhood re-scored soon, with the others waiting (see the
+    module's notes); returns at once. Nothing to do where no graph is loaded."""
+    if getattr(sys.modules.get("gnn.service"), "refresh_enterprises", None) is None:
+        return
+    _rescorer().add(uscc)
+
+
+async def rescored() -> None:
+    """Wait until every re-scoring handed over in this event loop is done."""
+    found = _rescorers.get(asyncio.get_running_loop())
+    if found is not None:
+        await found.done.wait()
+
+
+async def rescore_after_event(*usccs: str) -> GraphRiskReport:
+    """Re-score the neighbourhoods of enterprises events touched, where the graph is loaded.
 
     A process that never loaded the graph model has nothing to keep current (and this never
     loads torch for it); failures are logged, never raised: the event is processed either way.
@@ -75,11 +138,11 @@ async def rescore_after_event(uscc: str) -> GraphRiskReport:
     if refresh is None:
         return report
     try:
-        moved: Mapping[str, float] = await refresh([uscc])
+        moved: Mapping[str, float] = await refresh(list(usccs))
         if moved:
             await apply_graph_risk(moved, report, only=list(moved))
     except Exception:  # noqa: BLE001 - the next rebuild catches up
-        log.warning("graph risk not updated after an event on %s", uscc, exc_info=True)
+        log.warning("graph risk not updated after events on %s", ", ".join(usccs), exc_info=True)
     return report
 
 

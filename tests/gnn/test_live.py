@@ -13,6 +13,7 @@ import pytest
 from db.frames import WorldFrames
 from db.models import Event
 from domain.monitoring.events import process_event
+from domain.monitoring.graph_risk import rescored
 from domain.world.generator import generate_world
 from domain.world.importer import import_world_rows
 from gnn import registry, service
@@ -67,6 +68,7 @@ async def test_an_event_moves_graph_risk_without_a_reload(served: list[int]) -> 
     for i in range(3):
         [event_id] = await _news(uscc, 1, first=i)
         assert (await process_event(event_id=event_id)).processed
+        await rescored()
         assert state.updates == i + 1 and state.risk_of(uscc) not in seen
         seen.append(state.risk[uscc])
     assert await service.loaded() is state and len(served) == 1
@@ -113,6 +115,7 @@ async def test_a_rebuild_keeps_the_updates_made_while_it_ran(
     await asyncio.wait_for(done.wait(), 30)  # the rebuild has read the world
     [event_id] = await _news(uscc, 1)
     await process_event(event_id=event_id)
+    await rescored()
     updated = state.risk_of(uscc)
     gate.set()
     await service.refreshed()

@@ -85,6 +85,27 @@ async def test_an_event_refreshes_the_firm_and_its_neighbours(db: str) -> None:
     assert await refresh.refresh_step([C], True, None, message.payload["asked_at"]) == 0
 
 
+async def test_a_refresh_after_an_event_takes_along_the_other_firms_waiting(db: str) -> None:
+    """Events on C and on B each queue a refresh; the first to run computes both firms and
+    their neighbours in one pass, and the second finds nothing left to do."""
+    await import_world_rows(tiny_world())
+    at = datetime.now(UTC) - timedelta(hours=2)
+    for event_id, firm in (("ev-c", C), ("ev-b", B)):
+        await Event.create(event_id=event_id, uscc=firm, occurred_at=at,
+                           type="enforcement_listed", payload={}, source="api")  # fmt: skip
+        await process_event(event_id=event_id)
+    first, second = await OutboxMessage.filter(topic=Topic.REFRESH_SNAPSHOTS).order_by("id")
+    assert await refresh.waiting_after_events() == [C, B]  # oldest event first
+    assert await refresh.waiting_after_events(exclude={C}) == [B]
+    assert await refresh.refresh_step(*actor_call(first.topic, dict(first.payload))[1]) == 3
+    assert await refresh.waiting_after_events() == []
+    refreshed = await IndicatorSnapshot.all().prefetch_related("enterprise")
+    by_firm = {s.enterprise.uscc: s for s in refreshed}
+    assert by_firm[B].values["evt.enforcement_listed.90d.count"] == 1.0
+    assert by_firm[A].values["net.nb.any.enforcement_listed.count"] == 2.0
+    assert await refresh.refresh_step(*actor_call(second.topic, dict(second.payload))[1]) == 0
+
+
 async def test_a_stale_snapshot_is_recomputed_before_a_decision(db: str) -> None:
     await import_world_rows(tiny_world())
     ent = await Enterprise.get(uscc=A)
