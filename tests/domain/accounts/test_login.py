@@ -4,6 +4,7 @@ and the second factor of staff who move money."""
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from pathlib import Path
 
@@ -121,10 +122,12 @@ async def test_passwords_are_checked_off_the_event_loop(
 ) -> None:
     await _staff("admin@bank.cn")
     threads: list[str] = []
+    nice: list[int] = []
     verify = passwords.verify_password
 
     def recording(password_hash: str, password: str) -> bool:
         threads.append(threading.current_thread().name)
+        nice.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
         return verify(password_hash, password)
 
     monkeypatch.setattr(passwords, "verify_password", recording)
@@ -135,6 +138,9 @@ async def test_passwords_are_checked_off_the_event_loop(
 
     assert len(threads) == 2
     assert threading.main_thread().name not in threads
+    # below the event loop's priority: the loop's work for other requests goes first
+    loop_nice = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    assert nice == [min(loop_nice + passwords.HASH_NICE, 19)] * 2
 
 
 async def test_an_old_hash_is_replaced_at_login(db: str, data_dir: Path) -> None:
