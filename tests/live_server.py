@@ -70,16 +70,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@contextmanager
-def live_server(tmp: Path, *, production: bool = False) -> Iterator[LiveServer]:
-    """Start a seeded server, wait until it answers, stop it afterwards (by its pid)."""
-    port = free_port()
-    tokens = tmp / "tokens.json"
-    script = SERVER.format(root=str(ROOT), world=str(tmp / "world"), tokens=str(tokens), port=port)
+def server_env(tmp: Path, database: Path, *, production: bool = False) -> dict[str, str]:
+    """The environment of a test server: its own data directory and SQLite file, no broker."""
     env = {
         **os.environ,
         "IPCREDIT_DATA_DIR": str(tmp / "data"),
-        "DATABASE_URL": f"sqlite://{tmp / 'live.sqlite3'}",
+        "DATABASE_URL": f"sqlite://{database}",
         "IPCREDIT_ENV": "production" if production else "development",
         # production refuses to sign or seal without a passphrase for the platform's keys
         "IPCREDIT_KEY_PASSPHRASE": "a passphrase for the test server only",
@@ -87,21 +83,30 @@ def live_server(tmp: Path, *, production: bool = False) -> Iterator[LiveServer]:
         "IPCREDIT_JWT_TTL": "3600",  # the tokens handed out last the whole module
     }
     env.pop("BROKER_URL", None)
+    env.pop("TEST_DATABASE_URL", None)
+    return env
+
+
+@contextmanager
+def running(
+    script: str, env: dict[str, str], *, port: int, timeout_s: float, what: str = "server"
+) -> Iterator[None]:
+    """Run a server script until the block ends: ready once `port` accepts a connection; stopped
+    afterwards by its pid (SIGTERM, then SIGKILL after 10 s)."""
     proc = subprocess.Popen([sys.executable, "-c", script], env=env, cwd=str(ROOT))
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + timeout_s
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"server exited with {proc.returncode}")
+                raise RuntimeError(f"{what} exited with {proc.returncode}")
             try:
                 with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                     break
             except OSError:
                 if time.monotonic() > deadline:
-                    raise RuntimeError("server did not start") from None
+                    raise RuntimeError(f"{what} did not start") from None
                 time.sleep(0.1)
-        t = json.loads(tokens.read_text())
-        yield LiveServer(f"http://127.0.0.1:{port}/graphql", port, t["staff"], t["applicant"])
+        yield
     finally:
         proc.terminate()
         try:
@@ -109,3 +114,15 @@ def live_server(tmp: Path, *, production: bool = False) -> Iterator[LiveServer]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@contextmanager
+def live_server(tmp: Path, *, production: bool = False) -> Iterator[LiveServer]:
+    """Start a seeded server, wait until it answers, stop it afterwards (by its pid)."""
+    port = free_port()
+    tokens = tmp / "tokens.json"
+    script = SERVER.format(root=str(ROOT), world=str(tmp / "world"), tokens=str(tokens), port=port)
+    env = server_env(tmp, tmp / "live.sqlite3", production=production)
+    with running(script, env, port=port, timeout_s=60):
+        t = json.loads(tokens.read_text())
+        yield LiveServer(f"http://127.0.0.1:{port}/graphql", port, t["staff"], t["applicant"])

@@ -165,12 +165,7 @@ def stages(report: Report, pg: OwnPostgres, run: str, since: str) -> None:
         f"JOIN status_change f ON f.application_id = s.application_id AND f.to_status IN ({finals}) "
         f"WHERE s.to_status = 'SUBMITTED' AND s.at >= '{since}'"
     ).split()
-    pairs = [tuple(float(v) for v in r.split("|")) for r in rows]
-    for name, values in (("decision queued", [p[0] for p in pairs]),
-                         ("decision assessed", [p[1] for p in pairs])):  # fmt: skip
-        if values:
-            report.figure(f"{name} p50", percentile(values, 0.50), "ms")
-            report.figure(f"{name} p95", percentile(values, 0.95), "ms")
+    _stage_figures(report, rows, ("decision queued", "decision assessed"))
     rows = pg.psql(
         "SELECT extract(epoch FROM e.processed_at - e.received_at) * 1000, "
         "extract(epoch FROM min(w.created_at) - e.processed_at) * 1000 "
@@ -179,9 +174,14 @@ def stages(report: Report, pg: OwnPostgres, run: str, since: str) -> None:
         f"AND w.created_at >= e.received_at WHERE e.event_id LIKE 'chaos-{run}-%' "
         "AND e.processed_at IS NOT NULL GROUP BY e.id"
     ).split()
+    _stage_figures(report, rows, ("event queued", "event worked"))
+
+
+def _stage_figures(report: Report, rows: list[str], names: tuple[str, str]) -> None:
+    """p50 and p95 of each of the two columns of `rows` (psql's "a|b" lines), as `names`."""
     pairs = [tuple(float(v) for v in r.split("|")) for r in rows]
-    for name, values in (("event queued", [p[0] for p in pairs]),
-                         ("event worked", [p[1] for p in pairs])):  # fmt: skip
+    for column, name in enumerate(names):
+        values = [p[column] for p in pairs]
         if values:
             report.figure(f"{name} p50", percentile(values, 0.50), "ms")
             report.figure(f"{name} p95", percentile(values, 0.95), "ms")

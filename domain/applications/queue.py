@@ -89,6 +89,12 @@ async def _holder_email(user_id: int | None) -> str | None:
     return None if user is None else user.email
 
 
+async def _held_by_another(holder_id: int | None, remedy: str) -> AlreadyAssigned:
+    """ALREADY_ASSIGNED naming who holds the application, and what the caller can do."""
+    email = await _holder_email(holder_id)
+    return AlreadyAssigned(f"{email or 'another staff member'} holds this application; {remedy}")
+
+
 async def claim_application(*, principal: Principal, application_id: int) -> LoanApplication:
     """The caller takes an application in manual review (again: nothing changes). ALREADY_ASSIGNED
     when someone else holds it and has not reviewed it yet: a risk manager reassigns those."""
@@ -100,11 +106,7 @@ async def claim_application(*, principal: Principal, application_id: int) -> Loa
     if held_by == principal.user_id:
         return application
     if held_by is not None and held_by not in reviewers:
-        email = await _holder_email(held_by)
-        raise AlreadyAssigned(
-            f"{email or 'another staff member'} holds this application; "
-            "ask a risk manager to reassign it"
-        )
+        raise await _held_by_another(held_by, "ask a risk manager to reassign it")
     return await _hand_over(application, to=principal.user_id, to_email=principal.email,
                             by=principal, action="application.claim")  # fmt: skip
 
@@ -133,11 +135,7 @@ async def assign_application(
         return application
     taking = held_by is not None and held_by != principal.user_id and held_by not in reviewers
     if taking and principal.role != Role.RISK_MANAGER:
-        email = await _holder_email(held_by)
-        raise AlreadyAssigned(
-            f"{email or 'another staff member'} holds this application; "
-            "only a risk manager may reassign it"
-        )
+        raise await _held_by_another(held_by, "only a risk manager may reassign it")
     return await _hand_over(application, to=assignee.id, to_email=assignee.email,
                             by=principal, action="application.assign")  # fmt: skip
 

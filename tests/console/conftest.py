@@ -21,7 +21,6 @@ import re
 import shutil
 import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -32,7 +31,7 @@ import httpx
 import pyotp
 import pytest
 
-from tests.live_server import free_port
+from tests.live_server import free_port, running, server_env
 
 ROOT = Path(__file__).resolve().parents[2]
 CONSOLE = ROOT / "console"
@@ -174,39 +173,9 @@ def console_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console
     info = tmp / "seed.json"
     database = tmp / "console.sqlite3"
     script = SERVER.format(root=str(ROOT), world=str(tmp / "world"), info=str(info), port=port)
-    env = {
-        **os.environ,
-        "IPCREDIT_DATA_DIR": str(tmp / "data"),
-        "DATABASE_URL": f"sqlite://{database}",
-        "IPCREDIT_ENV": "development",
-        "IPCREDIT_KEY_PASSPHRASE": "a passphrase for the test server only",
-        "IPCREDIT_LOG_LEVEL": "WARNING",
-        "IPCREDIT_JWT_TTL": "3600",
-    }
-    env.pop("BROKER_URL", None)
-    env.pop("TEST_DATABASE_URL", None)
-    proc = subprocess.Popen([sys.executable, "-c", script], env=env, cwd=str(ROOT))
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"console server exited with {proc.returncode}")
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=0.5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("console server did not start")
-            time.sleep(0.1)
+    with running(script, server_env(tmp, database), port=port, timeout_s=120,
+                 what="console server"):  # fmt: skip
         yield ConsoleServer(f"http://127.0.0.1:{port}", json.loads(info.read_text()), database)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.fixture(scope="package")
