@@ -9,6 +9,12 @@ import strawberry
 from strawberry.types import Info
 
 from db import models as m
+from domain.indicators.history import (
+    IndicatorSeries,
+    check_points,
+    history_definitions,
+    series,
+)
 from domain.indicators.registry import IndicatorDefinition
 from domain.indicators.service import indicator_definitions as registered_definitions
 from domain.indicators.service import indicator_readings
@@ -38,3 +44,16 @@ async def enterprise_indicators(
         return []
     readings = indicator_readings(values=snapshot.values, as_of=snapshot.as_of, category=category)
     return [IndicatorValue(definition=d, value=v, as_of=at) for d, v, at in readings]
+
+
+async def enterprise_indicator_history(
+    root: strawberry.Parent[m.Enterprise],
+    info: Info,
+    codes: list[str] | None = None,
+    category: str | None = None,
+    last: int = 12,
+) -> list[IndicatorSeries]:
+    """Each asked indicator's values in the enterprise's `last` snapshots, oldest first."""
+    definitions = history_definitions(codes=codes, category=category)
+    snapshots = await ctx(info).loaders.indicator_history(check_points(last)).load(root.id)
+    return series(snapshots, definitions)

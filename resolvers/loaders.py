@@ -31,6 +31,7 @@ from domain.credit.pledges import pledges_by_line_ids, standing_pledges_by_paten
 from domain.credit.renewals import renewals_by_loan_ids
 from domain.enterprise.neighbourhood import Neighbourhood, neighbourhoods
 from domain.enterprise.reads import enterprises_by_ids, tax_by_enterprise
+from domain.indicators.history import snapshot_histories
 from domain.indicators.reads import latest_snapshots
 from domain.lending.contract import contracts_by_application_ids
 from domain.lending.loans import (
@@ -210,6 +211,10 @@ class Loaders:
     def latest_snapshot(self) -> DataLoader[int, m.IndicatorSnapshot | None]:
         """The newest indicator snapshot of each enterprise."""
         return _loader(latest_snapshots)
+
+    def indicator_history(self, last: int) -> DataLoader[int, list[m.IndicatorSnapshot]]:
+        """The `last` newest indicator snapshots of each enterprise, oldest first."""
+        return self._keyed_pages(snapshot_histories, last=last)
 
     @cached_property
     def latest_valuation(self) -> DataLoader[int, m.Valuation | None]:

@@ -135,6 +135,8 @@ TYPE_POLICIES: dict[str, Policy] = {
     "LitigationParty": Policy.OWNER,
     "TaxRecord": Policy.OWNER,
     "IndicatorValue": Policy.OWNER,
+    "IndicatorSeries": Policy.OWNER,
+    "IndicatorPoint": Policy.OWNER,
     "Valuation": Policy.OWNER,
     "ValuationPayload": Policy.OWNER,
     "ValueDriver": Policy.OWNER,

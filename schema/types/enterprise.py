@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from schema.types.application import LoanApplication
     from schema.types.consent import Consent, DataAccessEntry
     from schema.types.console import Neighbourhood
-    from schema.types.indicator import IndicatorValue
+    from schema.types.indicator import IndicatorSeries, IndicatorValue
     from schema.types.litigation import Litigation
     from schema.types.loan import Loan
     from schema.types.patent import Patent
@@ -116,6 +116,14 @@ class Enterprise:
             permission_classes=DATA,
             description="Indicator values of the latest snapshot, in registry order.",
         )
+    )
+    indicator_history: list[
+        Annotated[IndicatorSeries, strawberry.lazy("schema.types.indicator")]
+    ] = strawberry.field(
+        resolver=resolvers.indicator.enterprise_indicator_history,
+        permission_classes=DATA,
+        description="Indicators' values in the enterprise's `last` (1 to 60) snapshots, oldest "
+        "first: the named `codes` (at most 50), else those of `category`, else all.",
     )
     warnings: Connection[Annotated[RiskWarning, strawberry.lazy("schema.types.warning")]] = (
         strawberry.field(

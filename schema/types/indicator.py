@@ -33,4 +33,16 @@ class IndicatorValue:
     as_of: datetime = strawberry.field(description="As of when.")
 
 
-__all__ = ["IndicatorDefinition", "IndicatorValue"]
+@strawberry.type(description="An indicator's value as of one snapshot.")
+class IndicatorPoint:
+    as_of: datetime = strawberry.field(description="The snapshot's moment.")
+    value: float | None = strawberry.field(description="The value; null when not computable.")
+
+
+@strawberry.type(description="One indicator's values in an enterprise's last snapshots.")
+class IndicatorSeries:
+    definition: IndicatorDefinition = strawberry.field(description="What it measures.")
+    points: list[IndicatorPoint] = strawberry.field(description="Values, oldest first.")
+
+
+__all__ = ["IndicatorDefinition", "IndicatorPoint", "IndicatorSeries", "IndicatorValue"]
