@@ -3,6 +3,7 @@ and never leaves it; contracts countersigned with it verify like any other."""
 
 from __future__ import annotations
 
+import base64
 import os
 import subprocess
 from datetime import UTC, datetime, timedelta
@@ -111,3 +112,29 @@ def test_wrong_pin_or_token_is_a_clear_error(token: TokenKey, ca_dir: Path) -> N
 def test_token_and_key_file_together_are_refused(token: TokenKey, tmp_path: Path) -> None:
     with pytest.raises(InvalidInput, match="one"):
         ensure_ca(tmp_path, bank_token=token, bank_pkcs12=tmp_path / "bank.p12")
+
+
+async def test_audit_checkpoint_signed_in_the_token_verifies(
+    db: str, token: TokenKey, ca_dir: Path, ca: LocalCA
+) -> None:
+    from domain import audit
+    from domain.audit.checkpoints import Anchors, key_id, signature_valid
+
+    with_token = ensure_ca(ca_dir, bank_name=BANK, bank_token=token)
+    for i in range(3):
+        await audit.record(
+            actor="officer@bank.cn", action="approve", entity_type="application", entity_id=i
+        )
+
+    # the checkpoint is signed inside the token, by the key whose certificate it names
+    row = await audit.create_checkpoint(credential=with_token.bank)
+
+    assert row is not None and row.seq == 3
+    in_token = x509.load_pem_x509_certificate(with_token.bank.cert_pem)
+    in_file = x509.load_pem_x509_certificate(ca.bank.cert_pem)
+    assert row.key_id == key_id(in_token)
+    signature = base64.b64decode(row.signature)
+    assert signature_valid(in_token, row.payload.encode(), signature)
+    assert not signature_valid(in_file, row.payload.encode(), signature)
+    report = await audit.verify_audit(anchors=Anchors.of(with_token))
+    assert report.ok and report.checkpoints.checkpoints == 1
