@@ -86,6 +86,21 @@ def record(stream: str, **fields: Any) -> None:
     _files[stream].write(json.dumps({"t": time.time(), **fields}) + "\n")
 
 
+def _stale(response: Any, query: str) -> bool:
+    """Whether a read failed before any answer because the server had closed the pooled
+    connection (its keep-alive ran out): nothing was processed, so sending it again is safe."""
+    from requests.exceptions import ConnectionError as ConnectionFailed
+
+    error = getattr(response, "error", None)
+    closed = ("RemoteDisconnected", "Connection aborted", "Connection reset")
+    return (
+        response.status_code == 0
+        and query.lstrip().startswith("query")
+        and isinstance(error, ConnectionFailed)
+        and any(word in str(error) for word in closed)
+    )
+
+
 class Failed(RuntimeError):
     """A request failed (transport, status or GraphQL error) and may be retried."""
 
@@ -97,24 +112,33 @@ class GraphQLUser(HttpUser):
     replica = 0
 
     def graphql(self, name: str, query: str, token: str | None = None, **variables: Any) -> Any:
-        """One request; its `data`, or Failed. Timed and recorded under `name`."""
+        """One request; its `data`, or Failed. Timed and recorded under `name`. A read sent on
+        a pooled connection the server had just closed (keep-alive over) never reached it: it
+        is sent again once, as HTTP pools do for idempotent requests, and recorded (`stale`)."""
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         started = time.perf_counter()
         ok, why, data = False, "", None
-        with self.client.post(
-            f"{HOSTS[self.replica]}/graphql", json={"query": query, "variables": variables},
-            headers=headers, name=name, catch_response=True, timeout=30,
-        ) as response:  # fmt: skip
-            try:
-                body = response.json()
-            except ValueError:
-                body = {}
-            if response.status_code == 200 and not body.get("errors"):
-                ok, data = True, body["data"]
-                response.success()
-            else:
-                why = f"{response.status_code}: {str(body.get('errors') or response.text)[:200]}"
-                response.failure(why)
+        for attempt in (1, 2):
+            with self.client.post(
+                f"{HOSTS[self.replica]}/graphql", json={"query": query, "variables": variables},
+                headers=headers, name=name, catch_response=True, timeout=30,
+            ) as response:  # fmt: skip
+                if attempt == 1 and _stale(response, query):
+                    record("stale", op=name, why=repr(response.error)[:200], replica=self.replica)
+                    response.success()  # sent again below; the second answer counts
+                    continue
+                try:
+                    body = response.json()
+                except ValueError:
+                    body = {}
+                if response.status_code == 200 and not body.get("errors"):
+                    ok, data = True, body["data"]
+                    response.success()
+                else:
+                    text = body.get("errors") or response.text or repr(response.error)
+                    why = f"{response.status_code}: {str(text)[:200]}"
+                    response.failure(why)
+            break
         record("requests", op=name, ms=(time.perf_counter() - started) * 1000, ok=ok, why=why,
                replica=self.replica)  # fmt: skip
         if not ok:

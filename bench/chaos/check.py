@@ -70,6 +70,8 @@ def errors(report: Report, out: Path, windows: list[Window]) -> None:
     for w in windows:
         report.figure(f"outage: {w.what}", w.end - w.start, "s")
     report.figure("failed requests inside outage windows", inside, "requests")
+    stale = lines(out, "stale")
+    report.figure("reads sent again after a closed keep-alive connection", len(stale), "requests")
     rate = 100.0 * len(outside) / max(1, len(requests))
     report.figure("error rate outside outage windows", rate, "%", target=0.0)
     for r in outside[:5]:

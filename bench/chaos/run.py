@@ -35,7 +35,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench.applicants import candidates  # noqa: E402
-from bench.chaos import check  # noqa: E402
+from bench.chaos import check, cpu  # noqa: E402
 from bench.chaos.services import OwnPostgres, OwnRedis, cluster_home  # noqa: E402
 from bench.report import Report  # noqa: E402
 from bench.served import (  # noqa: E402
@@ -108,6 +108,20 @@ class Stack:
         self.workers[index] = self.worker(index)
         return down, time.time()
 
+    def cpu(self) -> dict[str, dict[int, float]]:
+        """CPU seconds so far of each part of the stack, by process (see bench/chaos/cpu.py)."""
+        postmaster = cpu.postmaster_pid(self.pg.directory)
+        redis = self.redis.process
+        return {
+            "API replicas": {
+                s.process.pid: cpu.group_seconds(s.process.pid) for s in self.replicas
+            },
+            "workers": {p.pid: cpu.group_seconds(p.pid) for p in self.workers},
+            "PostgreSQL": {postmaster: cpu.tree_seconds(postmaster)} if postmaster else {},
+            "Redis": {redis.pid: cpu.group_seconds(redis.pid)} if redis else {},
+            "Locust (and other ended children)": {0: cpu.children_seconds()},
+        }
+
     def stop(self) -> None:
         """Everything this stack started, stopped."""
         for process in self.workers:
@@ -153,7 +167,8 @@ def run_locust(args: argparse.Namespace, stack: Stack, out: Path, run: str) -> i
         "CHAOS_NOTICES": str(world.root / "notifications.jsonl"), "CHAOS_RUN": run,
         "CHAOS_STAFF_TOKEN": stack.replicas[0].login(STAFF_EMAIL),
         "CHAOS_FEED_TOKEN": stack.replicas[1].login(FEED_EMAIL),
-        "CHAOS_START_CURSOR": encode_cursor(int(top)) if int(top) else "",
+        # a subscriber joining late replays from here (cursor 0: from the first warning)
+        "CHAOS_START_CURSOR": encode_cursor(int(top)),
         "CHAOS_APPLICANTS": str(args.applicants), "CHAOS_SUBSCRIBERS": str(args.subscribers),
         "CHAOS_CANDIDATES": json.dumps(
             [{"uscc": c.uscc, "name": c.name, "patents": list(c.patents)} for c in pool]
@@ -185,6 +200,23 @@ def wait_processed(pg: OwnPostgres, out: Path, run: str, timeout_s: float = 90.0
         if int(done) >= len(accepted):
             return
         time.sleep(1)
+
+
+def cpu_spent(
+    report: Report,
+    before: dict[str, dict[int, float]],
+    after: dict[str, dict[int, float]],
+    applicants: int,
+) -> None:
+    """CPU seconds each part spent between the two readings (a process started in between,
+    after a fault, counts from zero), in all and per applicant."""
+    total = 0.0
+    for part, now in after.items():
+        spent = sum(max(0.0, s - before.get(part, {}).get(pid, 0.0)) for pid, s in now.items())
+        total += spent
+        report.figure(f"CPU: {part}", spent, "s")
+    report.figure("CPU: all parts", total, "s")
+    report.figure("CPU per applicant (all parts)", 1000 * total / max(1, applicants), "ms")
 
 
 @contextlib.contextmanager
@@ -225,6 +257,7 @@ def main() -> int:
         windows: list[check.Window] = []
         try:
             stack.start()
+            cpu_before = stack.cpu()
             script = threading.Thread(
                 target=faults, args=(stack, args.first_fault, args.fault_gap, windows), daemon=True
             )
@@ -235,6 +268,7 @@ def main() -> int:
             if not args.no_faults:
                 script.join(timeout=120)
             wait_processed(pg, out, run)
+            cpu_spent(report, cpu_before, stack.cpu(), args.applicants)
         finally:
             stack.stop()
         check.latencies(report, out)

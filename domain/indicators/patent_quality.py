@@ -42,6 +42,7 @@ Columns (all numeric columns float64; flags are 0/1):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -61,6 +62,7 @@ from domain.indicators.common import (
     text,
 )
 from domain.indicators.patent_legal import legal_status, term_years
+from domain.indicators.patent_quality_small import quality_columns, small_enough
 
 KINDS = ("invention", "utility_model", "design")
 LOST_EVENTS = {"patent_lapsed": "lapsed", "patent_invalidated": "invalidated"}
@@ -83,6 +85,12 @@ def patent_quality(frames: WorldFrames, as_of: Any) -> pd.DataFrame:
     t = as_of_ts(as_of)
     pat = frames.patents.drop_duplicates("number", keep="last")
     pat = pat[pat["number"].notna() & known(pat["filed_on"], t)].reset_index(drop=True)
+    if small_enough(frames):
+        cols, index = quality_columns(frames, pat, t, KINDS, LOST_EVENTS)
+        cols["legal_value_score"], cols["technical_value_score"], cols["economic_value_score"] = (
+            value_scores(cols)
+        )
+        return pd.DataFrame({c: cols[c] for c in COLUMNS}, index=index)
     numbers = pat["number"].astype(str)
     out = pd.DataFrame(index=pd.Index(numbers.to_numpy(), name="number"))
     ipc = pat["ipc"].astype("string").str.strip().str.upper()
@@ -117,7 +125,7 @@ def patent_quality(frames: WorldFrames, as_of: Any) -> pd.DataFrame:
     return out.loc[:, list(COLUMNS)]
 
 
-def value_scores(q: pd.DataFrame) -> tuple[F64, F64, F64]:
+def value_scores(q: pd.DataFrame | Mapping[str, Any]) -> tuple[F64, F64, F64]:
     """GB/T 42748-2023 legal, technical and economic value dimensions, each in 0..1.
 
     Each is a weighted sum (weights add to 1) of terms in 0..1; s(x, h) = x / (x + h).
@@ -132,10 +140,10 @@ def value_scores(q: pd.DataFrame) -> tuple[F64, F64, F64]:
     """
     life_share = np.clip(ratio(q["remaining_life_years"], q["term_years"]), 0.0, 1.0)
     alive = 1.0 - np.maximum.reduce(
-        [q["is_lapsed"].to_numpy(), q["is_invalidated"].to_numpy(), q["is_expired"].to_numpy()]
+        [_f64(q["is_lapsed"]), _f64(q["is_invalidated"]), _f64(q["is_expired"])]
     )
-    granted = q["is_granted"].to_numpy()
-    strength = np.where(granted > 0, np.where(q["kind_invention"] > 0, 1.0, 0.7), 0.3)
+    granted = _f64(q["is_granted"])
+    strength = np.where(granted > 0, np.where(_f64(q["kind_invention"]) > 0, 1.0, 0.7), 0.3)
     legal = alive * (
         0.35 * life_share
         + 0.25 * saturate(q["claims"], 10.0)
@@ -145,15 +153,15 @@ def value_scores(q: pd.DataFrame) -> tuple[F64, F64, F64]:
     technical = (
         0.35 * saturate(q["forward_citations"], 3.0)
         + 0.15 * saturate(q["backward_citations"], 5.0)
-        + 0.15 * q["generality"].fillna(0.0).to_numpy()
-        + 0.15 * q["originality"].fillna(0.0).to_numpy()
-        + 0.10 * q["radicalness"].fillna(0.0).to_numpy()
+        + 0.15 * _zero_nan(q["generality"])
+        + 0.15 * _zero_nan(q["originality"])
+        + 0.10 * _zero_nan(q["radicalness"])
         + 0.10 * saturate(q["inventors"], 3.0)
     )
     economic = (
-        0.30 * saturate(q["family_size"] - 1.0, 2.0)
-        + 0.30 * saturate(q["transfers"] + q["licenses"], 1.0)
-        + 0.15 * q["pledged"].to_numpy()
+        0.30 * saturate(_f64(q["family_size"]) - 1.0, 2.0)
+        + 0.30 * saturate(_f64(q["transfers"]) + _f64(q["licenses"]), 1.0)
+        + 0.15 * _f64(q["pledged"])
         + 0.10 * saturate(q["litigated"], 1.0)
         + 0.15 * life_share
     )
@@ -162,6 +170,16 @@ def value_scores(q: pd.DataFrame) -> tuple[F64, F64, F64]:
         np.asarray(technical, np.float64),
         np.asarray(economic, np.float64),
     )
+
+
+def _f64(column: Any) -> F64:
+    return np.asarray(column, dtype=np.float64)
+
+
+def _zero_nan(column: Any) -> F64:
+    """A float column with 0 where it is missing (as `fillna(0.0)`)."""
+    values = _f64(column)
+    return np.where(np.isnan(values), 0.0, values)
 
 
 def _status_features(

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import pandas as pd
 
+from db.neighbourhood import PeerCounts
 from domain.indicators.common import F64, YEAR_DAYS, days_between, f64, known, ratio
 from domain.indicators.context import Context
 from domain.indicators.spec import DOWN, UP, Block, Direction, IndicatorDefinition, definer
@@ -106,24 +107,47 @@ def _division(codes: pd.Series) -> pd.Series:
     return codes.astype("string").str.strip().str.upper().str[:3]
 
 
-def _code_counts(ctx: Context) -> tuple[pd.Series, pd.Series]:
+def _code_counts(ctx: Context) -> tuple[pd.Series, pd.Series, PeerCounts | None]:
     """Firms founded by t (or undated), counted by recorded region and industry code: from
-    the whole frames, or as a neighbourhood slice carries them."""
+    the whole frames, or as a neighbourhood slice carries them (then also its peer counts)."""
     peers = ctx.peers
     if peers is not None:
         return (
             pd.Series(peers.regions, dtype="int64"),
             pd.Series(peers.industries, dtype="int64"),
+            peers,
         )
     world = ctx.frames.enterprises.drop_duplicates("uscc", keep="last")
     world = world[known(world["founded_on"], ctx.t)]
-    return world["region"].value_counts(), world["industry"].value_counts()
+    return world["region"].value_counts(), world["industry"].value_counts(), None
 
 
-def _peer_counts(codes: pd.Series, counts: pd.Series, key: Callable[[pd.Series], pd.Series]) -> F64:
-    """For each firm's code, the number of firms whose code has the same key."""
-    raw = pd.Series(counts.index, dtype=object)
-    by_key = counts.groupby(key(raw).to_numpy()).sum()
+# counts by key of the peer counts a process keeps (`domain.indicators.slice`) for the next
+# slices of the same date: (peer counts, code kind, key) -> (those peer counts, the table)
+_BY_KEY: dict[tuple[int, str, str], tuple[PeerCounts, pd.Series]] = {}
+_BY_KEY_LIMIT = 12
+
+
+def _peer_counts(
+    codes: pd.Series,
+    counts: pd.Series,
+    key: Callable[[pd.Series], pd.Series],
+    kept: tuple[PeerCounts, str] | None = None,
+) -> F64:
+    """For each firm's code, the number of firms whose code has the same key (the counts by
+    key worked out once per `kept` peer counts and code kind, when given)."""
+    by_key = None
+    if kept is not None:
+        ident = (id(kept[0]), kept[1], key.__name__)
+        hit = _BY_KEY.get(ident)
+        by_key = hit[1] if hit is not None and hit[0] is kept[0] else None
+    if by_key is None:
+        raw = pd.Series(counts.index, dtype=object)
+        by_key = counts.groupby(key(raw).to_numpy()).sum()
+        if kept is not None:
+            if len(_BY_KEY) >= _BY_KEY_LIMIT:
+                _BY_KEY.clear()
+            _BY_KEY[ident] = (kept[0], by_key)
     return np.asarray(key(codes).map(by_key).astype("float64").to_numpy(), dtype=np.float64)
 
 
@@ -161,10 +185,14 @@ def compute(ctx: Context) -> Mapping[str, F64]:
         region.str[:2].isin(EASTERN_PROVINCES).fillna(False).to_numpy(bool) * 1.0,
         np.nan,
     )
-    regions, industries = _code_counts(ctx)
-    out["reg.region.city_firms"] = _peer_counts(ent["region"], regions, _city)
-    out["reg.region.district_firms"] = _peer_counts(ent["region"], regions, _district)
-    out["reg.industry.peer_firms"] = _peer_counts(ent["industry"], industries, _division)
+    regions, industries, peers = _code_counts(ctx)
+    by_region = None if peers is None else (peers, "region")
+    by_industry = None if peers is None else (peers, "industry")
+    out["reg.region.city_firms"] = _peer_counts(ent["region"], regions, _city, by_region)
+    out["reg.region.district_firms"] = _peer_counts(ent["region"], regions, _district, by_region)
+    out["reg.industry.peer_firms"] = _peer_counts(
+        ent["industry"], industries, _division, by_industry
+    )
     out.update(_officers(ctx))
     for code, values in out.items():
         out[code] = np.where(alive, values, np.nan)

@@ -10,6 +10,9 @@ inside it.
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +21,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy.stats import spearmanr
 from sklearn.model_selection import KFold, train_test_split
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController, threadpool_limits
 
 from domain.errors import InvalidInput
 from domain.valuation.baseline import Baseline
@@ -31,6 +34,29 @@ INTERVAL = (0.10, 0.90)
 MIN_PRICED = 40
 MIN_PER_KIND = 30
 SMALL = 50_000
+_CONTROLLER: list[ThreadpoolController] = []
+_CONTROLLER_LOCK = threading.Lock()
+
+
+def _controller() -> ThreadpoolController:
+    """The thread pools of the native libraries loaded (found once: `threadpool_limits` looks
+    them up again on every call, reading the process's memory map, a few milliseconds each)."""
+    with _CONTROLLER_LOCK:
+        if not _CONTROLLER:
+            _CONTROLLER.append(ThreadpoolController())
+        return _CONTROLLER[0]
+
+
+@contextlib.contextmanager
+def _one_thread_below(rows: int) -> Iterator[None]:
+    """One thread per native library while predicting fewer than SMALL rows (thread start-up
+    costs more than it saves there); as configured otherwise."""
+    if rows >= SMALL:
+        yield
+        return
+    with _controller().limit(limits=1):
+        yield
+
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -94,7 +120,7 @@ class ValuationModel:
 
     def predict_log(self, x: FloatArray) -> FloatArray:
         """ln(value) of each row of a design matrix."""
-        with threadpool_limits(limits=1 if len(x) < SMALL else None):
+        with _one_thread_below(len(x)):
             return np.asarray(self.estimator.predict(x), dtype=float)
 
     def interval(self, kind: pd.Series) -> tuple[FloatArray, FloatArray]:
