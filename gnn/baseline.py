@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import expit
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
+from gnn.forest import Forest, cpu_workers
 from gnn.scaling import ColumnScaler
 
 
@@ -22,44 +22,46 @@ class TabularModel:
     scaler: ColumnScaler | None = None
     empty: np.ndarray | None = None
 
-    def predict(self, x: np.ndarray) -> np.ndarray:
-        """Default probabilities."""
+    def forest(self) -> Forest | None:
+        """Boosted trees over the design columns they read (`gnn.forest`); None for logistic
+        regression or where scikit-learn's internals differ."""
+        return Forest.of(self.estimator) if self.scaler is None else None
+
+    def predict(self, x: np.ndarray, *, forest: Forest | None = None) -> np.ndarray:
+        """Default probabilities of design rows `x`; with `forest` (this model's `forest()`)
+        `x` holds only the forest's columns, in its order, and one thread walks them."""
+        if forest is not None:
+            return forest.proba(self._filled(x, forest.columns), workers=1)
         if self.scaler is not None:
             z = self.scaler.transform(x)
         else:
-            empty = self.empty
-            z = np.where(empty, 0.0, x) if empty is not None and empty.any() else x
+            z = self._filled(x, None)
+        fast = _binned_proba(self.estimator, z)
+        if fast is not None:
+            return fast
         with threadpool_limits(_threads(len(z))):
-            fast = _binned_proba(self.estimator, z)
-            if fast is not None:
-                return fast
             return np.asarray(self.estimator.predict_proba(z)[:, 1], dtype=np.float64)
+
+    def _filled(self, x: np.ndarray, columns: np.ndarray | None) -> np.ndarray:
+        """Columns missing everywhere at fit are 0, as they were then."""
+        empty = self.empty
+        if empty is None:
+            return x
+        if columns is not None:
+            empty = empty[columns]
+        return np.where(empty, 0.0, x) if empty.any() else x
 
 
 def _binned_proba(est: object, z: np.ndarray) -> np.ndarray | None:
-    """Boosted trees' probabilities from the binned features, None where that does not apply.
-
-    Each split `x <= threshold` is `bin(x) <= bin of the threshold` (the thresholds are the
-    binner's edges), so walking the trees on the binned matrix gives the same leaves as
-    `predict_proba` several times faster (uint8 against float64 compares). It reads the fitted
-    estimator's internals; any version whose internals differ takes `predict_proba` instead.
-    """
-    if not isinstance(est, HistGradientBoostingClassifier) or len(z) < BINNED_MIN_ROWS:
+    """Boosted trees' probabilities walked on byte codes of the columns they read (see
+    `gnn.forest`: the same leaves as `predict_proba`); None where that does not apply."""
+    if len(z) < BINNED_MIN_ROWS:
         return None
-    try:
-        from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
-
-        if est.is_categorical_ is not None or est.n_trees_per_iteration_ != 1:
-            return None
-        mapper = est._bin_mapper
-        binned = mapper.transform(np.asarray(z, dtype=np.float64))
-        threads = _threads(len(z)) or _openmp_effective_n_threads()
-        raw = np.zeros(len(z), dtype=np.float64) + float(np.ravel(est._baseline_prediction)[0])
-        for (tree,) in est._predictors:
-            raw += tree.predict_binned(binned, mapper.missing_values_bin_idx_, threads)
-    except (AttributeError, TypeError, ValueError):
+    forest = Forest.of(est)
+    if forest is None:
         return None
-    return np.asarray(expit(raw), dtype=np.float64)
+    cols = np.asfortranarray(np.asarray(z)[:, forest.columns], dtype=np.float64)
+    return forest.proba(cols, workers=1 if len(z) < SMALL_TABLE_ROWS else cpu_workers())
 
 
 SMALL_TABLE_ROWS = 100_000

@@ -20,8 +20,15 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
-from gnn.aggregates import aggregate_inputs, aggregate_names, neighbour_aggregates
+from gnn.aggregates import (
+    Inputs,
+    Plan,
+    aggregate_inputs,
+    aggregate_names,
+    neighbour_aggregates,
+)
 from gnn.baseline import TabularModel, fit_tabular
+from gnn.forest import BLOCK_ROWS, cpu_workers, in_threads
 from gnn.graph import GraphBundle
 from gnn.relations import ENTERPRISE
 
@@ -37,20 +44,43 @@ def design(
     x: np.ndarray | None = None,
     rows: Any = None,
     *,
-    inputs: np.ndarray | None = None,
+    inputs: Inputs | None = None,
+    columns: np.ndarray | None = None,
 ) -> Any:
     """The tabular model's input for enterprise `rows` (default all): own features, plus the
-    neighbour aggregates for `hgb_agg` (`inputs`: see `neighbour_aggregates`)."""
+    neighbour aggregates for `hgb_agg`. `columns`: only these columns of it, ascending, as one
+    float64 column-major matrix (what a forest codes); `inputs`: `design_inputs(bundle, kind,
+    x, columns)` when the caller has it already (slices of one graph)."""
     own = bundle.x[ENTERPRISE] if x is None else x
     own = own if rows is None else own[rows]
-    if kind != "hgb_agg":
-        return own
-    # one matrix filled in place: no stacked copy of a design this wide
     width = own.shape[1]
-    out = np.empty((own.shape[0], width + len(aggregate_names(bundle.feature_names[ENTERPRISE]))))
-    out[:, :width] = own
-    neighbour_aggregates(bundle, x, rows, inputs=inputs, out=out[:, width:])
+    if columns is None:
+        if kind != "hgb_agg":
+            return own
+        # one matrix filled in place: no stacked copy of a design this wide
+        wanted = np.arange(width + len(aggregate_names(bundle.feature_names[ENTERPRISE])))
+    else:
+        wanted = np.asarray(columns, dtype=np.int64)
+    if np.any(np.diff(wanted) <= 0) or (kind != "hgb_agg" and np.any(wanted >= width)):
+        raise ValueError("design columns must be ascending and within the design")
+    out = np.empty((own.shape[0], len(wanted)), order="C" if columns is None else "F")
+    mine = int(np.searchsorted(wanted, width))
+    out[:, :mine] = own[:, wanted[:mine]]
+    if mine < len(wanted):
+        agg = wanted[mine:] - width
+        neighbour_aggregates(bundle, x, rows, columns=agg, inputs=inputs, out=out[:, mine:])
     return out
+
+
+def design_inputs(
+    bundle: GraphBundle, kind: str, x: np.ndarray | None = None, columns: np.ndarray | None = None
+) -> Inputs | None:
+    """What `design` adds up for these columns, for every enterprise (None without aggregates)."""
+    if kind != "hgb_agg":
+        return None
+    width = bundle.x[ENTERPRISE].shape[1]
+    agg = None if columns is None else np.asarray(columns)[np.asarray(columns) >= width] - width
+    return aggregate_inputs(bundle, x, Plan.of(bundle.feature_names[ENTERPRISE], agg))
 
 
 def fit_kind(x: np.ndarray, y: np.ndarray, names: list[str], kind: str, seed: int) -> TabularModel:
@@ -79,23 +109,51 @@ class Blend:
     evidence: dict[str, Any] = field(default_factory=dict)
 
     def base(
-        self, bundle: GraphBundle, x: np.ndarray | None = None, rows: Any = None
+        self,
+        bundle: GraphBundle,
+        x: np.ndarray | None = None,
+        rows: Any = None,
+        *,
+        workers: int | None = None,
     ) -> np.ndarray:
-        """Tabular logits of enterprise `rows` (zeros when no tabular part is served)."""
+        """Tabular logits of enterprise `rows` (zeros when no tabular part is served); the
+        whole graph's on `workers` threads (default: every core)."""
         n = bundle.num_nodes(ENTERPRISE) if rows is None else len(rows)
         if self.tabular is None or self.c1 == 0.0 or n == 0:
             return np.zeros(n)
         tabular, kind = self.tabular, self.tabular.kind
+        forest = tabular.forest()
+        if forest is None:
+            return logit(self._plain(bundle, x, rows, n))
+        columns = forest.columns
+        if rows is not None:
+            return logit(
+                tabular.predict(design(bundle, kind, x, rows, columns=columns), forest=forest)
+            )
+        # the whole graph in blocks of rows on every core: every row's inputs and prediction
+        # are its own, so the logits are the same while no design matrix is ever whole
+        inputs = design_inputs(bundle, kind, x, columns)
+
+        def block(part: slice) -> np.ndarray:
+            cols = design(bundle, kind, x, part, inputs=inputs, columns=columns)
+            return tabular.predict(cols, forest=forest)
+
+        parts = [slice(lo, lo + BLOCK_ROWS) for lo in range(0, n, BLOCK_ROWS)]
+        threads = cpu_workers() if workers is None else workers
+        return logit(np.concatenate(in_threads(block, parts, threads)))
+
+    def _plain(self, bundle: GraphBundle, x: np.ndarray | None, rows: Any, n: int) -> np.ndarray:
+        """Probabilities of a tabular part that is not a forest, in slices of rows."""
+        assert self.tabular is not None
+        tabular, kind = self.tabular, self.tabular.kind
         if rows is not None or n <= CHUNK_ROWS:
-            return logit(tabular.predict(design(bundle, kind, x, rows)))
-        # the whole graph in slices of rows: every row's inputs and prediction are its own, so
-        # the logits are the same while the design matrix of a million firms is never whole
-        inputs = aggregate_inputs(bundle, x) if kind == "hgb_agg" else None
+            return tabular.predict(design(bundle, kind, x, rows))
+        inputs = design_inputs(bundle, kind, x)
         parts = [
             tabular.predict(design(bundle, kind, x, slice(lo, lo + CHUNK_ROWS), inputs=inputs))
             for lo in range(0, n, CHUNK_ROWS)
         ]
-        return logit(np.concatenate(parts))
+        return np.concatenate(parts)
 
     def apply(self, graph_logits: np.ndarray, base: np.ndarray) -> np.ndarray:
         """Served probabilities."""
