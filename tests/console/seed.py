@@ -9,6 +9,7 @@ know (emails, TOTP secrets, ids) is written to a JSON file.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from domain.accounts.principal import Principal
 from domain.decision.policy import Policy
 from domain.decision.refresh import Refreshed
 from domain.decision.service import assess_application
+from domain.indicators.service import compute_and_store_snapshots
 from domain.products.service import seed_products
 from domain.world.importer import import_world_dir
 from tests.domain.contracts import codes
@@ -132,6 +134,9 @@ async def seed(world: Path, out: Path) -> dict[str, Any]:
     """Seed the world (database already open) and write what the tests need to `out`."""
     write_world(tiny_world(), world)
     await import_world_dir(world)
+    # earlier snapshots (before the assessments take theirs), so Borrower 360 has trends to draw
+    for month in (3, 6, 9):
+        await compute_and_store_snapshots(as_of=datetime(2024, month, 1, tzinfo=UTC), usccs=[A])
     await seed_products()
     users = {
         "LOAN_OFFICER": await _staff(STAFF["LOAN_OFFICER"], Role.LOAN_OFFICER),

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from tests.factories import A
+
 pytestmark = pytest.mark.browser
 
 
@@ -162,3 +164,29 @@ def test_bank_staff_see_guarantees_without_signing(
     guarantees = page.get_by_test_id("guarantees")
     guarantees.wait_for(timeout=10_000)
     assert guarantees.get_by_role("button", name="签署担保合同").count() == 0
+
+
+def test_borrower_360_draws_indicator_trends(
+    console_server: Any, page: Any, signed_in: Any, screenshot: Any, axe: Any
+) -> None:
+    auth = signed_in(page, "LOAN_OFFICER")
+    found = console_server.gql(
+        "query($u: String!) { enterpriseByUscc(uscc: $u) { id indicatorHistory(codes: "
+        '["ip.granted.count"], last: 8) { points { value } } } }',
+        auth["token"],
+        u=A,
+    )["data"]["enterpriseByUscc"]
+
+    # given a borrower with several indicator snapshots, when its 360 page is opened
+    page.goto(f"{_base(console_server)}/console/borrowers/{found['id']}")
+    section = page.locator("#b-indicators")
+    section.wait_for(timeout=10_000)
+
+    # then the indicator tables draw each indicator's trend from its history
+    assert len(found["indicatorHistory"][0]["points"]) >= 2
+    trends = section.locator("svg.spark")
+    trends.first.wait_for(timeout=10_000)
+    assert trends.count() > 100
+    assert trends.first.get_attribute("aria-label", timeout=1_000).endswith("的趋势")
+    screenshot(page, "borrower-trends")
+    axe(page)

@@ -200,6 +200,24 @@ export interface Borrower {
   warnings: Page<WarningNode>;
 }
 
+// Trends for the indicator tables: asked after the page is drawn, values only, so the page's
+// own query stays small.
+export const INDICATOR_HISTORY = /* GraphQL */ `
+  query IndicatorHistory($id: ID!, $last: Int!) {
+    enterprise(id: $id) {
+      id
+      indicatorHistory(last: $last) { definition { code } points { value } }
+    }
+  }
+`;
+
+export interface IndicatorHistoryResult {
+  enterprise: {
+    id: string;
+    indicatorHistory: { definition: { code: string }; points: { value: number | null }[] }[];
+  } | null;
+}
+
 export interface BorrowerResult {
   enterprise: Borrower | null;
 }
