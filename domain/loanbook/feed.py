@@ -17,7 +17,7 @@ from typing import Any
 from db.models import JournalEntry, Loan
 from domain.accounts.principal import Principal
 from domain.errors import NotFound
-from domain.messaging.publisher import Publisher, current_publisher
+from domain.messaging.publisher import Publisher, SubscriptionGap, current_publisher
 from domain.messaging.topics import Topic
 
 # the outbox topic of a loan's postings (spelled as the Topic member once it is declared)
@@ -52,9 +52,13 @@ async def subscribe_loan_postings(
                 last = entry.id
                 yield entry
         while True:
-            notice = await sub.get()
-            if not _concerns(notice.payload, loan_id):
-                continue
+            try:
+                notice = await sub.get()
+            except SubscriptionGap:
+                pass  # the pub/sub link was back after a drop: replay what it may have missed
+            else:
+                if not _concerns(notice.payload, loan_id):
+                    continue
             async for entry in _replay(loan_id, last):
                 last = entry.id
                 yield entry

@@ -43,11 +43,17 @@ class SubscriptionLost(Exception):
     """The subscriber fell too far behind or the pub/sub connection dropped: reconnect."""
 
 
+class SubscriptionGap(SubscriptionLost):
+    """The pub/sub connection dropped and is back: notices sent meanwhile may be missing. The
+    subscription goes on and its consumer re-reads from its cursor (one that cannot treats
+    this as SubscriptionLost: its client resumes by cursor)."""
+
+
 class Subscription(Protocol):
     """A stream of notices for some topics."""
 
     async def get(self) -> Notice:
-        """The next notice; SubscriptionLost when the stream broke."""
+        """The next notice; SubscriptionLost when the stream broke (SubscriptionGap: it goes on)."""
         ...
 
     async def close(self) -> None:
@@ -87,7 +93,7 @@ class _LocalSubscription:
         self.hub = hub
         self.topics = frozenset(topics)
         self.loop = asyncio.get_running_loop()
-        self.queue: asyncio.Queue[Notice | None] = asyncio.Queue()
+        self.queue: asyncio.Queue[Notice | str | None] = asyncio.Queue()  # str: a gap, why
         self.lost: str | None = None
 
     def offer(self, notice: Notice) -> None:
@@ -98,6 +104,11 @@ class _LocalSubscription:
             self.fail("the subscriber fell too far behind")
             return
         self.queue.put_nowait(notice)
+
+    def gap(self, reason: str) -> None:
+        """Tell the subscriber, in order, that notices may be missing before this point."""
+        if self.lost is None:
+            self.queue.put_nowait(reason)
 
     def fail(self, reason: str) -> None:
         """End the stream with SubscriptionLost."""
@@ -110,6 +121,8 @@ class _LocalSubscription:
         item = await self.queue.get()
         if item is None:
             raise SubscriptionLost(self.lost or "subscription closed")
+        if isinstance(item, str):
+            raise SubscriptionGap(item)
         return item
 
     async def close(self) -> None:
@@ -147,6 +160,12 @@ class InProcessPublisher:
             self._subs.discard(sub)
             if not sub.loop.is_closed():
                 sub.loop.call_soon_threadsafe(sub.fail, reason)
+
+    def gap_all(self, reason: str) -> None:
+        """Tell every subscription that notices may have been missed (they re-read)."""
+        for sub in list(self._subs):
+            if not sub.loop.is_closed():
+                sub.loop.call_soon_threadsafe(sub.gap, reason)
 
     async def subscribe(self, topics: Collection[str]) -> Subscription:
         """A new local subscription."""
@@ -188,6 +207,7 @@ class RedisPublisher:
         self._local = InProcessPublisher()
         self._reader: asyncio.Task[None] | None = None
         self._ready: asyncio.Event | None = None
+        self._retired: set[asyncio.Task[Any]] = set()  # failed readers still closing
 
     def channel(self, topic: str) -> str:
         """The Redis channel of a topic."""
@@ -212,15 +232,16 @@ class RedisPublisher:
         if self._reader is None or self._reader.done():
             self._ready = asyncio.Event()
             self._reader = asyncio.get_running_loop().create_task(self._read(self._ready))
-        assert self._ready is not None
-        ready = asyncio.ensure_future(self._ready.wait())
+        reader, event = self._reader, self._ready
+        assert event is not None
+        ready = asyncio.ensure_future(event.wait())
         done, _ = await asyncio.wait(
-            {ready, self._reader}, timeout=self.timeout * 2, return_when=asyncio.FIRST_COMPLETED
+            {ready, reader}, timeout=self.timeout * 2, return_when=asyncio.FIRST_COMPLETED
         )
         if ready not in done:
             ready.cancel()
-            if not self._reader.done():
-                self._reader.cancel()
+            if not reader.done():
+                reader.cancel()
             raise SubscriptionLost("cannot subscribe to Redis")
 
     async def _read(self, ready: asyncio.Event) -> None:
@@ -233,8 +254,10 @@ class RedisPublisher:
                 if message is None:
                     continue
                 if message["type"] == "psubscribe":
-                    # Redis confirmed: from here on nothing published is missed
-                    ready.set()
+                    if ready.is_set():  # reconnected by the client: what came meanwhile is lost
+                        log.warning("Redis subscription re-established; subscribers re-read")
+                        self._local.gap_all("pub/sub connection re-established")
+                    ready.set()  # Redis confirmed: from here on nothing published is missed
                     continue
                 if message["type"] != "pmessage":
                     continue
@@ -245,21 +268,28 @@ class RedisPublisher:
                     log.warning("ignoring a malformed notice on %s", channel)
                     continue
                 self._local.deliver(Notice(channel.removeprefix(prefix), payload))
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
+        except Exception as exc:  # not a cancellation: close() or a failed start
             log.warning("Redis subscription lost: %s", exc)
+            self._retire()
             self._local.fail_all(f"pub/sub connection lost: {exc}")
         finally:
             with contextlib.suppress(Exception):
                 await pubsub.aclose()  # type: ignore[attr-defined]
 
+    def _retire(self) -> None:
+        """This reader failed: a later subscriber starts another even while this one closes."""
+        task = asyncio.current_task()
+        if task is not None and task is self._reader:
+            self._reader = None
+            self._retired.add(task)
+            task.add_done_callback(self._retired.discard)
+
     async def close(self) -> None:
-        """Stop the reader, end subscriptions and close the client."""
-        if self._reader is not None:
-            self._reader.cancel()
+        """Stop the readers, end subscriptions and close the client."""
+        for reader in [r for r in (self._reader, *self._retired) if r is not None]:
+            reader.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._reader
+                await reader
         self._local.fail_all("publisher closed")
         await self._client.aclose()  # type: ignore[attr-defined]
 
@@ -285,11 +315,9 @@ def configure(url: str | None) -> None:
 
 
 def pubsub_choice(pubsub_url: str | None, broker_url: str | None) -> str | None:
-    """The pub/sub URL the settings select; None for this process only.
-
-    PUBSUB_URL when set ("local" choosing this process only); unset, the broker's Redis when
-    BROKER_URL is Redis (its pub/sub comes with it), else this process only.
-    """
+    """The pub/sub URL the settings select; None for this process only: PUBSUB_URL when set
+    ("local" choosing this process only); unset, the broker's Redis when BROKER_URL is Redis
+    (its pub/sub comes with it), else this process only."""
     if pubsub_url:
         return None if pubsub_url == LOCAL else pubsub_url
     return broker_url if uses_redis(broker_url) else None

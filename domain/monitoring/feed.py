@@ -2,7 +2,9 @@
 
 The order matters: subscribe to live notices first, then replay from the database, then
 drain live notices, skipping those the replay already returned. A warning committed while the
-replay runs is either in the replay or in the live queue, never in neither.
+replay runs is either in the replay or in the live queue, never in neither. When the pub/sub
+connection drops and comes back (SubscriptionGap), notices sent meanwhile never arrive: the
+feed replays again from its cursor, the live stream being already back.
 """
 
 from __future__ import annotations
@@ -12,12 +14,13 @@ import time
 import weakref
 from collections import deque
 from collections.abc import AsyncGenerator, Mapping
+from itertools import islice
 from typing import Any
 
 from db.models import LoanApplication, RiskWarning, WarningLevel
 from domain.accounts.principal import Principal
 from domain.errors import NotFound
-from domain.messaging.publisher import Publisher, current_publisher
+from domain.messaging.publisher import Publisher, SubscriptionGap, current_publisher
 from domain.messaging.topics import Topic
 from domain.monitoring.rules import at_least
 from domain.monitoring.warnings import levels_at_least, visible_warnings
@@ -25,6 +28,9 @@ from domain.monitoring.warnings import levels_at_least, visible_warnings
 REPLAY_PAGE = 200
 # live duplicates (a notice sent twice after a dispatcher crash) are caught within this window
 RECENT = 4096
+# after a gap, replay from the oldest of this many last delivered: a warning with a lower id
+# than one delivered may commit after it
+GAP_WINDOW = 256
 
 
 async def subscribe_warnings(
@@ -38,7 +44,8 @@ async def subscribe_warnings(
     """Warnings the caller may see: with `after_id`, every one raised since, then live ones.
 
     Raises FORBIDDEN when an applicant asks for another enterprise; ends with SubscriptionLost
-    when the live stream breaks (the client reconnects with its last cursor).
+    when the live stream breaks (the client reconnects with its last cursor). When the stream
+    is back after a break it could not report, replays what it may have missed.
     """
     if enterprise_id is not None:
         principal.require_enterprise(enterprise_id)
@@ -46,12 +53,23 @@ async def subscribe_warnings(
     try:
         recent: deque[int] = deque(maxlen=RECENT)
         seen: set[int] = set()
+        # every warning after it is this feed's to deliver (without a cursor: from now on)
+        floor = after_id if after_id is not None else await _newest_id()
         if after_id is not None:
             async for warning in _replay(principal, after_id, min_level, enterprise_id):
                 seen.add(warning.id)
+                recent.append(warning.id)
                 yield warning
         while True:
-            notice = await sub.get()
+            try:
+                notice = await sub.get()
+            except SubscriptionGap:
+                start = _gap_start(floor, recent)
+                async for warning in _replay(principal, start, min_level, enterprise_id):
+                    if warning.id not in seen and warning.id not in recent:
+                        recent.append(warning.id)
+                        yield warning
+                continue
             wid = _warning_id(notice.payload)
             if (
                 wid is None
@@ -89,6 +107,19 @@ async def _replay(
         if len(rows) < REPLAY_PAGE:
             break
         cursor = rows[-1].id
+
+
+async def _newest_id() -> int:
+    """The newest warning's id now (0 when none)."""
+    newest = await RiskWarning.all().order_by("-id").only("id").first()
+    return newest.id if newest is not None else 0
+
+
+def _gap_start(floor: int, recent: deque[int]) -> int:
+    """Where to replay from after a gap: the oldest of the last GAP_WINDOW warnings
+    delivered (those since are skipped when already delivered), never before the floor."""
+    window = list(islice(reversed(recent), GAP_WINDOW))
+    return max(floor, min(window)) if window else floor
 
 
 def _warning_id(payload: Mapping[str, Any]) -> int | None:
@@ -197,15 +228,13 @@ async def subscribe_application_updates(
         if include_current:
             yield current
         while True:
-            notice = await sub.get()
             try:
-                if int(notice.payload["application_id"]) != application_id:
+                notice = await sub.get()
+            except SubscriptionGap:
+                pass  # a change may have gone unannounced: read the application again
+            else:
+                if not _announces(notice.payload, application_id, last_version):
                     continue
-            except (KeyError, TypeError, ValueError):
-                continue
-            version = notice.payload.get("version")
-            if isinstance(version, int) and version <= last_version:
-                continue
             fresh = await LoanApplication.get_or_none(id=application_id)
             if fresh is None or not principal.can_see_enterprise(fresh.enterprise_id):  # type: ignore[attr-defined]
                 return
@@ -215,3 +244,14 @@ async def subscribe_application_updates(
             yield fresh
     finally:
         await sub.close()
+
+
+def _announces(payload: Mapping[str, Any], application_id: int, last_version: int) -> bool:
+    """Whether a notice may announce a newer version of the application."""
+    try:
+        if int(payload["application_id"]) != application_id:
+            return False
+    except (KeyError, TypeError, ValueError):
+        return False
+    version = payload.get("version")
+    return not (isinstance(version, int) and version <= last_version)
