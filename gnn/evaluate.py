@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -24,6 +24,7 @@ from gnn.train import LabelledGraph, TrainOptions, TrainResult, train_graph_mode
 
 FeatureProvider = Callable[[WorldFrames, pd.Timestamp], pd.DataFrame]
 Log = Callable[[str], None]
+Graphs = dict[pd.Timestamp, GraphBundle]
 TEST_FRACTION = 0.25
 
 
@@ -40,14 +41,17 @@ def prepare(
     features: FeatureProvider | None = None,
     seed: int = 0,
     hold_out: bool = True,
+    graphs: Graphs | None = None,
 ) -> tuple[list[LabelledGraph], LabelledGraph]:
     """Labelled training graphs and the labelled test graph of a split plan.
 
     For a stratified plan, `hold_out` moves a stratified quarter of the enterprises from
-    training to test; without it, training keeps every labelled row.
+    training to test; without it, training keeps every labelled row. `graphs` holds graphs
+    built already (by date, with the same `features`): they are reused and new ones added,
+    so the refit after an evaluation builds only the dates the evaluation had not.
     """
     oc = outcomes_of(frames)
-    built: dict[pd.Timestamp, GraphBundle] = {}
+    built: Graphs = {} if graphs is None else graphs
 
     def graph(snap: Snapshot) -> LabelledGraph:
         if snap.as_of not in built:
@@ -97,6 +101,7 @@ class Evaluation:
     report: dict[str, Any]
     components: Components
     blend: Blend
+    graphs: Graphs = field(default_factory=dict)
 
 
 def _test_predictions(
@@ -162,7 +167,8 @@ def run_evaluation(
     started = time.perf_counter()
     plan = plan_split(frames, extra_snapshots=extra_snapshots, test_from=test_from, test_to=test_to)
     say(f"split: {plan.kind}; building {len(plan.train) + 1} graphs")
-    train, test = prepare(frames, plan, features=features, seed=opts.seed)
+    graphs: Graphs = {}
+    train, test = prepare(frames, plan, features=features, seed=opts.seed, graphs=graphs)
     built = time.perf_counter()
     if len(test.y) == 0 or test.y.min() == test.y.max():
         raise TrainingFailed("the test rows need both defaulted and sound enterprises")
@@ -185,7 +191,7 @@ def run_evaluation(
         "train_graph": round(trained - built, 2),
         "total": round(time.perf_counter() - started, 2),
     }
-    return Evaluation(report, comp, blend)
+    return Evaluation(report, comp, blend, graphs)
 
 
 def _report(

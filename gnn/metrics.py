@@ -69,6 +69,39 @@ def _paired(y: np.ndarray, a: np.ndarray, b: np.ndarray) -> dict[str, float | No
     }
 
 
+class _Ranked:
+    """One score's distinct values in decreasing order, to measure resamples of the same rows.
+
+    A bootstrap resample is the original rows with integer weights (how often each was drawn),
+    so its AUC and average precision follow from the weights per distinct score value: one
+    sort for all rounds instead of one per round, with the same values as sklearn's functions
+    on the resampled rows (ties count half in the AUC; a threshold per distinct score in AP).
+    """
+
+    def __init__(self, p: np.ndarray) -> None:
+        values, inverse = np.unique(-np.asarray(p, dtype=np.float64), return_inverse=True)
+        self.group = inverse.ravel()
+        self.groups = len(values)
+        self.p = np.asarray(p, dtype=np.float64)
+
+    def measures(self, y: np.ndarray, w: np.ndarray) -> dict[str, float]:
+        """AUC, average precision and Brier score of the rows weighted by `w` (both classes
+        present)."""
+        pos_w, neg_w = w * y, w * (1.0 - y)
+        pos = np.bincount(self.group, weights=pos_w, minlength=self.groups)
+        neg = np.bincount(self.group, weights=neg_w, minlength=self.groups)
+        tp, fp = np.cumsum(pos), np.cumsum(neg)
+        total_pos, total_neg = tp[-1], fp[-1]
+        # negatives scored below each group (groups run from the highest score down)
+        below = total_neg - fp
+        roc = float(((below + 0.5 * neg) * pos).sum() / (total_pos * total_neg))
+        taken = pos > 0  # only thresholds where recall moves add to the average precision
+        precision = tp[taken] / (tp[taken] + fp[taken])
+        ap = float((pos[taken] / total_pos * precision).sum())
+        brier = float((w * (self.p - y) ** 2).sum() / w.sum())
+        return {"auc": roc, "auprc": ap, "brier": brier}
+
+
 def paired_bootstrap(
     y: np.ndarray, a: np.ndarray, b: np.ndarray, *, rounds: int = 200, seed: int = 0
 ) -> dict[str, Any] | None:
@@ -77,15 +110,18 @@ def paired_bootstrap(
     if len(y) == 0 or y.min() == y.max():
         return None
     full = _paired(y, a, b)
+    yy = np.asarray(y, dtype=np.float64)
+    ranked_a, ranked_b = _Ranked(a), _Ranked(b)
     rng = np.random.default_rng(seed)
     draws: dict[str, list[float]] = {k: [] for k in full}
     for _ in range(rounds):
-        idx = rng.integers(0, len(y), len(y))
-        if y[idx].min() == y[idx].max():
+        w = np.bincount(rng.integers(0, len(y), len(y)), minlength=len(y)).astype(np.float64)
+        drawn_pos = float(w @ yy)
+        if drawn_pos == 0.0 or drawn_pos == w.sum():
             continue
-        for k, v in _paired(y[idx], a[idx], b[idx]).items():
-            if v is not None:
-                draws[k].append(v)
+        ma, mb = ranked_a.measures(yy, w), ranked_b.measures(yy, w)
+        for k in full:
+            draws[k].append(ma[k] - mb[k])
     out: dict[str, Any] = {}
     for k, v in full.items():
         lo, hi = np.percentile(draws[k], [2.5, 97.5]) if draws[k] else (np.nan, np.nan)

@@ -11,11 +11,12 @@ import torch
 
 from db.frames import WorldFrames
 from gnn.errors import GraphRiskError, TrainingFailed
-from gnn.evaluate import FeatureProvider, Log, prepare, run_evaluation
+from gnn.evaluate import FeatureProvider, Graphs, Log, prepare, run_evaluation
 from gnn.labels import Snapshot, SplitPlan, plan_split
 from gnn.registry import frames_hash, save_model
 from gnn.scoring import GraphModel
 from gnn.select import BASELINES, blend_for, fit_components
+from gnn.served import Blend
 from gnn.train import TrainOptions, train_graph_model
 
 DESCRIPTION = (
@@ -41,6 +42,21 @@ def final_plan(plan: SplitPlan) -> SplitPlan:
     return replace(plan, train=latest + earlier, note="final fit on every labelled window")
 
 
+def refit_options(options: TrainOptions, best_epoch: int) -> TrainOptions:
+    """The refit's settings: as many epochs as the held-out evaluation found best, without
+    early stopping (its validation enterprises still calibrate the network and fit the blend).
+    The evaluation's patience epochs and per-epoch validation passes are not run again."""
+    return replace(options, epochs=max(int(best_epoch), 1), early_stopping=False)
+
+
+def evaluated(selection: dict[str, Any], blend: Blend) -> dict[str, Any]:
+    """The selection to refit: a served blend keeps the tabular kind it was measured with on
+    the held-out window (not the three baselines refitted to choose again)."""
+    if selection["mode"] != "served" or selection.get("tabular_kind") or blend.tabular is None:
+        return selection
+    return {**selection, "tabular_kind": blend.tabular.kind}
+
+
 def fit_final(
     frames: WorldFrames,
     *,
@@ -52,14 +68,18 @@ def fit_final(
     selection: dict[str, Any] | None = None,
     test_from: pd.Timestamp | None = None,
     test_to: pd.Timestamp | None = None,
+    graphs: Graphs | None = None,
 ) -> GraphModel:
     """Fit the model to serve on all labelled windows (no held-out test), with the served blend
-    of the `selection` (default: the gated blend) refitted on the validation enterprises."""
+    of the `selection` (default: the gated blend) refitted on the validation enterprises.
+    `graphs`: graphs built already by date (an evaluation's), reused."""
     plan = final_plan(
         plan_split(frames, extra_snapshots=extra_snapshots, test_from=test_from, test_to=test_to)
     )
     opts = options or TrainOptions()
-    train, _ = prepare(frames, plan, features=features, seed=opts.seed, hold_out=False)
+    train, _ = prepare(
+        frames, plan, features=features, seed=opts.seed, hold_out=False, graphs=graphs
+    )
     result = train_graph_model(train, opts, device=device, log=log)
     sel = selection or {"mode": "served", "tabular_kind": None, "reason": ""}
     kinds = [sel["tabular_kind"]] if sel.get("tabular_kind") else list(BASELINES)
@@ -90,15 +110,19 @@ def train_and_save(
     the old one stays."""
     window: dict[str, Any] = {"test_from": test_from, "test_to": test_to}
     try:
-        metrics = run_evaluation(
+        evaluation = run_evaluation(
             frames, options=options, features=features, extra_snapshots=extra_snapshots,
             device=device, log=log, **window,
-        ).report  # fmt: skip
+        )  # fmt: skip
+        metrics = evaluation.report
         if metrics["auc_graph"] is None:
             raise TrainingFailed("the held-out period has no defaults to measure the model on")
+        refit = refit_options(options or TrainOptions(), metrics["best_epoch"])
+        metrics["refit_epochs"] = refit.epochs
         model = fit_final(
-            frames, options=options, features=features, extra_snapshots=extra_snapshots,
-            device=device, log=log, selection=metrics["selection"], **window,
+            frames, options=refit, features=features, extra_snapshots=extra_snapshots,
+            device=device, log=log, selection=evaluated(metrics["selection"], evaluation.blend),
+            graphs=evaluation.graphs, **window,
         )  # fmt: skip
     except GraphRiskError:
         raise

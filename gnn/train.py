@@ -43,6 +43,7 @@ class TrainOptions:
     signal_lr: float = 0.05
     relation_dropout: float = 0.2
     stop_on: str = "loss"
+    early_stopping: bool = True
 
 
 @dataclass
@@ -208,6 +209,7 @@ def _train(
     val_logits = _val_logits(net, inputs, split.val_rows)
     n_primary_val = len(split.val_rows[0])
     calibration = _platt(val_logits[:n_primary_val], split.val_y[:n_primary_val], split.pos_weight)
+    val_auc = auc(split.val_y, val_logits)
     meta = {
         "in_dims": in_dims,
         "feature_names": primary.bundle.feature_names,
@@ -215,13 +217,14 @@ def _train(
         "best_epoch": best_epoch,
         "epochs_run": epoch,
         "pos_weight": split.pos_weight,
+        "val_auc": val_auc,
     }
     model = GraphModel(net, scaler, calibration, meta, dev)
     return TrainResult(
         model=model,
         epochs_run=epoch,
         best_epoch=best_epoch,
-        val_auc=auc(split.val_y, val_logits),
+        val_auc=val_auc,
         train_rows=split.train_rows,
         val_rows=split.val_rows,
     )
@@ -236,11 +239,20 @@ def _fit(
     log: Any,
 ) -> tuple[int, int]:
     """Train until validation stops improving and keep the best weights; returns the number of
-    epochs run and the best epoch."""
+    epochs run and the best epoch. Without `early_stopping`: exactly `epochs` epochs, the last
+    weights kept, no validation pass per epoch (a refit whose epoch count was chosen on
+    held-out data already)."""
     optim = _optimiser(net, opts)
     loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor(split.pos_weight, device=dev))
     t_rows = [torch.from_numpy(r).to(dev) for r in split.train_rows]
     rng = np.random.default_rng(opts.seed)
+    if not opts.early_stopping:
+        for epoch in range(1, opts.epochs + 1):
+            loss_value = _step(net, optim, loss_fn, inputs, t_rows, split.train_y, rng, opts, epoch)
+            if log is not None and epoch % 20 == 0:
+                log(f"epoch {epoch}: loss {loss_value:.4f}")
+        net.eval()
+        return opts.epochs, opts.epochs
     best_state = copy.deepcopy(net.state_dict())
     best_score = -math.inf
     best_epoch = 0
@@ -278,21 +290,29 @@ def _step(
     opts: TrainOptions,
     epoch: int,
 ) -> float:
-    """One full-graph step with some relations dropped; returns the training loss."""
+    """One full-graph step with some relations dropped; returns the training loss.
+
+    The loss is the mean over the training rows of every graph. Its gradient is accumulated
+    one graph at a time (each graph's summed loss over the number of rows of all graphs), so
+    only one graph's activations are held at once; the dropout masks are drawn graph by graph
+    as in one joint pass (graphs without training rows are skipped).
+    """
     net.train()
     optim.zero_grad()
     kept = _relation_dropout(rng, opts.relation_dropout)
-    out = torch.cat(
-        [
-            net(x, {et: m for et, m in a.items() if forward_name(et[1]) in kept})[r]
-            for (x, a), r in zip(inputs, t_rows, strict=True)
-        ]
-    )
-    loss = loss_fn(out, ty)
-    loss_value = float(loss.detach())
-    if not math.isfinite(loss_value):
-        raise TrainingFailed(f"training diverged at epoch {epoch} (loss {loss_value})")
-    loss.backward()
+    total = float(len(ty))
+    loss_value, start = 0.0, 0
+    for (x, a), r in zip(inputs, t_rows, strict=True):
+        if len(r) == 0:
+            continue
+        out = net(x, {et: m for et, m in a.items() if forward_name(et[1]) in kept})[r]
+        part = loss_fn(out, ty[start : start + len(r)]) * (len(r) / total)
+        start += len(r)
+        value = float(part.detach())
+        if not math.isfinite(value):
+            raise TrainingFailed(f"training diverged at epoch {epoch} (loss {value})")
+        part.backward()
+        loss_value += value
     optim.step()
     return loss_value
 
