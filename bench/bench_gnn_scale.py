@@ -33,13 +33,14 @@ Not measured: reading the world from the database (`load_frames`) or from world 
 the scores (`refresh_graph_risk`), contagion and explanations (bench_gnn.py), GPUs.
 
 `make bench` runs the defaults (10,000-enterprise training, scoring at 100,000 and 1,000,000):
-about 12 minutes on the 2-core machine (training and the served blend's fit 2-6 minutes each,
-the scoring steps about 3). Scoring of the built graph there, 2026-12: 0.8-1.0 s and 1.1 GB
-at 100,000 with the `hgb_agg` blend (0.6-0.7 s and 1.0 GB for the network alone), 11-16 s and
-5.8 GB at 1,000,000 (11 s and 5.2 GB). The blend's tabular part runs beside the network on the
-other core; with that core busy elsewhere it adds its own 8-9 s at 1,000,000 (22 s seen). The training target needs `--train-enterprises 100000`: more than
-30 minutes there, too long for `make bench`. The 1,000,000-enterprise steps need about 6 GB of
-free memory (one at a time). `--model-dir` / `--served-dir` score with models saved by an
+about 10 minutes on the 2-core machine (training about 1 minute, the served blend's fit 2-6, the
+scoring steps about 3). Scoring of the built graph there, 2026-12: 0.8-1.0 s and 1.1 GB at
+100,000 with the `hgb_agg` blend (0.6-0.7 s and 1.0 GB for the network alone), 11-16 s and 5.8
+GB at 1,000,000 (11 s and 5.2 GB). The blend's tabular part runs beside the network on the other
+core; with that core busy elsewhere it adds its own 8-9 s at 1,000,000 (22 s seen). The training
+target needs `--train-enterprises 100000`: about 20 minutes projected from 10,000 and 30,000
+(54-61 s and 277-287 s), too long for `make bench`. The 1,000,000-enterprise steps need about 6
+GB of free memory (one at a time). `--model-dir` / `--served-dir` score with models saved by an
 earlier `--step train N DIR` / `--step served N DIR KIND` instead of fitting them.
 """
 
