@@ -5,13 +5,15 @@ from __future__ import annotations
 from actors.broker import BATCH_PRIORITY, DEFAULT_QUEUE, declare
 from domain.indicators import refresh
 from domain.messaging.topics import Topic
+from domain.monitoring.urgency import yield_to_urgent
 
 
 async def do_refresh_snapshots(
     usccs: list[str] | None, neighbours: bool, after: int | None, asked_at: str | None
 ) -> None:
-    """Recompute listed snapshots (and their neighbours'), or the next chunk of all of them."""
-    await refresh.refresh_step(usccs, neighbours, after, asked_at)
+    """Recompute listed snapshots (and their neighbours'), or the next chunk of all of them;
+    events being processed in this process go first between chunks."""
+    await refresh.refresh_step(usccs, neighbours, after, asked_at, pause=yield_to_urgent)
 
 
 refresh_snapshots = declare(

@@ -1,7 +1,9 @@
 """Benchmark: the staff console as served: first load, a 10,000-row list, the warnings board.
 
     .venv/bin/python bench/bench_console.py [--enterprises 2000] [--repeats 5] [--rows 10000]
-        [--rate 50] [--seconds 10] [--json]
+        [--rate 50] [--seconds 10] [--parts load,queue,board] [--json]
+
+--parts runs only the parts named (1 load, 2 queue, 3 board), e.g. `--parts board`.
 
 The application is served as `make run` serves it (bench/served.py) with the built console
 (`make console` when console/dist is missing), over a fresh copy of the prepared bench world
@@ -63,6 +65,7 @@ FRAME_P95_TARGET_MS = 50.0
 LONG_TASK_TARGET_MS = 100.0
 DOM_ROWS_TARGET = 100
 DELAY_P95_TARGET_MS = 1000.0
+PARTS = ("load", "queue", "board")
 SCROLL_STEP_PX = 480  # one view of the table each frame
 CHARTS, GRAPH = "/assets/echarts-", "/assets/cytoscape"
 FIRST_ROW = """() => document.querySelector('[data-testid="queue-table"] .dt-data')
@@ -250,20 +253,28 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--rate", type=float, default=50.0, help="warnings a second")
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--parts", default=",".join(PARTS), help="which parts, comma-separated")
     args: argparse.Namespace = parser.parse_args()
+    parts = {p.strip() for p in args.parts.split(",") if p.strip()}
+    if not parts or parts - set(PARTS):
+        parser.error(f"--parts takes some of {', '.join(PARTS)}")
     ensure_console()
     source = World.at(enterprises=args.enterprises, seed=args.seed)
     source.prepare(fresh=args.fresh)
     world = console_world(source)
-    seed_queue(world, applications=args.rows)
+    if parts & {"load", "queue"}:  # the first screen is the work queue: it needs rows
+        seed_queue(world, applications=args.rows)
     customers = seed_customers(world, count=round(args.rate * args.seconds))
     report = Report("console")
     with world.serve() as server, chromium() as browser:
         state = session_state(server, STAFF_EMAIL)
-        first_load(browser, server, state, args, report)
-        lazy_chunks(browser, server, state, customers[0].id, report)
-        long_list(browser, server, state, args, report)
-        board(browser, server, state, customers, args, report)
+        if "load" in parts:
+            first_load(browser, server, state, args, report)
+            lazy_chunks(browser, server, state, customers[0].id, report)
+        if "queue" in parts:
+            long_list(browser, server, state, args, report)
+        if "board" in parts:
+            board(browser, server, state, customers, args, report)
     return report.finish(json_out=args.json)
 
 

@@ -12,6 +12,13 @@
   one neighbourhood read and one pass of the indicators cost about 200 ms for one firm and
   about 15 ms a firm for fifty, so a burst of events costs a few batches instead of one
   full computation each; the messages of the firms taken along then find them fresh.
+  One such pass runs at a time in an event loop: a message that comes while it runs hands its
+  firms to it and returns (it never holds a worker thread waiting), and the pass takes them
+  before it ends. It computes `EVENT_CHUNK` firms at a time and awaits the caller's `pause`
+  between chunks (the worker's actor lets an event's own warnings go first there). Firms
+  handed over and not yet computed when the process stops are still newer than their
+  snapshots: the next refresh after an event takes them along, and a decision recomputes a
+  stale snapshot anyway.
 - Before a decision, `ensure_fresh_snapshot` recomputes the applicant's snapshot from its
   neighbourhood when it has none, when the latest is older than `FRESH_FOR` or of another
   registry version, or when an event about the firm arrived after it was computed.
@@ -19,8 +26,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable, Collection, Sequence
+import weakref
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from datetime import UTC, datetime, timedelta
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -42,7 +51,9 @@ FRESH_FOR = timedelta(hours=24)  # a snapshot older than this is recomputed befo
 NEIGHBOUR_KINDS = ("guarantee", "supply", "shareholding")
 RECENT_EVENTS = 3000  # how far back a refresh after an event looks for others to take along
 JOINED_FIRMS = 200  # at most this many firms taken along (a few seconds of work)
+EVENT_CHUNK = 25  # firms computed together after events between two pauses
 Progress = Callable[[int, int], None]
+Pause = Callable[[], Awaitable[None]]
 
 
 def _iso(when: datetime) -> str:
@@ -80,28 +91,26 @@ async def queue_refresh(
 
 
 async def refresh_step(
-    usccs: list[str] | None, neighbours: bool, after: int | None, asked_at: str | None
+    usccs: list[str] | None,
+    neighbours: bool,
+    after: int | None,
+    asked_at: str | None,
+    *,
+    pause: Pause | None = None,
 ) -> int:
     """What one `refresh_snapshots` message does; returns the number of snapshots stored.
 
     Listed enterprises (and their neighbours): recomputed as of now, except those whose
-    snapshot was computed after `asked_at`. Every enterprise (`usccs` None): the next chunk
-    after enterprise id `after`, as of `asked_at`, then the rest is queued.
+    snapshot was computed after `asked_at`; after an event, in the pass of this event loop
+    (see the module's notes), `pause()` awaited between chunks. Every enterprise (`usccs`
+    None): the next chunk after enterprise id `after`, as of `asked_at`, then the rest is queued.
     """
     asked = datetime.fromisoformat(asked_at) if asked_at else datetime.now(UTC)
+    if usccs is not None and neighbours:
+        return await _after_events(usccs, asked, pause)
     if usccs is not None:
-        wanted = set(usccs) | (await neighbours_of(usccs) if neighbours else set())
-        stale = [
-            u for u in await _not_refreshed_since(sorted(wanted), asked) if not _covered(u, asked)
-        ]
-        if not stale:
-            return 0
-        if neighbours:  # after an event: the other firms whose events wait for a refresh too
-            joined = await waiting_after_events(exclude=wanted | set(_in_flight))
-            if joined:
-                more = set(joined) | await neighbours_of(joined)
-                stale = sorted(set(stale) | {u for u in more if u not in _in_flight})
-        return await _computed(stale)
+        stale = await _not_refreshed_since(sorted(set(usccs)), asked)
+        return await _computed([u for u in stale if not _covered(u, asked)])
     batch = (
         await Enterprise.filter(id__gt=after or 0)
         .order_by("id")
@@ -125,6 +134,70 @@ async def refresh_step(
     return stored
 
 
+class _EventPass:
+    """The refresh after events running in one event loop, and the firms handed to it."""
+
+    def __init__(self) -> None:
+        self.running = False
+        self.waiting: dict[str, datetime] = {}  # firm -> latest moment a refresh was asked
+
+
+_passes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _EventPass] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _event_pass() -> _EventPass:
+    loop = asyncio.get_running_loop()
+    found = _passes.get(loop)
+    if found is None:
+        found = _passes[loop] = _EventPass()
+    return found
+
+
+async def _after_events(usccs: list[str], asked: datetime, pause: Pause | None) -> int:
+    """Hand the firms to this loop's pass; run it when none runs (until nothing is handed)."""
+    state = _event_pass()
+    for uscc in usccs:
+        state.waiting[uscc] = max(asked, state.waiting.get(uscc, asked))
+    if state.running:
+        return 0  # the running pass takes them along before it ends
+    state.running = True
+    stored = 0
+    try:
+        while state.waiting:
+            batch, state.waiting = state.waiting, {}
+            try:
+                stored += await _event_batch(batch, pause)
+            except BaseException:
+                for uscc, at in batch.items():  # left for this message's retry
+                    state.waiting[uscc] = max(at, state.waiting.get(uscc, at))
+                raise
+    finally:
+        state.running = False
+    return stored
+
+
+async def _event_batch(batch: dict[str, datetime], pause: Pause | None) -> int:
+    """Firms after their events, with their neighbours and the other firms waiting."""
+    firms = sorted(batch)
+    asked = max(batch.values())
+    wanted = set(firms) | await neighbours_of(firms)
+    stale = {u for u in await _not_refreshed_since(sorted(wanted), asked) if not _covered(u, asked)}
+    if not stale:
+        return 0
+    joined = await waiting_after_events(exclude=wanted | set(_in_flight))
+    if joined:
+        more = set(joined) | await neighbours_of(joined)
+        stale |= {u for u in more if u not in _in_flight}
+    todo, stored = sorted(stale), 0
+    for i in range(0, len(todo), EVENT_CHUNK):
+        if pause is not None:
+            await pause()
+        stored += await _computed(todo[i : i + EVENT_CHUNK])
+    return stored
+
+
 # firm -> when a computation of its snapshot started in this process (it reads the firm's data
 # after that moment): a refresh asked for before then is covered by it
 _in_flight: dict[str, datetime] = {}
@@ -137,6 +210,8 @@ def _covered(uscc: str, asked: datetime) -> bool:
 
 async def _computed(usccs: list[str]) -> int:
     """Compute and store the snapshots of `usccs` as of now, marked in flight meanwhile."""
+    if not usccs:
+        return 0
     started = datetime.now(UTC)
     mine = {u: started for u in usccs}
     _in_flight.update(mine)

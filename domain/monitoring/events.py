@@ -24,6 +24,7 @@ from domain.monitoring.graph_risk import schedule_rescore
 from domain.monitoring.records import active_loans, apply_event, gather_context, is_customer
 from domain.monitoring.rules import EventContext, EventFacts, evaluate_event, load_rules
 from domain.monitoring.store import in_retried_transaction, raise_warning
+from domain.monitoring.urgency import urgent
 from domain.world.uscc import is_valid_uscc
 from domain.world.validate import EVENT_TYPES, TAX_RATINGS
 
@@ -235,7 +236,14 @@ async def process_event(*, event_id: str) -> ProcessResult:
 
     The event is claimed by setting processed_at in the same transaction as everything it
     causes: a crash rolls all of it back, and a second run finds it claimed and does nothing.
+    The work it derives (indicator refresh, contagion, graph re-scoring) waits meanwhile
+    (`urgency`).
     """
+    async with urgent():
+        return await _process(event_id)
+
+
+async def _process(event_id: str) -> ProcessResult:
     event = await Event.get_or_none(event_id=event_id)
     if event is None:
         raise NotFound(f"no event {event_id!r}", field="event_id")

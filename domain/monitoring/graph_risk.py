@@ -8,7 +8,8 @@ Events do not wait for that re-scoring: `schedule_rescore` hands the firm to the
 re-scorer and returns, so an event's own warnings are never held up by graph work. The
 re-scorer takes every firm handed to it since its last pass in one pass (one re-count, one
 pass of the network over the union of their neighbourhoods), so a burst of events costs a few
-passes instead of one each. What it has not done when the process stops is caught up by the
+passes instead of one each, each started when no event is being processed (or after a short
+wait at most, `urgency`). What it has not done when the process stops is caught up by the
 graph's next rebuild from the database, as a failed pass is; `rescored()` waits for it.
 """
 
@@ -32,6 +33,7 @@ from domain.messaging import outbox
 from domain.monitoring.figure_rules import Figures, LoanContext, evaluate_indicator_change
 from domain.monitoring.rules import WarningDraft
 from domain.monitoring.store import in_retried_transaction, raise_warning
+from domain.monitoring.urgency import yield_to_urgent
 
 ACTIVE = "ACTIVE"
 log = logging.getLogger("ipcredit.monitoring")
@@ -90,6 +92,7 @@ class _Rescorer:
     async def _run(self) -> None:
         try:
             while self.waiting:
+                await yield_to_urgent()  # an event being processed goes first
                 usccs = sorted(self.waiting)
                 self.waiting.clear()
                 await rescore_after_event(*usccs)

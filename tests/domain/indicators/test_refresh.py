@@ -124,3 +124,47 @@ async def test_a_stale_snapshot_is_recomputed_before_a_decision(db: str) -> None
     # a snapshot of another registry version is stale too
     await IndicatorSnapshot.filter(enterprise_id=ent.id).update(registry_version="old")
     assert await snapshot_is_stale(enterprise_id=ent.id, uscc=A)
+
+
+async def test_a_refresh_after_an_event_asked_while_one_runs_is_done_by_the_running_one(
+    db: str,
+) -> None:
+    """One refresh after events runs at a time in a loop: a second message hands its firm to
+    it and returns at once, and the running one computes it before it ends, between pauses."""
+    import asyncio
+
+    await import_world_rows(tiny_world())
+    at = datetime.now(UTC) - timedelta(hours=2)
+    await Event.create(event_id="ev-c", uscc=C, occurred_at=at,
+                       type="enforcement_listed", payload={}, source="api")  # fmt: skip
+    await process_event(event_id="ev-c")
+    [first] = await OutboxMessage.filter(topic=Topic.REFRESH_SNAPSHOTS)
+    paused, go_on = asyncio.Event(), asyncio.Event()
+    pauses = []
+
+    async def pause() -> None:
+        pauses.append(1)
+        paused.set()
+        await go_on.wait()
+
+    args = actor_call(first.topic, dict(first.payload))[1]
+    running = asyncio.ensure_future(refresh.refresh_step(*args, pause=pause))
+    await paused.wait()
+    # B's event comes while C's refresh waits at its pause
+    await Event.create(event_id="ev-b", uscc=B, occurred_at=at,
+                       type="enforcement_listed", payload={}, source="api")  # fmt: skip
+    await process_event(event_id="ev-b")
+    second = await OutboxMessage.filter(topic=Topic.REFRESH_SNAPSHOTS).order_by("-id").first()
+    assert second is not None and second.payload["usccs"] == [B]
+    assert await refresh.refresh_step(*actor_call(second.topic, dict(second.payload))[1]) == 0
+    go_on.set()
+    # C and its neighbour A (computed after B's event: it counts it), then B
+    assert await running == 3
+    assert len(pauses) == 2
+    assert await refresh.waiting_after_events() == []
+    by_firm = {
+        s.enterprise.uscc: s
+        for s in await IndicatorSnapshot.all().order_by("id").prefetch_related("enterprise")
+    }
+    assert by_firm[B].values["evt.enforcement_listed.90d.count"] == 1.0
+    assert by_firm[A].values["net.nb.any.enforcement_listed.count"] == 2.0
