@@ -28,6 +28,7 @@ ENTERPRISE: Columns = {
     "loans": _KEY,
     "riskScore": _KEY,
     "indicators": _KEY,
+    "indicatorHistory": _KEY,
     "warnings": _KEY,
     "taxRecords": _KEY,
     "consents": _KEY,
