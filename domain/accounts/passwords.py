@@ -31,7 +31,6 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
-from weakref import WeakKeyDictionary
 
 import nacl.exceptions
 import nacl.pwhash.argon2id as sodium
@@ -39,6 +38,7 @@ from argon2 import Parameters, extract_parameters
 from argon2.exceptions import InvalidHashError
 
 from domain.errors import InvalidInput
+from domain.loops import PerLoop
 
 MIN_LENGTH = 12
 MAX_LENGTH = 256
@@ -54,10 +54,11 @@ TIME_COST = 3
 MEMORY_KIB = 12288
 # verifying against this keeps unknown-email logins as slow as wrong-password ones
 DUMMY_HASH = sodium.str(b"not-a-password", opslimit=TIME_COST, memlimit=MEMORY_KIB * 1024).decode()
-_slots: WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = WeakKeyDictionary()
 _common: frozenset[str] | None = None
 T = TypeVar("T")
 _TRAILING = re.compile(r"[\d\W_]+$")
+
+_slots: PerLoop[asyncio.Semaphore] = PerLoop(lambda: asyncio.Semaphore(HASH_SLOTS))
 
 
 def hash_password(password: str) -> str:
@@ -102,16 +103,8 @@ _hashers = ThreadPoolExecutor(
 
 async def _hashed(fn: Callable[..., T], *args: str) -> T:
     """`fn(*args)` in a hashing thread, at most HASH_SLOTS at once."""
-    async with _slot():
+    async with _slots.get():
         return await asyncio.get_running_loop().run_in_executor(_hashers, fn, *args)
-
-
-def _slot() -> asyncio.Semaphore:
-    loop = asyncio.get_running_loop()
-    slot = _slots.get(loop)
-    if slot is None:
-        slot = _slots[loop] = asyncio.Semaphore(HASH_SLOTS)
-    return slot
 
 
 async def hash_password_async(password: str) -> str:

@@ -26,9 +26,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import weakref
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -42,6 +40,7 @@ from domain.indicators.service import (
     compute_and_store_snapshots,
     latest_snapshot_row,
 )
+from domain.loops import PerLoop
 from domain.messaging import outbox
 from domain.messaging.topics import Topic
 
@@ -142,22 +141,12 @@ class _EventPass:
         self.waiting: dict[str, datetime] = {}  # firm -> latest moment a refresh was asked
 
 
-_passes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _EventPass] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _event_pass() -> _EventPass:
-    loop = asyncio.get_running_loop()
-    found = _passes.get(loop)
-    if found is None:
-        found = _passes[loop] = _EventPass()
-    return found
+_passes: PerLoop[_EventPass] = PerLoop(_EventPass)
 
 
 async def _after_events(usccs: list[str], asked: datetime, pause: Pause | None) -> int:
     """Hand the firms to this loop's pass; run it when none runs (until nothing is handed)."""
-    state = _event_pass()
+    state = _passes.get()
     for uscc in usccs:
         state.waiting[uscc] = max(asked, state.waiting.get(uscc, asked))
     if state.running:

@@ -26,6 +26,7 @@ from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from db.models import OutboxMessage
+from domain.loops import PerLoop
 
 log = logging.getLogger("ipcredit.outbox")
 
@@ -58,7 +59,7 @@ async def dispatch_pending(
             done = await _send_rows(send, rows)
             await _mark(conn, done)
         return len(done)
-    async with _sqlite_turn():
+    async with _sqlite_turn.get():
         rows = await _pending(None, topics, exclude).order_by("id").limit(batch)
         done = await _send_rows(send, rows)
         if done:
@@ -106,18 +107,8 @@ async def _mark(conn: Any, done: list[int]) -> None:
         )
 
 
-_turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _sqlite_turn() -> asyncio.Lock:
-    """This loop's lock: one SQLite dispatch round at a time, so none sends a row twice."""
-    loop = asyncio.get_running_loop()
-    lock = _turns.get(loop)
-    if lock is None:
-        lock = _turns[loop] = asyncio.Lock()
-    return lock
+# this loop's lock: one SQLite dispatch round at a time, so none sends a row twice
+_sqlite_turn: PerLoop[asyncio.Lock] = PerLoop(asyncio.Lock)
 
 
 async def pending_count() -> int:

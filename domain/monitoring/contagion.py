@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-import weakref
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -30,6 +29,7 @@ from tortoise.expressions import Q
 
 from db.models import Enterprise, IdempotencyRecord, Loan, OutboxMessage, Relation, RiskWarning
 from domain.errors import NotFound
+from domain.loops import PerLoop
 from domain.messaging import outbox
 from domain.messaging.topics import Topic
 from domain.monitoring.contagion_rules import (
@@ -186,12 +186,12 @@ async def run_contagion_turn(
     each; their own messages then find the mark. None when a pass is running here and `wait`
     is False: the caller asks again later (a worker thread is not held for it).
     """
-    passes = _passes()
+    lock = _pass_lock.get()
     if await _marked([warning_id]):
         return []
-    if passes.lock.locked() and not wait:
+    if lock.locked() and not wait:
         return None
-    async with passes.lock:
+    async with lock:
         if await _marked([warning_id]):
             return []
         others = await waiting_sources(exclude={warning_id})
@@ -332,22 +332,8 @@ async def _marked(warning_ids: Sequence[int], conn: BaseDBAsyncClient | None = N
     return found
 
 
-class _Passes:
-    """The pass running in one event loop."""
-
-    def __init__(self) -> None:
-        self.lock = asyncio.Lock()
-
-
-_loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Passes] = weakref.WeakKeyDictionary()
-
-
-def _passes() -> _Passes:
-    loop = asyncio.get_running_loop()
-    found = _loops.get(loop)
-    if found is None:
-        found = _loops[loop] = _Passes()
-    return found
+# held by the pass running in an event loop
+_pass_lock: PerLoop[asyncio.Lock] = PerLoop(asyncio.Lock)
 
 
 async def _borrowers(usccs: Sequence[str]) -> dict[str, tuple[int, int]]:

@@ -19,7 +19,6 @@ import asyncio
 import inspect
 import logging
 import sys
-import weakref
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -29,6 +28,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.functions import Max
 
 from db.models import Enterprise, Loan, RiskScore
+from domain.loops import PerLoop
 from domain.messaging import outbox
 from domain.monitoring.figure_rules import Figures, LoanContext, evaluate_indicator_change
 from domain.monitoring.rules import WarningDraft
@@ -101,17 +101,7 @@ class _Rescorer:
                 self.done.set()
 
 
-_rescorers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Rescorer] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _rescorer() -> _Rescorer:
-    loop = asyncio.get_running_loop()
-    found = _rescorers.get(loop)
-    if found is None:
-        found = _rescorers[loop] = _Rescorer()
-    return found
+_rescorers: PerLoop[_Rescorer] = PerLoop(_Rescorer)
 
 
 def schedule_rescore(uscc: str) -> None:
@@ -119,12 +109,12 @@ def schedule_rescore(uscc: str) -> None:
     module's notes); returns at once. Nothing to do where no graph is loaded."""
     if getattr(sys.modules.get("gnn.service"), "refresh_enterprises", None) is None:
         return
-    _rescorer().add(uscc)
+    _rescorers.get().add(uscc)
 
 
 async def rescored() -> None:
     """Wait until every re-scoring handed over in this event loop is done."""
-    found = _rescorers.get(asyncio.get_running_loop())
+    found = _rescorers.peek()
     if found is not None:
         await found.done.wait()
 

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+
+from domain.loops import PerLoop
 
 QUIET_S = 0.05  # no event processed for this long: derived work may take its next chunk
 MAX_WAIT_S = 5.0  # ... and never waits longer than this for its next chunk
@@ -32,21 +33,13 @@ class _Gate:
         self.slice_start = -float("inf")
 
 
-_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Gate] = weakref.WeakKeyDictionary()
-
-
-def _gate() -> _Gate:
-    loop = asyncio.get_running_loop()
-    found = _gates.get(loop)
-    if found is None:
-        found = _gates[loop] = _Gate()
-    return found
+_gates: PerLoop[_Gate] = PerLoop(_Gate)
 
 
 @asynccontextmanager
 async def urgent() -> AsyncIterator[None]:
     """Mark urgent work (processing an event) for the length of the block."""
-    gate = _gate()
+    gate = _gates.get()
     gate.running += 1
     try:
         yield
@@ -58,7 +51,7 @@ async def urgent() -> AsyncIterator[None]:
 
 def busy() -> bool:
     """Whether urgent work runs now or ended less than `QUIET_S` ago in this event loop."""
-    gate = _gates.get(asyncio.get_running_loop())
+    gate = _gates.peek()
     if gate is None:
         return False
     return gate.running > 0 or time.monotonic() - gate.last_end < QUIET_S
@@ -67,7 +60,7 @@ def busy() -> bool:
 async def yield_to_urgent(max_wait_s: float = MAX_WAIT_S) -> None:
     """Let waiting callbacks run, then wait while urgent work goes on (at most `max_wait_s`)."""
     await asyncio.sleep(0)
-    gate = _gates.get(asyncio.get_running_loop())
+    gate = _gates.peek()
     if gate is None or time.monotonic() - gate.slice_start < SLICE_S:
         return
     await _quiet(gate, time.monotonic() + max_wait_s)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from dramatiq import Broker
@@ -29,3 +30,16 @@ def redis_url() -> str:
     if not url:
         pytest.skip("REDIS_URL is not set")
     return url
+
+
+async def end_listening_connection(db: str, publisher: Any) -> None:
+    """End a PostgresPublisher's LISTEN connection from the server side (pg_terminate_backend)."""
+    import asyncpg
+
+    listener = publisher._listener
+    assert listener is not None
+    admin = await asyncpg.connect(db.replace("postgres://", "postgresql://", 1))
+    try:
+        await admin.execute("SELECT pg_terminate_backend($1)", listener.get_server_pid())
+    finally:
+        await admin.close()

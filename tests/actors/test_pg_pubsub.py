@@ -6,11 +6,11 @@ from __future__ import annotations
 import asyncio
 import uuid
 
-import asyncpg
 import pytest
 
 from domain.messaging.pg_pubsub import PostgresPublisher
 from domain.messaging.publisher import SubscriptionLost
+from tests.actors.conftest import end_listening_connection
 
 pytestmark = pytest.mark.postgres
 
@@ -47,13 +47,7 @@ async def test_a_lost_listening_connection_ends_subscriptions_then_recovers(db: 
     pub = PostgresPublisher(pubsub_url(db, ns))
     try:
         sub = await pub.subscribe({"warning"})
-        listener = pub._listener
-        assert listener is not None
-        admin = await asyncpg.connect(db.replace("postgres://", "postgresql://", 1))
-        try:
-            await admin.execute("SELECT pg_terminate_backend($1)", listener.get_server_pid())
-        finally:
-            await admin.close()
+        await end_listening_connection(db, pub)
         with pytest.raises(SubscriptionLost):
             await asyncio.wait_for(sub.get(), 10)
         again = await pub.subscribe({"warning"})  # listens anew

@@ -13,10 +13,9 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pytest
 
-from db.models import RiskWarning, WarningLevel
+from db.models import RiskWarning
 from domain.messaging.outbox import dispatch_pending
 from domain.messaging.pg_pubsub import PostgresPublisher
 from domain.messaging.publisher import (
@@ -27,19 +26,9 @@ from domain.messaging.publisher import (
     split_url,
 )
 from domain.monitoring.feed import subscribe_warnings
-from domain.monitoring.rules import WarningDraft
-from domain.monitoring.store import in_retried_transaction, raise_warning
-from tests.actors.conftest import redis_url
-from tests.domain.monitoring.helpers import Portfolio, make_portfolio
-
-
-async def put(p: Portfolio, n: int) -> RiskWarning:
-    draft = WarningDraft(WarningLevel.YELLOW, f"gap{n}", "m", "T", {})
-    result = await in_retried_transaction(
-        lambda conn: raise_warning(draft, enterprise_id=p.a.id, conn=conn)
-    )
-    assert result.warning is not None
-    return result.warning
+from tests.actors.conftest import end_listening_connection, redis_url
+from tests.actors.test_redis import put
+from tests.domain.monitoring.helpers import make_portfolio
 
 
 async def publish_warnings(send: Callable[[str, dict[str, Any]], Any]) -> None:
@@ -166,13 +155,7 @@ async def test_a_lost_listen_connection_ends_the_feed_and_the_cursor_resumes(
         made = [(await put(p, i)).id for i in range(2)]
         feed = subscribe_warnings(principal=p.staff, after_id=0, publisher=api)
         got = await take(feed, 2)
-        listener = api._listener
-        assert listener is not None
-        admin = await asyncpg.connect(db.replace("postgres://", "postgresql://", 1))
-        try:
-            await admin.execute("SELECT pg_terminate_backend($1)", listener.get_server_pid())
-        finally:
-            await admin.close()
+        await end_listening_connection(db, api)
         made.append((await put(p, 2)).id)
         await publish_warnings(sender.publish)  # notified while nobody listens here
         with pytest.raises(SubscriptionLost):  # the socket closes instead of skipping it

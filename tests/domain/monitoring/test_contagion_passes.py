@@ -58,7 +58,7 @@ async def three_sources(p: Portfolio) -> list[int]:
 
 async def forget_this_process() -> None:
     """What a restart forgets: the passes and the sources known done in this event loop."""
-    contagion._loops.pop(asyncio.get_running_loop(), None)
+    contagion._pass_lock.forget()
 
 
 async def start_over() -> None:

@@ -29,10 +29,8 @@ async def test_derived_work_waits_for_urgent_work_to_end(monkeypatch: pytest.Mon
     assert order == ["event", "derived"]
 
 
-async def test_it_waits_at_most_so_long(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(urgency, "QUIET_S", 0.01)
-    monkeypatch.setattr(urgency, "SLICE_S", 0.0)
-    release = asyncio.Event()
+async def _urgent_until(release: asyncio.Event) -> asyncio.Future[None]:
+    """Urgent work that has started and goes on until `release` is set."""
 
     async def endless() -> None:
         async with urgent():
@@ -40,6 +38,14 @@ async def test_it_waits_at_most_so_long(monkeypatch: pytest.MonkeyPatch) -> None
 
     task = asyncio.ensure_future(endless())
     await asyncio.sleep(0)
+    return task
+
+
+async def test_it_waits_at_most_so_long(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(urgency, "QUIET_S", 0.01)
+    monkeypatch.setattr(urgency, "SLICE_S", 0.0)
+    release = asyncio.Event()
+    task = await _urgent_until(release)
     began = time.monotonic()
     await yield_to_urgent(max_wait_s=0.1)
     assert 0.09 <= time.monotonic() - began < 1.0
@@ -55,13 +61,7 @@ async def test_it_waits_at_most_so_long(monkeypatch: pytest.MonkeyPatch) -> None
 async def test_within_a_slice_derived_work_goes_on(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(urgency, "SLICE_S", 5.0)
     release = asyncio.Event()
-
-    async def endless() -> None:
-        async with urgent():
-            await release.wait()
-
-    task = asyncio.ensure_future(endless())
-    await asyncio.sleep(0)
+    task = await _urgent_until(release)
     await yield_to_urgent(max_wait_s=0.1)  # waits (the slice starts after it)
     began = time.monotonic()
     for _ in range(3):
