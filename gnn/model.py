@@ -25,10 +25,24 @@ COUNTERPARTY_RELATIONS: frozenset[str] = frozenset(
 
 @dataclass(frozen=True)
 class SparseAdjacency:
-    """A (dst x src) CSR matrix and, for training, its transpose (saves a conversion per step)."""
+    """A (dst x src) CSR matrix and, for training, its transpose (saves a conversion per step).
+
+    Training adjacencies take two shortcuts (scoring keeps the plain product): with `take`,
+    every target has exactly one source of weight 1 (a patent's owner) and the product is a
+    row gather; with `rows`, only those targets have sources (litigation about a patent), `fwd`
+    holds just their rows and a message updates just them. `n_dst`: the number of targets.
+    """
 
     fwd: Tensor
     bwd: Tensor | None = None
+    n_dst: int = -1
+    take: Tensor | None = None
+    rows: Tensor | None = None
+
+    @property
+    def empty(self) -> bool:
+        """No edges at all: the relation sends nothing."""
+        return self.take is None and self.fwd._nnz() == 0
 
 
 Adjacency = dict[EdgeType, SparseAdjacency]
@@ -47,26 +61,45 @@ class _SpMM(torch.autograd.Function):
         return None, None, ctx.bwd @ grad
 
 
-def aggregate(adj: SparseAdjacency, h: Tensor) -> Tensor:
-    """`adj @ h`, differentiable in h."""
+def _product(adj: SparseAdjacency, h: Tensor) -> Tensor:
+    """The stored rows of `adj @ h` (every row without `rows`), differentiable in h."""
+    if adj.take is not None:
+        return h.index_select(0, adj.take)
     if adj.bwd is not None and h.requires_grad and torch.is_grad_enabled():
         out: Tensor = _SpMM.apply(adj.fwd, adj.bwd, h)
         return out
     return adj.fwd @ h
 
 
-def _message(weight: nn.Module, adj: SparseAdjacency, h: Tensor, n_dst: int, grad: bool) -> Tensor:
-    """`weight(adj @ h)`: a relation's message to every target node.
+def aggregate(adj: SparseAdjacency, h: Tensor) -> Tensor:
+    """`adj @ h`, differentiable in h."""
+    part = _product(adj, h)
+    if adj.rows is None:
+        return part
+    return part.new_zeros(adj.n_dst, part.shape[1]).index_copy(0, adj.rows, part)
+
+
+def add_message(
+    out: Tensor, weight: nn.Module, adj: SparseAdjacency, h: Tensor, grad: bool
+) -> None:
+    """Add `weight(adj @ h)`, a relation's message, to the targets' states `out` in place.
 
     The weight has no bias, so it may as well go first, `adj @ weight(h)`: in training, where
     the sources are fewer than the targets (firms to their patents or officers), the dense
     product then runs over the fewer rows. Scoring keeps one order, so a sub-graph's scores
     equal the full graph's to the bit.
     """
-    if grad and len(h) < n_dst:
-        return aggregate(adj, weight(h))
-    out: Tensor = weight(aggregate(adj, h))
-    return out
+    if adj.empty:
+        return
+    n_rows = len(out) if adj.rows is None else len(adj.rows)
+    if grad and len(h) < n_rows:
+        msg = _product(adj, weight(h))
+    else:
+        msg = weight(_product(adj, h))
+    if adj.rows is None:
+        out.add_(msg)
+    else:
+        out.index_add_(0, adj.rows, msg)
 
 
 def dropout(h: Tensor, p: float) -> Tensor:
@@ -118,18 +151,35 @@ def mean_adjacency(
     normalise: bool = True,
     transpose: bool = False,
 ) -> SparseAdjacency:
-    """(dst x src) adjacency: `A @ h_src` is the mean (or, unnormalised, the sum) over in-neighbours."""
+    """(dst x src) adjacency: `A @ h_src` is the mean (or, unnormalised, the sum) over
+    in-neighbours. `transpose` (training) adds the transpose and the shortcuts of
+    `SparseAdjacency`: a gather where every target has one source, only the targets that have
+    sources where they are fewer than half."""
+    deg = np.bincount(dst, minlength=n_dst)
     if normalise:
-        deg = np.bincount(dst, minlength=n_dst)
         values = (1.0 / np.maximum(deg, 1))[dst].astype(np.float32)
     else:
         values = np.ones(len(dst), dtype=np.float32)
-    fwd = _csr(dst, src, values, n_dst, n_src)
-    bwd = _csr(src, dst, values, n_src, n_dst) if transpose else None
+    if transpose and n_dst and len(dst) == n_dst and bool((deg == 1).all()):
+        take = torch.from_numpy(src[np.argsort(dst, kind="stable")].astype(np.int64))
+        fwd = _csr(dst, src, values, n_dst, n_src)
+        if device is not None:
+            fwd, take = fwd.to(device), take.to(device)
+        return SparseAdjacency(fwd, None, n_dst, take)
+    rows = None
+    if transpose and 0 < int(np.count_nonzero(deg)) < n_dst / 2:
+        targets = np.flatnonzero(deg)
+        dst = np.searchsorted(targets, dst)
+        n_dst_stored, rows = len(targets), torch.from_numpy(targets.astype(np.int64))
+    else:
+        n_dst_stored = n_dst
+    fwd = _csr(dst, src, values, n_dst_stored, n_src)
+    bwd = _csr(src, dst, values, n_src, n_dst_stored) if transpose else None
     if device is not None:
         fwd = fwd.to(device)
         bwd = bwd.to(device) if bwd is not None else None
-    return SparseAdjacency(fwd, bwd)
+        rows = rows.to(device) if rows is not None else None
+    return SparseAdjacency(fwd, bwd, n_dst, None, rows)
 
 
 Frozen = Sequence[Mapping[str, tuple[Tensor, Tensor]]]
@@ -245,13 +295,13 @@ class HeteroSAGE(nn.Module):
             roots = cast(nn.ModuleDict, self.roots[layer])
             rels = cast(nn.ModuleDict, self.rels[layer])
             out = {nt: roots[nt](h[nt]) for nt in roots if nt in h}
-            # without autograd the sums build up in place: no new million-row tensor per relation
+            # the sums build up in place (autograd keeps none of them): no new million-row
+            # tensor per relation
             grad = torch.is_grad_enabled()
             for et, a in adj.items():
                 k = key(et)
                 if k in rels and et[0] in h and et[2] in out:
-                    msg = _message(rels[k], a, h[et[0]], len(out[et[2]]), grad)
-                    out[et[2]] = out[et[2]] + msg if grad else out[et[2]].add_(msg)
+                    add_message(out[et[2]], rels[k], a, h[et[0]], grad)
             h = {nt: torch.relu(v) for nt, v in out.items()}
             if self.training and self.dropout > 0:
                 h = {nt: dropout(v, self.dropout) for nt, v in h.items()}

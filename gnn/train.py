@@ -13,7 +13,7 @@ import torch
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
-from gnn.device import graph_threads
+from gnn.device import graph_threads, reused_heap
 from gnn.errors import InvalidGraphInput, TrainingFailed
 from gnn.features import DISTRESS_COLUMNS
 from gnn.graph import GraphBundle
@@ -120,7 +120,7 @@ def train_graph_model(
     opts = options or TrainOptions()
     if opts.stop_on not in ("loss", "auc"):
         raise InvalidGraphInput("stop_on must be 'loss' or 'auc'")
-    with graph_threads(dev):
+    with graph_threads(dev), reused_heap():
         return _train(sets, opts, dev, log)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from gnn import device
 from gnn.device import cpu_threads, graph_threads, resolve_device
 from gnn.errors import InvalidGraphInput
 
@@ -51,3 +52,45 @@ def test_bad_thread_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GNN_CPU_THREADS", "many")
     with pytest.raises(InvalidGraphInput, match="GNN_CPU_THREADS"):
         cpu_threads()
+
+
+class _FakeLibc:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, int, int]] = []
+
+    def mallopt(self, option: int, value: int) -> int:
+        self.calls.append(("mallopt", option, value))
+        return 1
+
+    def malloc_trim(self, pad: int) -> int:
+        self.calls.append(("malloc_trim", pad, 0))
+        return 1
+
+
+def test_reused_heap_sets_once_and_restores_after_the_outermost(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake = _FakeLibc()
+    monkeypatch.setattr(device, "_libc", lambda: fake)
+    with device.reused_heap():
+        with device.reused_heap():  # nested: training inside a caller that holds it already
+            pass
+        assert fake.calls == [("mallopt", -4, 0), ("mallopt", -1, 1 << 30)]
+    assert fake.calls[2:] == [
+        ("mallopt", -4, 65536),
+        ("mallopt", -1, 128 * 1024),
+        ("malloc_trim", 0, 0),
+    ]
+    fake.calls.clear()
+    with pytest.raises(RuntimeError), device.reused_heap():
+        raise RuntimeError("training failed")
+    assert fake.calls[-1] == ("malloc_trim", 0, 0)  # restored on failure too
+
+
+def test_reused_heap_keeps_large_tensors_working() -> None:
+    with device.reused_heap():
+        a = torch.ones(3_000_000, 4)  # 48 MB: above glibc's largest mmap threshold
+        b = a + a
+        del a
+        c = torch.zeros(3_000_000, 4)
+    assert float(b.sum()) == 24_000_000.0 and float(c.sum()) == 0.0

@@ -9,7 +9,7 @@ import torch
 from gnn.features import DISTRESS_COLUMNS
 from gnn.graph import build_graph, with_enterprise_features
 from gnn.khop import global_csr, induced_subgraph, khop
-from gnn.model import HeteroSAGE, aggregate, mean_adjacency
+from gnn.model import HeteroSAGE, add_message, aggregate, mean_adjacency
 from gnn.relations import ALL_EDGE_TYPES, NODE_TYPES
 from gnn.scaling import FeatureScaler
 from gnn.scoring import Calibration, GraphModel, adjacency, node_inputs
@@ -115,3 +115,39 @@ def test_distress_channel_carries_a_counterparty_default() -> None:
     )
     assert loud[1] != pytest.approx(quiet[1])  # the guaranteed firm hears it
     assert loud[6] == pytest.approx(quiet[6])  # the isolated firm does not
+
+
+@pytest.mark.parametrize(
+    ("src", "dst", "n_src", "n_dst", "shortcut"),
+    [
+        (np.array([2, 0, 1, 0]), np.array([3, 1, 0, 2]), 3, 4, "take"),  # one source each
+        (np.array([0, 1, 2]), np.array([5, 5, 1]), 3, 6, "rows"),  # two of six targets
+        (np.array([0, 1, 2, 2]), np.array([1, 1, 0, 2]), 3, 3, None),
+        (np.array([], dtype=np.int64), np.array([], dtype=np.int64), 3, 4, "empty"),
+    ],
+)
+@pytest.mark.parametrize("normalise", [True, False])
+def test_training_shortcuts_match_the_plain_product(
+    src: np.ndarray, dst: np.ndarray, n_src: int, n_dst: int, shortcut: str | None, normalise: bool
+) -> None:
+    plain = mean_adjacency(src, dst, n_src, n_dst, normalise=normalise)
+    fast = mean_adjacency(src, dst, n_src, n_dst, normalise=normalise, transpose=True)
+    assert (fast.take is not None) == (shortcut == "take")
+    assert (fast.rows is not None) == (shortcut == "rows")
+    assert fast.empty == (shortcut == "empty")
+    weight = torch.nn.Linear(4, 4, bias=False)
+    base = torch.randn(n_dst, 4)
+    h = torch.randn(n_src, 4, requires_grad=True)
+    h2 = h.detach().clone().requires_grad_(True)
+    got, want = base.clone().requires_grad_(True), base.clone().requires_grad_(True)
+    out_got = got * 1.0
+    add_message(out_got, weight, fast, h, True)  # in place, under autograd
+    out_want = want * 1.0 + weight(plain.fwd.to_dense() @ h2)
+    assert torch.allclose(out_got, out_want, atol=1e-6)
+    assert torch.allclose(aggregate(fast, h), plain.fwd @ h.detach(), atol=1e-6)
+    out_got.pow(2).sum().backward()
+    out_want.pow(2).sum().backward()
+    assert h2.grad is not None and got.grad is not None and want.grad is not None
+    h_grad = h.grad if h.grad is not None else torch.zeros_like(h2.grad)  # empty: none flows
+    assert torch.allclose(h_grad, h2.grad, atol=1e-5)
+    assert torch.allclose(got.grad, want.grad, atol=1e-5)
