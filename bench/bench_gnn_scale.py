@@ -38,9 +38,9 @@ scoring steps about 3). Scoring of the built graph there, 2026-12: 0.8-1.0 s and
 100,000 with the `hgb_agg` blend (0.6-0.7 s and 1.0 GB for the network alone), 11-16 s and 5.8
 GB at 1,000,000 (11 s and 5.2 GB). The blend's tabular part runs beside the network on the other
 core; with that core busy elsewhere it adds its own 8-9 s at 1,000,000 (22 s seen). The training
-target needs `--train-enterprises 100000`: 10,000 take 54-61 s and 30,000 277-287 s, but a run
-at 100,000 was still in its held-out evaluation after 19 minutes (about 45-50 minutes in all),
-too long for `make bench`. The 1,000,000-enterprise steps need about 6 GB of free memory (one at
+target needs `--train-enterprises 100000`: 580-679 s and 4.7 GB there (one training graph: the
+year holds 3,474 defaults), 54-58 s at 10,000 and about 6 minutes at 30,000 (three graphs), too
+long for `make bench` with the world's generation (40-50 s, not timed). The 1,000,000-enterprise steps need about 6 GB of free memory (one at
 a time). `--model-dir` / `--served-dir` score with models saved by an earlier `--step train N
 DIR` / `--step served N DIR KIND` instead of fitting them.
 """

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from gnn import labels as labels_module
 from gnn.errors import InvalidGraphInput
 from gnn.evaluate import evaluate_world, paired_auc_gap
 from gnn.features import enterprise_features
@@ -21,6 +22,20 @@ def test_time_split_plan() -> None:
     assert plan.test.describe() == {"as_of": "2025-01-01", "label_end": "2026-01-01"}
     assert plan.train[0].describe() == {"as_of": "2024-01-01", "label_end": "2025-01-01"}
     assert all(s.label_end <= plan.test.as_of for s in plan.train)
+
+
+def test_mid_year_snapshots_only_while_defaults_are_few(monkeypatch: pytest.MonkeyPatch) -> None:
+    frames = synthetic_frames(300, seed=1)
+    few = plan_split(frames)
+    assert [s.label_end for s in few.train] == [few.test.as_of] * 3  # the year, then two more
+    assert len({s.as_of for s in few.train}) == 3
+    when = frames.outcomes.loc[frames.outcomes["defaulted"].astype(bool), "default_date"]
+    year = int(((when >= few.train[0].as_of) & (when < few.test.as_of)).sum())
+    assert 3 <= year < labels_module.PLENTY_OF_DEFAULTS
+    monkeypatch.setattr(labels_module, "PLENTY_OF_DEFAULTS", 3)
+    plenty = plan_split(frames)
+    assert [s.describe() for s in plenty.train] == [few.train[0].describe()]
+    assert plenty.test == few.test
 
 
 def test_evaluate_reports_both_models_on_a_time_split() -> None:
