@@ -188,10 +188,12 @@ def plan_split(
     if end is not None and dated:
         cutoff, test_end, how = _test_window(oc, end, test_from, test_to)
         train = _train_snapshots(oc, cutoff, extra_snapshots)
-        first = train[0]
-        enough = _count(oc, first.as_of, cutoff) >= MIN_POSITIVES
-        if enough and _count(oc, cutoff, test_end) >= MIN_POSITIVES:
-            return SplitPlan("time", tuple(train), Snapshot(cutoff, test_end), note=how)
+        year = _count(oc, train[0].as_of, cutoff)
+        note = how
+        if extra_snapshots and year >= PLENTY_OF_DEFAULTS:
+            note += f"; no mid-year snapshots: {year} defaults in the training year"
+        if year >= MIN_POSITIVES and _count(oc, cutoff, test_end) >= MIN_POSITIVES:
+            return SplitPlan("time", tuple(train), Snapshot(cutoff, test_end), note=note)
         if how == "given":
             raise InvalidGraphInput(
                 f"the test window or the year before it has fewer than {MIN_POSITIVES} defaults",

@@ -36,6 +36,7 @@ def test_mid_year_snapshots_only_while_defaults_are_few(monkeypatch: pytest.Monk
     plenty = plan_split(frames)
     assert [s.describe() for s in plenty.train] == [few.train[0].describe()]
     assert plenty.test == few.test
+    assert plenty.note == f"{few.note}; no mid-year snapshots: {year} defaults in the training year"
 
 
 def test_evaluate_reports_both_models_on_a_time_split() -> None:
