@@ -22,7 +22,7 @@ MIN_POSITIVES = 3
 MIN_TEST_DEFAULTS = 30
 MAX_EARLIER_YEARS = 4
 # a training year with this many defaults gets no mid-year snapshots (see `_train_snapshots`)
-PLENTY_OF_DEFAULTS = 2000
+PLENTY_OF_DEFAULTS = 1500
 
 
 @dataclass(frozen=True)
