@@ -7,6 +7,7 @@ meanwhile."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -58,54 +59,67 @@ async def kill_pubsub(url: str, name: str) -> None:
         await admin.aclose()  # type: ignore[attr-defined]
 
 
+@contextlib.asynccontextmanager
+async def named_publishers(
+    options: str = "",
+) -> AsyncIterator[tuple[str, str, RedisPublisher, RedisPublisher]]:
+    """(url, name, api, sender) in a namespace of their own: the API side's pub/sub connection
+    carries the client name `name` (so a test can cut it alone, with `options` added to its
+    URL); the sender publishes as another process would. Both are closed afterwards."""
+    url = redis_url()
+    ns = f"ipcredit-test-{uuid.uuid4().hex[:10]}"
+    name = f"gap-{uuid.uuid4().hex[:10]}"
+    sep = "&" if "?" in url else "?"
+    api = RedisPublisher(f"{url}{sep}client_name={name}{options}", namespace=ns)
+    sender = RedisPublisher(url, namespace=ns)
+    try:
+        yield url, name, api, sender
+    finally:
+        await api.close()
+        await sender.close()
+
+
 @pytest.mark.redis
 async def test_redis_reconnect_replays_what_was_published_in_the_gap(
     db: str, data_dir: Path
 ) -> None:
     import redis
 
-    url = redis_url()
-    ns = f"ipcredit-test-{uuid.uuid4().hex[:10]}"
-    name = f"gap-{uuid.uuid4().hex[:10]}"
-    sep = "&" if "?" in url else "?"
     # a client told to retry reconnects and subscribes again by itself, without a word
-    api = RedisPublisher(f"{url}{sep}client_name={name}&retry_on_timeout=true", namespace=ns)
-    sender = RedisPublisher(url, namespace=ns)
-    admin = redis.Redis.from_url(split_url(url)[0])
-    heard: list[int] = []
+    async with named_publishers("&retry_on_timeout=true") as (url, name, api, sender):
+        admin = redis.Redis.from_url(split_url(url)[0])
+        heard: list[int] = []
 
-    def kill_then_publish(topic: str, payload: dict[str, Any]) -> None:
-        """Blocking calls: the event loop (and the API's reader) cannot run in between, so the
-        notice is published while the API process has no subscription: it is lost."""
-        for client in admin.client_list(_type="pubsub"):
-            if client.get("name") == name:
-                admin.client_kill_filter(_id=client["id"])
-        heard.append(int(admin.publish(api.channel(topic), json.dumps(payload))))
+        def kill_then_publish(topic: str, payload: dict[str, Any]) -> None:
+            """Blocking calls: the event loop (and the API's reader) cannot run in between, so
+            the notice is published while the API process has no subscription: it is lost."""
+            for client in admin.client_list(_type="pubsub"):
+                if client.get("name") == name:
+                    admin.client_kill_filter(_id=client["id"])
+            heard.append(int(admin.publish(api.channel(topic), json.dumps(payload))))
 
-    p = await make_portfolio()
-    try:
-        made = [(await put(p, i)).id for i in range(2)]
-        await publish_warnings(sender.publish)
-        feed = subscribe_warnings(principal=p.staff, after_id=0, publisher=api)
-        watcher = await api.subscribe({"warning"})
-        got = await take(feed, 2)
-        made.append((await put(p, 2)).id)
-        await publish_warnings(kill_then_publish)
-        assert heard == [0]  # the gap is real: nobody received that notice
-        with pytest.raises(SubscriptionGap):  # the reconnect is noticed, the stream goes on
-            await asyncio.wait_for(watcher.get(), 10)
-        got += await take(feed, 1)  # replayed from the database
-        made.append((await put(p, 3)).id)
-        await publish_warnings(sender.publish)
-        got += await take(feed, 1)  # and live again
-        assert got == made
-        assert (await asyncio.wait_for(watcher.get(), 10)).payload["warning_id"] == made[-1]
-        await watcher.close()
-        await feed.aclose()
-    finally:
-        admin.close()
-        await api.close()
-        await sender.close()
+        p = await make_portfolio()
+        try:
+            made = [(await put(p, i)).id for i in range(2)]
+            await publish_warnings(sender.publish)
+            feed = subscribe_warnings(principal=p.staff, after_id=0, publisher=api)
+            watcher = await api.subscribe({"warning"})
+            got = await take(feed, 2)
+            made.append((await put(p, 2)).id)
+            await publish_warnings(kill_then_publish)
+            assert heard == [0]  # the gap is real: nobody received that notice
+            with pytest.raises(SubscriptionGap):  # the reconnect is noticed, the stream goes on
+                await asyncio.wait_for(watcher.get(), 10)
+            got += await take(feed, 1)  # replayed from the database
+            made.append((await put(p, 3)).id)
+            await publish_warnings(sender.publish)
+            got += await take(feed, 1)  # and live again
+            assert got == made
+            assert (await asyncio.wait_for(watcher.get(), 10)).payload["warning_id"] == made[-1]
+            await watcher.close()
+            await feed.aclose()
+        finally:
+            admin.close()
 
 
 @pytest.mark.redis
@@ -115,13 +129,8 @@ async def test_a_feed_resumed_while_the_lost_reader_closes_stays_live(
     """The reader that lost Redis ends every subscription, then closes its connection: a client
     resuming by cursor at that moment must get a live reader, not the closing one (which would
     never deliver to it, nor end it)."""
-    url = redis_url()
-    ns = f"ipcredit-test-{uuid.uuid4().hex[:10]}"
-    name = f"gap-{uuid.uuid4().hex[:10]}"
-    api = RedisPublisher(f"{url}{'&' if '?' in url else '?'}client_name={name}", namespace=ns)
-    sender = RedisPublisher(url, namespace=ns)
-    p = await make_portfolio()
-    try:
+    async with named_publishers() as (url, name, api, sender):
+        p = await make_portfolio()
         made = [(await put(p, i)).id for i in range(2)]
         feed = subscribe_warnings(principal=p.staff, after_id=0, publisher=api)
         got = await take(feed, 2)
@@ -136,9 +145,6 @@ async def test_a_feed_resumed_while_the_lost_reader_closes_stays_live(
         got += await take(again, 1)  # and live
         assert got == made
         await again.aclose()
-    finally:
-        await api.close()
-        await sender.close()
 
 
 @pytest.mark.postgres
