@@ -1,10 +1,12 @@
 """Locust users of the chaos run (bench/chaos/run.py starts Locust with this file).
 
-- `ApplicantUser`: one enterprise each, through the whole flow on one of the replicas:
-  register -> verify (micro-deposit and code read from the notices file) -> consent (second
-  factor enrolled, authorisation signed with a one-time code) -> createApplication ->
-  submitApplication -> the decision, pushed by `applicationUpdated` (polled when the socket
-  drops). Then its enterprise is a customer the data feed sends an event about.
+- `ApplicantUser`: one enterprise each, through the whole flow on one of the replicas, pausing
+  before each of its eight steps as a person does (CHAOS_THINK_S, "lo,hi": a uniform pause;
+  "0,0" sends each step the moment the last one answered): register -> verify (micro-deposit
+  and code read from the notices file) -> consent (second factor enrolled, authorisation
+  signed with a one-time code) -> createApplication -> submitApplication -> the decision,
+  pushed by `applicationUpdated` (polled when the socket drops). Then its enterprise is a
+  customer the data feed sends an event about.
 - `SubscriberUser`: a staff member holding the `warnings` subscription (graphql-transport-ws)
   on one replica; when the socket drops it reconnects with `after` = the last cursor it saw.
 - `FeedUser`: the data feed's service account, sending one `legal_rep_changed` event per
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import time
 from collections import deque
 from pathlib import Path
@@ -43,6 +46,7 @@ from bench.applicants import (
     SOURCES,
     latest_challenge,
 )
+from bench.chaos.sockets import Failed, next_result, open_socket
 
 HOSTS = os.environ.get("CHAOS_HOSTS", "http://127.0.0.1:8000").split(",")
 OUT = Path(os.environ.get("CHAOS_OUT", "data/bench/chaos-out"))
@@ -54,6 +58,7 @@ START_CURSOR = os.environ.get("CHAOS_START_CURSOR") or None
 APPLICANTS = int(os.environ.get("CHAOS_APPLICANTS", "200"))
 SUBSCRIBERS = int(os.environ.get("CHAOS_SUBSCRIBERS", "50"))
 CANDIDATES: list[dict[str, Any]] = json.loads(os.environ.get("CHAOS_CANDIDATES", "[]"))
+THINK_S = tuple(float(s) for s in os.environ.get("CHAOS_THINK_S", "0,0").split(","))
 STEP_RETRY_S = 120.0  # how long one step keeps retrying through an outage
 DECISION_WAIT_S = 180.0
 FINAL = frozenset({"APPROVED", "REJECTED", "MANUAL_REVIEW"})
@@ -99,10 +104,6 @@ def _stale(response: Any, query: str) -> bool:
         and isinstance(error, ConnectionFailed)
         and any(word in str(error) for word in closed)
     )
-
-
-class Failed(RuntimeError):
-    """A request failed (transport, status or GraphQL error) and may be retried."""
 
 
 class GraphQLUser(HttpUser):
@@ -157,42 +158,6 @@ class GraphQLUser(HttpUser):
                 gevent.sleep(0.5)
 
 
-def _open_socket(url: str, token: str, query: str, variables: dict[str, Any]) -> Any:
-    ws = websocket.create_connection(url, subprotocols=["graphql-transport-ws"], timeout=10)
-    ws.send(
-        json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}})
-    )
-    ack = json.loads(ws.recv())
-    if ack.get("type") != "connection_ack":
-        ws.close()
-        raise Failed(f"connection refused: {ack}")
-    ws.send(json.dumps({"id": "1", "type": "subscribe",
-                        "payload": {"query": query, "variables": variables}}))  # fmt: skip
-    return ws
-
-
-def _next(ws: Any, timeout_s: float) -> dict[str, Any] | None:
-    """The data of the next pushed result; None on timeout; Failed when the stream ended."""
-    ws.settimeout(timeout_s)
-    while True:
-        try:
-            message = json.loads(ws.recv())
-        except websocket.WebSocketTimeoutException:
-            return None
-        except (websocket.WebSocketException, OSError, ValueError) as exc:
-            raise Failed(f"socket: {exc}") from exc
-        kind = message.get("type")
-        if kind == "ping":
-            ws.send(json.dumps({"type": "pong"}))
-        elif kind == "next":
-            if message["payload"].get("errors"):
-                raise Failed(f"errors: {message['payload']['errors']}")
-            data: dict[str, Any] = message["payload"]["data"]
-            return data
-        elif kind in ("error", "complete"):
-            raise Failed(f"subscription ended: {message}")
-
-
 def _ws_url(replica: int) -> str:
     return HOSTS[replica].replace("http://", "ws://", 1) + "/graphql"
 
@@ -214,6 +179,7 @@ class ApplicantUser(GraphQLUser):
         try:
             token = self.sign_up(firm)
             application_id = self.apply(token, firm)
+            self.think()  # reading the application over before submitting it
             self.decide(token, application_id)
             customers.append(firm["uscc"])
             record("applicants", uscc=firm["uscc"], application=application_id, ok=True)
@@ -223,8 +189,15 @@ class ApplicantUser(GraphQLUser):
             state["applicants_done"] += 1
         raise StopUser()
 
+    def think(self) -> None:
+        """A person's pause before the next step: filling a form, reading a code."""
+        low, high = THINK_S
+        if high > 0:
+            gevent.sleep(random.uniform(low, high))
+
     def sign_up(self, firm: dict[str, Any]) -> str:
         """Register (or, when a retried register had gone through, log in), verify, consent."""
+        self.think()  # filling in the registration form
         email = f"chaos-{firm['uscc'].lower()}@bench.example"
         fields = {"email": email, "password": APPLICANT_PASSWORD, "uscc": firm["uscc"],
                   "enterpriseName": firm["name"]}  # fmt: skip
@@ -236,6 +209,7 @@ class ApplicantUser(GraphQLUser):
             token: str = login["login"]["token"]
         else:
             token = reg["token"]
+        self.think()
         start = NOTICES.stat().st_size if NOTICES.exists() else 0
         self.retrying("requestVerification", REQUEST_VERIFICATION, token)
         deadline = time.monotonic() + 30
@@ -244,11 +218,15 @@ class ApplicantUser(GraphQLUser):
                 raise Failed(f"no verification notice for {firm['uscc']}")
             gevent.sleep(0.05)
         amount, code = challenge
+        self.think()  # reading the deposit's amount and code off the statement
         self.retrying("confirmVerification", CONFIRM_VERIFICATION, token, amount=amount,
                       code=code)  # fmt: skip
+        self.think()
         secret = self.retrying("enrollTotp", ENROL_TOTP, token)["enrollTotp"]["secret"]
         totp = pyotp.TOTP(secret)
+        self.think()  # adding the secret to an authenticator app
         self.retrying("confirmTotp", CONFIRM_TOTP, token, code=totp.now())
+        self.think()  # reading what the consent covers
         until = time.strftime("%Y-%m-%d", time.gmtime(time.time() + CONSENT_DAYS * 86400))
         grant = {"sources": list(SOURCES), "purposes": list(PURPOSES), "validUntil": until,
                  "otp": totp.at(time.time() + totp.interval)}  # fmt: skip
@@ -265,6 +243,7 @@ class ApplicantUser(GraphQLUser):
 
     def apply(self, token: str, firm: dict[str, Any]) -> str:
         """A draft application pledging the firm's patents; its id."""
+        self.think()  # filling in the application
         application = {"productCode": "IPCREDIT_IP_PLEDGE", "amount": "500000.00",
                        "termMonths": 12, "pledgedPatentNumbers": firm["patents"]}  # fmt: skip
         created = self.retrying("createApplication", CREATE, token, input=application)
@@ -277,8 +256,8 @@ class ApplicantUser(GraphQLUser):
         """Submit while watching; the time to the final status is the `decision` figure."""
         ws = None
         try:
-            ws = _open_socket(_ws_url(self.replica), token, WATCH, {"id": application_id})
-            _next(ws, 10)  # the application as it is now: the feed is live
+            ws = open_socket(_ws_url(self.replica), token, WATCH, {"id": application_id})
+            next_result(ws, 10)  # the application as it is now: the feed is live
         except (Failed, OSError, websocket.WebSocketException):
             ws = None
         started = time.perf_counter()
@@ -295,7 +274,7 @@ class ApplicantUser(GraphQLUser):
         while time.monotonic() < deadline:
             if ws is not None:
                 try:
-                    seen = _next(ws, 5)
+                    seen = next_result(ws, 5)
                 except Failed:
                     ws = None
                     continue
@@ -329,10 +308,10 @@ class SubscriberUser(GraphQLUser):
         cursor = START_CURSOR
         while True:
             try:
-                ws = _open_socket(_ws_url(self.replica), STAFF_TOKEN, WARNINGS, {"after": cursor})
+                ws = open_socket(_ws_url(self.replica), STAFF_TOKEN, WARNINGS, {"after": cursor})
                 record("connects", subscriber=number, after=cursor)
                 while True:
-                    seen = _next(ws, 30)
+                    seen = next_result(ws, 30)
                     if seen is None:
                         continue
                     w = seen["warnings"]

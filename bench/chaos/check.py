@@ -25,10 +25,11 @@ class Window:
     start: float
     end: float
     settle_s: float = 3.0
+    excuses: bool = True  # whether API requests may fail in it (not for a worker's death)
 
     def covers(self, t: float) -> bool:
         """Whether a request at `t` may fail because of this outage."""
-        return self.start <= t <= self.end + self.settle_s
+        return self.excuses and self.start <= t <= self.end + self.settle_s
 
 
 def lines(out: Path, kind: str) -> list[dict[str, Any]]:
@@ -59,6 +60,26 @@ def latencies(report: Report, out: Path) -> float:
         report.figure(f"{op} p95", percentile(values, 0.95), "ms", target=target)
         report.figure(f"{op} p99", percentile(values, 0.99), "ms")
     return span
+
+
+def timeline(report: Report, out: Path, windows: list[Window]) -> None:
+    """When the decisions were asked for and when each fault struck, in seconds from the
+    first request; how many decisions were under way at each fault."""
+    requests = lines(out, "requests")
+    decisions = [(d["t"] - d["ms"] / 1000, d["t"]) for d in lines(out, "decisions")]
+    if not requests or not decisions:
+        return
+    zero = min(r["t"] for r in requests)
+    submitted = sorted(start - zero for start, _ in decisions)
+    report.figure("first decision asked for", submitted[0], "s")
+    report.figure("median decision asked for", submitted[len(submitted) // 2], "s")
+    report.figure("last decision asked for", submitted[-1], "s")
+    for w in windows:
+        report.figure(f"{w.what} at", w.start - zero, "s")
+        during = sum(
+            1 for start, end in decisions if start <= w.end + w.settle_s and end >= w.start
+        )
+        report.figure(f"decisions under way during {w.what}", during, "decisions")
 
 
 def errors(report: Report, out: Path, windows: list[Window]) -> None:

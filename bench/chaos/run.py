@@ -1,7 +1,7 @@
 """Chaos and load: the production deployment under Locust while its dependencies fail.
 
     .venv/bin/python bench/chaos/run.py [--small] [--applicants 200] [--subscribers 50]
-        [--enterprises 3000] [--fresh] [--no-faults] [--json]
+        [--enterprises 3000] [--think LO HI] [--fresh] [--no-faults] [--json]
 
 Two API replicas (`ipcredit serve`) and two workers (`ipcredit worker`) over a PostgreSQL
 cluster and a Redis of the run's own (initdb into the world's directory, `redis-server` on a
@@ -13,6 +13,13 @@ zero duplicate warnings, zero double decisions or postings, every subscriber res
 and missed nothing; throughput and p50/p95/p99 per operation are reported. Exits 1 when a
 target is missed: decision p95 < 1 s, event to subscriber p95 < 1 s, error rate 0 outside
 the outage windows (which are reported). Needs the `bench` extra (Locust).
+
+All 200 applicants start within the first 20 s (10 a second) and are in the flow together.
+Each pauses before each of its eight steps as a person does (`--think`, default 5 to 55 s,
+uniform): 200 people in the flow at once then start about 0.8 decisions a second, with peaks
+of twice that. `--think 0 0` sends every step the moment the last one answered: 200 scripts,
+not people, which asks about six cores of the machine (see docs/runtime.md). The faults fall
+where the decisions are densest: from 0.7 of the mean flow's length on, 0.15 of it apart.
 """
 
 from __future__ import annotations
@@ -50,6 +57,7 @@ from bench.served import (  # noqa: E402
 )
 
 DOWN_S = 3.0  # how long each dependency stays down
+STEPS = 8  # an applicant's steps, each after a pause (bench/locustfile.py)
 
 
 class Stack:
@@ -131,10 +139,12 @@ class Stack:
 
 
 def faults(stack: Stack, first_s: float, gap_s: float, windows: list[check.Window]) -> None:
-    """The fault script: a worker killed, Redis restarted, PostgreSQL restarted, in turn."""
+    """The fault script: a worker killed, Redis restarted, PostgreSQL restarted, in turn.
+    The worker's window is reported, not excused: the API does not depend on workers."""
     time.sleep(first_s)
     say("fault: SIGKILL worker 0")
     down, up = stack.kill_worker(0, DOWN_S)
+    windows.append(check.Window("worker SIGKILL", down, up, excuses=False))
     say(f"  worker 0 started again after {up - down:.1f} s")
     time.sleep(gap_s)
     say("fault: restart Redis")
@@ -170,6 +180,7 @@ def run_locust(args: argparse.Namespace, stack: Stack, out: Path, run: str) -> i
         # a subscriber joining late replays from here (cursor 0: from the first warning)
         "CHAOS_START_CURSOR": encode_cursor(int(top)),
         "CHAOS_APPLICANTS": str(args.applicants), "CHAOS_SUBSCRIBERS": str(args.subscribers),
+        "CHAOS_THINK_S": ",".join(str(s) for s in args.think),
         "CHAOS_CANDIDATES": json.dumps(
             [{"uscc": c.uscc, "name": c.name, "patents": list(c.patents)} for c in pool]
         ),
@@ -272,6 +283,7 @@ def main() -> int:
         finally:
             stack.stop()
         check.latencies(report, out)
+        check.timeline(report, out, windows)
         check.errors(report, out, windows)
         check.deliveries(report, out)
         check.database(report, out, pg, run, since)
@@ -288,6 +300,8 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--enterprises", type=int, default=None)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--spawn-rate", type=float, default=10.0)
+    parser.add_argument("--think", type=float, nargs=2, metavar=("LO", "HI"), default=None,
+                        help="an applicant's pause before each step, uniform (s)")  # fmt: skip
     parser.add_argument("--limit", type=int, default=900, help="Locust's hard time limit (s)")
     parser.add_argument("--first-fault", type=float, default=None, help="seconds into the load")
     parser.add_argument("--fault-gap", type=float, default=None, help="seconds between faults")
@@ -303,8 +317,12 @@ def parse() -> argparse.Namespace:
     args.applicants = args.applicants or (20 if small else 200)
     args.subscribers = args.subscribers or (5 if small else 50)
     args.enterprises = args.enterprises or (600 if small else 3000)
-    args.first_fault = args.first_fault if args.first_fault is not None else (8 if small else 30)
-    args.fault_gap = args.fault_gap if args.fault_gap is not None else (8 if small else 30)
+    args.think = args.think or ((2.0, 12.0) if small else (5.0, 55.0))
+    flow_s = STEPS * sum(args.think) / 2  # an applicant's mean time in the flow, pauses only
+    if args.first_fault is None:
+        args.first_fault = 0.7 * flow_s if flow_s else (8 if small else 30)
+    if args.fault_gap is None:
+        args.fault_gap = 0.15 * flow_s if flow_s else (8 if small else 30)
     return args
 
 
