@@ -99,6 +99,9 @@ class Settings:
     # IPCREDIT_AUDIT_CHECKPOINT_INTERVAL: how often the scheduler has the bank's key sign the
     # audit chain's head (when the chain grew since the last checkpoint)
     audit_checkpoint_interval_seconds: int = 600
+    # IPCREDIT_REFRESH_SETTLE: how long a worker's indicator refresh after events waits for the
+    # events right behind the first, so that one pass computes their firms together
+    refresh_settle_seconds: float = 2.0
 
     @property
     def production(self) -> bool:
@@ -175,14 +178,15 @@ def _pubsub_url() -> str | None:
     return raw
 
 
-def _send_timeout() -> float:
-    raw = os.environ.get("IPCREDIT_SEND_TIMEOUT", "").strip()
+def _seconds(name: str, default: float, *, zero: bool = False) -> float:
+    """A number of seconds from the environment: positive (or zero when `zero`)."""
+    raw = os.environ.get(name, "").strip()
     try:
-        value = float(raw) if raw else 2.0
+        value = float(raw) if raw else default
     except ValueError:
-        raise ValueError(f"IPCREDIT_SEND_TIMEOUT must be a number, not {raw!r}") from None
-    if value <= 0:
-        raise ValueError("IPCREDIT_SEND_TIMEOUT must be positive")
+        raise ValueError(f"{name} must be a number, not {raw!r}") from None
+    if value < 0 or (value == 0 and not zero):
+        raise ValueError(f"{name} must be {'zero or ' if zero else ''}positive")
     return value
 
 
@@ -216,7 +220,8 @@ def load_settings() -> Settings:
         or ("file" if env == "development" else "none"),
         signing=_signing_settings(),
         pubsub_url=_pubsub_url(),
-        send_timeout_seconds=_send_timeout(),
+        send_timeout_seconds=_seconds("IPCREDIT_SEND_TIMEOUT", 2.0),
+        refresh_settle_seconds=_seconds("IPCREDIT_REFRESH_SETTLE", 2.0, zero=True),
         audit_checkpoint_interval_seconds=max(
             1, int(os.environ.get("IPCREDIT_AUDIT_CHECKPOINT_INTERVAL", "600"))
         ),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from actors.broker import GNN_QUEUE, declare
 from domain.messaging.topics import Topic
+from domain.monitoring.urgency import urgent
 
 
 async def do_assess_application(application_id: int) -> None:
@@ -17,7 +18,8 @@ async def do_assess_application(application_id: int) -> None:
     the second run does nothing."""
     from domain.decision.service import assess_application as assess
 
-    await assess(application_id=application_id)
+    async with urgent():  # derived work in this process waits between its chunks
+        await assess(application_id=application_id)
 
 
 assess_application = declare(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from actors.broker import BATCH_PRIORITY, DEFAULT_QUEUE, declare
+from config import settings
 from domain.indicators import refresh
 from domain.messaging.topics import Topic
 from domain.monitoring.urgency import yield_to_urgent
@@ -12,8 +13,11 @@ async def do_refresh_snapshots(
     usccs: list[str] | None, neighbours: bool, after: int | None, asked_at: str | None
 ) -> None:
     """Recompute listed snapshots (and their neighbours'), or the next chunk of all of them;
-    events being processed in this process go first between chunks."""
-    await refresh.refresh_step(usccs, neighbours, after, asked_at, pause=yield_to_urgent)
+    events and decisions being processed in this process go first between chunks."""
+    await refresh.refresh_step(
+        usccs, neighbours, after, asked_at, pause=yield_to_urgent,
+        settle_s=settings().refresh_settle_seconds,
+    )  # fmt: skip
 
 
 refresh_snapshots = declare(

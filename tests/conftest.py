@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from domain.messaging.publisher import InProcessPublisher
 
 os.environ.setdefault("IPCREDIT_JWT_SECRET", "test-secret-" + "x" * 40)
+# refresh passes after events start at once (their settling is tested on its own)
+os.environ.setdefault("IPCREDIT_REFRESH_SETTLE", "0")
 
 
 def database_url() -> str:

@@ -14,7 +14,9 @@
   full computation each; the messages of the firms taken along then find them fresh.
   One such pass runs at a time in an event loop: a message that comes while it runs hands its
   firms to it and returns (it never holds a worker thread waiting), and the pass takes them
-  before it ends. It computes `EVENT_CHUNK` firms at a time and awaits the caller's `pause`
+  before it ends. A pass that starts first waits `settle_s` (the worker's: a few seconds,
+  `IPCREDIT_REFRESH_SETTLE`) for the events right behind its own: at a steady trickle of
+  events, every pass would otherwise pay the fixed cost for one firm's neighbourhood. It computes `EVENT_CHUNK` firms at a time and awaits the caller's `pause`
   between chunks (the worker's actor lets an event's own warnings go first there). Firms
   handed over and not yet computed when the process stops are still newer than their
   snapshots: the next refresh after an event takes them along, and a decision recomputes a
@@ -26,6 +28,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from datetime import UTC, datetime, timedelta
@@ -96,17 +99,19 @@ async def refresh_step(
     asked_at: str | None,
     *,
     pause: Pause | None = None,
+    settle_s: float = 0.0,
 ) -> int:
     """What one `refresh_snapshots` message does; returns the number of snapshots stored.
 
     Listed enterprises (and their neighbours): recomputed as of now, except those whose
     snapshot was computed after `asked_at`; after an event, in the pass of this event loop
-    (see the module's notes), `pause()` awaited between chunks. Every enterprise (`usccs`
+    (see the module's notes), which first waits `settle_s` for more firms, `pause()` awaited
+    between chunks. Every enterprise (`usccs`
     None): the next chunk after enterprise id `after`, as of `asked_at`, then the rest is queued.
     """
     asked = datetime.fromisoformat(asked_at) if asked_at else datetime.now(UTC)
     if usccs is not None and neighbours:
-        return await _after_events(usccs, asked, pause)
+        return await _after_events(usccs, asked, pause, settle_s)
     if usccs is not None:
         stale = await _not_refreshed_since(sorted(set(usccs)), asked)
         return await _computed([u for u in stale if not _covered(u, asked)])
@@ -144,8 +149,11 @@ class _EventPass:
 _passes: PerLoop[_EventPass] = PerLoop(_EventPass)
 
 
-async def _after_events(usccs: list[str], asked: datetime, pause: Pause | None) -> int:
-    """Hand the firms to this loop's pass; run it when none runs (until nothing is handed)."""
+async def _after_events(
+    usccs: list[str], asked: datetime, pause: Pause | None, settle_s: float
+) -> int:
+    """Hand the firms to this loop's pass; run it when none runs (after `settle_s`, until
+    nothing is handed)."""
     state = _passes.get()
     for uscc in usccs:
         state.waiting[uscc] = max(asked, state.waiting.get(uscc, asked))
@@ -154,6 +162,8 @@ async def _after_events(usccs: list[str], asked: datetime, pause: Pause | None) 
     state.running = True
     stored = 0
     try:
+        if settle_s > 0:
+            await asyncio.sleep(settle_s)  # the firms of the events right behind come along
         while state.waiting:
             batch, state.waiting = state.waiting, {}
             try:

@@ -1,9 +1,11 @@
-"""Urgent work first in one event loop: derived work waits while an event's warnings are raised.
+"""Urgent work first in one event loop: derived work waits while an event's warnings are raised
+or an application is decided.
 
 Every actor of a worker process shares one event loop (and one interpreter lock), so a chunk of
 derived work (an indicator refresh, a contagion pass, a graph re-scoring) that starts while an
-event is being processed slows that event's warning down. `urgent()` marks the processing of an
-event; `yield_to_urgent()`, called by derived work between its chunks, returns at once within
+event is being processed, or an application assessed, slows that warning or decision down.
+`urgent()` marks the processing of an event and the assessment of an application;
+`yield_to_urgent()`, called by derived work between its chunks, returns at once within
 a slice of `SLICE_S` of derived work, else once no event has been processed for `QUIET_S`, or
 after `MAX_WAIT_S` at most, so derived work always goes on (at a lower rate while events keep
 arriving).
@@ -38,7 +40,7 @@ _gates: PerLoop[_Gate] = PerLoop(_Gate)
 
 @asynccontextmanager
 async def urgent() -> AsyncIterator[None]:
-    """Mark urgent work (processing an event) for the length of the block."""
+    """Mark urgent work (processing an event, assessing an application) for the block."""
     gate = _gates.get()
     gate.running += 1
     try:

@@ -29,3 +29,24 @@ def test_a_worker_holds_at_most_its_threads_and_half_of_them_for_assessments(
     worker = ProcessWorker(stub_broker, queues=queues, threads=threads)
     assert worker.queue_prefetch == threads
     assert worker.prefetch_by_queue.get(GNN_QUEUE) == gnn_limit
+
+
+async def test_an_assessment_is_urgent_work_for_its_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """While an application is assessed, derived work in the same event loop (refresh,
+    contagion, re-scoring) waits between its chunks; after it, it goes on."""
+    from actors.application import do_assess_application
+    from domain.decision import service
+    from domain.monitoring import urgency
+
+    seen: list[bool] = []
+
+    async def assess(*, application_id: int) -> None:
+        seen.append(urgency.busy())
+
+    monkeypatch.setattr(service, "assess_application", assess)
+    monkeypatch.setattr(urgency, "QUIET_S", 0.0)
+    await do_assess_application(7)
+    assert seen == [True]
+    assert not urgency.busy()

@@ -106,6 +106,42 @@ async def test_a_refresh_after_an_event_takes_along_the_other_firms_waiting(db: 
     assert await refresh.refresh_step(*actor_call(second.topic, dict(second.payload))[1]) == 0
 
 
+async def test_a_refresh_after_an_event_waits_to_settle_and_takes_the_next_events_firms(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pass that starts waits `settle_s` first: B's event, processed meanwhile, hands its
+    firm over, and one computation covers both firms and their neighbours."""
+    import asyncio
+
+    await import_world_rows(tiny_world())
+    computed: list[list[str]] = []
+    real = refresh.compute_and_store_snapshots
+
+    async def counting(*, as_of: datetime, usccs: list[str]) -> int:
+        computed.append(sorted(usccs))
+        return await real(as_of=as_of, usccs=usccs)
+
+    monkeypatch.setattr(refresh, "compute_and_store_snapshots", counting)
+    at = datetime.now(UTC) - timedelta(hours=2)
+    await Event.create(event_id="ev-c", uscc=C, occurred_at=at,
+                       type="enforcement_listed", payload={}, source="api")  # fmt: skip
+    await process_event(event_id="ev-c")
+    [first] = await OutboxMessage.filter(topic=Topic.REFRESH_SNAPSHOTS)
+    args = actor_call(first.topic, dict(first.payload))[1]
+    running = asyncio.ensure_future(refresh.refresh_step(*args, settle_s=0.5))
+    await asyncio.sleep(0.05)
+    await Event.create(event_id="ev-b", uscc=B, occurred_at=at,
+                       type="enforcement_listed", payload={}, source="api")  # fmt: skip
+    await process_event(event_id="ev-b")
+    second = await OutboxMessage.filter(topic=Topic.REFRESH_SNAPSHOTS).order_by("-id").first()
+    assert second is not None
+    assert await refresh.refresh_step(*actor_call(second.topic, dict(second.payload))[1]) == 0
+    assert not running.done() and computed == []  # still settling: nothing computed yet
+    assert await running == 3
+    assert computed == [sorted([A, B, C])]
+    assert await refresh.waiting_after_events() == []
+
+
 async def test_a_stale_snapshot_is_recomputed_before_a_decision(db: str) -> None:
     await import_world_rows(tiny_world())
     ent = await Enterprise.get(uscc=A)
