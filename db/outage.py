@@ -1,0 +1,34 @@
+"""Telling a database that is away (restarting, failing over, unreachable) from other errors.
+
+A worker whose database restarts sees its pooled connections closed ("terminating connection
+due to administrator command"), then refused connections, then "the database system is
+starting up". None of these says anything about the message being processed: the same work
+succeeds a moment later. `database_unreachable` recognises them anywhere in an error's chain
+(the ORM wraps the driver's errors).
+"""
+
+from __future__ import annotations
+
+import asyncpg
+
+_AWAY: tuple[type[BaseException], ...] = (
+    ConnectionError,  # refused, reset, aborted; the ORM's DBConnectionError is one too
+    asyncpg.PostgresConnectionError,  # class 08: the connection does not exist, failed...
+    asyncpg.CannotConnectNowError,  # 57P03: starting up or shutting down
+    asyncpg.AdminShutdownError,  # 57P01: terminated by a restart
+    asyncpg.CrashShutdownError,  # 57P02
+)
+
+
+def database_unreachable(exc: BaseException) -> bool:
+    """Whether `exc` (or an error it was raised from) means the database was away."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, _AWAY):
+            return True
+        if isinstance(current, asyncpg.InterfaceError) and "connection is closed" in str(current):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
