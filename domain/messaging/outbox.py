@@ -30,7 +30,7 @@ from domain.loops import PerLoop
 
 log = logging.getLogger("ipcredit.outbox")
 
-MAX_BACKOFF_SECONDS = 2.0
+MAX_BACKOFF_SECONDS = 0.5  # a broker or pub/sub back after an outage is tried within this
 
 Send = Callable[[str, dict[str, Any]], Awaitable[None] | None]
 
