@@ -74,7 +74,7 @@ async def test_an_actor_fails_at_once_on_other_errors_and_after_the_wait(
         calls.append("bad")
         raise ValueError("not an outage")
 
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not an outage"):
         await broker.through_outages(bad)()
     assert calls == ["bad"]
 
@@ -83,6 +83,6 @@ async def test_an_actor_fails_at_once_on_other_errors_and_after_the_wait(
         raise ConnectionRefusedError(111, "refused")
 
     monkeypatch.setattr(broker, "DB_AWAY_WAIT_S", 0.0)  # the wait is over at once
-    with pytest.raises(ConnectionRefusedError):
+    with pytest.raises(ConnectionRefusedError, match="refused"):
         await broker.through_outages(away)()
     assert calls == ["bad", "away"]
