@@ -170,6 +170,7 @@ class ApplicantUser(GraphQLUser):
     @task
     def whole_flow(self) -> None:
         """Register, verify, consent, apply, submit, wait for the decision; then stop."""
+        started = time.time()
         index = state["next_candidate"]
         state["next_candidate"] += 1
         if index >= len(CANDIDATES):
@@ -182,9 +183,10 @@ class ApplicantUser(GraphQLUser):
             self.think()  # reading the application over before submitting it
             self.decide(token, application_id)
             customers.append(firm["uscc"])
-            record("applicants", uscc=firm["uscc"], application=application_id, ok=True)
+            record("applicants", uscc=firm["uscc"], application=application_id, ok=True,
+                   started=started)  # fmt: skip
         except Failed as exc:
-            record("applicants", uscc=firm["uscc"], ok=False, why=str(exc))
+            record("applicants", uscc=firm["uscc"], ok=False, why=str(exc), started=started)
         finally:
             state["applicants_done"] += 1
         raise StopUser()

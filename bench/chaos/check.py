@@ -3,6 +3,7 @@ duplicates, double decisions and postings, and errors outside the outage windows
 
 from __future__ import annotations
 
+import bisect
 import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -74,12 +75,25 @@ def timeline(report: Report, out: Path, windows: list[Window]) -> None:
     report.figure("first decision asked for", submitted[0], "s")
     report.figure("median decision asked for", submitted[len(submitted) // 2], "s")
     report.figure("last decision asked for", submitted[-1], "s")
+    busiest = max(bisect.bisect_left(submitted, s + 10.0) - i for i, s in enumerate(submitted))
+    report.figure("decisions asked for in the busiest 10 s", busiest, "decisions")
+    spans = [(a["started"], a["t"]) for a in lines(out, "applicants") if "started" in a]
+    if spans:
+        edges = sorted([(start, 1) for start, _ in spans] + [(end, -1) for _, end in spans])
+        inside = [0]
+        for _, step in edges:
+            inside.append(inside[-1] + step)
+        report.figure("applicants in the flow at once (most)", max(inside), "applicants")
+    hit: set[int] = set()
     for w in windows:
         report.figure(f"{w.what} at", w.start - zero, "s")
-        during = sum(
-            1 for start, end in decisions if start <= w.end + w.settle_s and end >= w.start
-        )
-        report.figure(f"decisions under way during {w.what}", during, "decisions")
+        during = {i for i, (start, end) in enumerate(decisions)
+                  if start <= w.end + w.settle_s and end >= w.start}  # fmt: skip
+        hit |= during
+        report.figure(f"decisions under way during {w.what}", len(during), "decisions")
+    clear = [d["ms"] for i, d in enumerate(lines(out, "decisions")) if i not in hit]
+    if windows and clear:
+        report.figure("decision p95, none of a fault's under way", percentile(clear, 0.95), "ms")
 
 
 def errors(report: Report, out: Path, windows: list[Window]) -> None:
