@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
@@ -16,6 +17,24 @@ from websockets.sync.client import ClientConnection, connect
 
 class SubscriptionError(RuntimeError):
     """The server refused the subscription, ended it, or sent nothing in time."""
+
+
+def pushed_data(
+    message: dict[str, Any], send: Callable[[str], Any], error: type[Exception]
+) -> dict[str, Any] | None:
+    """One graphql-transport-ws message read by a client: a pushed result's `data`; None for
+    anything else (a ping is answered with `send`); `error` raised on errors or the end."""
+    kind = message.get("type")
+    if kind == "ping":
+        send(json.dumps({"type": "pong"}))
+    elif kind == "next":
+        if message["payload"].get("errors"):
+            raise error(f"errors: {message['payload']['errors']}")
+        data: dict[str, Any] = message["payload"]["data"]
+        return data
+    elif kind in ("error", "complete"):
+        raise error(f"subscription ended: {message}")
+    return None
 
 
 class Subscription:
@@ -62,13 +81,6 @@ class Subscription:
                 message = json.loads(self.socket.recv(timeout=left))
             except TimeoutError:
                 raise SubscriptionError(f"nothing pushed within {timeout_s:.0f} s") from None
-            kind = message.get("type")
-            if kind == "ping":
-                self.socket.send(json.dumps({"type": "pong"}))
-            elif kind == "next":
-                if message["payload"].get("errors"):
-                    raise SubscriptionError(f"errors: {message['payload']['errors']}")
-                data: dict[str, Any] = message["payload"]["data"]
+            data = pushed_data(message, self.socket.send, SubscriptionError)
+            if data is not None:
                 return data
-            elif kind in ("error", "complete"):
-                raise SubscriptionError(f"subscription ended: {message}")

@@ -7,6 +7,8 @@ from typing import Any
 
 import websocket
 
+from bench.ws import pushed_data
+
 
 class Failed(RuntimeError):
     """A request failed (transport, status or GraphQL error) and may be retried."""
@@ -37,13 +39,6 @@ def next_result(ws: Any, timeout_s: float) -> dict[str, Any] | None:
             return None
         except (websocket.WebSocketException, OSError, ValueError) as exc:
             raise Failed(f"socket: {exc}") from exc
-        kind = message.get("type")
-        if kind == "ping":
-            ws.send(json.dumps({"type": "pong"}))
-        elif kind == "next":
-            if message["payload"].get("errors"):
-                raise Failed(f"errors: {message['payload']['errors']}")
-            data: dict[str, Any] = message["payload"]["data"]
+        data = pushed_data(message, ws.send, Failed)
+        if data is not None:
             return data
-        elif kind in ("error", "complete"):
-            raise Failed(f"subscription ended: {message}")
