@@ -14,10 +14,12 @@
   full computation each; the messages of the firms taken along then find them fresh.
   One such pass runs at a time in an event loop: a message that comes while it runs hands its
   firms to it and returns (it never holds a worker thread waiting), and the pass takes them
-  before it ends. A pass that starts first waits `settle_s` (the worker's: a few seconds,
-  `IPCREDIT_REFRESH_SETTLE`) for the events right behind its own: at a steady trickle of
-  events, every pass would otherwise pay the fixed cost for one firm's neighbourhood. It computes `EVENT_CHUNK` firms at a time and awaits the caller's `pause`
-  between chunks (the worker's actor lets an event's own warnings go first there). Firms
+  before it ends. A pass that starts first waits `settle_s` (the worker's actor: 2 s,
+  `IPCREDIT_REFRESH_SETTLE`; its own thread waits, one per process) for the events right
+  behind its own: at a steady trickle of events every pass would otherwise pay the fixed cost
+  for one firm's neighbourhood. It computes `EVENT_CHUNK` firms at a time and awaits the
+  caller's `pause` between chunks (the worker's actor lets an event's own warnings and the
+  decisions under way go first there). Firms
   handed over and not yet computed when the process stops are still newer than their
   snapshots: the next refresh after an event takes them along, and a decision recomputes a
   stale snapshot anyway.
@@ -106,8 +108,8 @@ async def refresh_step(
     Listed enterprises (and their neighbours): recomputed as of now, except those whose
     snapshot was computed after `asked_at`; after an event, in the pass of this event loop
     (see the module's notes), which first waits `settle_s` for more firms, `pause()` awaited
-    between chunks. Every enterprise (`usccs`
-    None): the next chunk after enterprise id `after`, as of `asked_at`, then the rest is queued.
+    between chunks. Every enterprise (`usccs` None): the next chunk after enterprise id
+    `after`, as of `asked_at`, then the rest is queued.
     """
     asked = datetime.fromisoformat(asked_at) if asked_at else datetime.now(UTC)
     if usccs is not None and neighbours:
