@@ -201,13 +201,16 @@ def through_outages(fn: Callable[..., Awaitable[None]]) -> Callable[..., Awaitab
     @functools.wraps(fn)
     async def run(*args: Any, **kwargs: Any) -> None:
         deadline = time.monotonic() + DB_AWAY_WAIT_S
+        tries = 0
         while True:
             try:
                 return await fn(*args, **kwargs)
             except Exception as exc:
                 if time.monotonic() >= deadline or not database_unreachable(exc):
                     raise
-                log.warning("%s: database away (%s); trying again", fn.__name__, exc)
+                if tries == 0:  # once per outage, not every 0.25 s
+                    log.warning("%s: database away (%s); trying again", fn.__name__, exc)
+            tries += 1
             await asyncio.sleep(DB_AWAY_RETRY_S)
 
     return run

@@ -39,9 +39,9 @@ scoring steps about 3). Scoring of the built graph there, 2026-12: 0.8-1.0 s and
 GB at 1,000,000 (11 s and 5.2 GB). The blend's tabular part runs beside the network on the other
 core; with that core busy elsewhere it adds its own 8-9 s at 1,000,000 (22 s seen). The training
 target needs `--train-enterprises 100000`: 580-679 s and 4.7 GB there (one training graph: the
-year holds 3,474 defaults), 54-58 s at 10,000 and about 6 minutes at 30,000 (three graphs), too
-long for `make bench` with the world's generation (40-50 s, not timed). The 1,000,000-enterprise steps need about 6 GB of free memory (one at
-a time). `--model-dir` / `--served-dir` score with models saved by an earlier `--step train N
+year holds 3,474 defaults), 54-58 s at 10,000 and 259-342 s at 30,000 (three graphs), too
+long for `make bench` with the world's generation (40-50 s, not timed). The 1,000,000-enterprise
+steps need about 6 GB of free memory (one at a time). `--model-dir` / `--served-dir` score with models saved by an earlier `--step train N
 DIR` / `--step served N DIR KIND` instead of fitting them.
 """
 

@@ -21,7 +21,7 @@ HORIZON_MONTHS = 12
 MIN_POSITIVES = 3
 MIN_TEST_DEFAULTS = 30
 MAX_EARLIER_YEARS = 4
-# a training year with this many defaults gets no mid-year snapshots (see `_train_snapshots`)
+# a training year with this many defaults gets no mid-year snapshots (see `plan_split`)
 PLENTY_OF_DEFAULTS = 1500
 
 
@@ -142,16 +142,9 @@ def _train_snapshots(
 ) -> list[Snapshot]:
     """The year before the cutoff (its start first, then `extra_snapshots` later dates, labels
     ending at the cutoff), then up to `MAX_EARLIER_YEARS` earlier yearly windows of 12-month
-    labels that hold at least `MIN_POSITIVES` defaults each.
-
-    The later dates' labels cover less than a year, not the question the test asks; they pay
-    where a year has few defaults and cost accuracy (and each a full graph per epoch) where it
-    has many, so a year with `PLENTY_OF_DEFAULTS` gets none (docs/gnn.md, "Mid-year snapshots").
-    """
+    labels that hold at least `MIN_POSITIVES` defaults each."""
     months = pd.DateOffset(months=HORIZON_MONTHS)
     start = cutoff - months
-    if _count(oc, start, cutoff) >= PLENTY_OF_DEFAULTS:
-        extra_snapshots = 0
     step = (cutoff - start) / (extra_snapshots + 1)
     train = [Snapshot(start, cutoff)]
     for k in range(1, extra_snapshots + 1):
@@ -176,6 +169,10 @@ def plan_split(
     the cutoff) so the model sees firms whose neighbours had already defaulted. `test_from` /
     `test_to` set the test window; without them it is chosen automatically (`_test_window`).
     Long histories add earlier yearly training windows (`_train_snapshots`).
+
+    The later dates' labels cover less than a year, not the question the test asks; they pay
+    where a year has few defaults and cost accuracy (and each a full graph per epoch) where it
+    has many, so a year with `PLENTY_OF_DEFAULTS` gets none (docs/gnn.md, "Mid-year snapshots").
     """
     oc = outcomes_of(frames)
     end = pd.Timestamp(oc["as_of"].max()) if oc["as_of"].notna().any() else None
@@ -187,10 +184,11 @@ def plan_split(
         test_from = test_to - months
     if end is not None and dated:
         cutoff, test_end, how = _test_window(oc, end, test_from, test_to)
-        train = _train_snapshots(oc, cutoff, extra_snapshots)
-        year = _count(oc, train[0].as_of, cutoff)
+        year = _count(oc, cutoff - months, cutoff)
+        mid_year = extra_snapshots if year < PLENTY_OF_DEFAULTS else 0
+        train = _train_snapshots(oc, cutoff, mid_year)
         note = how
-        if extra_snapshots and year >= PLENTY_OF_DEFAULTS:
+        if mid_year < extra_snapshots:
             note += f"; no mid-year snapshots: {year} defaults in the training year"
         if year >= MIN_POSITIVES and _count(oc, cutoff, test_end) >= MIN_POSITIVES:
             return SplitPlan("time", tuple(train), Snapshot(cutoff, test_end), note=note)

@@ -160,26 +160,20 @@ def mean_adjacency(
         values = (1.0 / np.maximum(deg, 1))[dst].astype(np.float32)
     else:
         values = np.ones(len(dst), dtype=np.float32)
+    take = rows = None
+    n_stored = n_dst  # the targets `fwd` holds rows for
     if transpose and n_dst and len(dst) == n_dst and bool((deg == 1).all()):
         take = torch.from_numpy(src[np.argsort(dst, kind="stable")].astype(np.int64))
-        fwd = _csr(dst, src, values, n_dst, n_src)
-        if device is not None:
-            fwd, take = fwd.to(device), take.to(device)
-        return SparseAdjacency(fwd, None, n_dst, take)
-    rows = None
-    if transpose and 0 < int(np.count_nonzero(deg)) < n_dst / 2:
+    elif transpose and 0 < int(np.count_nonzero(deg)) < n_dst / 2:
         targets = np.flatnonzero(deg)
         dst = np.searchsorted(targets, dst)
-        n_dst_stored, rows = len(targets), torch.from_numpy(targets.astype(np.int64))
-    else:
-        n_dst_stored = n_dst
-    fwd = _csr(dst, src, values, n_dst_stored, n_src)
-    bwd = _csr(src, dst, values, n_src, n_dst_stored) if transpose else None
+        n_stored, rows = len(targets), torch.from_numpy(targets.astype(np.int64))
+    fwd = _csr(dst, src, values, n_stored, n_src)
+    bwd = _csr(src, dst, values, n_src, n_stored) if transpose and take is None else None
     if device is not None:
         fwd = fwd.to(device)
-        bwd = bwd.to(device) if bwd is not None else None
-        rows = rows.to(device) if rows is not None else None
-    return SparseAdjacency(fwd, bwd, n_dst, None, rows)
+        bwd, take, rows = (t.to(device) if t is not None else None for t in (bwd, take, rows))
+    return SparseAdjacency(fwd, bwd, n_dst, take, rows)
 
 
 Frozen = Sequence[Mapping[str, tuple[Tensor, Tensor]]]

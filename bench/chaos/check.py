@@ -67,7 +67,8 @@ def timeline(report: Report, out: Path, windows: list[Window]) -> None:
     """When the decisions were asked for and when each fault struck, in seconds from the
     first request; how many decisions were under way at each fault."""
     requests = lines(out, "requests")
-    decisions = [(d["t"] - d["ms"] / 1000, d["t"]) for d in lines(out, "decisions")]
+    records = lines(out, "decisions")
+    decisions = [(d["t"] - d["ms"] / 1000, d["t"]) for d in records]
     if not requests or not decisions:
         return
     zero = min(r["t"] for r in requests)
@@ -91,7 +92,7 @@ def timeline(report: Report, out: Path, windows: list[Window]) -> None:
                   if start <= w.end + w.settle_s and end >= w.start}  # fmt: skip
         hit |= during
         report.figure(f"decisions under way during {w.what}", len(during), "decisions")
-    clear = [d["ms"] for i, d in enumerate(lines(out, "decisions")) if i not in hit]
+    clear = [d["ms"] for i, d in enumerate(records) if i not in hit]
     if windows and clear:
         report.figure("decision p95, none of a fault's under way", percentile(clear, 0.95), "ms")
 

@@ -49,6 +49,25 @@ def test_other_errors_are_not_an_outage(error: BaseException) -> None:
     assert not database_unreachable(_wrapped(error))
 
 
+def test_a_refused_connection_deeper_in_another_library_is_not_the_database() -> None:
+    """A data provider's client that could not connect raises its own error from the socket's:
+    that is the provider being away, not the database."""
+
+    class ProviderDown(Exception):
+        pass
+
+    def call_provider() -> None:
+        try:
+            raise ConnectionRefusedError(111, "Connect call failed")
+        except ConnectionRefusedError as inner:
+            raise ProviderDown("provider unreachable") from inner
+
+    with pytest.raises(ProviderDown) as caught:
+        call_provider()
+    assert caught.value.__cause__ is not None
+    assert not database_unreachable(caught.value)
+
+
 async def test_an_actor_is_tried_again_while_the_database_is_away(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
